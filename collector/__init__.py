@@ -1,0 +1,1 @@
+"""Collector service for Printernizer usage reports."""

@@ -1,0 +1,131 @@
+"""Set up a development environment and run the product or its tests.
+
+    python3 dev.py run     start a local collector and the tray app pointed at it
+    python3 dev.py test    run the whole test suite (extra arguments go to pytest)
+
+Both commands create `.venv` and install the project into it on first use, and
+again whenever pyproject.toml changes. Only the standard library is used here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import secrets
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+DEV_DATA = ROOT / ".dev-data"
+COLLECTOR_PORT = 8787
+COLLECTOR_START_TIMEOUT_SECONDS = 20
+
+
+def venv_python() -> Path:
+    if os.name == "nt":
+        return VENV / "Scripts" / "python.exe"
+    return VENV / "bin" / "python"
+
+
+def ensure_environment() -> Path:
+    """Create the virtual environment and install the project when pyproject.toml changed."""
+    python = venv_python()
+    if not python.exists():
+        print(f"Creating {VENV} ...", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+
+    stamp = VENV / ".installed-pyproject-sha256"
+    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text().strip() == wanted:
+        return python
+
+    print("Installing the project and its development dependencies ...", flush=True)
+    pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
+    subprocess.run([*pip, "--upgrade", "pip"], check=True)
+    subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True)
+    stamp.write_text(wanted)
+    return python
+
+
+def wait_for_health(url: str) -> None:
+    deadline = time.monotonic() + COLLECTOR_START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    msg = f"The collector did not answer {url} within {COLLECTOR_START_TIMEOUT_SECONDS} s; see its output above."
+    raise SystemExit(msg)
+
+
+def development_keys() -> tuple[str, str]:
+    """Return the client and operator keys for the local collector, created once and kept."""
+    DEV_DATA.mkdir(exist_ok=True)
+    keys_file = DEV_DATA / "keys.txt"
+    if not keys_file.exists():
+        keys_file.write_text(f"{secrets.token_urlsafe(24)}\n{secrets.token_urlsafe(24)}\n")
+    client_key, operator_key = keys_file.read_text().split()
+    return client_key, operator_key
+
+
+def run_product(python: Path) -> int:
+    client_key, operator_key = development_keys()
+    base_url = f"http://127.0.0.1:{COLLECTOR_PORT}"
+    collector_env = {
+        **os.environ,
+        "COLLECTOR_DATA_DIR": str(DEV_DATA / "collector"),
+        "COLLECTOR_API_KEYS": client_key,
+        "COLLECTOR_ADMIN_KEYS": operator_key,
+    }
+    collector = subprocess.Popen(
+        [str(python), "-m", "collector", "serve", "--host", "127.0.0.1", "--port", str(COLLECTOR_PORT)],
+        env=collector_env,
+    )
+    try:
+        wait_for_health(f"{base_url}/health")
+        print(f"Collector: {base_url} (data in {DEV_DATA / 'collector'})")
+        print(f"Operator summary: curl -H 'X-API-Key: {operator_key}' {base_url}/stats/summary", flush=True)
+
+        app_env = {
+            **os.environ,
+            "USAGE_STATS_HOME": str(DEV_DATA / "app"),
+            "USAGE_STATS_ENDPOINT": base_url,
+            "USAGE_STATS_API_KEY": client_key,
+        }
+        if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
+            print("No display found: starting the tray app on Qt's offscreen platform.", flush=True)
+            app_env["QT_QPA_PLATFORM"] = "offscreen"
+        return subprocess.call([str(python), "-m", "app"], env=app_env)
+    except KeyboardInterrupt:
+        return 130
+    finally:
+        collector.terminate()
+        collector.wait(timeout=10)
+
+
+def run_tests(python: Path, pytest_args: list[str]) -> int:
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    return subprocess.call([str(python), "-m", "pytest", *pytest_args], cwd=ROOT, env=env)
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"run", "test"}:
+        print(__doc__)
+        return 2
+
+    python = ensure_environment()
+    if argv[0] == "run":
+        return run_product(python)
+    return run_tests(python, argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
