@@ -13,6 +13,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return cli_main(args)
 
+    if "--self-test" in args:
+        from app.ui.selftest import run_self_test
+
+        return run_self_test()
+
     from app.ui.main import run
 
     return run(args)
