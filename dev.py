@@ -41,15 +41,15 @@ def ensure_environment() -> Path:
         venv.EnvBuilder(with_pip=True).create(VENV)
 
     stamp = VENV / ".installed-pyproject-sha256"
-    wanted = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
-    if stamp.exists() and stamp.read_text().strip() == wanted:
+    expected = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text().strip() == expected:
         return python
 
     print("Installing the project and its development dependencies ...", flush=True)
     pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q"]
     subprocess.run([*pip, "--upgrade", "pip"], check=True)
     subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True)
-    stamp.write_text(wanted)
+    stamp.write_text(expected)
     return python
 
 
