@@ -1,0 +1,34 @@
+"""UTC time helpers: the clock type and the one text format used in the database and reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+Clock = Callable[[], dt.datetime]
+
+
+def utc_now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def to_utc(value: dt.datetime) -> dt.datetime:
+    """Return `value` as an aware UTC datetime; a naive value is taken to be UTC already."""
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.timezone.utc)
+    return value.astimezone(dt.timezone.utc)
+
+
+def format_db_time(value: dt.datetime) -> str:
+    """Format a time for storage: fixed width with microseconds, so text order is time order."""
+    return to_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def format_report_time(value: dt.datetime) -> str:
+    """Format a time for a report: whole seconds, which is all the collector needs."""
+    return to_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def parse_time(text: str) -> dt.datetime:
+    """Parse an ISO 8601 time written by this package (or any ISO text) into aware UTC."""
+    return to_utc(dt.datetime.fromisoformat(text.replace("Z", "+00:00")))

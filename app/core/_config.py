@@ -1,0 +1,191 @@
+"""Client configuration: environment, then settings, then bundled defaults, then module constants."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.resources
+import ipaddress
+import json
+import logging
+import urllib.parse
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from app.core._errors import ConfigError
+
+logger = logging.getLogger("app.core")
+
+DEFAULT_TIMEOUT_SECONDS = 30
+DEFAULT_RETRY_COUNT = 3
+DEFAULT_INTERVAL_DAYS = 7
+DEFAULT_DEPLOYMENT_MODE = "standalone"
+TIMEOUT_SECONDS_RANGE = (5, 60)
+RETRY_COUNT_RANGE = (0, 10)
+INTERVAL_DAYS_RANGE = (1, 30)
+DEPLOYMENT_MODES = ("desktop", "homeassistant", "docker", "standalone", "pi")
+DEFAULTS_RESOURCE = "client-defaults.json"
+
+
+@dataclasses.dataclass(frozen=True)
+class _Option:
+    name: str
+    environ: str
+    minimum: int | None = None
+    maximum: int | None = None
+
+
+_ENDPOINT = _Option("endpoint", "USAGE_STATS_ENDPOINT")
+_API_KEY = _Option("api_key", "USAGE_STATS_API_KEY")
+_TIMEOUT = _Option("timeout_seconds", "USAGE_STATS_TIMEOUT", *TIMEOUT_SECONDS_RANGE)
+_RETRY_COUNT = _Option("retry_count", "USAGE_STATS_RETRY_COUNT", *RETRY_COUNT_RANGE)
+_INTERVAL = _Option("interval_days", "USAGE_STATS_SUBMISSION_INTERVAL_DAYS", *INTERVAL_DAYS_RANGE)
+_TIMEZONE = _Option("timezone", "USAGE_STATS_TIMEZONE")
+_DEPLOYMENT_MODE = _Option("deployment_mode", "USAGE_STATS_DEPLOYMENT_MODE")
+
+
+@dataclasses.dataclass(frozen=True)
+class ClientConfig:
+    """The resolved submission settings. The API key is hidden from repr."""
+
+    endpoint: str | None
+    api_key: str | None = dataclasses.field(repr=False)
+    timeout_seconds: int
+    retry_count: int
+    interval_days: int
+    timezone: str | None
+    deployment_mode: str
+    do_not_track: bool
+
+    @classmethod
+    def resolve(
+        cls,
+        settings: Mapping[str, Any],
+        environ: Mapping[str, str],
+        *,
+        deployment_mode: str | None = None,
+        strict: bool = True,
+    ) -> ClientConfig:
+        """Resolve every option; raise ConfigError on an invalid value when `strict`, otherwise
+        log a WARNING and use the default."""
+        source = _Sources(settings, environ, _bundled_defaults(), strict)
+        return cls(
+            endpoint=source.checked(_ENDPOINT, normalize_endpoint, None),
+            api_key=source.text(_API_KEY),
+            timeout_seconds=source.integer(_TIMEOUT, DEFAULT_TIMEOUT_SECONDS),
+            retry_count=source.integer(_RETRY_COUNT, DEFAULT_RETRY_COUNT),
+            interval_days=source.integer(_INTERVAL, DEFAULT_INTERVAL_DAYS),
+            timezone=source.text(_TIMEZONE),
+            deployment_mode=(
+                _check_deployment_mode(deployment_mode, "deployment_mode argument")
+                if deployment_mode is not None
+                else source.checked(_DEPLOYMENT_MODE, _check_deployment_mode, DEFAULT_DEPLOYMENT_MODE)
+            ),
+            do_not_track=environ.get("DO_NOT_TRACK", "").strip().lower() in ("1", "true", "yes"),
+        )
+
+
+class _Sources:
+    """Looks an option up in the environment, the settings and the bundled defaults, in that order."""
+
+    def __init__(self, settings: Mapping[str, Any], environ: Mapping[str, str], bundled: Mapping[str, Any], strict: bool) -> None:
+        self._settings = settings
+        self._environ = environ
+        self._bundled = bundled
+        self._strict = strict
+
+    def raw(self, option: _Option) -> tuple[Any, str]:
+        """Return the first value found and a description of where it came from."""
+        value = self._environ.get(option.environ)
+        if value is not None and value.strip() != "":
+            return value.strip(), f"environment variable {option.environ}"
+        if self._settings.get(option.name) is not None:
+            return self._settings[option.name], f"setting {option.name!r}"
+        if self._bundled.get(option.name) is not None:
+            return self._bundled[option.name], f"{DEFAULTS_RESOURCE} key {option.name!r}"
+        return None, "default"
+
+    def text(self, option: _Option) -> str | None:
+        value, _ = self.raw(option)
+        return None if value is None else str(value)
+
+    def integer(self, option: _Option, default: int) -> int:
+        return self.checked(option, lambda value, where: _check_int(option, value, where), default)
+
+    def checked(self, option: _Option, check: Callable[[Any, str], Any], default: Any) -> Any:
+        value, where = self.raw(option)
+        if value is None:
+            return default
+
+        try:
+            return check(value, where)
+        except ConfigError as error:
+            if self._strict:
+                raise
+            logger.warning("%s Using the default %r instead.", error, default)
+            return default
+
+
+def _check_int(option: _Option, value: Any, where: str) -> int:
+    try:
+        number = int(str(value).strip()) if not isinstance(value, bool) else None
+    except ValueError:
+        number = None
+    if number is None or not (option.minimum <= number <= option.maximum):
+        msg = (
+            f"Invalid {where}: {value!r} is not a whole number from {option.minimum} to "
+            f"{option.maximum}. Set it to a value in that range or unset it to use the default."
+        )
+        raise ConfigError(msg)
+    return number
+
+
+def _check_deployment_mode(value: Any, where: str) -> str:
+    if value not in DEPLOYMENT_MODES:
+        msg = f"Invalid {where}: {value!r} is not a deployment mode. Use one of: {', '.join(DEPLOYMENT_MODES)}."
+        raise ConfigError(msg)
+    return str(value)
+
+
+def is_loopback_host(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def normalize_endpoint(value: Any, where: str = "endpoint") -> str:
+    """Return the collector base URL without a trailing slash or `/submit`.
+
+    HTTPS is required, except for plain HTTP to a loopback address (a collector on the same machine).
+    """
+    text = str(value).strip()
+    parsed = urllib.parse.urlsplit(text)
+    host = parsed.hostname or ""
+    if parsed.scheme not in ("http", "https") or not host or parsed.query or parsed.fragment:
+        msg = f"Invalid {where}: {text!r} is not a collector URL. Use https://host[:port][/path]."
+        raise ConfigError(msg)
+    if parsed.scheme == "http" and not is_loopback_host(host):
+        msg = (
+            f"Invalid {where}: {text!r} uses plain HTTP to a host that is not loopback. "
+            f"Use https:// (plain http:// is accepted only for 127.0.0.1, ::1 or localhost)."
+        )
+        raise ConfigError(msg)
+
+    path = parsed.path.rstrip("/")
+    if path.endswith("/submit"):
+        path = path[: -len("/submit")]
+    return urllib.parse.urlunsplit((parsed.scheme, parsed.netloc, path, "", ""))
+
+
+def _bundled_defaults() -> dict[str, Any]:
+    """Read resources/client-defaults.json; a missing or invalid file counts as empty."""
+    try:
+        text = importlib.resources.files("resources").joinpath(DEFAULTS_RESOURCE).read_text(encoding="utf-8")
+        data = json.loads(text)
+    except (OSError, ValueError, ModuleNotFoundError) as error:
+        logger.debug("No usable bundled client defaults: %s", error)
+        return {}
+    return data if isinstance(data, dict) else {}
+

@@ -1,0 +1,25 @@
+"""Exceptions raised by the client core.
+
+UsageStatsError
+├── ConfigError        an invalid setting or environment variable
+├── StorageError       the local database cannot be opened or migrated
+└── ConsentError       an action that needs consent was requested without it
+"""
+
+from __future__ import annotations
+
+
+class UsageStatsError(Exception):
+    """Base class of every error the client core raises."""
+
+
+class ConfigError(UsageStatsError, ValueError):
+    """A setting or environment variable has an invalid value."""
+
+
+class StorageError(UsageStatsError):
+    """The local database cannot be opened, created or migrated."""
+
+
+class ConsentError(UsageStatsError):
+    """An action needs consent that the user has not given."""

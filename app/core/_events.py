@@ -1,0 +1,203 @@
+"""Event types and the metadata allow-list that every recorded event passes through.
+
+Only the keys listed for an event type are stored, and each value must match its kind:
+a short string matching a pattern, an int within bounds, a bool or one of a few names.
+Anything else is dropped before it reaches the database, because metadata must never
+carry names, paths, serial numbers or free text.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import logging
+import re
+from dataclasses import dataclass
+from typing import Any
+
+logger = logging.getLogger("app.core")
+
+MAX_METADATA_BYTES = 1024
+
+
+class EventType(enum.StrEnum):
+    """The twelve event types Printernizer records."""
+
+    APP_START = "app_start"
+    APP_SHUTDOWN = "app_shutdown"
+    JOB_CREATED = "job_created"
+    JOB_COMPLETED = "job_completed"
+    JOB_FAILED = "job_failed"
+    FILE_DOWNLOADED = "file_downloaded"
+    FILE_UPLOADED = "file_uploaded"
+    PRINTER_CONNECTED = "printer_connected"
+    PRINTER_DISCONNECTED = "printer_disconnected"
+    ERROR_OCCURRED = "error_occurred"
+    FEATURE_ENABLED = "feature_enabled"
+    FEATURE_DISABLED = "feature_disabled"
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """A string that fully matches `regex`; the pattern itself bounds the length."""
+
+    regex: re.Pattern[str]
+    description: str
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, str) and self.regex.fullmatch(value) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class IntRange:
+    """An int (not a bool) between `minimum` and `maximum`, both included."""
+
+    minimum: int
+    maximum: int
+
+    @property
+    def description(self) -> str:
+        return f"an integer from {self.minimum} to {self.maximum}"
+
+    def accepts(self, value: Any) -> bool:
+        return type(value) is int and self.minimum <= value <= self.maximum
+
+
+@dataclass(frozen=True, slots=True)
+class Choice:
+    """One of a fixed set of lower-case names."""
+
+    names: tuple[str, ...]
+
+    @property
+    def description(self) -> str:
+        return "one of " + ", ".join(self.names)
+
+    def accepts(self, value: Any) -> bool:
+        return isinstance(value, str) and value in self.names
+
+
+@dataclass(frozen=True, slots=True)
+class Flag:
+    """A bool (true or false, not 0 or 1)."""
+
+    description: str = "true or false"
+
+    def accepts(self, value: Any) -> bool:
+        return type(value) is bool
+
+
+ValueKind = Pattern | IntRange | Choice | Flag
+
+PRINTER_TYPE = Pattern(re.compile(r"[a-z0-9_]{1,32}"), "1-32 characters of a-z, 0-9 and _")
+PRINTER_INDEX = IntRange(0, 999)
+DURATION_MINUTES = IntRange(0, 525_600)
+FILE_KIND = Choice(("3mf", "gcode", "bgcode", "stl", "other"))
+SIZE_KB = IntRange(0, 100_000_000)
+ERROR_TYPE = Pattern(
+    re.compile(r"[A-Z][A-Za-z0-9_]{0,63}"),
+    "an exception class name such as ConnectionError (never its message)",
+)
+FEATURE = Pattern(re.compile(r"[a-z0-9_]{1,48}"), "1-48 characters of a-z, 0-9 and _")
+APP_VERSION = Pattern(
+    re.compile(r"[0-9A-Za-z][0-9A-Za-z.+_-]{0,31}"), "a version such as 2.4.1 (at most 32 characters)"
+)
+
+_PRINTER = {"printer_type": PRINTER_TYPE, "printer_index": PRINTER_INDEX}
+
+ALLOWED_METADATA: dict[EventType, dict[str, ValueKind]] = {
+    EventType.APP_START: {"app_version": APP_VERSION},
+    EventType.APP_SHUTDOWN: {"app_version": APP_VERSION, "duration_minutes": DURATION_MINUTES},
+    EventType.JOB_CREATED: {**_PRINTER, "file_kind": FILE_KIND},
+    EventType.JOB_COMPLETED: {**_PRINTER, "file_kind": FILE_KIND, "duration_minutes": DURATION_MINUTES},
+    EventType.JOB_FAILED: {**_PRINTER, "duration_minutes": DURATION_MINUTES, "error_type": ERROR_TYPE},
+    EventType.FILE_DOWNLOADED: {**_PRINTER, "file_kind": FILE_KIND, "size_kb": SIZE_KB},
+    EventType.FILE_UPLOADED: {**_PRINTER, "file_kind": FILE_KIND, "size_kb": SIZE_KB},
+    EventType.PRINTER_CONNECTED: dict(_PRINTER),
+    EventType.PRINTER_DISCONNECTED: dict(_PRINTER),
+    EventType.ERROR_OCCURRED: {"error_type": ERROR_TYPE, "printer_type": PRINTER_TYPE},
+    EventType.FEATURE_ENABLED: {"feature": FEATURE},
+    EventType.FEATURE_DISABLED: {"feature": FEATURE},
+}
+
+_EVENT_TYPES_BY_NAME = {member.value: member for member in EventType}
+
+
+class _LogOnce:
+    """Log a message at WARNING the first time its key is seen and at DEBUG afterwards."""
+
+    def __init__(self) -> None:
+        self._seen: set[tuple[str, ...]] = set()
+
+    def warning(self, key: tuple[str, ...], message: str, *args: object) -> None:
+        if key in self._seen:
+            logger.debug(message, *args)
+            return
+
+        if len(self._seen) < 1000:
+            self._seen.add(key)
+        logger.warning(message, *args)
+
+
+_log_once = _LogOnce()
+
+
+def parse_event_type(name: str | EventType) -> EventType | None:
+    """Return the EventType for `name`, or None (with one WARNING per unknown name)."""
+    if isinstance(name, EventType):
+        return name
+
+    event_type = _EVENT_TYPES_BY_NAME.get(name) if isinstance(name, str) else None
+    if event_type is None:
+        _log_once.warning(
+            ("unknown-event", repr(name)),
+            "Usage event %r was not recorded: unknown event type. Use one of: %s.",
+            name,
+            ", ".join(_EVENT_TYPES_BY_NAME),
+        )
+    return event_type
+
+
+def clean_metadata(event_type: EventType, metadata: dict[str, Any]) -> dict[str, Any]:
+    """Return the allowed part of `metadata`, logging each dropped key once per process."""
+    allowed = ALLOWED_METADATA[event_type]
+    cleaned: dict[str, Any] = {}
+
+    for key, value in metadata.items():
+        kind = allowed.get(key)
+        if kind is None:
+            _log_once.warning(
+                ("unknown-key", event_type.value, str(key)),
+                "Metadata key %r was dropped from a %s event: it is not on the allow-list. "
+                "Allowed keys for this event type: %s.",
+                key,
+                event_type.value,
+                ", ".join(allowed) or "none",
+            )
+            continue
+        if not kind.accepts(value):
+            _log_once.warning(
+                ("bad-value", event_type.value, str(key)),
+                "Metadata key %r was dropped from a %s event: the value is not %s.",
+                key,
+                event_type.value,
+                kind.description,
+            )
+            continue
+        cleaned[key] = value
+
+    return cleaned
+
+
+def encode_metadata(metadata: dict[str, Any]) -> str:
+    """Encode cleaned metadata as compact JSON, or "{}" when it would exceed the size limit."""
+    text = json.dumps(metadata, separators=(",", ":"), sort_keys=True)
+    if len(text.encode("utf-8")) > MAX_METADATA_BYTES:
+        _log_once.warning(
+            ("too-large",),
+            "Event metadata of %d bytes was dropped: at most %d bytes are stored.",
+            len(text.encode("utf-8")),
+            MAX_METADATA_BYTES,
+        )
+        return "{}"
+    return text

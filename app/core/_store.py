@@ -1,0 +1,299 @@
+"""The local SQLite store: peewee models, opening the database, migrations and recovery."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+import sqlite3
+from collections.abc import Callable
+from pathlib import Path
+
+import peewee
+
+from app.core._clock import format_db_time, parse_time
+from app.core._errors import StorageError
+
+logger = logging.getLogger("app.core")
+
+DATABASE_FILENAME = "usage.db"
+BUSY_TIMEOUT_MS = 5000
+SCHEMA_VERSION_KEY = "store.schema_version"
+
+
+
+class UTCTimeField(peewee.TextField):
+    """An aware UTC datetime stored as fixed-width ISO 8601 text, so text order is time order."""
+
+    def db_value(self, value: dt.datetime | str | None) -> str | None:
+        if value is None or isinstance(value, str):
+            return value
+        return format_db_time(value)
+
+    def python_value(self, value: str | None) -> dt.datetime | None:
+        return None if value is None else parse_time(value)
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        legacy_table_names = False
+
+
+class UsageEvent(BaseModel):
+    event_type = peewee.TextField()
+    occurred_at = UTCTimeField()
+    metadata = peewee.TextField(default="{}")
+    reported = peewee.BooleanField(default=False)
+    report_id = peewee.TextField(null=True)
+
+    class Meta:
+        table_name = "usage_events"
+
+
+class UsageSetting(BaseModel):
+    key = peewee.TextField(primary_key=True)
+    value = peewee.TextField()
+    updated_at = UTCTimeField()
+
+    class Meta:
+        table_name = "usage_settings"
+
+
+class UsageSession(BaseModel):
+    started_at = UTCTimeField()
+    last_seen_at = UTCTimeField()
+    ended_at = UTCTimeField(null=True)
+
+    class Meta:
+        table_name = "usage_sessions"
+
+
+class SentReport(BaseModel):
+    report_id = peewee.TextField(unique=True)
+    period_start = UTCTimeField()
+    period_end = UTCTimeField()
+    body = peewee.TextField()
+    created_at = UTCTimeField()
+    sent_at = UTCTimeField(null=True)
+    status = peewee.TextField(default="pending")
+    http_status = peewee.IntegerField(null=True)
+    submission_id = peewee.TextField(null=True)
+    response_body = peewee.TextField(null=True)
+    previous_hash = peewee.TextField(null=True)
+    entry_hash = peewee.TextField(null=True)
+
+    class Meta:
+        table_name = "sent_reports"
+
+
+@dataclasses.dataclass(frozen=True)
+class Models:
+    """The four models bound to one open database, so two stores can be open in one process."""
+
+    event: type[UsageEvent]
+    setting: type[UsageSetting]
+    session: type[UsageSession]
+    report: type[SentReport]
+
+
+def bind_models(db: peewee.SqliteDatabase) -> Models:
+    def bound(model: type[BaseModel]) -> type:
+        meta = type("Meta", (), {"database": db, "table_name": model._meta.table_name})
+        return type(model.__name__, (model,), {"Meta": meta, "__module__": __name__})
+
+    return Models(event=bound(UsageEvent), setting=bound(UsageSetting), session=bound(UsageSession), report=bound(SentReport))
+
+
+def _migrate_to_1(db: peewee.SqliteDatabase) -> None:
+    """Create the first layout: events and settings, as Printernizer's own store had them."""
+    db.execute_sql(
+        "CREATE TABLE IF NOT EXISTS usage_events ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT, event_type TEXT NOT NULL,"
+        " occurred_at TEXT NOT NULL, metadata TEXT NOT NULL DEFAULT '{}',"
+        " reported INTEGER NOT NULL DEFAULT 0)"
+    )
+    db.execute_sql(
+        "CREATE TABLE IF NOT EXISTS usage_settings ("
+        " key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL)"
+    )
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS usage_events_reported_occurred_at"
+        " ON usage_events (reported, occurred_at)"
+    )
+
+
+def _migrate_to_2(db: peewee.SqliteDatabase) -> None:
+    """Add sessions, the outbox of reports, the event-to-report link and the viewer index."""
+    db.execute_sql("ALTER TABLE usage_events ADD COLUMN report_id TEXT")
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS usage_events_event_type_occurred_at"
+        " ON usage_events (event_type, occurred_at)"
+    )
+    db.execute_sql("CREATE INDEX IF NOT EXISTS usage_events_occurred_at ON usage_events (occurred_at)")
+    db.execute_sql(
+        "CREATE TABLE IF NOT EXISTS usage_sessions ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT, started_at TEXT NOT NULL,"
+        " last_seen_at TEXT NOT NULL, ended_at TEXT)"
+    )
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS usage_sessions_last_seen_at ON usage_sessions (last_seen_at)"
+    )
+    db.execute_sql(
+        "CREATE TABLE IF NOT EXISTS sent_reports ("
+        " id INTEGER PRIMARY KEY AUTOINCREMENT, report_id TEXT NOT NULL UNIQUE,"
+        " period_start TEXT NOT NULL, period_end TEXT NOT NULL, body TEXT NOT NULL,"
+        " created_at TEXT NOT NULL, sent_at TEXT, status TEXT NOT NULL DEFAULT 'pending',"
+        " http_status INTEGER, submission_id TEXT, response_body TEXT,"
+        " previous_hash TEXT, entry_hash TEXT)"
+    )
+    db.execute_sql("CREATE INDEX IF NOT EXISTS sent_reports_status ON sent_reports (status, id)")
+
+
+# Ordered steps; step N turns a database at version N-1 into version N. Append, never edit.
+MIGRATIONS: tuple[Callable[[peewee.SqliteDatabase], None], ...] = (_migrate_to_1, _migrate_to_2)
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def read_schema_version(db: peewee.SqliteDatabase) -> int:
+    if "usage_settings" not in db.get_tables():
+        return 0
+    row = db.execute_sql("SELECT value FROM usage_settings WHERE key = ?", (SCHEMA_VERSION_KEY,)).fetchone()
+    if row is None:
+        # A settings table without a version is the first layout, written before versions were kept.
+        return 1
+    return int(json.loads(row[0]))
+
+
+def migrate(db: peewee.SqliteDatabase, now: dt.datetime) -> int:
+    """Run each missing migration step in its own write transaction; return the final version."""
+    while True:
+        with db.atomic("IMMEDIATE"):
+            version = read_schema_version(db)
+            if version >= SCHEMA_VERSION:
+                return version
+
+            logger.info("Migrating the usage database from schema version %d to %d.", version, version + 1)
+            MIGRATIONS[version](db)
+            db.execute_sql(
+                "INSERT OR REPLACE INTO usage_settings (key, value, updated_at) VALUES (?, ?, ?)",
+                (SCHEMA_VERSION_KEY, json.dumps(version + 1), format_db_time(now)),
+            )
+
+
+def connect(path: Path) -> peewee.SqliteDatabase:
+    db = peewee.SqliteDatabase(
+        str(path),
+        pragmas={"journal_mode": "wal", "busy_timeout": BUSY_TIMEOUT_MS, "synchronous": "NORMAL"},
+        timeout=BUSY_TIMEOUT_MS / 1000,
+    )
+    db.connect()
+    return db
+
+
+def check_integrity(db: peewee.SqliteDatabase) -> None:
+    """Raise sqlite3.DatabaseError when the file is not a readable SQLite database."""
+    result = db.execute_sql("PRAGMA quick_check(1)").fetchone()
+    if result is None or result[0] != "ok":
+        msg = f"SQLite quick_check reported {result[0] if result else 'nothing'!r}"
+        raise sqlite3.DatabaseError(msg)
+
+
+@dataclasses.dataclass(frozen=True)
+class OpenedStore:
+    db: peewee.SqliteDatabase
+    models: Models
+    path: Path
+    recovered_from: Path | None
+    schema_version: int
+
+
+_CARRIED_OVER_KEYS = (
+    "installation.id",
+    "installation.first_seen",
+    "installation.deletion_token",
+    "consent.state",
+    "consent.policy_version",
+    "consent.decided_at",
+)
+
+
+def _read_carried_over_settings(path: Path) -> dict[str, str]:
+    """Read the identity and consent rows from a damaged database, or nothing if they are unreadable."""
+    try:
+        connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=1)
+        try:
+            placeholders = ", ".join("?" * len(_CARRIED_OVER_KEYS))
+            rows = connection.execute(
+                f"SELECT key, value FROM usage_settings WHERE key IN ({placeholders})", _CARRIED_OVER_KEYS
+            ).fetchall()
+        finally:
+            connection.close()
+    except sqlite3.Error:
+        return {}
+    return {key: value for key, value in rows if isinstance(key, str) and isinstance(value, str)}
+
+
+def _move_aside(path: Path, now: dt.datetime) -> Path:
+    stamp = now.strftime("%Y%m%dT%H%M%SZ")
+    target = path.with_name(f"{path.name}.corrupt-{stamp}")
+    counter = 1
+    while target.exists():
+        target = path.with_name(f"{path.name}.corrupt-{stamp}-{counter}")
+        counter += 1
+
+    path.rename(target)
+    for suffix in ("-wal", "-shm"):
+        companion = path.with_name(path.name + suffix)
+        if companion.exists():
+            companion.rename(target.with_name(target.name + suffix))
+    return target
+
+
+def open_store(home: Path, now: dt.datetime) -> OpenedStore:
+    """Open (creating or migrating) the database in `home`, replacing a corrupted file with a fresh one.
+
+    A corrupted file is renamed to `usage.db.corrupt-<UTC time>` and kept for inspection; the
+    installation id and consent are copied into the new file when they can still be read.
+    """
+    try:
+        home.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        msg = f"Cannot create the usage statistics folder {str(home)!r}: {error}. Set USAGE_STATS_HOME to a writable folder."
+        raise StorageError(msg) from error
+
+    path = home / DATABASE_FILENAME
+    try:
+        return _open_checked(path, now, recovered_from=None)
+    except sqlite3.DatabaseError as error:
+        if isinstance(error, sqlite3.OperationalError) and not path.exists():
+            msg = f"Cannot create the usage database {str(path)!r}: {error}. Set USAGE_STATS_HOME to a writable folder."
+            raise StorageError(msg) from error
+        logger.warning("The usage database %s is damaged (%s); starting a fresh one.", path, error)
+
+    carried_over = _read_carried_over_settings(path)
+    moved_to = _move_aside(path, now)
+    logger.warning("The damaged usage database was kept as %s.", moved_to)
+    opened = _open_checked(path, now, recovered_from=moved_to)
+    with opened.db.atomic("IMMEDIATE"):
+        for key, value in carried_over.items():
+            opened.db.execute_sql(
+                "INSERT OR REPLACE INTO usage_settings (key, value, updated_at) VALUES (?, ?, ?)",
+                (key, value, format_db_time(now)),
+            )
+    return opened
+
+
+def _open_checked(path: Path, now: dt.datetime, recovered_from: Path | None) -> OpenedStore:
+    db = None
+    try:
+        db = connect(path)
+        check_integrity(db)
+        version = migrate(db, now)
+    except (sqlite3.DatabaseError, peewee.DatabaseError) as error:
+        if db is not None:
+            db.close()
+        if isinstance(error, peewee.DatabaseError):
+            raise sqlite3.DatabaseError(str(error)) from error
+        raise
+    return OpenedStore(db=db, models=bind_models(db), path=path, recovered_from=recovered_from, schema_version=version)
