@@ -1,0 +1,94 @@
+"""Build the Falcon application from a configuration and a Store."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import falcon
+import peewee
+
+from collector.auth import ApiKeyMiddleware
+from collector.config import CollectorConfig
+from collector.errors import DeletionTokenMismatch, RateLimited, ReportError, ReportIdConflict
+from collector.logs import RequestLogMiddleware, logger
+from collector.resources import Clock, HealthResource, InstallationResource, SubmitResource, SummaryResource
+from collector.storage import Store
+
+DATABASE_RETRY_AFTER_SECONDS = 30
+
+
+def utc_now() -> datetime:
+    """Return the current time as a naive UTC datetime, the form the tables store."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def create_app(config: CollectorConfig, store: Store, *, clock: Clock | None = None) -> falcon.App:
+    """Return the collector's WSGI application; ``clock`` returns naive UTC datetimes."""
+    clock = clock or utc_now
+    app = falcon.App(
+        middleware=[RequestLogMiddleware(), ApiKeyMiddleware(config.api_keys, config.admin_keys)],
+    )
+
+    app.add_route("/submit", SubmitResource(config, store, clock))
+    app.add_route("/installation/{installation_id:uuid}", InstallationResource(store))
+    app.add_route("/stats/summary", SummaryResource(store, clock))
+    app.add_route("/health", HealthResource(store))
+
+    app.add_error_handler(ReportError, _report_error)
+    app.add_error_handler(ReportIdConflict, _report_id_conflict)
+    app.add_error_handler(DeletionTokenMismatch, _deletion_token_mismatch)
+    app.add_error_handler(RateLimited, _rate_limited)
+    app.add_error_handler(peewee.OperationalError, _database_unavailable)
+    app.add_error_handler(peewee.InterfaceError, _database_unavailable)
+    return app
+
+
+def _answer(resp: falcon.Response, status: int, title: str, description: str, **extra: Any) -> None:
+    resp.status = status
+    resp.media = {"title": title, "description": description, **extra}
+
+
+def _report_error(req: falcon.Request, resp: falcon.Response, error: ReportError, params: dict[str, Any]) -> None:
+    req.context.outcome = "invalid"
+    title = "Invalid Report" if error.status == 422 else "Invalid Request Body"
+    _answer(resp, error.status, title, f"Field {error.field} {error.rule}.", field=error.field)
+
+
+def _report_id_conflict(
+    req: falcon.Request, resp: falcon.Response, error: ReportIdConflict, params: dict[str, Any]
+) -> None:
+    req.context.outcome = "invalid"
+    description = "Field report_id is already used by another installation; send a new random UUID."
+    _answer(resp, 409, "Report Id Conflict", description, field="report_id")
+
+
+def _deletion_token_mismatch(
+    req: falcon.Request, resp: falcon.Response, error: DeletionTokenMismatch, params: dict[str, Any]
+) -> None:
+    req.context.outcome = "forbidden"
+    description = (
+        "Field installation.deletion_token_sha256 differs from the hash this installation registered first; "
+        "a new deletion token needs a new installation id."
+    )
+    _answer(resp, 403, "Deletion Token Mismatch", description, field="installation.deletion_token_sha256")
+
+
+def _rate_limited(req: falcon.Request, resp: falcon.Response, error: RateLimited, params: dict[str, Any]) -> None:
+    req.context.outcome = "rate_limited"
+    resp.set_header("Retry-After", str(error.retry_after_seconds))
+    description = (
+        f"The {error.scope} limit of {error.limit_per_hour} reports per hour is reached; "
+        f"retry after {error.retry_after_seconds} seconds."
+    )
+    _answer(resp, 429, "Too Many Requests", description, retry_after_seconds=error.retry_after_seconds)
+
+
+def _database_unavailable(
+    req: falcon.Request, resp: falcon.Response, error: peewee.PeeweeException, params: dict[str, Any]
+) -> None:
+    req.context.outcome = "error"
+    # Only the error type is logged: driver messages can carry the database server's address.
+    logger.error("database unavailable: %s", type(error).__name__, extra={"event": "database_unavailable"})
+    resp.set_header("Retry-After", str(DATABASE_RETRY_AFTER_SECONDS))
+    _answer(resp, 503, "Database Unavailable", "The collector cannot reach its database; retry later.")

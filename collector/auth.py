@@ -1,0 +1,110 @@
+"""Who may call what: API keys in middleware, deletion tokens in a hook.
+
+- ``/submit`` needs a client key or an operator key in ``X-API-Key``.
+- Everything under ``/stats/`` and ``/metrics`` needs an operator key.
+- ``/installation/{id}`` needs ``Authorization: Bearer <deletion token>`` whose SHA-256
+  matches the registered hash; an operator key may delete as well. A client key,
+  which every bundle carries, is never enough there.
+- Every other route (``/health``, ``/openapi.json``) is public.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Sequence
+from typing import Any
+
+import falcon
+
+CLIENT = "client"
+OPERATOR = "operator"
+API_KEY_HEADER = "X-API-Key"
+
+
+def _matches_any(candidate: str, keys: Sequence[bytes]) -> bool:
+    """Compare against every key in constant time, without stopping at the first match."""
+    encoded = candidate.encode("utf-8", "surrogateescape")
+    found = False
+    for key in keys:
+        found |= hmac.compare_digest(encoded, key)
+    return found
+
+
+def required_role(path: str) -> str | None:
+    """Return the role a path needs before routing, or None when the key is not checked there."""
+    if path == "/submit":
+        return CLIENT
+    if path in ("/stats", "/metrics") or path.startswith(("/stats/", "/metrics/")):
+        return OPERATOR
+    return None
+
+
+class ApiKeyMiddleware:
+    """Set ``req.context.role`` from X-API-Key and reject requests whose role is too low."""
+
+    def __init__(self, client_keys: Sequence[str], operator_keys: Sequence[str]) -> None:
+        self._client_keys = [key.encode("utf-8") for key in client_keys]
+        self._operator_keys = [key.encode("utf-8") for key in operator_keys]
+
+    def role_of(self, api_key: str | None) -> str | None:
+        if not api_key:
+            return None
+        if _matches_any(api_key, self._operator_keys):
+            return OPERATOR
+        if _matches_any(api_key, self._client_keys):
+            return CLIENT
+        return None
+
+    def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
+        api_key = req.get_header(API_KEY_HEADER)
+        req.context.role = self.role_of(api_key)
+        needed = required_role(req.path)
+        if needed is None:
+            return
+
+        if req.context.role is None:
+            req.context.outcome = "unauthorized"
+            title = "Missing API Key" if not api_key else "Invalid API Key"
+            description = f"Send a valid key in the {API_KEY_HEADER} header."
+            raise falcon.HTTPUnauthorized(title=title, description=description, challenges=["ApiKey"])
+        if needed == OPERATOR and req.context.role != OPERATOR:
+            req.context.outcome = "forbidden"
+            raise falcon.HTTPForbidden(title="Operator Key Required", description="This route needs an operator key.")
+
+
+def authorize_installation(req: falcon.Request, resp: falcon.Response, resource: Any, params: dict[str, Any]) -> None:
+    """Falcon hook: allow an installation route for the installation's deletion token.
+
+    An operator key is accepted for DELETE. The resource needs a ``store`` attribute.
+    """
+    if req.method == "DELETE" and req.context.get("role") == OPERATOR:
+        return
+
+    token = _bearer_token(req.get_header("Authorization"))
+    if token is None:
+        raise falcon.HTTPUnauthorized(
+            title="Missing Deletion Token",
+            description="Send the installation's deletion token as Authorization: Bearer <token>.",
+            challenges=["Bearer"],
+        )
+
+    installation_id = str(params["installation_id"])
+    known, registered = resource.store.registered_token_hash(installation_id)
+    if not known:
+        return  # Nothing is stored: a read finds nothing and a delete removes nothing.
+    presented = hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
+    if registered is None or not hmac.compare_digest(presented, registered):
+        raise falcon.HTTPForbidden(
+            title="Invalid Deletion Token",
+            description="The token does not match the one this installation registered with its reports.",
+        )
+
+
+def _bearer_token(header: str | None) -> str | None:
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        return None
+    return token.strip()

@@ -1,0 +1,142 @@
+"""Command line of the collector: serve, migrate and purge, all configured from the environment."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from types import FrameType
+
+import peewee
+import waitress
+
+from collector.app import create_app, utc_now
+from collector.config import PORT_RANGE, RETENTION_DAYS_RANGE, THREADS_RANGE, CollectorConfig
+from collector.errors import ConfigError
+from collector.logs import configure_logging, logger
+from collector.migrations import LATEST_VERSION
+from collector.storage import Store
+
+EXIT_OK = 0
+EXIT_FAILURE = 1
+EXIT_USAGE = 2
+
+# Waitress rejects bodies above this multiple of COLLECTOR_MAX_BODY_BYTES by itself; smaller
+# oversized bodies reach the application, which answers with a JSON 413.
+WAITRESS_BODY_LIMIT_FACTOR = 4
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m collector",
+        description="Collector of anonymous Printernizer usage reports. Settings come from the environment.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="migrate the database, then serve HTTP with Waitress")
+    serve.add_argument("--host", help="address to listen on (default: COLLECTOR_HOST or 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="TCP port, 0 for any free one (default: COLLECTOR_PORT or 8080)")
+    serve.add_argument("--threads", type=int, help="worker threads (default: COLLECTOR_THREADS or 8)")
+
+    commands.add_parser("migrate", help="bring the database schema up to date, keeping every row")
+
+    purge = commands.add_parser("purge", help="delete reports older than the retention period")
+    purge.add_argument("--days", type=int, help="retention in days (default: COLLECTOR_RETENTION_DAYS or 730)")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
+    """Run one command and return its exit status: 0 success, 1 failure, 2 bad usage or configuration."""
+    args = build_parser().parse_args(argv)
+    try:
+        config = CollectorConfig.from_environ(os.environ if environ is None else environ)
+        _check_overrides(args)
+    except ConfigError as error:
+        print(f"collector: {error}", file=sys.stderr)
+        return EXIT_USAGE
+
+    configure_logging(config.log_level)
+    store = Store.open(config.database_url)
+    try:
+        if args.command == "serve":
+            return serve(config, store, host=args.host, port=args.port, threads=args.threads)
+        if args.command == "migrate":
+            return migrate(store)
+        return purge(store, args.days or config.retention_days)
+    except (peewee.OperationalError, peewee.InterfaceError) as error:
+        logger.error("database unavailable: %s", type(error).__name__, extra={"event": "database_unavailable"})
+        print(f"collector: the database cannot be reached or used ({type(error).__name__}); check DATABASE_URL.", file=sys.stderr)
+        return EXIT_FAILURE
+    finally:
+        store.close()
+
+
+def _check_overrides(args: argparse.Namespace) -> None:
+    checks = [("--port", getattr(args, "port", None), PORT_RANGE), ("--threads", getattr(args, "threads", None), THREADS_RANGE)]
+    checks.append(("--days", getattr(args, "days", None), RETENTION_DAYS_RANGE))
+    for option, value, (low, high) in checks:
+        if value is not None and not low <= value <= high:
+            msg = f"{option} {value} is out of range: expected a whole number from {low} to {high}."
+            raise ConfigError(msg)
+
+
+def migrate(store: Store) -> int:
+    applied = store.migrate()
+    if applied:
+        print(f"Applied schema steps {', '.join(map(str, applied))}; the schema is at version {LATEST_VERSION}.")
+    else:
+        print(f"The schema is already at version {LATEST_VERSION}.")
+    return EXIT_OK
+
+
+def purge(store: Store, days: int) -> int:
+    if store.schema_version() < LATEST_VERSION:
+        print("collector: the database schema is not up to date; run `python -m collector migrate` first.", file=sys.stderr)
+        return EXIT_FAILURE
+
+    older_than = utc_now() - timedelta(days=days)
+    result = store.purge(older_than)
+    logger.info(
+        "purged reports older than %s days",
+        days,
+        extra={"event": "purge", "submissions": result.submissions, "installations": result.installations},
+    )
+    print(
+        f"Deleted {result.submissions} submissions and {result.installations} installations "
+        f"with no report in the last {days} days."
+    )
+    return EXIT_OK
+
+
+def serve(config: CollectorConfig, store: Store, *, host: str | None, port: int | None, threads: int | None) -> int:
+    """Migrate, then serve until SIGTERM or SIGINT; requests in progress get Waitress's 5 s to finish."""
+    applied = store.migrate()
+    if applied:
+        logger.info("applied schema steps %s", applied, extra={"event": "migrated", "steps": applied})
+    if not config.api_keys and not config.admin_keys:
+        logger.warning("no API keys configured: every submission is rejected", extra={"event": "no_keys"})
+
+    server = waitress.create_server(
+        create_app(config, store),
+        host=host or config.host,
+        port=config.port if port is None else port,
+        threads=threads or config.threads,
+        max_request_body_size=config.max_body_bytes * WAITRESS_BODY_LIMIT_FACTOR,
+        ident="collector",
+    )
+    signal.signal(signal.SIGTERM, _stop_on_signal)
+    logger.info(
+        "listening on port %s",
+        server.effective_port,
+        extra={"event": "started", "host": server.effective_host, "port": int(server.effective_port)},
+    )
+    server.run()  # Returns after SystemExit or KeyboardInterrupt, once the worker threads stopped.
+    logger.info("stopped", extra={"event": "stopped"})
+    return EXIT_OK
+
+
+def _stop_on_signal(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(EXIT_OK)

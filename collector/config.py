@@ -1,0 +1,179 @@
+"""Collector settings read from the environment, with the defaults written once."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+from collector.errors import ConfigError
+
+APP_DATA_NAME = "printernizer-collector"
+DATABASE_FILE_NAME = "collector.db"
+
+DEFAULT_RATE_LIMIT_PER_HOUR = 10
+DEFAULT_SOURCE_RATE_LIMIT_PER_HOUR = 60
+DEFAULT_MAX_BODY_BYTES = 65_536
+DEFAULT_RETENTION_DAYS = 730
+DEFAULT_MIN_GROUP_SIZE = 5
+DEFAULT_LOG_LEVEL = "INFO"
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+DEFAULT_THREADS = 8
+
+MIN_KEY_LENGTH_CHARS = 16
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres")
+
+# Accepted ranges, inclusive, for the integer settings.
+RATE_LIMIT_RANGE = (1, 100_000)
+MAX_BODY_BYTES_RANGE = (1_024, 10_485_760)
+RETENTION_DAYS_RANGE = (1, 36_500)
+MIN_GROUP_SIZE_RANGE = (1, 1_000)
+PORT_RANGE = (0, 65_535)
+THREADS_RANGE = (1, 256)
+
+
+@dataclass(frozen=True)
+class CollectorConfig:
+    """Everything the collector reads from its environment; keys are kept out of the repr."""
+
+    database_url: str
+    data_dir: Path
+    api_keys: tuple[str, ...] = field(default=(), repr=False)
+    admin_keys: tuple[str, ...] = field(default=(), repr=False)
+    rate_limit_per_hour: int = DEFAULT_RATE_LIMIT_PER_HOUR
+    source_rate_limit_per_hour: int = DEFAULT_SOURCE_RATE_LIMIT_PER_HOUR
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
+    retention_days: int = DEFAULT_RETENTION_DAYS
+    min_group_size: int = DEFAULT_MIN_GROUP_SIZE
+    log_level: str = DEFAULT_LOG_LEVEL
+    host: str = DEFAULT_HOST
+    port: int = DEFAULT_PORT
+    threads: int = DEFAULT_THREADS
+
+    @classmethod
+    def from_environ(cls, environ: Mapping[str, str] | None = None) -> CollectorConfig:
+        """Build the configuration from ``environ`` (``os.environ`` when omitted).
+
+        Raises ConfigError naming the variable, its value, the accepted range and the fix.
+        """
+        env = os.environ if environ is None else environ
+        data_dir = Path(env.get("COLLECTOR_DATA_DIR") or default_data_dir())
+        database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / DATABASE_FILE_NAME}"
+        validate_database_url(database_url)
+
+        api_keys = _read_keys(env, "COLLECTOR_API_KEYS")
+        admin_keys = _read_keys(env, "COLLECTOR_ADMIN_KEYS")
+        shared = set(api_keys) & set(admin_keys)
+        if shared:
+            msg = (
+                "A key is listed in both COLLECTOR_API_KEYS and COLLECTOR_ADMIN_KEYS; "
+                "operator keys may already submit, so remove it from COLLECTOR_API_KEYS."
+            )
+            raise ConfigError(msg)
+
+        return cls(
+            database_url=database_url,
+            data_dir=data_dir,
+            api_keys=api_keys,
+            admin_keys=admin_keys,
+            rate_limit_per_hour=_read_int(env, "COLLECTOR_RATE_LIMIT_PER_HOUR", DEFAULT_RATE_LIMIT_PER_HOUR, RATE_LIMIT_RANGE),
+            source_rate_limit_per_hour=_read_int(
+                env, "COLLECTOR_SOURCE_RATE_LIMIT_PER_HOUR", DEFAULT_SOURCE_RATE_LIMIT_PER_HOUR, RATE_LIMIT_RANGE
+            ),
+            trusted_proxies=_read_networks(env, "COLLECTOR_TRUSTED_PROXIES"),
+            max_body_bytes=_read_int(env, "COLLECTOR_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, MAX_BODY_BYTES_RANGE),
+            retention_days=_read_int(env, "COLLECTOR_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, RETENTION_DAYS_RANGE),
+            min_group_size=_read_int(env, "COLLECTOR_MIN_GROUP_SIZE", DEFAULT_MIN_GROUP_SIZE, MIN_GROUP_SIZE_RANGE),
+            log_level=_read_log_level(env),
+            host=env.get("COLLECTOR_HOST") or DEFAULT_HOST,
+            port=_read_int(env, "COLLECTOR_PORT", DEFAULT_PORT, PORT_RANGE),
+            threads=_read_int(env, "COLLECTOR_THREADS", DEFAULT_THREADS, THREADS_RANGE),
+        )
+
+
+def default_data_dir() -> Path:
+    """Return the platform's per-user data folder for the collector."""
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir(APP_DATA_NAME))
+
+
+def validate_database_url(url: str) -> None:
+    """Raise ConfigError unless ``url`` is a ``sqlite:///path`` or ``postgresql://`` URL."""
+    parts = urlsplit(url)
+    if parts.scheme not in DATABASE_SCHEMES:
+        msg = (
+            f"DATABASE_URL has the unsupported scheme {parts.scheme!r}; "
+            "use sqlite:///path/to/collector.db or postgresql://user@host:port/database."
+        )
+        raise ConfigError(msg)
+
+    if parts.scheme == "sqlite" and not parts.path.strip("/"):
+        msg = f"DATABASE_URL {url!r} names no file; use sqlite:///absolute/path/collector.db."
+        raise ConfigError(msg)
+
+    if parts.scheme != "sqlite" and not (parts.hostname and parts.path.strip("/")):
+        msg = (
+            f"DATABASE_URL must name a host and a database for PostgreSQL, got scheme {parts.scheme!r} "
+            "without one of them; use postgresql://user@host:port/database."
+        )
+        raise ConfigError(msg)
+
+
+def _read_int(env: Mapping[str, str], name: str, default: int, bounds: tuple[int, int]) -> int:
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+
+    low, high = bounds
+    try:
+        value = int(raw)
+    except ValueError:
+        value = None
+    if value is None or not low <= value <= high:
+        msg = f"{name}={raw!r} is invalid: expected a whole number from {low} to {high}; set it in that range or unset it to use {default}."
+        raise ConfigError(msg)
+    return value
+
+
+def _read_keys(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    keys = tuple(key.strip() for key in env.get(name, "").split(",") if key.strip())
+    for position, key in enumerate(keys, start=1):
+        if len(key) < MIN_KEY_LENGTH_CHARS or not key.isascii() or not key.isprintable():
+            msg = (
+                f"{name} entry {position} is invalid: a key must be at least {MIN_KEY_LENGTH_CHARS} printable "
+                "ASCII characters; create one with `python -c \"import secrets; print(secrets.token_urlsafe(32))\"`."
+            )
+            raise ConfigError(msg)
+    return keys
+
+
+def _read_networks(env: Mapping[str, str], name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    networks = []
+    for entry in (part.strip() for part in env.get(name, "").split(",")):
+        if not entry:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(entry, strict=False))
+        except ValueError:
+            msg = f"{name} entry {entry!r} is invalid: expected an IP address or CIDR block such as 127.0.0.1 or 10.0.0.0/8."
+            raise ConfigError(msg) from None
+    return tuple(networks)
+
+
+def _read_log_level(env: Mapping[str, str]) -> str:
+    raw = env.get("COLLECTOR_LOG_LEVEL", "").strip()
+    if not raw:
+        return DEFAULT_LOG_LEVEL
+
+    level = raw.upper()
+    if level not in LOG_LEVELS:
+        msg = f"COLLECTOR_LOG_LEVEL={raw!r} is invalid: expected one of {', '.join(LOG_LEVELS)}; unset it to use {DEFAULT_LOG_LEVEL}."
+        raise ConfigError(msg)
+    return level

@@ -1,0 +1,55 @@
+"""Exceptions raised by the collector; app.py maps each one to an HTTP answer once.
+
+CollectorError
+├── ConfigError              a bad environment value or database URL
+├── ReportError              a report body that breaks a schema rule (400 or 422)
+├── ReportIdConflict         a report id already stored for another installation
+├── DeletionTokenMismatch    a report whose deletion token hash differs from the registered one
+└── RateLimited              a quota is used up; carries the seconds until a slot frees
+"""
+
+from __future__ import annotations
+
+
+class CollectorError(Exception):
+    """Base class of every error the collector raises on purpose."""
+
+
+class ConfigError(CollectorError):
+    """A configuration value is missing, malformed or out of range."""
+
+
+class ReportError(CollectorError):
+    """A submitted report breaks a rule of its schema."""
+
+    def __init__(self, field: str, rule: str, *, status: int = 422) -> None:
+        self.field = field
+        self.rule = rule
+        self.status = status
+        super().__init__(f"{field}: {rule}")
+
+
+class ReportIdConflict(CollectorError):
+    """The report id is already stored for a different installation."""
+
+    def __init__(self, report_id: str) -> None:
+        self.report_id = report_id
+        super().__init__(f"report_id {report_id!r} is already stored for another installation")
+
+
+class DeletionTokenMismatch(CollectorError):
+    """The installation registered a different deletion token hash before."""
+
+    def __init__(self, installation_id: str) -> None:
+        self.installation_id = installation_id
+        super().__init__(f"installation {installation_id!r} has a different deletion token registered")
+
+
+class RateLimited(CollectorError):
+    """A submission quota is used up for the current hour."""
+
+    def __init__(self, scope: str, limit_per_hour: int, retry_after_seconds: int) -> None:
+        self.scope = scope
+        self.limit_per_hour = limit_per_hour
+        self.retry_after_seconds = retry_after_seconds
+        super().__init__(f"{scope} limit of {limit_per_hour} reports per hour reached")

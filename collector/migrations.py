@@ -1,0 +1,139 @@
+"""Ordered schema steps for the collector database; each step runs once and is recorded.
+
+A step never reads the live models in ``collector.storage``: the tables it creates
+are frozen here as they were when the step was written, so replaying the steps on
+an empty database always gives the same schema as upgrading an old one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import peewee
+from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator
+
+SCHEMA_VERSION_KEY = "schema_version"
+
+
+class _Frozen(peewee.Model):
+    class Meta:
+        legacy_table_names = False
+
+
+class CollectorMetaV1(_Frozen):
+    key = peewee.CharField(max_length=64, primary_key=True)
+    value = peewee.TextField()
+
+    class Meta:
+        table_name = "collector_meta"
+
+
+class InstallationV1(_Frozen):
+    installation_id = peewee.CharField(max_length=36, primary_key=True)
+    first_seen_at = peewee.DateTimeField()
+    last_seen_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "installations"
+
+
+class SubmissionV1(_Frozen):
+    id = peewee.AutoField()
+    report_id = peewee.CharField(max_length=36, unique=True)
+    installation_id = peewee.CharField(max_length=36)
+    schema_version = peewee.CharField(max_length=8)
+    received_at = peewee.DateTimeField(index=True)
+    period_start = peewee.DateTimeField()
+    period_end = peewee.DateTimeField()
+    app_version = peewee.CharField(max_length=32)
+    python_version = peewee.CharField(max_length=32, null=True)
+    platform = peewee.CharField(max_length=16)
+    deployment_mode = peewee.CharField(max_length=16)
+    country_code = peewee.CharField(max_length=2)
+    printer_count = peewee.IntegerField()
+    printer_type_counts = peewee.TextField()
+    job_count = peewee.IntegerField()
+    file_count = peewee.IntegerField()
+    upload_count = peewee.IntegerField()
+    uptime_hours = peewee.IntegerField()
+    feature_usage = peewee.TextField()
+    error_summary = peewee.TextField()
+
+    class Meta:
+        table_name = "submissions"
+        indexes = ((("installation_id", "received_at"), False),)
+
+
+class SourceHitV3(_Frozen):
+    id = peewee.AutoField()
+    source_hash = peewee.CharField(max_length=64)
+    hit_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "source_hits"
+        indexes = ((("source_hash", "hit_at"), False),)
+
+
+class SourceKeyV3(_Frozen):
+    day = peewee.CharField(max_length=10, primary_key=True)
+    secret = peewee.CharField(max_length=64)
+
+    class Meta:
+        table_name = "source_keys"
+
+
+def _create_base_tables(db: peewee.Database, migrator: SchemaMigrator) -> None:
+    db.create_tables([CollectorMetaV1, InstallationV1, SubmissionV1], safe=True)
+
+
+def _add_schema_1_1_columns(db: peewee.Database, migrator: SchemaMigrator) -> None:
+    migrator.migrate(
+        migrator.add_column("installations", "deletion_token_sha256", peewee.CharField(max_length=64, null=True)),
+        migrator.add_column("submissions", "job_completed_count", peewee.IntegerField(null=True)),
+        migrator.add_column("submissions", "job_failed_count", peewee.IntegerField(null=True)),
+    )
+
+
+def _create_source_tables(db: peewee.Database, migrator: SchemaMigrator) -> None:
+    db.create_tables([SourceHitV3, SourceKeyV3], safe=True)
+
+
+# Step number -> (description, function). Append new steps; never edit a released one.
+STEPS: dict[int, tuple[str, Callable[[peewee.Database, SchemaMigrator], None]]] = {
+    1: ("create installations, submissions and collector_meta", _create_base_tables),
+    2: ("add the deletion token hash and the schema 1.1 job counts", _add_schema_1_1_columns),
+    3: ("create the per-source rate-limit tables", _create_source_tables),
+}
+LATEST_VERSION = max(STEPS)
+
+
+def current_version(db: peewee.Database) -> int:
+    """Return the schema version recorded in collector_meta, 0 for an empty database."""
+    if not db.table_exists("collector_meta"):
+        return 0
+
+    with db.bind_ctx([CollectorMetaV1]):
+        row = CollectorMetaV1.get_or_none(CollectorMetaV1.key == SCHEMA_VERSION_KEY)
+    return int(row.value) if row else 0
+
+
+def apply_steps(db: peewee.Database, target: int) -> list[int]:
+    """Run every step above the recorded version up to ``target``; the caller holds the lock.
+
+    Returns the step numbers applied, in order.
+    """
+    if isinstance(db, peewee.PostgresqlDatabase):
+        migrator: SchemaMigrator = PostgresqlMigrator(db)
+    else:
+        migrator = SqliteMigrator(db)
+
+    applied = []
+    for number in range(current_version(db) + 1, target + 1):
+        _description, step = STEPS[number]
+        with db.bind_ctx([CollectorMetaV1, InstallationV1, SubmissionV1, SourceHitV3, SourceKeyV3]):
+            step(db, migrator)
+            CollectorMetaV1.insert(key=SCHEMA_VERSION_KEY, value=str(number)).on_conflict(
+                conflict_target=[CollectorMetaV1.key], update={CollectorMetaV1.value: str(number)}
+            ).execute()
+        applied.append(number)
+    return applied

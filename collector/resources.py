@@ -1,0 +1,141 @@
+"""HTTP resources: parse the request, call the Store, set the response.
+
+Keys are checked in ``auth.ApiKeyMiddleware``, body rules in the hooks below, and
+errors are mapped to HTTP answers once, in ``app.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import falcon
+
+from collector.auth import authorize_installation
+from collector.config import CollectorConfig
+from collector.logs import logger
+from collector.ratelimit import client_address, source_hash
+from collector.storage import Store
+from collector.validation import parse_report
+
+Clock = Callable[[], datetime]
+
+
+def require_json(req: falcon.Request, resp: falcon.Response, resource: Any, params: dict[str, Any]) -> None:
+    """Falcon hook: reject a body that is not declared as application/json."""
+    media_type = (req.content_type or "").split(";", 1)[0].strip().lower()
+    if media_type != "application/json":
+        req.context.outcome = "unsupported_media_type"
+        raise falcon.HTTPUnsupportedMediaType(
+            title="Unsupported Media Type",
+            description=f"Send the report as Content-Type: application/json, not {media_type or 'no content type'!r}.",
+        )
+
+
+def read_json_body(req: falcon.Request, max_bytes: int) -> Any:
+    """Read at most ``max_bytes`` of body and decode it as JSON."""
+    if req.content_length is not None and req.content_length > max_bytes:
+        _raise_too_large(req, max_bytes)
+    body = req.bounded_stream.read(max_bytes + 1)
+    if len(body) > max_bytes:
+        _raise_too_large(req, max_bytes)
+
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError) as error:
+        req.context.outcome = "malformed_json"
+        description = f"The body is not valid JSON: {type(error).__name__}."
+        if isinstance(error, json.JSONDecodeError):
+            description = f"The body is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."
+        raise falcon.HTTPBadRequest(title="Malformed JSON", description=description) from None
+
+
+def _raise_too_large(req: falcon.Request, max_bytes: int) -> None:
+    req.context.outcome = "too_large"
+    raise falcon.HTTPContentTooLarge(
+        title="Report Too Large", description=f"The body must be at most {max_bytes} bytes."
+    )
+
+
+class SubmitResource:
+    """POST /submit: store one report and return its submission id."""
+
+    def __init__(self, config: CollectorConfig, store: Store, clock: Clock) -> None:
+        self.config = config
+        self.store = store
+        self.clock = clock
+
+    @falcon.before(require_json)
+    def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
+        body = read_json_body(req, self.config.max_body_bytes)
+        now = self.clock()
+        req.context.outcome = "invalid"
+        report = parse_report(body, now)
+
+        address = client_address(req.remote_addr, req.get_header("X-Forwarded-For"), self.config.trusted_proxies)
+        stored = self.store.store_report(
+            report,
+            received_at=now,
+            source_hash=source_hash(self.store, address, now),
+            limit_per_hour=self.config.rate_limit_per_hour,
+            source_limit_per_hour=self.config.source_rate_limit_per_hour,
+        )
+
+        req.context.outcome = "duplicate" if stored.duplicate else "accepted"
+        resp.media = {"status": "ok", "submission_id": stored.submission_id}
+        logger.debug(
+            "report %s stored as submission %s",
+            report.report_id,
+            stored.submission_id,
+            extra={"event": "report_" + req.context.outcome, "schema_version": report.schema_version},
+        )
+
+
+class InstallationResource:
+    """GET and DELETE /installation/{id}: the installation's own data, by its deletion token."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    @falcon.before(authorize_installation)
+    def on_get(self, req: falcon.Request, resp: falcon.Response, installation_id: Any) -> None:
+        data = self.store.installation_data(str(installation_id))
+        if data is None:
+            raise falcon.HTTPNotFound(
+                title="Installation Not Found", description="Nothing is stored for this installation id."
+            )
+        resp.media = data
+
+    @falcon.before(authorize_installation)
+    def on_delete(self, req: falcon.Request, resp: falcon.Response, installation_id: Any) -> None:
+        deleted = self.store.delete_installation(str(installation_id))
+        logger.info(
+            "deleted %s submissions of an installation",
+            deleted,
+            extra={"event": "installation_deleted", "deleted": deleted, "by": req.context.get("role") or "token"},
+        )
+        resp.media = {"status": "ok", "deleted": deleted}
+
+
+class SummaryResource:
+    """GET /stats/summary: totals for the operator."""
+
+    def __init__(self, store: Store, clock: Clock) -> None:
+        self.store = store
+        self.clock = clock
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        resp.media = self.store.summary(self.clock())
+
+
+class HealthResource:
+    """GET /health: 200 when the database answers, 503 when it does not."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        self.store.check()
+        resp.media = {"status": "ok", "database": "ok"}

@@ -1,0 +1,472 @@
+"""Collector tables as peewee models, and the Store that reads and writes them.
+
+``Store.open`` binds the models to its database, so one Store per process serves
+them at a time; the dashboards query ``Submission`` and ``Installation`` directly.
+Each thread keeps its own connection for its whole life (peewee keeps connection
+state per thread), because connecting per request is slow on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import functools
+import hmac
+import json
+import math
+import secrets
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, TypeVar
+from urllib.parse import unquote, urlsplit
+
+import peewee
+
+from collector import migrations
+from collector.config import validate_database_url
+from collector.errors import DeletionTokenMismatch, RateLimited, ReportIdConflict
+from collector.validation import Report
+
+SQLITE_BUSY_TIMEOUT_MS = 10_000
+RATE_WINDOW = timedelta(hours=1)
+
+# Namespaces of the PostgreSQL advisory locks (first argument of pg_advisory_xact_lock).
+_LOCK_MIGRATION = 1
+_LOCK_INSTALLATION = 2
+_LOCK_SOURCE = 3
+
+_T = TypeVar("_T")
+
+
+class BaseModel(peewee.Model):
+    class Meta:
+        legacy_table_names = False
+
+
+class CollectorMeta(BaseModel):
+    """One setting of the database itself, such as the schema version."""
+
+    key = peewee.CharField(max_length=64, primary_key=True)
+    value = peewee.TextField()
+
+    class Meta:
+        table_name = "collector_meta"
+
+
+class Installation(BaseModel):
+    """An installation that has reported, with the hash of its deletion token."""
+
+    installation_id = peewee.CharField(max_length=36, primary_key=True)
+    deletion_token_sha256 = peewee.CharField(max_length=64, null=True)
+    first_seen_at = peewee.DateTimeField()
+    last_seen_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "installations"
+
+
+class Submission(BaseModel):
+    """One accepted report; maps are stored as JSON text."""
+
+    id = peewee.AutoField()
+    report_id = peewee.CharField(max_length=36, unique=True)
+    installation_id = peewee.CharField(max_length=36)
+    schema_version = peewee.CharField(max_length=8)
+    received_at = peewee.DateTimeField(index=True)
+    period_start = peewee.DateTimeField()
+    period_end = peewee.DateTimeField()
+    app_version = peewee.CharField(max_length=32)
+    python_version = peewee.CharField(max_length=32, null=True)
+    platform = peewee.CharField(max_length=16)
+    deployment_mode = peewee.CharField(max_length=16)
+    country_code = peewee.CharField(max_length=2)
+    printer_count = peewee.IntegerField()
+    printer_type_counts = peewee.TextField()
+    job_count = peewee.IntegerField()
+    job_completed_count = peewee.IntegerField(null=True)
+    job_failed_count = peewee.IntegerField(null=True)
+    file_count = peewee.IntegerField()
+    upload_count = peewee.IntegerField()
+    uptime_hours = peewee.IntegerField()
+    feature_usage = peewee.TextField()
+    error_summary = peewee.TextField()
+
+    class Meta:
+        table_name = "submissions"
+        indexes = ((("installation_id", "received_at"), False),)
+
+
+class SourceHit(BaseModel):
+    """One accepted report counted against a source address, stored only as an HMAC."""
+
+    id = peewee.AutoField()
+    source_hash = peewee.CharField(max_length=64)
+    hit_at = peewee.DateTimeField()
+
+    class Meta:
+        table_name = "source_hits"
+        indexes = ((("source_hash", "hit_at"), False),)
+
+
+class SourceKey(BaseModel):
+    """The random HMAC key of one UTC day; older keys are deleted so old hashes cannot be linked."""
+
+    day = peewee.CharField(max_length=10, primary_key=True)
+    secret = peewee.CharField(max_length=64)
+
+    class Meta:
+        table_name = "source_keys"
+
+
+MODELS = (CollectorMeta, Installation, Submission, SourceHit, SourceKey)
+_JSON_COLUMNS = ("printer_type_counts", "feature_usage", "error_summary")
+
+
+@dataclass(frozen=True)
+class StoredSubmission:
+    """Result of storing a report: its submission id and whether it was stored before."""
+
+    submission_id: int
+    duplicate: bool
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    """Rows removed by a retention purge, per table."""
+
+    submissions: int
+    installations: int
+    source_hits: int
+
+
+def _drops_broken_connection(method: Callable[..., _T]) -> Callable[..., _T]:
+    """Close this thread's connection after a database error so the next call reconnects."""
+
+    @functools.wraps(method)
+    def wrapper(self: Store, *args: Any, **kwargs: Any) -> _T:
+        try:
+            return method(self, *args, **kwargs)
+        except (peewee.OperationalError, peewee.InterfaceError):
+            self.discard_connection()
+            raise
+
+    return wrapper
+
+
+class Store:
+    """Reads and writes the collector tables; safe to share between threads."""
+
+    def __init__(self, db: peewee.Database) -> None:
+        self.db = db
+        self.is_postgres = isinstance(db, peewee.PostgresqlDatabase)
+        self._source_secrets: dict[str, bytes] = {}
+        db.bind(MODELS)
+
+    @classmethod
+    def open(cls, database_url: str) -> Store:
+        """Open ``sqlite:///path`` or ``postgresql://user@host:port/db`` without connecting yet."""
+        validate_database_url(database_url)
+        parts = urlsplit(database_url)
+        if parts.scheme == "sqlite":
+            return cls(_open_sqlite(unquote(parts.path)))
+        return cls(_open_postgres(parts))
+
+    def close(self) -> None:
+        """Close the calling thread's connection."""
+        if not self.db.is_closed():
+            self.db.close()
+
+    def discard_connection(self) -> None:
+        """Drop the calling thread's connection, even a broken one, outside any transaction."""
+        try:
+            if not self.db.in_transaction():
+                self.db.close()
+        except peewee.PeeweeException:
+            self.db._state.reset()  # noqa: SLF001 - peewee has no public way to forget a dead connection.
+
+    @_drops_broken_connection
+    def check(self) -> None:
+        """Run a trivial query; raises peewee.OperationalError when the database is down."""
+        self.db.execute_sql("SELECT 1").fetchone()
+
+    @_drops_broken_connection
+    def migrate(self, target: int = migrations.LATEST_VERSION) -> list[int]:
+        """Bring the schema up to ``target`` without losing rows; return the steps applied.
+
+        Safe to run from several processes at once: the steps run under one lock.
+        """
+        if not 0 <= target <= migrations.LATEST_VERSION:
+            msg = f"Schema version {target} is unknown; choose one from 0 to {migrations.LATEST_VERSION}."
+            raise ValueError(msg)
+
+        with self._write_transaction():
+            self._lock(_LOCK_MIGRATION, "schema")
+            return migrations.apply_steps(self.db, target)
+
+    @_drops_broken_connection
+    def schema_version(self) -> int:
+        """Return the schema version recorded in the database, 0 when it is empty."""
+        return migrations.current_version(self.db)
+
+    @_drops_broken_connection
+    def store_report(
+        self,
+        report: Report,
+        *,
+        received_at: datetime,
+        source_hash: str,
+        limit_per_hour: int,
+        source_limit_per_hour: int,
+    ) -> StoredSubmission:
+        """Store one report, or return the stored one when its report id is known.
+
+        Checks the deletion token and both hourly limits and inserts the row in one
+        transaction that holds the installation's and the source's lock, so concurrent
+        requests and several server processes count exactly.
+        """
+        try:
+            with self._write_transaction():
+                self._lock(_LOCK_INSTALLATION, report.installation_id)
+                self._lock(_LOCK_SOURCE, source_hash)
+                return self._store_locked(report, received_at, source_hash, limit_per_hour, source_limit_per_hour)
+        except peewee.IntegrityError:
+            # Another installation inserted the same report id between our lookup and insert.
+            raise ReportIdConflict(report.report_id) from None
+
+    def _store_locked(
+        self, report: Report, now: datetime, source_hash: str, limit_per_hour: int, source_limit_per_hour: int
+    ) -> StoredSubmission:
+        installation = Installation.get_or_none(Installation.installation_id == report.installation_id)
+        _check_token(installation, report)
+
+        existing = Submission.get_or_none(Submission.report_id == report.report_id)
+        if existing is not None:
+            if existing.installation_id != report.installation_id:
+                raise ReportIdConflict(report.report_id)
+            return StoredSubmission(existing.id, duplicate=True)
+
+        window_start = now - RATE_WINDOW
+        recent = Submission.select(Submission.received_at).where(
+            (Submission.installation_id == report.installation_id) & (Submission.received_at > window_start)
+        )
+        _enforce_limit("installation", recent, Submission.received_at, limit_per_hour, now)
+        SourceHit.delete().where((SourceHit.source_hash == source_hash) & (SourceHit.hit_at <= window_start)).execute()
+        hits = SourceHit.select(SourceHit.hit_at).where(SourceHit.source_hash == source_hash)
+        _enforce_limit("source", hits, SourceHit.hit_at, source_limit_per_hour, now)
+
+        _upsert_installation(installation, report, now)
+        submission_id = Submission.insert(**_submission_row(report, now)).execute()
+        SourceHit.insert(source_hash=source_hash, hit_at=now).execute()
+        return StoredSubmission(int(submission_id), duplicate=False)
+
+    @_drops_broken_connection
+    def registered_token_hash(self, installation_id: str) -> tuple[bool, str | None]:
+        """Return whether the installation is known and its registered deletion token hash."""
+        installation = Installation.get_or_none(Installation.installation_id == installation_id)
+        if installation is None:
+            return False, None
+        return True, installation.deletion_token_sha256
+
+    @_drops_broken_connection
+    def installation_data(self, installation_id: str) -> dict[str, Any] | None:
+        """Return everything stored for one installation, or None when nothing is."""
+        installation = Installation.get_or_none(Installation.installation_id == installation_id)
+        rows = list(
+            Submission.select().where(Submission.installation_id == installation_id).order_by(Submission.id).dicts()
+        )
+        if installation is None and not rows:
+            return None
+
+        record = None
+        if installation is not None:
+            record = {
+                "installation_id": installation.installation_id,
+                "deletion_token_registered": installation.deletion_token_sha256 is not None,
+                "first_seen_at": format_time(installation.first_seen_at),
+                "last_seen_at": format_time(installation.last_seen_at),
+            }
+        return {"installation": record, "submissions": [_submission_export(row) for row in rows]}
+
+    @_drops_broken_connection
+    def delete_installation(self, installation_id: str) -> int:
+        """Delete every row of one installation; return how many submissions were deleted."""
+        with self.db.atomic():
+            deleted = Submission.delete().where(Submission.installation_id == installation_id).execute()
+            Installation.delete().where(Installation.installation_id == installation_id).execute()
+        return deleted
+
+    @_drops_broken_connection
+    def summary(self, now: datetime) -> dict[str, Any]:
+        """Return installation and submission totals for the operator."""
+        def active_since(days: int) -> int:
+            since = now - timedelta(days=days)
+            query = Submission.select(Submission.installation_id).where(Submission.received_at >= since).distinct()
+            return query.count()
+
+        latest = Submission.select(peewee.fn.MAX(Submission.received_at)).scalar()
+        return {
+            "installations_total": Installation.select().count(),
+            "active_7_days": active_since(7),
+            "active_30_days": active_since(30),
+            "submissions_total": Submission.select().count(),
+            "latest_submission_at": format_time(_as_datetime(latest)) if latest else None,
+        }
+
+    @_drops_broken_connection
+    def purge(self, older_than: datetime) -> PurgeResult:
+        """Delete submissions received before ``older_than`` and installations idle since then."""
+        with self.db.atomic():
+            submissions = Submission.delete().where(Submission.received_at < older_than).execute()
+            reporting = Submission.select(Submission.installation_id).distinct()
+            installations = (
+                Installation.delete()
+                .where((Installation.last_seen_at < older_than) & Installation.installation_id.not_in(reporting))
+                .execute()
+            )
+            hits = SourceHit.delete().where(SourceHit.hit_at < older_than).execute()
+        return PurgeResult(submissions, installations, hits)
+
+    @_drops_broken_connection
+    def source_secret(self, day: date) -> bytes:
+        """Return the HMAC key of a UTC day, creating it and deleting older days' keys once."""
+        label = day.isoformat()
+        cached = self._source_secrets.get(label)
+        if cached is not None:
+            return cached
+
+        with self.db.atomic():
+            SourceKey.insert(day=label, secret=secrets.token_hex(32)).on_conflict_ignore().execute()
+            SourceKey.delete().where(SourceKey.day < label).execute()
+            secret = bytes.fromhex(SourceKey.get(SourceKey.day == label).secret)
+        self._source_secrets = {label: secret}
+        return secret
+
+    @contextmanager
+    def _write_transaction(self) -> Iterator[None]:
+        # SQLite: BEGIN IMMEDIATE takes the write lock before the first read, so a
+        # count and the insert that follows cannot interleave with another writer.
+        if self.is_postgres:
+            with self.db.atomic():
+                yield
+        else:
+            with self.db.atomic(lock_type="IMMEDIATE"):
+                yield
+
+    def _lock(self, namespace: int, name: str) -> None:
+        # PostgreSQL only: SQLite's BEGIN IMMEDIATE already serializes every writer.
+        if self.is_postgres:
+            self.db.execute_sql("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (namespace, name))
+
+
+def _open_sqlite(path: str) -> peewee.SqliteDatabase:
+    pragmas = {
+        "journal_mode": "wal",
+        "busy_timeout": SQLITE_BUSY_TIMEOUT_MS,
+        # FULL: a report is on disk before its 200 is sent, even after a power cut.
+        "synchronous": "full",
+    }
+    return peewee.SqliteDatabase(path, pragmas=pragmas, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
+
+
+def _open_postgres(parts: Any) -> peewee.PostgresqlDatabase:
+    return peewee.PostgresqlDatabase(
+        unquote(parts.path.lstrip("/")),
+        user=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password else None,
+        host=parts.hostname,
+        port=parts.port or 5432,
+        **_query_options(parts.query),
+    )
+
+
+def _query_options(query: str) -> dict[str, str]:
+    options = {}
+    for pair in filter(None, query.split("&")):
+        name, _, value = pair.partition("=")
+        options[unquote(name)] = unquote(value)
+    return options
+
+
+def _check_token(installation: Installation | None, report: Report) -> None:
+    registered = installation.deletion_token_sha256 if installation else None
+    if registered is None:
+        return
+    if report.deletion_token_sha256 is None or not hmac.compare_digest(registered, report.deletion_token_sha256):
+        raise DeletionTokenMismatch(report.installation_id)
+
+
+def _enforce_limit(scope: str, query: peewee.Select, column: peewee.Field, limit: int, now: datetime) -> None:
+    count = query.count()
+    if count < limit:
+        return
+
+    oldest = _as_datetime(query.select(peewee.fn.MIN(column)).scalar())
+    wait_seconds = math.ceil((oldest + RATE_WINDOW - now).total_seconds())
+    raise RateLimited(scope, limit, max(1, wait_seconds))
+
+
+def _upsert_installation(installation: Installation | None, report: Report, now: datetime) -> None:
+    if installation is None:
+        Installation.insert(
+            installation_id=report.installation_id,
+            deletion_token_sha256=report.deletion_token_sha256,
+            first_seen_at=now,
+            last_seen_at=now,
+        ).execute()
+        return
+
+    changes: dict[peewee.Field, Any] = {Installation.last_seen_at: now}
+    if installation.deletion_token_sha256 is None and report.deletion_token_sha256 is not None:
+        changes[Installation.deletion_token_sha256] = report.deletion_token_sha256
+    Installation.update(changes).where(Installation.installation_id == report.installation_id).execute()
+
+
+def _submission_row(report: Report, now: datetime) -> dict[str, Any]:
+    return {
+        "report_id": report.report_id,
+        "installation_id": report.installation_id,
+        "schema_version": report.schema_version,
+        "received_at": now,
+        "period_start": report.period_start,
+        "period_end": report.period_end,
+        "app_version": report.app_version,
+        "python_version": report.python_version,
+        "platform": report.platform,
+        "deployment_mode": report.deployment_mode,
+        "country_code": report.country_code,
+        "printer_count": report.printer_count,
+        "printer_type_counts": _dump_json(report.printer_type_counts),
+        "job_count": report.job_count,
+        "job_completed_count": report.job_completed_count,
+        "job_failed_count": report.job_failed_count,
+        "file_count": report.file_count,
+        "upload_count": report.upload_count,
+        "uptime_hours": report.uptime_hours,
+        "feature_usage": _dump_json(report.feature_usage),
+        "error_summary": _dump_json(report.error_summary),
+    }
+
+
+def _submission_export(row: dict[str, Any]) -> dict[str, Any]:
+    exported = dict(row)
+    for column in _JSON_COLUMNS:
+        exported[column] = json.loads(row[column])
+    for column in ("received_at", "period_start", "period_end"):
+        exported[column] = format_time(_as_datetime(row[column]))
+    return exported
+
+
+def _dump_json(value: Any) -> str:
+    return json.dumps(value, separators=(",", ":"), sort_keys=True)
+
+
+def _as_datetime(value: datetime | str) -> datetime:
+    # SQLite returns aggregates such as MIN() and MAX() as text, not datetimes.
+    if isinstance(value, str):
+        return datetime.fromisoformat(value)
+    return value
+
+
+def format_time(moment: datetime) -> str:
+    """Format a naive UTC datetime as ISO 8601 with a Z."""
+    return moment.isoformat(timespec="seconds") + "Z"
