@@ -1,0 +1,261 @@
+"""The user's actions, shared by the tray menu and the stats window's toolbar."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
+
+from app.ui.consent import apply_consent_decision, ask_for_consent
+from app.ui.delete_dialog import DeleteChoice, DeleteDialog
+from app.ui.facade import consent_allows_sharing, consent_blocked_by_dnt, consent_state
+from app.ui.formatting import outcomes_text, sharing_status_text
+from app.ui.policy_dialog import PolicyDialog
+from app.ui.scheduler import CHECK_TASK_NAME, SubmissionScheduler
+from app.ui.tasks import TaskRunner
+
+logger = logging.getLogger("app.ui")
+
+PAUSE_DAYS = 7
+DELETION_TASK_NAME = "server-deletion"
+DOWNLOAD_TASK_NAME = "server-download"
+EXPORT_FORMATS = {"json": "JSON (*.json)", "csv": "CSV (*.csv)"}
+
+
+class AppActions(QObject):
+    """Own one QAction per user command and carry it out through the facade.
+
+    `changed` fires after anything that alters what the window or the tray show, and
+    `message` carries a sentence for the user. `quit_requested` asks the application to
+    shut down; the actions never quit Qt themselves.
+    """
+
+    changed = Signal()
+    message = Signal(str)
+    quit_requested = Signal()
+    view_requested = Signal()
+
+    def __init__(
+        self,
+        stats: Any,
+        policy: Any,
+        runner: TaskRunner,
+        scheduler: SubmissionScheduler,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self._stats = stats
+        self._policy = policy
+        self._runner = runner
+        self._scheduler = scheduler
+        self.dialog_parent: QWidget | None = None
+
+        self._create_actions()
+        self._connect_signals()
+        self.update_state()
+
+    def _create_actions(self) -> None:
+        self.status_action = QAction(self)
+        self.status_action.setEnabled(False)
+        self.view_action = QAction(self.tr("View my data..."), self)
+        self.export_action = QAction(self.tr("Export..."), self)
+        self.send_now_action = QAction(self.tr("Send report now"), self)
+        self.pause_action = QAction(self.tr("Pause for 7 days"), self)
+        self.sharing_action = QAction(self.tr("Stop sharing..."), self)
+        self.delete_action = QAction(self.tr("Delete my data..."), self)
+        self.download_action = QAction(self.tr("Download what the server holds..."), self)
+        self.policy_action = QAction(self.tr("Privacy policy"), self)
+        self.quit_action = QAction(self.tr("Quit"), self)
+
+        names = ("status", "view", "export", "send_now", "pause", "sharing", "delete", "download", "policy", "quit")
+        for name in names:
+            getattr(self, f"{name}_action").setObjectName(f"{name}Action")
+
+    def menu_actions(self) -> list[QAction | None]:
+        """The tray menu's actions in order; None stands for a separator."""
+        return [
+            self.status_action, None,
+            self.view_action, self.export_action, self.send_now_action, self.pause_action, self.sharing_action,
+            None,
+            self.delete_action, self.download_action, self.policy_action, None,
+            self.quit_action,
+        ]
+
+    def window_actions(self) -> list[QAction | None]:
+        """The toolbar's actions: everything but the status line and "View my data"."""
+        return [action for action in self.menu_actions()[3:]]
+
+    def _connect_signals(self) -> None:
+        self.view_action.triggered.connect(self.view_requested)
+        self.export_action.triggered.connect(self.export_data)
+        self.send_now_action.triggered.connect(self.send_now)
+        self.pause_action.triggered.connect(self.toggle_pause)
+        self.sharing_action.triggered.connect(self.change_sharing)
+        self.delete_action.triggered.connect(self.delete_data)
+        self.download_action.triggered.connect(self.download_server_data)
+        self.policy_action.triggered.connect(self.show_policy)
+        self.quit_action.triggered.connect(self.quit_requested)
+
+        self._scheduler.check_finished.connect(self._on_check_finished)
+        self._scheduler.check_failed.connect(self._on_check_failed)
+        self._runner.finished.connect(self._on_task_finished)
+        self._runner.failed.connect(self._on_task_failed)
+
+    def sharing_allowed(self) -> bool:
+        return consent_allows_sharing(self._stats.consent(), self._policy.version)
+
+    def is_paused(self) -> bool:
+        return self._stats.status().paused_until is not None
+
+    def update_state(self) -> None:
+        """Refresh the status line and the texts and enabled states that depend on consent."""
+        consent = self._stats.consent()
+        status = self._stats.status()
+        self.status_action.setText(sharing_status_text(status, consent, self._policy.version))
+
+        blocked = consent_blocked_by_dnt(consent)
+        granted = consent_state(consent) == "granted"
+        self.sharing_action.setText(self.tr("Stop sharing...") if granted else self.tr("Share anonymous statistics..."))
+        self.sharing_action.setEnabled(not blocked)
+        self.pause_action.setText(self.tr("Resume") if status.paused_until is not None else self.tr("Pause for 7 days"))
+        self.pause_action.setEnabled(granted and not blocked)
+        self.send_now_action.setEnabled(not self._runner.is_running(CHECK_TASK_NAME))
+        self.download_action.setEnabled(status.endpoint is not None)
+
+    def _notify_changed(self) -> None:
+        self.update_state()
+        self.changed.emit()
+
+    # The file dialog is the one place tests replace, so every save goes through it.
+    def choose_save_path(self, title: str, suggested_name: str, name_filters: str) -> tuple[str, str]:
+        return QFileDialog.getSaveFileName(self.dialog_parent, title, suggested_name, name_filters)
+
+    def export_data(self) -> None:
+        path, chosen_filter = self.choose_save_path(
+            self.tr("Export my data"), "usage-statistics.json", ";;".join(EXPORT_FORMATS.values())
+        )
+        if not path:
+            return
+
+        fmt = "csv" if chosen_filter == EXPORT_FORMATS["csv"] or path.lower().endswith(".csv") else "json"
+        try:
+            self._stats.export(path, fmt=fmt)
+        except Exception as error:  # noqa: BLE001 - reported to the user, the app keeps running
+            logger.error("Export to %s failed: %r", path, error)
+            self.message.emit(self.tr("The export failed: %1").replace("%1", str(error)))
+            return
+        self.message.emit(self.tr("Your data was exported to %1.").replace("%1", path))
+
+    def send_now(self) -> None:
+        if not self.sharing_allowed():
+            logger.debug("Send report now ignored: sharing is not allowed")
+            self.message.emit(self.tr("Nothing was sent because sharing is off."))
+            return
+
+        if self._scheduler.trigger_now():
+            self.send_now_action.setEnabled(False)
+            self.message.emit(self.tr("Sending the report..."))
+
+    def toggle_pause(self) -> None:
+        if self.is_paused():
+            self._stats.pause(0)
+            self.message.emit(self.tr("Sharing resumed."))
+        else:
+            self._stats.pause(PAUSE_DAYS)
+            self.message.emit(self.tr("Sharing is paused for 7 days."))
+        self._notify_changed()
+
+    def change_sharing(self) -> None:
+        consent = self._stats.consent()
+        if consent_state(consent) == "granted":
+            answer = self.ask_question(
+                self.tr("Stop sharing"),
+                self.tr(
+                    "Stop sending reports? Reports waiting to be sent are cancelled and the statistics "
+                    "server is asked to delete what it holds for this installation."
+                ),
+            )
+            if answer:
+                self._stats.opt_out()
+                self._start_server_deletion()
+        else:
+            self.ask_consent(force=True)
+        self._notify_changed()
+
+    def ask_consent(self, force: bool = False) -> None:
+        """Show the consent dialog when a decision is due (or always, with `force`) and apply it."""
+        decision = ask_for_consent(self._stats, self._policy, self.dialog_parent, force=force)
+        apply_consent_decision(self._stats, self._policy, decision)
+        self._notify_changed()
+
+    def delete_data(self) -> None:
+        dialog = DeleteDialog(self._stats.status().endpoint is not None, self.dialog_parent)
+        if not dialog.exec() or dialog.choice is None:
+            return
+        self.apply_delete_choice(dialog.choice)
+
+    def apply_delete_choice(self, choice: DeleteChoice) -> None:
+        if choice in (DeleteChoice.LOCAL, DeleteChoice.BOTH):
+            self._stats.delete_local_data()
+            self.message.emit(self.tr("The data on this computer was deleted."))
+        if choice in (DeleteChoice.SERVER, DeleteChoice.BOTH):
+            self._start_server_deletion()
+        self._notify_changed()
+
+    def _start_server_deletion(self) -> None:
+        if self._stats.status().endpoint is None:
+            return
+        if self._runner.start(DELETION_TASK_NAME, self._stats.request_server_deletion()):
+            self.message.emit(self.tr("Asking the statistics server to delete your data..."))
+
+    def download_server_data(self) -> None:
+        path, _ = self.choose_save_path(
+            self.tr("Save what the server holds"), "server-data.json", EXPORT_FORMATS["json"]
+        )
+        if not path:
+            return
+        self._runner.start(DOWNLOAD_TASK_NAME, self._download_to(Path(path)))
+
+    async def _download_to(self, path: Path) -> Path:
+        body = await self._stats.fetch_server_data()
+        path.write_bytes(body)
+        return path
+
+    def show_policy(self) -> None:
+        PolicyDialog(self._policy, self.dialog_parent).exec()
+
+    def ask_question(self, title: str, text: str) -> bool:
+        """Ask a yes/no question; tests replace this one method to answer it."""
+        answer = QMessageBox.question(self.dialog_parent, title, text)
+        return answer == QMessageBox.StandardButton.Yes
+
+    def _on_check_finished(self, outcomes: object) -> None:
+        self.message.emit(outcomes_text(list(outcomes)))  # type: ignore[call-overload]
+        self._notify_changed()
+
+    def _on_check_failed(self, error: str) -> None:
+        self.message.emit(self.tr("Sending the report failed: %1").replace("%1", error))
+        self._notify_changed()
+
+    def _on_task_finished(self, name: str, result: object) -> None:
+        if name == DELETION_TASK_NAME:
+            self.message.emit(self.tr("The statistics server answered the deletion request."))
+        elif name == DOWNLOAD_TASK_NAME:
+            self.message.emit(self.tr("What the server holds was saved to %1.").replace("%1", str(result)))
+        else:
+            return
+        self._notify_changed()
+
+    def _on_task_failed(self, name: str, error: str) -> None:
+        if name == DELETION_TASK_NAME:
+            text = self.tr("The deletion request failed and will be retried: %1")
+        elif name == DOWNLOAD_TASK_NAME:
+            text = self.tr("The download failed: %1")
+        else:
+            return
+        self.message.emit(text.replace("%1", error))
+        self._notify_changed()

@@ -1,0 +1,127 @@
+"""The "Delete my data" dialog: choose local, server or both, then confirm what will be gone."""
+
+from __future__ import annotations
+
+import enum
+
+from PySide6.QtWidgets import (
+    QButtonGroup,
+    QDialog,
+    QDialogButtonBox,
+    QLabel,
+    QMessageBox,
+    QRadioButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+
+class DeleteChoice(enum.Enum):
+    """Which copies of the data to delete."""
+
+    LOCAL = "local"
+    SERVER = "server"
+    BOTH = "both"
+
+
+class DeleteDialog(QDialog):
+    """Offer the three choices; Delete stays disabled until one is picked.
+
+    Accepting asks a second question that spells out what will be gone. The dialog returns
+    the choice and the caller deletes.
+    """
+
+    def __init__(self, server_deletion_possible: bool, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("deleteDialog")
+        self.setWindowTitle(self.tr("Delete my data"))
+        self._choice: DeleteChoice | None = None
+
+        self._create_widgets(server_deletion_possible)
+        self._create_layout()
+        self._connect_signals()
+
+    @property
+    def choice(self) -> DeleteChoice | None:
+        return self._choice
+
+    @property
+    def button_box(self) -> QDialogButtonBox:
+        return self._buttons
+
+    def select(self, choice: DeleteChoice) -> None:
+        self._radios[choice].setChecked(True)
+
+    def _create_widgets(self, server_deletion_possible: bool) -> None:
+        self._intro = QLabel(self.tr("Which data should be deleted?"))
+        self._radios = {
+            DeleteChoice.LOCAL: QRadioButton(self.tr("Only the data on this computer")),
+            DeleteChoice.SERVER: QRadioButton(self.tr("Only what the statistics server holds")),
+            DeleteChoice.BOTH: QRadioButton(self.tr("Both")),
+        }
+        self._group = QButtonGroup(self)
+        for choice, radio in self._radios.items():
+            radio.setObjectName(f"delete_{choice.value}")
+            self._group.addButton(radio)
+
+        self._server_note = QLabel(
+            self.tr("No collector is configured, so there is nothing on a server to delete.")
+        )
+        self._server_note.setWordWrap(True)
+        self._server_note.setVisible(not server_deletion_possible)
+        self._radios[DeleteChoice.SERVER].setEnabled(server_deletion_possible)
+        self._radios[DeleteChoice.BOTH].setEnabled(server_deletion_possible)
+
+        self._buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
+        self._delete_button = self._buttons.addButton(self.tr("Delete..."), QDialogButtonBox.ButtonRole.AcceptRole)
+        self._delete_button.setEnabled(False)
+
+    def _create_layout(self) -> None:
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._intro)
+        for radio in self._radios.values():
+            layout.addWidget(radio)
+        layout.addWidget(self._server_note)
+        layout.addWidget(self._buttons)
+
+    def _connect_signals(self) -> None:
+        self._group.buttonToggled.connect(lambda *_: self._delete_button.setEnabled(self._checked() is not None))
+        self._buttons.accepted.connect(self._confirm)
+        self._buttons.rejected.connect(self.reject)
+
+    def _checked(self) -> DeleteChoice | None:
+        for choice, radio in self._radios.items():
+            if radio.isChecked():
+                return choice
+        return None
+
+    def _confirm(self) -> None:
+        choice = self._checked()
+        if choice is None:
+            return
+
+        answer = self.ask_confirmation(self.confirmation_text(choice))
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        self._choice = choice
+        self.accept()
+
+    def ask_confirmation(self, text: str) -> QMessageBox.StandardButton:
+        """Ask the second question; tests replace this one method to answer it."""
+        box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Delete my data"), text, parent=self)
+        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
+        box.setDefaultButton(QMessageBox.StandardButton.Cancel)
+        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Delete"))
+        return QMessageBox.StandardButton(box.exec())
+
+    def confirmation_text(self, choice: DeleteChoice) -> str:
+        local = self.tr(
+            "All events, sessions and the history of sent reports on this computer will be deleted. "
+            "Your sharing choice and installation id are kept."
+        )
+        server = self.tr(
+            "The statistics server will be asked to delete every report it holds for this installation. "
+            "If it cannot be reached now, the request is retried until it is confirmed."
+        )
+        parts = {DeleteChoice.LOCAL: [local], DeleteChoice.SERVER: [server], DeleteChoice.BOTH: [local, server]}[choice]
+        return "\n\n".join([*parts, self.tr("This cannot be undone.")])

@@ -1,0 +1,105 @@
+"""Turn facade values into the short texts the tray menu and the stats window show."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from typing import Any
+
+from PySide6.QtCore import QCoreApplication, QDate, QLocale
+
+from app.ui.facade import (
+    CONSENT_GRANTED,
+    CONSENT_REFUSED,
+    DELETION_CONFIRMED,
+    DELETION_PENDING,
+    consent_blocked_by_dnt,
+    consent_state,
+    server_deletion_state,
+)
+
+_CONTEXT = "Status"
+
+
+def _tr(text: str) -> str:
+    return QCoreApplication.translate(_CONTEXT, text)
+
+
+def _as_utc(value: datetime | str | None) -> datetime | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
+
+
+def short_day(value: datetime | str | None) -> str:
+    """Name the local day of `value` as the locale writes it, e.g. "Tue" or "Di."."""
+    moment = _as_utc(value)
+    if moment is None:
+        return "-"
+    local = moment.astimezone()
+    return QLocale().toString(QDate(local.year, local.month, local.day), "ddd")
+
+
+def long_date(value: datetime | date | str | None) -> str:
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, (datetime, str)):
+        moment = _as_utc(value)
+        assert moment is not None
+        local = moment.astimezone()
+        return QLocale().toString(local.replace(tzinfo=None), QLocale.FormatType.ShortFormat)
+    return QLocale().toString(QDate(value.year, value.month, value.day), QLocale.FormatType.ShortFormat)
+
+
+def sharing_status_text(status: Any, consent: Any, policy_version: str | None = None) -> str:
+    """Build the one-line status shown at the top of the tray menu."""
+    state = consent_state(consent)
+    if consent_blocked_by_dnt(consent):
+        return _tr("Sharing: off because DO_NOT_TRACK is set")
+    if state == CONSENT_REFUSED:
+        return _tr("Sharing: off")
+    if state != CONSENT_GRANTED:
+        return _tr("Sharing: not decided yet")
+    if policy_version is not None and str(consent.policy_version) != str(policy_version):
+        return _tr("Sharing: on hold until you review the new privacy policy")
+
+    paused_until = _as_utc(getattr(status, "paused_until", None))
+    if paused_until is not None and paused_until > datetime.now(timezone.utc):
+        return _tr("Sharing: paused until %1").replace("%1", long_date(paused_until))
+    if getattr(status, "endpoint", None) is None:
+        return _tr("Sharing: on - no collector configured")
+    return _tr("Sharing: on - next report %1").replace("%1", short_day(status.next_submission_due))
+
+
+def server_deletion_text(status: Any) -> str:
+    state = server_deletion_state(status)
+    if state == DELETION_PENDING:
+        return _tr("requested, waiting for the server to confirm")
+    if state == DELETION_CONFIRMED:
+        return _tr("confirmed by the server")
+    return _tr("none requested")
+
+
+def outcome_text(outcome: Any) -> str:
+    """Describe one `SubmitOutcome` (Sent, RetryLater, Rejected, Skipped) in a sentence."""
+    kind = type(outcome).__name__
+    if kind == "Sent":
+        return _tr("Report sent (submission %1).").replace("%1", str(outcome.submission_id))
+    if kind == "RetryLater":
+        return _tr("The server could not be reached; the report will be retried later (%1).").replace(
+            "%1", str(outcome.reason)
+        )
+    if kind == "Rejected":
+        return _tr("The server rejected the report (HTTP %1): %2").replace("%1", str(outcome.http_status)).replace(
+            "%2", str(outcome.message)
+        )
+    if kind == "Skipped":
+        return _tr("No report was sent: %1").replace("%1", str(outcome.reason))
+    return str(outcome)
+
+
+def outcomes_text(outcomes: list[Any]) -> str:
+    if not outcomes:
+        return _tr("No report is due.")
+    return " ".join(outcome_text(outcome) for outcome in outcomes)

@@ -1,0 +1,83 @@
+"""Keep one tray app per data folder: a second launch asks the first to show its window."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtNetwork import QLocalServer, QLocalSocket
+
+logger = logging.getLogger("app.ui")
+
+CONNECT_TIMEOUT_MS = 500
+WRITE_TIMEOUT_MS = 1000
+SHOW_COMMAND = b"show\n"
+
+
+def server_name(home: Path) -> str:
+    """Name the local socket after a hash of the data folder, so each folder has its own instance."""
+    digest = hashlib.sha256(str(home.resolve()).encode("utf-8")).hexdigest()[:16]
+    return f"printernizer-usage-stats-{digest}"
+
+
+def notify_running_instance(name: str) -> bool:
+    """Ask a running instance to show its window; return False when none answers."""
+    socket = QLocalSocket()
+    socket.connectToServer(name)
+    if not socket.waitForConnected(CONNECT_TIMEOUT_MS):
+        return False
+
+    socket.write(SHOW_COMMAND)
+    socket.flush()
+    socket.waitForBytesWritten(WRITE_TIMEOUT_MS)
+    socket.disconnectFromServer()
+    return True
+
+
+class SingleInstanceServer(QObject):
+    """Listen for later launches and emit `activation_requested` when one of them asks."""
+
+    activation_requested = Signal()
+
+    def __init__(self, name: str, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._name = name
+        self._server = QLocalServer(self)
+        self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
+        self._server.newConnection.connect(self._on_new_connection)
+
+    def listen(self) -> bool:
+        """Start listening; return False when another instance already listens on the name.
+
+        On Unix a crashed instance leaves its socket file behind. It is removed only after a
+        connection attempt shows that nobody answers on it.
+        """
+        if self._server.listen(self._name):
+            return True
+
+        probe = QLocalSocket()
+        probe.connectToServer(self._name)
+        if probe.waitForConnected(CONNECT_TIMEOUT_MS):
+            probe.disconnectFromServer()
+            return False
+
+        QLocalServer.removeServer(self._name)
+        if self._server.listen(self._name):
+            return True
+        logger.warning("Could not listen on local socket %s: %s", self._name, self._server.errorString())
+        return False
+
+    def close(self) -> None:
+        self._server.close()
+
+    def _on_new_connection(self) -> None:
+        while self._server.hasPendingConnections():
+            socket = self._server.nextPendingConnection()
+            socket.readyRead.connect(lambda socket=socket: self._on_ready_read(socket))
+            socket.disconnected.connect(socket.deleteLater)
+
+    def _on_ready_read(self, socket: QLocalSocket) -> None:
+        if bytes(socket.readAll().data()).startswith(SHOW_COMMAND.strip()):
+            self.activation_requested.emit()

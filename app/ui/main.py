@@ -1,0 +1,91 @@
+"""Start the tray app: QApplication, qasync loop, single instance, translation, store."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import sys
+import time
+from pathlib import Path
+
+import platformdirs
+import qasync
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication
+
+from app.ui.icons import app_icon
+from app.ui.i18n import install_translator
+from app.ui.instance import SingleInstanceServer, notify_running_instance, server_name
+
+logger = logging.getLogger("app.ui")
+
+APP_NAME = "Printernizer Usage Statistics"
+ORGANIZATION_NAME = "Printernizer"
+
+
+def data_folder(environ: dict[str, str] | os._Environ[str] = os.environ) -> Path:
+    """Return the client data folder: `USAGE_STATS_HOME`, else the platform's app-data folder."""
+    home = environ.get("USAGE_STATS_HOME")
+    return Path(home) if home else Path(platformdirs.user_data_dir(APP_NAME, ORGANIZATION_NAME))
+
+
+def _hide_dock_icon() -> None:
+    """Run as a menu-bar app on macOS even from source, where no Info.plist sets LSUIElement."""
+    if sys.platform != "darwin":
+        return
+    try:
+        from AppKit import NSApplication, NSApplicationActivationPolicyAccessory  # type: ignore[import-not-found]
+    except ImportError:
+        # NOTE: without PyObjC the Dock icon shows when run from source; the bundle's
+        # Info.plist sets LSUIElement, which hides it there without this call.
+        logger.debug("PyObjC is not installed; the Dock icon is hidden only by the bundle's Info.plist")
+        return
+    NSApplication.sharedApplication().setActivationPolicy_(NSApplicationActivationPolicyAccessory)
+
+
+def create_qapplication(argv: list[str]) -> QApplication:
+    QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "printernizer-stats", *argv])
+    app.setApplicationName(APP_NAME)
+    app.setOrganizationName(ORGANIZATION_NAME)
+    app.setApplicationDisplayName(APP_NAME)
+    app.setWindowIcon(app_icon())
+    app.setQuitOnLastWindowClosed(False)
+    return app  # type: ignore[return-value]
+
+
+def run(argv: list[str]) -> int:
+    """Run the tray app until Quit; return 0, also when another instance was asked to show itself."""
+    started_at = time.perf_counter()
+    logging.basicConfig(level=os.environ.get("USAGE_STATS_LOG_LEVEL", "INFO").upper(),
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    app = create_qapplication(argv)
+    translator = install_translator(app)  # noqa: F841 - must stay alive while the app runs
+    home = data_folder()
+    name = server_name(home)
+    if notify_running_instance(name):
+        logger.info("Another instance is running for %s; asked it to show its window", home)
+        return 0
+
+    instance_server = SingleInstanceServer(name)
+    if not instance_server.listen():
+        notify_running_instance(name)
+        return 0
+    _hide_dock_icon()
+
+    from app.core import UsageStats, privacy_policy
+    from app.ui.application import TrayApplication
+
+    loop = qasync.QEventLoop(app)
+    asyncio.set_event_loop(loop)
+    stats = UsageStats.open(home=home)
+    tray_app = TrayApplication(stats, privacy_policy())
+    instance_server.activation_requested.connect(tray_app.window.bring_forward)
+    tray_app.start(started_at)
+
+    with loop:
+        loop.run_forever()
+    instance_server.close()
+    return 0

@@ -1,0 +1,216 @@
+"""Table models that feed the stats window's Events and History views from the facade."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QBrush, QColor
+
+from app.ui.facade import state_name
+
+EVENT_ROW_LIMIT = 500
+BROKEN_ENTRY_COLOR = QColor("#f4c7c3")
+
+_Index = QModelIndex | QPersistentModelIndex
+
+_EVENT_HEADERS = (
+    QT_TRANSLATE_NOOP("TableHeaders", "Time"),
+    QT_TRANSLATE_NOOP("TableHeaders", "Event"),
+    QT_TRANSLATE_NOOP("TableHeaders", "Details"),
+    QT_TRANSLATE_NOOP("TableHeaders", "Reported"),
+)
+_HISTORY_HEADERS = (
+    QT_TRANSLATE_NOOP("TableHeaders", "Sent"),
+    QT_TRANSLATE_NOOP("TableHeaders", "Period"),
+    QT_TRANSLATE_NOOP("TableHeaders", "Status"),
+    QT_TRANSLATE_NOOP("TableHeaders", "Collector answer"),
+    QT_TRANSLATE_NOOP("TableHeaders", "Submission id"),
+    QT_TRANSLATE_NOOP("TableHeaders", "Chain"),
+)
+_YES = QT_TRANSLATE_NOOP("TableHeaders", "yes")
+_NO = QT_TRANSLATE_NOOP("TableHeaders", "no")
+_VERIFIED = QT_TRANSLATE_NOOP("TableHeaders", "verified")
+_BROKEN = QT_TRANSLATE_NOOP("TableHeaders", "broken")
+_UNVERIFIABLE = QT_TRANSLATE_NOOP("TableHeaders", "unverifiable")
+_BROKEN_TOOLTIP = QT_TRANSLATE_NOOP(
+    "TableHeaders", "This entry or an earlier one was changed or removed after it was recorded."
+)
+
+
+def format_time(value: datetime | str | None) -> str:
+    """Show a UTC time in the local zone as "YYYY-MM-DD HH:MM"; "-" when there is none."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def _translate(text: str) -> str:
+    return QCoreApplication.translate("TableHeaders", text)
+
+
+class EventTableModel(QAbstractTableModel):
+    """The stored events, newest first, filtered by event type and by a period in days."""
+
+    COLUMN_TIME, COLUMN_TYPE, COLUMN_METADATA, COLUMN_REPORTED = range(4)
+
+    def __init__(self, stats: Any, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._stats = stats
+        self._events: list[Any] = []
+        self._event_type: str | None = None
+        self._period_days: int | None = None
+
+    @property
+    def event_type(self) -> str | None:
+        return self._event_type
+
+    @property
+    def period_days(self) -> int | None:
+        return self._period_days
+
+    def set_filter(self, event_type: str | None, period_days: int | None) -> None:
+        """Show only `event_type` (None: all) from the last `period_days` days (None: all time)."""
+        self._event_type = event_type or None
+        self._period_days = period_days
+        self.reload()
+
+    def reload(self) -> None:
+        since = None
+        if self._period_days is not None:
+            since = datetime.now(timezone.utc) - timedelta(days=self._period_days)
+
+        self.beginResetModel()
+        self._events = list(self._stats.recent_events(limit=EVENT_ROW_LIMIT, event_type=self._event_type, since=since))
+        self.endResetModel()
+
+    def event_at(self, row: int) -> Any:
+        return self._events[row]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._events)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else 4
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        return _translate(_EVENT_HEADERS[section])
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        event = self._events[index.row()]
+        column = index.column()
+
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(event, column)
+        if role == Qt.ItemDataRole.UserRole:
+            return event
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.COLUMN_METADATA:
+            return json.dumps(event.metadata or {}, indent=2, sort_keys=True)
+        if role == Qt.ItemDataRole.TextAlignmentRole and column == self.COLUMN_REPORTED:
+            return int(Qt.AlignmentFlag.AlignCenter)
+        return None
+
+    def _display(self, event: Any, column: int) -> str:
+        if column == self.COLUMN_TIME:
+            return format_time(event.occurred_at)
+        if column == self.COLUMN_TYPE:
+            return state_name(event.event_type)
+        if column == self.COLUMN_METADATA:
+            metadata = event.metadata or {}
+            return ", ".join(f"{key}={value}" for key, value in sorted(metadata.items()))
+        return _translate(_YES) if event.reported else _translate(_NO)
+
+
+class HistoryTableModel(QAbstractTableModel):
+    """Every report in the local history, oldest first, with the first broken chain entry marked."""
+
+    COLUMN_SENT, COLUMN_PERIOD, COLUMN_STATUS, COLUMN_ANSWER, COLUMN_SUBMISSION, COLUMN_CHAIN = range(6)
+
+    def __init__(self, stats: Any, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._stats = stats
+        self._reports: list[Any] = []
+        self._broken_row: int | None = None
+
+    @property
+    def broken_row(self) -> int | None:
+        return self._broken_row
+
+    def reload(self) -> None:
+        self.beginResetModel()
+        self._reports = list(self._stats.history())
+        self._broken_row = _find_broken_row(self._reports, self._stats.verify_history())
+        self.endResetModel()
+
+    def report_at(self, row: int) -> Any:
+        return self._reports[row]
+
+    def rowCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else len(self._reports)
+
+    def columnCount(self, parent: _Index = QModelIndex()) -> int:
+        return 0 if parent.isValid() else 6
+
+    def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+            return None
+        return _translate(_HISTORY_HEADERS[section])
+
+    def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        report = self._reports[index.row()]
+        broken = self._broken_row is not None and index.row() >= self._broken_row
+
+        if role == Qt.ItemDataRole.DisplayRole:
+            return self._display(report, index.column(), index.row())
+        if role == Qt.ItemDataRole.UserRole:
+            return report
+        if role == Qt.ItemDataRole.BackgroundRole and index.row() == self._broken_row:
+            return QBrush(BROKEN_ENTRY_COLOR)
+        if role == Qt.ItemDataRole.ToolTipRole and broken:
+            return _translate(_BROKEN_TOOLTIP)
+        return None
+
+    def _display(self, report: Any, column: int, row: int) -> str:
+        if column == self.COLUMN_SENT:
+            return format_time(report.sent_at or report.created_at)
+        if column == self.COLUMN_PERIOD:
+            return f"{format_time(report.period_start)[:10]} - {format_time(report.period_end)[:10]}"
+        if column == self.COLUMN_STATUS:
+            return state_name(report.status)
+        if column == self.COLUMN_ANSWER:
+            return "-" if report.http_status is None else f"HTTP {report.http_status}"
+        if column == self.COLUMN_SUBMISSION:
+            return "-" if report.submission_id is None else str(report.submission_id)
+        if self._broken_row is None or row < self._broken_row:
+            return _translate(_VERIFIED)
+        return _translate(_BROKEN) if row == self._broken_row else _translate(_UNVERIFIABLE)
+
+
+def _find_broken_row(reports: list[Any], check: Any) -> int | None:
+    """Return the row of the first broken history entry named by `verify_history()`, or None."""
+    if check is None or getattr(check, "ok", True):
+        return None
+
+    broken = getattr(check, "first_broken", None)
+    broken_id = getattr(broken, "report_id", broken)
+    for row, report in enumerate(reports):
+        if broken_id in (report.report_id, getattr(report, "id", None)):
+            return row
+    # NOTE: a removed entry has no row of its own, so the row after the gap is marked;
+    # when the check names nothing that is shown, the last row stands for the break.
+    return len(reports) - 1 if reports else None

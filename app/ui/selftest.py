@@ -1,0 +1,290 @@
+"""Check that this installation of the tray app has every part it needs, without a display.
+
+``python -m app --self-test`` (and a bundle's binary with ``--self-test``) runs each check
+below on Qt's offscreen platform and in a throwaway data folder, prints one line per check
+and returns 0 only when every check passed. The user's own data folder is never opened.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from importlib import resources as importlib_resources
+from pathlib import Path
+from typing import TextIO
+
+ICON_SIZES_PX = (16, 64)
+SELF_TEST_EVENT_TYPE = "app_start"
+
+# Native platform plugins that a desktop user needs, by sys.platform prefix. Qt names the
+# files libqxcb.so, libqwayland.so, qwindows.dll and libqcocoa.dylib.
+NATIVE_PLATFORM_PLUGINS = {
+    "linux": ("xcb", "wayland"),
+    "win32": ("windows",),
+    "darwin": ("cocoa",),
+}
+
+# A 4x4 PNG and a small SVG, so the image plugins are checked even where the icon files differ.
+_SAMPLE_SVG = (
+    b'<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8" viewBox="0 0 8 8">'
+    b'<rect width="8" height="8" fill="#1e88e5"/></svg>'
+)
+
+
+class SelfTestFailure(Exception):
+    """A self-test check found a missing or broken part of the installation."""
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """The outcome of one check: its name, whether it passed, and what it found."""
+
+    name: str
+    passed: bool
+    detail: str
+
+
+def run_self_test(output: TextIO | None = None) -> int:
+    """Run every check, print one line each and return 0 when all passed, 1 otherwise."""
+    stream = output or sys.stdout or sys.stderr
+    os.environ["QT_QPA_PLATFORM"] = "offscreen"
+
+    results = list(_run_checks())
+
+    failed = [result for result in results if not result.passed]
+    for result in results:
+        _print_line(stream, f"{'ok    ' if result.passed else 'FAILED'} {result.name}: {result.detail}")
+    summary = f"self-test: {len(results) - len(failed)} passed, {len(failed)} failed"
+    _print_line(stream, summary)
+    return 1 if failed else 0
+
+
+def _print_line(stream: TextIO | None, line: str) -> None:
+    # A windowed Windows executable has no stdout or stderr; its exit code still reports the outcome.
+    if stream is None:
+        return
+    print(line, file=stream, flush=True)
+
+
+def _run_checks() -> Iterator[CheckResult]:
+    try:
+        application = _start_qt()
+    except Exception as error:  # noqa: BLE001 - every failure is reported as a failed check
+        yield CheckResult("qt-platform", False, _describe(error))
+        return
+
+    checks: list[tuple[str, Callable[[], str]]] = [
+        ("qt-platform", lambda: _check_qt_platform(application)),
+        ("native-platform-plugin", _check_native_platform_plugins),
+        ("image-plugins", _check_image_plugins),
+        ("icons", _check_icons),
+        ("tray-icon", _check_tray_icon),
+        ("translation-de", lambda: _check_german_translation(application)),
+        ("qt-translation-de", _check_qt_german_translation),
+        ("bundled-plugins", _check_bundled_plugins),
+        ("event-store", _check_event_store),
+    ]
+    for name, check in checks:
+        yield _run_one(name, check)
+
+
+def _run_one(name: str, check: Callable[[], str]) -> CheckResult:
+    try:
+        detail = check()
+    except Exception as error:  # noqa: BLE001 - every failure is reported as a failed check
+        return CheckResult(name, False, _describe(error))
+    return CheckResult(name, True, detail)
+
+
+def _describe(error: Exception) -> str:
+    if isinstance(error, SelfTestFailure):
+        return str(error)
+    return f"{type(error).__name__}: {error}"
+
+
+def _start_qt():
+    from PySide6.QtWidgets import QApplication
+
+    return QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "printernizer-stats"])
+
+
+def _check_qt_platform(application) -> str:
+    from PySide6.QtCore import qVersion
+
+    platform_name = application.platformName()
+    if platform_name != "offscreen":
+        msg = f"Qt started the {platform_name!r} platform instead of 'offscreen'."
+        raise SelfTestFailure(msg)
+    return f"Qt {qVersion()} on the offscreen platform"
+
+
+def _check_native_platform_plugins() -> str:
+    from PySide6.QtCore import QCoreApplication, QPluginLoader
+
+    wanted = next((names for prefix, names in NATIVE_PLATFORM_PLUGINS.items() if sys.platform.startswith(prefix)), ())
+    if not wanted:
+        return f"no native platform plugin is expected on {sys.platform!r}"
+
+    loaded = []
+    for name in wanted:
+        plugin_file = _find_platform_plugin(name, QCoreApplication.libraryPaths())
+        if plugin_file is None:
+            msg = f"The {name!r} platform plugin is missing from {QCoreApplication.libraryPaths()!r}."
+            raise SelfTestFailure(msg)
+
+        loader = QPluginLoader(str(plugin_file))
+        if not loader.load():
+            msg = f"The {name!r} platform plugin {plugin_file} failed to load: {loader.errorString()}"
+            raise SelfTestFailure(msg)
+        loaded.append(name)
+    return f"loaded {', '.join(loaded)}"
+
+
+def _find_platform_plugin(name: str, library_paths: list[str]) -> Path | None:
+    for library_path in library_paths:
+        platforms = Path(library_path) / "platforms"
+        for candidate in sorted(platforms.glob(f"*q{name}.*")):
+            if candidate.suffix in {".so", ".dll", ".dylib"}:
+                return candidate
+    return None
+
+
+def _check_image_plugins() -> str:
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+    from PySide6.QtGui import QColor, QImage, QImageReader, QImageWriter
+
+    formats = {bytes(name.data()).decode() for name in QImageReader.supportedImageFormats()}
+    missing = {"png", "svg"} - formats
+    if missing:
+        msg = f"Qt cannot read {sorted(missing)!r} images; it reads {sorted(formats)!r}."
+        raise SelfTestFailure(msg)
+
+    sample = QImage(4, 4, QImage.Format.Format_ARGB32)
+    sample.fill(QColor("#1e88e5"))
+    png_bytes = QByteArray()
+    png_buffer = QBuffer(png_bytes)
+    png_buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not QImageWriter(png_buffer, b"png").write(sample):
+        msg = "Qt failed to write a PNG image."
+        raise SelfTestFailure(msg)
+    png_buffer.close()
+
+    for data, image_format in ((png_bytes, b"png"), (QByteArray(_SAMPLE_SVG), b"svg")):
+        image = QImage.fromData(data, image_format.decode())
+        if image.isNull():
+            msg = f"Qt failed to decode a sample {image_format.decode().upper()} image."
+            raise SelfTestFailure(msg)
+    return "PNG and SVG images decode"
+
+
+def _check_icons() -> str:
+    icon_files = sorted(_icon_folder().glob("*.svg")) + sorted(_icon_folder().glob("*.png"))
+    if not icon_files:
+        msg = f"No .svg or .png icons were found in {_icon_folder()}."
+        raise SelfTestFailure(msg)
+
+    for icon_file in icon_files:
+        _render_icon(icon_file)
+    return f"{len(icon_files)} icons render at {' and '.join(f'{size}px' for size in ICON_SIZES_PX)}"
+
+
+def _icon_folder() -> Path:
+    return Path(str(importlib_resources.files("resources") / "icons"))
+
+
+def _render_icon(icon_file: Path) -> None:
+    from PySide6.QtGui import QIcon
+
+    icon = QIcon(str(icon_file))
+    if icon.isNull():
+        msg = f"Qt failed to load the icon {icon_file}."
+        raise SelfTestFailure(msg)
+    for size in ICON_SIZES_PX:
+        pixmap = icon.pixmap(size, size)
+        if pixmap.isNull():
+            msg = f"The icon {icon_file} rendered to an empty pixmap at {size}px."
+            raise SelfTestFailure(msg)
+
+
+def _check_tray_icon() -> str:
+    from PySide6.QtWidgets import QSystemTrayIcon
+
+    from app.ui.icons import tray_icon
+
+    for sharing_active in (True, False):
+        tray = QSystemTrayIcon(tray_icon(sharing_active))
+        if tray.icon().isNull():
+            msg = f"The tray icon for sharing_active={sharing_active} failed to load."
+            raise SelfTestFailure(msg)
+        for size in ICON_SIZES_PX:
+            if tray.icon().pixmap(size, size).isNull():
+                msg = f"The tray icon for sharing_active={sharing_active} rendered to an empty pixmap at {size}px."
+                raise SelfTestFailure(msg)
+    return f"both tray icons render at {' and '.join(f'{size}px' for size in ICON_SIZES_PX)}"
+
+
+def _check_german_translation(application) -> str:
+    from PySide6.QtCore import QLocale
+
+    from app.ui.i18n import TRANSLATIONS_DIR, install_translator
+
+    translator = install_translator(application, QLocale(QLocale.Language.German, QLocale.Country.Germany))
+    if translator is None or translator.isEmpty():
+        msg = f"The German translation is missing or empty in {TRANSLATIONS_DIR}."
+        raise SelfTestFailure(msg)
+    application.removeTranslator(translator)
+    return f"loaded {translator.filePath()}"
+
+
+def _check_qt_german_translation() -> str:
+    from PySide6.QtCore import QLibraryInfo, QLocale, QTranslator
+
+    folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    translator = QTranslator()
+    if not translator.load(QLocale(QLocale.Language.German), "qtbase", "_", folder) or translator.isEmpty():
+        msg = f"Qt's German translation qtbase_de.qm is missing or empty in {folder}."
+        raise SelfTestFailure(msg)
+    return f"loaded {translator.filePath()}"
+
+
+def _check_bundled_plugins() -> str:
+    from PySide6.QtCore import QCoreApplication, QPluginLoader
+
+    if not getattr(sys, "frozen", False):
+        return "skipped: this check runs in a bundle, where it loads every Qt plugin that ships"
+
+    plugin_files = [
+        path
+        for library_path in QCoreApplication.libraryPaths()
+        for path in sorted(Path(library_path).glob("*/*"))
+        if path.suffix in {".so", ".dll", ".dylib"}
+    ]
+    failures = []
+    for plugin_file in plugin_files:
+        loader = QPluginLoader(str(plugin_file))
+        if not loader.load():
+            failures.append(f"{plugin_file.parent.name}/{plugin_file.name}: {loader.errorString()}")
+    if failures:
+        msg = f"{len(failures)} of {len(plugin_files)} bundled Qt plugins failed to load: {'; '.join(failures)}"
+        raise SelfTestFailure(msg)
+    return f"all {len(plugin_files)} bundled Qt plugins load"
+
+
+def _check_event_store() -> str:
+    from app.core import UsageStats
+
+    with tempfile.TemporaryDirectory(prefix="printernizer-stats-self-test-") as home:
+        stats = UsageStats.open(home=Path(home), environ={})
+        try:
+            if not stats.record(SELF_TEST_EVENT_TYPE):
+                msg = f"Recording a {SELF_TEST_EVENT_TYPE!r} event in a new store failed."
+                raise SelfTestFailure(msg)
+            report = json.loads(stats.preview())
+        finally:
+            stats.close()
+
+    return f"recorded an event and built a {len(json.dumps(report))}-byte report preview"

@@ -1,0 +1,82 @@
+"""The stats window: four tabs over the facade and a toolbar with every tray action."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QCloseEvent
+from PySide6.QtWidgets import QMainWindow, QTabWidget, QToolBar, QWidget
+
+from app.ui.icons import app_icon
+from app.ui.tabs import EventsTab, HistoryTab, NextReportTab, OverviewTab
+
+logger = logging.getLogger("app.ui")
+
+STATUS_MESSAGE_TIMEOUT_MS = 10_000
+
+
+class StatsWindow(QMainWindow):
+    """Show what is stored, what would be sent and what was sent.
+
+    Closing the window hides it: the app keeps running in the tray and quits only through
+    the Quit action. The tabs re-read the facade each time the window is shown.
+    """
+
+    def __init__(self, stats: Any, actions: list[QAction | None], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("statsWindow")
+        self.setWindowTitle(self.tr("Printernizer usage statistics"))
+        self.setWindowIcon(app_icon())
+        self.resize(860, 600)
+
+        self._create_tabs(stats)
+        self._create_toolbar(actions)
+
+    def _create_tabs(self, stats: Any) -> None:
+        self.overview_tab = OverviewTab(stats)
+        self.events_tab = EventsTab(stats)
+        self.next_report_tab = NextReportTab(stats)
+        self.history_tab = HistoryTab(stats)
+
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("statsTabs")
+        self.tabs.addTab(self.overview_tab, self.tr("Overview"))
+        self.tabs.addTab(self.events_tab, self.tr("Events"))
+        self.tabs.addTab(self.next_report_tab, self.tr("Next report"))
+        self.tabs.addTab(self.history_tab, self.tr("History"))
+        self.setCentralWidget(self.tabs)
+
+    def _create_toolbar(self, actions: list[QAction | None]) -> None:
+        toolbar = QToolBar(self.tr("Actions"))
+        toolbar.setObjectName("actionsToolbar")
+        toolbar.setMovable(False)
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for action in actions:
+            if action is None:
+                toolbar.addSeparator()
+            else:
+                toolbar.addAction(action)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+
+    def refresh(self) -> None:
+        """Re-read every tab; a tab that fails is logged and the others still update."""
+        for tab in (self.overview_tab, self.events_tab, self.next_report_tab, self.history_tab):
+            try:
+                tab.refresh()
+            except Exception:  # noqa: BLE001 - one failing query must not leave the window blank
+                logger.exception("Could not refresh the %s tab", type(tab).__name__)
+
+    def bring_forward(self) -> None:
+        self.refresh()
+        self.showNormal()
+        self.raise_()
+        self.activateWindow()
+
+    def show_message(self, text: str) -> None:
+        self.statusBar().showMessage(text, STATUS_MESSAGE_TIMEOUT_MS)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        event.ignore()
+        self.hide()

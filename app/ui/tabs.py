@@ -1,0 +1,302 @@
+"""The four tabs of the stats window; each reads the facade through `refresh()`."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
+from PySide6.QtGui import QFontDatabase
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPlainTextEdit,
+    QSplitter,
+    QTableView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from app.ui.chart import DailyBarChart
+from app.ui.facade import consent_blocked_by_dnt, consent_state, pretty_json, report_changes
+from app.ui.formatting import long_date, server_deletion_text
+from app.ui.models import EventTableModel, HistoryTableModel
+
+logger = logging.getLogger("app.ui")
+
+EVENT_TYPES = (
+    "app_start", "app_shutdown", "job_created", "job_completed", "job_failed", "file_downloaded",
+    "file_uploaded", "printer_connected", "printer_disconnected", "error_occurred", "feature_enabled",
+    "feature_disabled",
+)
+CHART_DAYS = 30
+PERIODS_DAYS = (
+    (QT_TRANSLATE_NOOP("EventsTab", "Last 7 days"), 7),
+    (QT_TRANSLATE_NOOP("EventsTab", "Last 30 days"), 30),
+    (QT_TRANSLATE_NOOP("EventsTab", "Last 90 days"), 90),
+    (QT_TRANSLATE_NOOP("EventsTab", "All time"), None),
+)
+
+
+def _fixed_font_editor(object_name: str) -> QPlainTextEdit:
+    editor = QPlainTextEdit()
+    editor.setObjectName(object_name)
+    editor.setReadOnly(True)
+    editor.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
+    return editor
+
+
+class OverviewTab(QWidget):
+    """Installation id, consent, counts, submissions and server deletion at a glance."""
+
+    def __init__(self, stats: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._stats = stats
+        self._notice = QLabel()
+        self._notice.setObjectName("overviewNotice")
+        self._notice.setWordWrap(True)
+        self._notice.setStyleSheet("QLabel { background: #fff3cd; color: #4d3a00; padding: 8px; }")
+
+        self._fields: dict[str, QLabel] = {}
+        form = QFormLayout()
+        for key, label in self._field_labels():
+            value = QLabel()
+            value.setObjectName(f"overview_{key}")
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self._fields[key] = value
+            form.addRow(label, value)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._notice)
+        layout.addLayout(form)
+        layout.addStretch(1)
+
+    def field_text(self, key: str) -> str:
+        return self._fields[key].text()
+
+    def notice_text(self) -> str:
+        return self._notice.text() if not self._notice.isHidden() else ""
+
+    def _field_labels(self) -> list[tuple[str, str]]:
+        return [
+            ("installation_id", self.tr("Installation id:")),
+            ("first_seen", self.tr("First seen:")),
+            ("consent", self.tr("Sharing:")),
+            ("events_this_week", self.tr("Events this week:")),
+            ("events_total", self.tr("Events in total:")),
+            ("last_submission", self.tr("Last report sent:")),
+            ("next_submission", self.tr("Next report due:")),
+            ("pending_reports", self.tr("Reports waiting to be sent:")),
+            ("server_deletion", self.tr("Deletion on the server:")),
+        ]
+
+    def refresh(self) -> None:
+        status = self._stats.status()
+        consent = self._stats.consent()
+        values = {
+            "installation_id": str(status.installation_id),
+            "first_seen": long_date(status.first_seen),
+            "consent": self._consent_text(consent),
+            "events_this_week": str(status.events_this_week),
+            "events_total": str(status.events_total),
+            "last_submission": long_date(status.last_submission),
+            "next_submission": long_date(status.next_submission_due),
+            "pending_reports": str(status.pending_reports),
+            "server_deletion": server_deletion_text(status),
+        }
+        for key, text in values.items():
+            self._fields[key].setText(text)
+
+        notices = self._notices(consent)
+        self._notice.setText("\n\n".join(notices))
+        self._notice.setHidden(not notices)
+
+    def _consent_text(self, consent: Any) -> str:
+        if consent_blocked_by_dnt(consent):
+            return self.tr("off (DO_NOT_TRACK is set in the environment)")
+        texts = {"granted": self.tr("on"), "refused": self.tr("off"), "undecided": self.tr("not decided yet")}
+        return texts.get(consent_state(consent), consent_state(consent))
+
+    def _notices(self, consent: Any) -> list[str]:
+        notices = []
+        if consent_blocked_by_dnt(consent):
+            notices.append(
+                self.tr("Sharing is off because DO_NOT_TRACK=1 is set in the environment. Nothing is sent.")
+            )
+        recovered_from = getattr(self._stats, "recovered_from", None)
+        if recovered_from:
+            notice = self.tr(
+                "The statistics database was damaged and has been replaced by a new one. "
+                "The damaged file was kept as %1."
+            )
+            notices.append(notice.replace("%1", str(recovered_from)))
+        return notices
+
+
+class EventsTab(QWidget):
+    """Recorded events in a table, filtered by type and period, above a per-day bar chart."""
+
+    def __init__(self, stats: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._stats = stats
+        self.model = EventTableModel(stats, self)
+
+        self.type_filter = QComboBox()
+        self.type_filter.setObjectName("eventTypeFilter")
+        self.type_filter.addItem(self.tr("All events"), None)
+        for event_type in EVENT_TYPES:
+            self.type_filter.addItem(event_type, event_type)
+
+        self.period_filter = QComboBox()
+        self.period_filter.setObjectName("eventPeriodFilter")
+        for label, days in PERIODS_DAYS:
+            self.period_filter.addItem(QCoreApplication.translate("EventsTab", label), days)
+        self.period_filter.setCurrentIndex(1)
+
+        self.chart = DailyBarChart()
+        self.table = QTableView()
+        self.table.setObjectName("eventsTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().hide()
+
+        filters = QHBoxLayout()
+        filters.addWidget(QLabel(self.tr("Show:")))
+        filters.addWidget(self.type_filter)
+        filters.addWidget(self.period_filter)
+        filters.addStretch(1)
+
+        layout = QVBoxLayout(self)
+        layout.addLayout(filters)
+        layout.addWidget(self.chart)
+        layout.addWidget(self.table, 1)
+
+        self.type_filter.currentIndexChanged.connect(self._apply_filter)
+        self.period_filter.currentIndexChanged.connect(self._apply_filter)
+
+    def refresh(self) -> None:
+        self._apply_filter()
+
+    def _apply_filter(self) -> None:
+        self.model.set_filter(self.type_filter.currentData(), self.period_filter.currentData())
+        self.chart.set_days(self._stats.events_per_day(days=CHART_DAYS))
+
+
+class NextReportTab(QWidget):
+    """The next report: the exact bytes, an indented view, and what changed since the last report."""
+
+    def __init__(self, stats: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._stats = stats
+        self._body = b""
+
+        self.size_label = QLabel()
+        self.size_label.setObjectName("reportSize")
+        self.exact_view = _fixed_font_editor("reportExactBytes")
+        self.exact_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
+        self.exact_view.setMaximumHeight(110)
+        self.pretty_view = _fixed_font_editor("reportPretty")
+        self.changes_view = _fixed_font_editor("reportChanges")
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.pretty_view)
+        splitter.addWidget(self.changes_view)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.size_label)
+        layout.addWidget(self.exact_view)
+        layout.addWidget(QLabel(self.tr("Readable view (left) and what changed since the last report (right):")))
+        layout.addWidget(splitter, 1)
+
+    @property
+    def body(self) -> bytes:
+        return self._body
+
+    def refresh(self) -> None:
+        try:
+            self._body = self._stats.preview()
+        except Exception as error:  # noqa: BLE001 - a preview failure must not break the window
+            logger.warning("Could not build the report preview: %r", error)
+            self._show_error(str(error))
+            return
+
+        self.size_label.setText(self.tr("Exactly these %1 bytes would be sent:").replace("%1", str(len(self._body))))
+        self.exact_view.setPlainText(self._body.decode("utf-8", errors="replace"))
+        self.pretty_view.setPlainText(pretty_json(self._body))
+        self.changes_view.setPlainText(self._changes_text())
+
+    def _changes_text(self) -> str:
+        sent = [report for report in self._stats.history() if str(getattr(report.status, "value", report.status)) == "sent"]
+        if not sent:
+            return self.tr("No report has been sent yet, so everything above would be new.")
+
+        changes = report_changes(sent[-1].body, self._body)
+        if not changes:
+            return self.tr("Nothing changed since the last report apart from its id and period.")
+        return "\n".join(f"{path}: {before!r} -> {after!r}" for path, before, after in changes)
+
+    def _show_error(self, message: str) -> None:
+        self._body = b""
+        self.size_label.setText(self.tr("The next report could not be built: %1").replace("%1", message))
+        self.exact_view.clear()
+        self.pretty_view.clear()
+        self.changes_view.clear()
+
+
+class HistoryTab(QWidget):
+    """Every report in the local history with the collector's answer and the chain check."""
+
+    def __init__(self, stats: Any, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = HistoryTableModel(stats, self)
+
+        self.chain_label = QLabel()
+        self.chain_label.setObjectName("chainStatus")
+        self.chain_label.setWordWrap(True)
+        self.table = QTableView()
+        self.table.setObjectName("historyTable")
+        self.table.setModel(self.model)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.table.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.verticalHeader().hide()
+        self.detail_view = _fixed_font_editor("historyDetail")
+
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.table)
+        splitter.addWidget(self.detail_view)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self.chain_label)
+        layout.addWidget(splitter, 1)
+
+        self.table.selectionModel().currentRowChanged.connect(lambda current, _: self._show_detail(current.row()))
+
+    def refresh(self) -> None:
+        self.model.reload()
+        self.detail_view.clear()
+
+        if self.model.rowCount() == 0:
+            self.chain_label.setText(self.tr("No report has been sent yet."))
+        elif self.model.broken_row is None:
+            self.chain_label.setText(self.tr("The history is intact: every entry matches the one before it."))
+        else:
+            text = self.tr("The history was changed after it was recorded. The first broken entry is row %1.")
+            self.chain_label.setText(text.replace("%1", str(self.model.broken_row + 1)))
+
+    def _show_detail(self, row: int) -> None:
+        if row < 0:
+            self.detail_view.clear()
+            return
+
+        report = self.model.report_at(row)
+        sent = self.tr("Sent body (%1 bytes):").replace("%1", str(len(report.body.encode("utf-8") if isinstance(report.body, str) else report.body)))
+        answer = self.tr("Collector answer:")
+        self.detail_view.setPlainText(f"{sent}\n{pretty_json(report.body)}\n\n{answer}\n{pretty_json(report.response_body or '-')}")

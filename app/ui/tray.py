@@ -1,0 +1,55 @@
+"""The system tray icon and its menu, built from the shared actions."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QMenu, QSystemTrayIcon
+
+from app.ui.actions import AppActions
+from app.ui.icons import tray_icon
+
+TRAY_MESSAGE_TIMEOUT_MS = 8_000
+
+
+class TrayIcon(QObject):
+    """Show the status line and every action in the tray menu; a left click opens the window.
+
+    On macOS a click on a menu-bar item opens the menu, so there the click is left to Qt.
+    """
+
+    def __init__(self, actions: AppActions, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._actions = actions
+
+        self.menu = QMenu()
+        self.menu.setObjectName("trayMenu")
+        for action in actions.menu_actions():
+            if action is None:
+                self.menu.addSeparator()
+            else:
+                self.menu.addAction(action)
+
+        self.icon = QSystemTrayIcon(self)
+        self.icon.setContextMenu(self.menu)
+        self.icon.activated.connect(self._on_activated)
+        actions.changed.connect(self.update_state)
+        self.update_state()
+
+    def show(self) -> None:
+        self.icon.show()
+
+    def hide(self) -> None:
+        self.icon.hide()
+
+    def update_state(self) -> None:
+        self.icon.setIcon(tray_icon(self._actions.sharing_allowed() and not self._actions.is_paused()))
+        self.icon.setToolTip(self._actions.status_action.text())
+
+    def show_message(self, text: str) -> None:
+        if self.icon.isVisible() and QSystemTrayIcon.supportsMessages():
+            self.icon.showMessage(self.tr("Usage statistics"), text, QSystemTrayIcon.MessageIcon.Information,
+                                  TRAY_MESSAGE_TIMEOUT_MS)
+
+    def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
+            self._actions.view_action.trigger()

@@ -1,0 +1,191 @@
+"""The consent, delete and policy dialogs as widgets, driven by clicks and keys."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+
+from app.ui.consent import (
+    EXAMPLE_REPORT,
+    FIRST_RUN,
+    RECONSENT,
+    ConsentDecision,
+    ConsentDialog,
+    consent_question,
+    report_example,
+)
+from app.ui.delete_dialog import DeleteChoice, DeleteDialog
+from app.ui.policy_dialog import PolicyDialog
+from tests.ui.fakes import FakeConsent, FakePolicy, FakeStats
+
+
+def _open_dialog(qtbot, previous_version: str | None = None) -> ConsentDialog:
+    dialog = ConsentDialog(FakePolicy(), "{}", example_is_real=False, previous_version=previous_version)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    return dialog
+
+
+def test_consent_share_button_decides_share(qtbot) -> None:
+    dialog = _open_dialog(qtbot)
+    qtbot.mouseClick(dialog.share_button, Qt.MouseButton.LeftButton)
+
+    assert dialog.decision == ConsentDecision.SHARE
+    assert not dialog.isVisible()
+
+
+def test_consent_dont_share_button_decides_refusal(qtbot) -> None:
+    dialog = _open_dialog(qtbot)
+    qtbot.mouseClick(dialog.dont_share_button, Qt.MouseButton.LeftButton)
+
+    assert dialog.decision == ConsentDecision.DONT_SHARE
+
+
+def test_consent_escape_leaves_undecided(qtbot) -> None:
+    dialog = _open_dialog(qtbot)
+    qtbot.keyClick(dialog, Qt.Key.Key_Escape)
+
+    assert dialog.decision == ConsentDecision.UNDECIDED
+    assert not dialog.isVisible()
+
+
+def test_consent_close_leaves_undecided(qtbot) -> None:
+    dialog = _open_dialog(qtbot)
+    dialog.close()
+
+    assert dialog.decision == ConsentDecision.UNDECIDED
+    assert not dialog.isVisible()
+
+
+def test_consent_enter_picks_nothing(qtbot) -> None:
+    dialog = _open_dialog(qtbot)
+    qtbot.keyClick(dialog, Qt.Key.Key_Return)
+
+    assert dialog.decision == ConsentDecision.UNDECIDED
+    assert dialog.isVisible()
+
+
+def test_consent_buttons_equally_prominent(qtbot) -> None:
+    dialog = _open_dialog(qtbot)
+    share, dont_share = dialog.share_button, dialog.dont_share_button
+
+    assert share.size() == dont_share.size()
+    assert not share.isDefault() and not dont_share.isDefault()
+    assert not share.autoDefault() and not dont_share.autoDefault()
+    assert share.styleSheet() == dont_share.styleSheet() == ""
+
+
+def test_consent_first_run_lists_policy(qtbot) -> None:
+    dialog = _open_dialog(qtbot)
+    text = dialog.findChild(object, "policyView").toPlainText()
+
+    assert "Counts of print jobs" in text
+    assert "File names" in text
+    assert dialog.findChild(object, "reportExample").isVisibleTo(dialog)
+
+
+def test_reconsent_shows_only_changes(qtbot) -> None:
+    dialog = _open_dialog(qtbot, previous_version="1")
+    text = dialog.findChild(object, "policyView").toPlainText()
+
+    assert dialog.is_reconsent()
+    assert "Failed jobs are counted separately." in text
+    assert "Counts of print jobs" not in text
+    assert dialog.findChild(object, "reportExample") is None
+
+
+@pytest.mark.parametrize(
+    ("consent", "expected"),
+    [
+        (FakeConsent("undecided"), FIRST_RUN),
+        (FakeConsent("granted", "1"), RECONSENT),
+        (FakeConsent("granted", "2"), None),
+        (FakeConsent("refused"), None),
+        (FakeConsent("undecided", blocked_by_dnt=True), None),
+        (FakeConsent("granted", "1", blocked_by_dnt=True), None),
+    ],
+)
+def test_consent_question_by_state(consent: FakeConsent, expected: str | None) -> None:
+    assert consent_question(consent, FakePolicy(version="2")) == expected
+
+
+def test_report_example_uses_preview(qapp) -> None:
+    text, is_real = report_example(FakeStats())
+
+    assert is_real
+    assert json.loads(text) == {"report_id": "r-next", "usage_stats": {"job_count": 0}}
+
+
+def test_report_example_falls_back_when_empty(qapp) -> None:
+    stats = FakeStats()
+    stats.preview = lambda: b""  # type: ignore[method-assign]
+    text, is_real = report_example(stats)
+
+    assert not is_real
+    assert json.loads(text) == EXAMPLE_REPORT
+
+
+def _delete_dialog(qtbot, answer: QMessageBox.StandardButton, server: bool = True) -> tuple[DeleteDialog, list[str]]:
+    dialog = DeleteDialog(server_deletion_possible=server)
+    qtbot.addWidget(dialog)
+    questions: list[str] = []
+
+    def answer_with(text: str) -> QMessageBox.StandardButton:
+        questions.append(text)
+        return answer
+
+    dialog.ask_confirmation = answer_with  # type: ignore[method-assign]
+    dialog.open()
+    return dialog, questions
+
+
+@pytest.mark.parametrize("choice", list(DeleteChoice))
+def test_delete_dialog_returns_confirmed_choice(qtbot, choice: DeleteChoice) -> None:
+    dialog, questions = _delete_dialog(qtbot, QMessageBox.StandardButton.Yes)
+    dialog.select(choice)
+    dialog.button_box.accepted.emit()
+
+    assert dialog.choice == choice
+    assert len(questions) == 1
+    assert questions[0].endswith("This cannot be undone.")
+    assert ("on this computer" in questions[0]) == (choice != DeleteChoice.SERVER)
+    assert ("statistics server" in questions[0]) == (choice != DeleteChoice.LOCAL)
+
+
+def test_delete_dialog_cancelled_confirmation(qtbot) -> None:
+    dialog, questions = _delete_dialog(qtbot, QMessageBox.StandardButton.Cancel)
+    dialog.select(DeleteChoice.BOTH)
+    dialog.button_box.accepted.emit()
+
+    assert dialog.choice is None
+    assert dialog.isVisible()
+    assert len(questions) == 1
+
+
+def test_delete_dialog_needs_a_choice(qtbot) -> None:
+    dialog, _ = _delete_dialog(qtbot, QMessageBox.StandardButton.Yes)
+    delete_button = [b for b in dialog.button_box.buttons()
+                     if dialog.button_box.buttonRole(b) == QDialogButtonBox.ButtonRole.AcceptRole][0]
+
+    assert not delete_button.isEnabled()
+    dialog.select(DeleteChoice.LOCAL)
+    assert delete_button.isEnabled()
+
+
+def test_delete_dialog_without_collector(qtbot) -> None:
+    dialog, _ = _delete_dialog(qtbot, QMessageBox.StandardButton.Yes, server=False)
+
+    assert not dialog.findChild(object, "delete_server").isEnabled()
+    assert not dialog.findChild(object, "delete_both").isEnabled()
+    assert dialog.findChild(object, "delete_local").isEnabled()
+
+
+def test_policy_dialog_lists_policy(qtbot) -> None:
+    dialog = PolicyDialog(FakePolicy())
+    qtbot.addWidget(dialog)
+
+    assert dialog.windowTitle() == "Privacy policy (version 2)"
+    assert "File names" in dialog.browser.toPlainText()

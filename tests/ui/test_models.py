@@ -1,0 +1,98 @@
+"""The Events and History table models over a fake store whose contents each test sets."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+from PySide6.QtCore import Qt
+
+from app.ui.models import BROKEN_ENTRY_COLOR, EventTableModel, HistoryTableModel
+from tests.ui.fakes import NOW, FakeEvent, FakeHistoryCheck, FakeSentReport, FakeStats
+
+
+def _stats_with_events() -> FakeStats:
+    stats = FakeStats()
+    stats.events = [
+        FakeEvent(1, "app_start", NOW - timedelta(days=40), {"app_version": "0.1.0"}, reported=True),
+        FakeEvent(2, "job_created", NOW - timedelta(days=2), {"printer_type": "prusa_mk4"}),
+        FakeEvent(3, "job_completed", NOW - timedelta(days=1), {"duration_minutes": 42, "printer_type": "bambu_x1c"}),
+    ]
+    return stats
+
+
+def _report(number: int, status: str = "sent") -> FakeSentReport:
+    return FakeSentReport(
+        report_id=f"r{number}", period_start=NOW - timedelta(days=7 * number + 7),
+        period_end=NOW - timedelta(days=7 * number), body='{"a":1}', created_at=NOW, sent_at=NOW,
+        status=status, http_status=200, submission_id=f"s{number}", response_body='{"submission_id":"s"}',
+    )
+
+
+def test_event_model_rows_newest_first(qapp) -> None:
+    model = EventTableModel(_stats_with_events())
+    model.set_filter(None, None)
+
+    assert model.rowCount() == 3
+    assert model.columnCount() == 4
+    assert model.index(0, EventTableModel.COLUMN_TYPE).data() == "job_completed"
+    assert model.index(2, EventTableModel.COLUMN_TYPE).data() == "app_start"
+
+
+def test_event_model_display_roles(qapp) -> None:
+    model = EventTableModel(_stats_with_events())
+    model.set_filter(None, None)
+
+    metadata = model.index(0, EventTableModel.COLUMN_METADATA)
+    assert metadata.data() == "duration_minutes=42, printer_type=bambu_x1c"
+    assert metadata.data(Qt.ItemDataRole.ToolTipRole) == '{\n  "duration_minutes": 42,\n  "printer_type": "bambu_x1c"\n}'
+    assert model.index(0, EventTableModel.COLUMN_REPORTED).data() == "no"
+    assert model.index(2, EventTableModel.COLUMN_REPORTED).data() == "yes"
+    assert model.index(0, 0).data(Qt.ItemDataRole.UserRole).id == 3
+    assert model.headerData(1, Qt.Orientation.Horizontal) == "Event"
+
+
+def test_event_model_filters_by_type(qapp) -> None:
+    model = EventTableModel(_stats_with_events())
+    model.set_filter("job_created", None)
+
+    assert model.rowCount() == 1
+    assert model.index(0, EventTableModel.COLUMN_TYPE).data() == "job_created"
+
+
+def test_event_model_filters_by_period(qapp) -> None:
+    stats = _stats_with_events()
+    shift_to_today = datetime.now(timezone.utc) - NOW
+    for event in stats.events:
+        event.occurred_at += shift_to_today
+    model = EventTableModel(stats)
+    model.set_filter(None, 7)
+
+    assert model.rowCount() == 2
+    assert [model.index(row, 1).data() for row in range(2)] == ["job_completed", "job_created"]
+
+
+def test_history_model_marks_broken_entry(qapp) -> None:
+    stats = FakeStats()
+    stats.reports = [_report(1), _report(2), _report(3)]
+    stats.history_check = FakeHistoryCheck(ok=False, first_broken="r2")
+    model = HistoryTableModel(stats)
+    model.reload()
+
+    assert model.broken_row == 1
+    assert model.index(0, HistoryTableModel.COLUMN_CHAIN).data() == "verified"
+    assert model.index(1, HistoryTableModel.COLUMN_CHAIN).data() == "broken"
+    assert model.index(2, HistoryTableModel.COLUMN_CHAIN).data() == "unverifiable"
+    assert model.index(1, 0).data(Qt.ItemDataRole.BackgroundRole).color() == BROKEN_ENTRY_COLOR
+    assert model.index(0, 0).data(Qt.ItemDataRole.BackgroundRole) is None
+
+
+def test_history_model_intact_chain(qapp) -> None:
+    stats = FakeStats()
+    stats.reports = [_report(1)]
+    model = HistoryTableModel(stats)
+    model.reload()
+
+    assert model.broken_row is None
+    assert model.index(0, HistoryTableModel.COLUMN_ANSWER).data() == "HTTP 200"
+    assert model.index(0, HistoryTableModel.COLUMN_SUBMISSION).data() == "s1"
+    assert model.index(0, HistoryTableModel.COLUMN_STATUS).data() == "sent"
