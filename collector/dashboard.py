@@ -180,36 +180,40 @@ def record_submission(db: peewee.Database, submission: Any) -> None:
     duplicate), so the summaries and ``submissions`` change together.
     """
     facts = report_facts(submission)
+    totals = _PendingTotals()
     with db.atomic():
-        first_report = _record_installation(db, facts)
-        _record_activity(db, facts)
+        first_report = _record_installation(db, facts, totals)
+        _record_activity(db, facts, totals)
         if first_report or _is_latest_report(db, facts):
             _replace_facets(db, facts)
-        _record_week(db, facts)
+        _record_week(db, facts, totals)
+        totals.flush(db)
 
 
 def forget_installation(db: peewee.Database, installation_id: str) -> None:
     """Remove every summary row of one installation and its share of the daily totals."""
+    totals = _PendingTotals()
     with db.atomic():
         state = _fetch_one(db, "SELECT first_day FROM dashboard_installations WHERE installation_id = ?", (installation_id,))
         if state is not None:
-            _add_daily(db, state[0], new_installations=-1)
+            totals.add_daily(state[0], new_installations=-1)
 
         activity = _fetch_all(
             db, "SELECT day, submissions, errors FROM dashboard_activity WHERE installation_id = ? ORDER BY day", (installation_id,)
         )
         for day, submissions, errors in activity:
-            _add_daily(db, day, submissions=-submissions, errors=-errors)
+            totals.add_daily(day, submissions=-submissions, errors=-errors)
         for window in ACTIVE_WINDOWS_DAYS:
             for start, end in _covered_ranges([day for day, _, _ in activity], window):
-                _add_daily(db, start, **{f"active_{window}_delta": -1})
-                _add_daily(db, end + 1, **{f"active_{window}_delta": 1})
+                totals.add_daily(start, **{f"active_{window}_delta": -1})
+                totals.add_daily(end + 1, **{f"active_{window}_delta": 1})
 
         for week, facets_json in _fetch_all(db, "SELECT week, facets FROM dashboard_weeks WHERE installation_id = ?", (installation_id,)):
-            _add_weekly_facets(db, week, json.loads(facets_json), -1)
+            totals.add_weekly(week, json.loads(facets_json), -1)
 
         for table in ("dashboard_installations", "dashboard_facets", "dashboard_activity", "dashboard_weeks"):
             _execute(db, f"DELETE FROM {table} WHERE installation_id = ?", (installation_id,))
+        totals.flush(db)
 
 
 def purge_summaries_before(db: peewee.Database, cutoff: datetime) -> None:
@@ -225,7 +229,9 @@ def purge_summaries_before(db: peewee.Database, cutoff: datetime) -> None:
             db, "SELECT COALESCE(SUM(active_7_delta), 0), COALESCE(SUM(active_30_delta), 0) FROM dashboard_daily WHERE day < ?", (cutoff_day,)
         )
         _execute(db, "DELETE FROM dashboard_daily WHERE day < ?", (cutoff_day,))
-        _add_daily(db, cutoff_day, active_7_delta=int(folded[0]), active_30_delta=int(folded[1]))
+        totals = _PendingTotals()
+        totals.add_daily(cutoff_day, active_7_delta=int(folded[0]), active_30_delta=int(folded[1]))
+        totals.flush(db)
 
         _execute(db, "DELETE FROM dashboard_activity WHERE day < ?", (cutoff_day,))
         _execute(db, "DELETE FROM dashboard_weeks WHERE week < ?", (cutoff_week,))
@@ -265,7 +271,7 @@ def _record_batch(db: peewee.Database, batch: list[Any]) -> int:
     return len(batch)
 
 
-def _record_installation(db: peewee.Database, facts: ReportFacts) -> bool:
+def _record_installation(db: peewee.Database, facts: ReportFacts, totals: _PendingTotals) -> bool:
     """Insert or update the installation's row; return True for its first report."""
     inserted = _execute(
         db,
@@ -274,7 +280,7 @@ def _record_installation(db: peewee.Database, facts: ReportFacts) -> bool:
         (facts.installation_id, facts.day, facts.day, facts.received_us),
     )
     if inserted:
-        _add_daily(db, facts.day, new_installations=1)
+        totals.add_daily(facts.day, new_installations=1)
         return True
 
     lock = " FOR UPDATE" if isinstance(db, peewee.PostgresqlDatabase) else ""
@@ -282,8 +288,8 @@ def _record_installation(db: peewee.Database, facts: ReportFacts) -> bool:
         db, f"SELECT first_day, last_day, last_received_us FROM dashboard_installations WHERE installation_id = ?{lock}", (facts.installation_id,)
     )
     if facts.day < first_day:
-        _add_daily(db, first_day, new_installations=-1)
-        _add_daily(db, facts.day, new_installations=1)
+        totals.add_daily(first_day, new_installations=-1)
+        totals.add_daily(facts.day, new_installations=1)
         _execute(db, "UPDATE dashboard_installations SET first_day = ? WHERE installation_id = ?", (facts.day, facts.installation_id))
     return False
 
@@ -297,7 +303,7 @@ def _is_latest_report(db: peewee.Database, facts: ReportFacts) -> bool:
     return updated > 0
 
 
-def _record_activity(db: peewee.Database, facts: ReportFacts) -> None:
+def _record_activity(db: peewee.Database, facts: ReportFacts, totals: _PendingTotals) -> None:
     """Count the report on its day and extend the installation's active-day coverage."""
     inserted = _execute(
         db,
@@ -311,12 +317,12 @@ def _record_activity(db: peewee.Database, facts: ReportFacts) -> None:
             "UPDATE dashboard_activity SET submissions = submissions + 1, errors = errors + ? WHERE installation_id = ? AND day = ?",
             (facts.error_total, facts.installation_id, facts.day),
         )
-    _add_daily(db, facts.day, submissions=1, errors=facts.error_total)
+    totals.add_daily(facts.day, submissions=1, errors=facts.error_total)
     if inserted:
-        _add_coverage(db, facts.installation_id, facts.day)
+        _add_coverage(db, facts.installation_id, facts.day, totals)
 
 
-def _add_coverage(db: peewee.Database, installation_id: str, day: int) -> None:
+def _add_coverage(db: peewee.Database, installation_id: str, day: int, totals: _PendingTotals) -> None:
     """Record the days on which this new active day makes the installation newly active.
 
     An installation is active on day D in a W-day window when it has a report day in
@@ -334,8 +340,8 @@ def _add_coverage(db: peewee.Database, installation_id: str, day: int) -> None:
         start = day if previous_day is None else max(day, previous_day + window)
         end = day + window - 1 if next_day is None else min(day + window - 1, next_day - 1)
         if start <= end:
-            _add_daily(db, start, **{f"active_{window}_delta": 1})
-            _add_daily(db, end + 1, **{f"active_{window}_delta": -1})
+            totals.add_daily(start, **{f"active_{window}_delta": 1})
+            totals.add_daily(end + 1, **{f"active_{window}_delta": -1})
 
 
 def _covered_ranges(days: list[int], window: int) -> list[tuple[int, int]]:
@@ -356,7 +362,7 @@ def _replace_facets(db: peewee.Database, facts: ReportFacts) -> None:
     _execute_many(db, "INSERT INTO dashboard_facets (installation_id, facet, value, amount, last_day) VALUES (?, ?, ?, ?, ?)", rows)
 
 
-def _record_week(db: peewee.Database, facts: ReportFacts) -> None:
+def _record_week(db: peewee.Database, facts: ReportFacts, totals: _PendingTotals) -> None:
     """Count the installation once per week, with the facets of its latest report that week."""
     week = _week_of_day(facts.day)
     new_facets = facts.weekly_facets()
@@ -367,7 +373,7 @@ def _record_week(db: peewee.Database, facts: ReportFacts) -> None:
         (facts.installation_id, week, facts.received_us, json.dumps(new_facets)),
     )
     if inserted:
-        _add_weekly_facets(db, week, new_facets, 1)
+        totals.add_weekly(week, new_facets, 1)
         return
 
     received_us, old_json = _fetch_one(
@@ -375,8 +381,8 @@ def _record_week(db: peewee.Database, facts: ReportFacts) -> None:
     )
     if facts.received_us < received_us:
         return
-    _add_weekly_facets(db, week, json.loads(old_json), -1)
-    _add_weekly_facets(db, week, new_facets, 1)
+    totals.add_weekly(week, json.loads(old_json), -1)
+    totals.add_weekly(week, new_facets, 1)
     _execute(
         db,
         "UPDATE dashboard_weeks SET received_us = ?, facets = ? WHERE installation_id = ? AND week = ?",
@@ -384,17 +390,46 @@ def _record_week(db: peewee.Database, facts: ReportFacts) -> None:
     )
 
 
-def _add_weekly_facets(db: peewee.Database, week: int, facets: Iterable[Iterable[str]], change: int) -> None:
-    rows = [(week, facet, value, change) for facet, value in facets]
-    _execute_many(
-        db,
-        "INSERT INTO dashboard_weekly_facets (week, facet, value, installations) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (week, facet, value) DO UPDATE SET installations = dashboard_weekly_facets.installations + excluded.installations",
-        rows,
-    )
+class _PendingTotals:
+    """Changes to the shared per-day and per-week rows, written together at the end.
+
+    Writing them in sorted key order, once per key, keeps the row locks that
+    concurrent PostgreSQL transactions take in the same order, which avoids most
+    deadlocks between them, and saves a statement per repeated key.
+    """
+
+    def __init__(self) -> None:
+        self._daily: dict[int, dict[str, int]] = {}
+        self._weekly: dict[tuple[int, str, str], int] = {}
+
+    def add_daily(self, day: int, **changes: int) -> None:
+        columns = self._daily.setdefault(day, {})
+        for column, change in changes.items():
+            columns[column] = columns.get(column, 0) + change
+
+    def add_weekly(self, week: int, facets: Iterable[Iterable[str]], change: int) -> None:
+        for facet, value in facets:
+            key = (week, facet, value)
+            self._weekly[key] = self._weekly.get(key, 0) + change
+
+    def flush(self, db: peewee.Database) -> None:
+        for day in sorted(self._daily):
+            changes = {column: change for column, change in self._daily[day].items() if change}
+            if changes:
+                _upsert_daily(db, day, changes)
+        weekly_rows = [(*key, change) for key, change in sorted(self._weekly.items()) if change]
+        _execute_many(
+            db,
+            "INSERT INTO dashboard_weekly_facets (week, facet, value, installations) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (week, facet, value) DO UPDATE "
+            "SET installations = dashboard_weekly_facets.installations + excluded.installations",
+            weekly_rows,
+        )
+        self._daily.clear()
+        self._weekly.clear()
 
 
-def _add_daily(db: peewee.Database, day: int, **changes: int) -> None:
+def _upsert_daily(db: peewee.Database, day: int, changes: dict[str, int]) -> None:
     columns = sorted(changes)
     placeholders = ", ".join("?" for _ in columns)
     updates = ", ".join(f"{column} = dashboard_daily.{column} + excluded.{column}" for column in columns)
@@ -821,10 +856,11 @@ class DashboardResource:
             )
 
         values = _read_parameters(req, DASHBOARD_PARAMETERS[name])
-        today = _day_of_datetime(self._clock())
+        now = _as_utc(self._clock())
+        today = _day_of_datetime(now)
         body: dict[str, Any] = {
             "dashboard": name,
-            "generated_at": self._clock().astimezone(UTC).isoformat(),
+            "generated_at": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
             "min_group_size": self._min_group_size,
         }
         body.update(self._build(name, today, values))
@@ -901,3 +937,10 @@ def add_dashboard_routes(app: falcon.App, store: Any, config: Any, clock: Callab
 
 def _utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def _as_utc(moment: datetime) -> datetime:
+    """Read a naive datetime as UTC, the form the collector's clock returns."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
