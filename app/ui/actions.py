@@ -243,12 +243,20 @@ class AppActions(QObject):
 
     def _on_task_finished(self, name: str, result: object) -> None:
         if name == DELETION_TASK_NAME:
-            self.message.emit(self.tr("The statistics server answered the deletion request."))
+            self.message.emit(self._deletion_text(result))
         elif name == DOWNLOAD_TASK_NAME:
             self.message.emit(self.tr("What the server holds was saved to %1.").replace("%1", str(result)))
         else:
             return
         self._notify_changed()
+
+    def _deletion_text(self, outcome: Any) -> str:
+        if getattr(outcome, "confirmed", False):
+            count = getattr(outcome, "deleted_count", None)
+            text = self.tr("The statistics server deleted the data of this installation (%1 reports).")
+            return text.replace("%1", "?" if count is None else str(count))
+        text = self.tr("The statistics server did not confirm the deletion (%1); it will be asked again later.")
+        return text.replace("%1", str(getattr(outcome, "message", outcome)))
 
     def _on_task_failed(self, name: str, error: str) -> None:
         if name == DELETION_TASK_NAME:

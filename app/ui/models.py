@@ -206,8 +206,7 @@ def _find_broken_row(reports: list[Any], check: Any) -> int | None:
     if check is None or getattr(check, "ok", True):
         return None
 
-    broken = getattr(check, "first_broken", None)
-    broken_id = getattr(broken, "report_id", broken)
+    broken_id = check.first_broken_report_id
     for row, report in enumerate(reports):
         if broken_id in (report.report_id, getattr(report, "id", None)):
             return row

@@ -62,7 +62,8 @@ class FakeSentReport:
 @dataclasses.dataclass
 class FakeHistoryCheck:
     ok: bool
-    first_broken: str | None = None
+    entries_checked: int = 0
+    first_broken_report_id: str | None = None
 
 
 @dataclasses.dataclass
@@ -81,6 +82,14 @@ class Sent:
     report_id: str
     submission_id: str
     http_status: int
+
+
+@dataclasses.dataclass
+class FakeDeletionOutcome:
+    confirmed: bool
+    http_status: int | None
+    message: str
+    deleted_count: int | None = None
 
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=timezone.utc)
@@ -170,10 +179,10 @@ class FakeStats:
         self.network_calls.append("submit_due")
         return [Sent("r1", "s1", 200)]
 
-    async def request_server_deletion(self) -> str:
+    async def request_server_deletion(self) -> FakeDeletionOutcome:
         self.network_calls.append("request_server_deletion")
         self.server_deletion = "confirmed"
-        return "confirmed"
+        return FakeDeletionOutcome(True, 200, "deleted", 3)
 
     async def fetch_server_data(self) -> bytes:
         self.network_calls.append("fetch_server_data")

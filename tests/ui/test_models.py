@@ -74,7 +74,7 @@ def test_event_model_filters_by_period(qapp) -> None:
 def test_history_model_marks_broken_entry(qapp) -> None:
     stats = FakeStats()
     stats.reports = [_report(1), _report(2), _report(3)]
-    stats.history_check = FakeHistoryCheck(ok=False, first_broken="r2")
+    stats.history_check = FakeHistoryCheck(ok=False, entries_checked=1, first_broken_report_id="r2")
     model = HistoryTableModel(stats)
     model.reload()
 

@@ -1,0 +1,242 @@
+"""The tray app as a whole over a fake store: menu actions, window, fallback, DO_NOT_TRACK, quit."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QMessageBox
+
+from app.ui.application import HEARTBEAT_INTERVAL_MS, TrayApplication
+from app.ui.delete_dialog import DeleteChoice, DeleteDialog
+from app.ui.policy_dialog import PolicyDialog
+from tests.ui.fakes import FakeConsent, FakePolicy, FakeStats
+
+
+@pytest.fixture
+def tray_app(qtbot, fake_stats: FakeStats, fake_policy: FakePolicy):
+    application = TrayApplication(fake_stats, fake_policy, tray_available=True)
+    qtbot.addWidget(application.window)
+    yield application
+    application.shutdown()
+
+
+def _menu_texts(application: TrayApplication) -> list[str]:
+    return [action.text() if not action.isSeparator() else "-" for action in application.tray.menu.actions()]
+
+
+def test_tray_menu_lists_every_action(tray_app: TrayApplication) -> None:
+    assert _menu_texts(tray_app) == [
+        "Sharing: not decided yet", "-",
+        "View my data...", "Export...", "Send report now", "Pause for 7 days", "Share anonymous statistics...", "-",
+        "Delete my data...", "Download what the server holds...", "Privacy policy", "-",
+        "Quit",
+    ]
+    assert not tray_app.actions.status_action.isEnabled()
+
+
+def test_start_records_session_and_app_start(tray_app: TrayApplication, fake_stats: FakeStats) -> None:
+    tray_app.start(ask_consent=False)
+
+    assert fake_stats.calls == ["start_session"]
+    assert [event.event_type for event in fake_stats.events] == ["app_start"]
+    assert tray_app.tray.icon.isVisible()
+    assert not tray_app.window.isVisible()
+    assert tray_app.heartbeat_timer.interval() == HEARTBEAT_INTERVAL_MS == 600_000
+    assert tray_app.heartbeat_timer.isActive()
+
+
+def test_heartbeat_timer_records_heartbeat(tray_app: TrayApplication, fake_stats: FakeStats) -> None:
+    tray_app.heartbeat_timer.timeout.emit()
+
+    assert fake_stats.calls == ["heartbeat"]
+
+
+def test_view_action_shows_window(tray_app: TrayApplication) -> None:
+    tray_app.actions.view_action.trigger()
+
+    assert tray_app.window.isVisible()
+    assert tray_app.window.overview_tab.field_text("installation_id") == "4f1c2b1e-0000-4000-8000-000000000001"
+
+
+def test_window_close_hides_it(tray_app: TrayApplication) -> None:
+    tray_app.actions.view_action.trigger()
+    tray_app.window.close()
+
+    assert not tray_app.window.isVisible()
+    assert not tray_app.stats.closed
+
+
+def test_export_action_writes_chosen_file(tray_app: TrayApplication, tmp_path: Path) -> None:
+    target = tmp_path / "mine.csv"
+    requests: list[tuple[str, str, str]] = []
+
+    def choose(title: str, suggested: str, filters: str) -> tuple[str, str]:
+        requests.append((title, suggested, filters))
+        return str(target), "CSV (*.csv)"
+
+    tray_app.actions.choose_save_path = choose  # type: ignore[method-assign]
+    tray_app.actions.export_action.trigger()
+
+    assert target.read_text() == "csv:0"
+    assert requests == [("Export my data", "usage-statistics.json", "JSON (*.json);;CSV (*.csv)")]
+
+
+def test_export_action_cancelled_writes_nothing(tray_app: TrayApplication, tmp_path: Path) -> None:
+    tray_app.actions.choose_save_path = lambda *args: ("", "")  # type: ignore[method-assign]
+    tray_app.actions.export_action.trigger()
+
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_send_now_without_consent_sends_nothing(tray_app: TrayApplication, fake_stats: FakeStats, loop) -> None:
+    messages: list[str] = []
+    tray_app.actions.message.connect(messages.append)
+    tray_app.actions.send_now_action.trigger()
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    assert fake_stats.network_calls == []
+    assert messages == ["Nothing was sent because sharing is off."]
+
+
+def test_send_now_with_consent_submits(tray_app: TrayApplication, fake_stats: FakeStats, loop) -> None:
+    fake_stats.opt_in("2")
+    messages: list[str] = []
+    tray_app.actions.message.connect(messages.append)
+    tray_app.actions.send_now_action.trigger()
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    assert fake_stats.network_calls == ["submit_due"]
+    assert messages == ["Sending the report...", "Report sent (submission s1)."]
+    assert tray_app.actions.send_now_action.isEnabled()
+
+
+def test_pause_action_pauses_then_resumes(tray_app: TrayApplication, fake_stats: FakeStats) -> None:
+    fake_stats.opt_in("2")
+    tray_app.actions.update_state()
+
+    tray_app.actions.pause_action.trigger()
+    assert fake_stats.paused_until is not None
+    assert tray_app.actions.pause_action.text() == "Resume"
+    assert tray_app.actions.status_action.text().startswith("Sharing: paused until ")
+
+    tray_app.actions.pause_action.trigger()
+    assert fake_stats.paused_until is None
+    assert tray_app.actions.pause_action.text() == "Pause for 7 days"
+
+
+def test_pause_disabled_without_consent(tray_app: TrayApplication) -> None:
+    assert not tray_app.actions.pause_action.isEnabled()
+
+
+@pytest.mark.parametrize(
+    ("choice", "events_left", "network_calls"),
+    [
+        (DeleteChoice.LOCAL, 0, []),
+        (DeleteChoice.SERVER, 1, ["request_server_deletion"]),
+        (DeleteChoice.BOTH, 0, ["request_server_deletion"]),
+    ],
+)
+def test_delete_action_applies_choice(
+    tray_app: TrayApplication, fake_stats: FakeStats, loop, monkeypatch, choice, events_left, network_calls
+) -> None:
+    def pick_and_confirm(dialog: DeleteDialog) -> int:
+        dialog.select(choice)
+        dialog.button_box.accepted.emit()
+        return dialog.result()
+
+    monkeypatch.setattr(DeleteDialog, "ask_confirmation", lambda self, text: QMessageBox.StandardButton.Yes)
+    monkeypatch.setattr(DeleteDialog, "exec", pick_and_confirm)
+    fake_stats.record("job_created")
+
+    tray_app.actions.delete_action.trigger()
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    assert len(fake_stats.events) == events_left
+    assert fake_stats.network_calls == network_calls
+
+
+def test_delete_action_cancelled_keeps_data(tray_app: TrayApplication, fake_stats: FakeStats, monkeypatch) -> None:
+    monkeypatch.setattr(DeleteDialog, "exec", lambda dialog: 0)
+    fake_stats.record("job_created")
+    tray_app.actions.delete_action.trigger()
+
+    assert len(fake_stats.events) == 1
+
+
+def test_download_action_saves_server_data(tray_app: TrayApplication, fake_stats: FakeStats, loop, tmp_path) -> None:
+    target = tmp_path / "server.json"
+    tray_app.actions.choose_save_path = lambda *args: (str(target), "")  # type: ignore[method-assign]
+    tray_app.actions.download_action.trigger()
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    assert target.read_bytes() == b'{"submissions":[]}'
+    assert fake_stats.network_calls == ["fetch_server_data"]
+
+
+def test_policy_action_opens_policy(tray_app: TrayApplication, monkeypatch) -> None:
+    shown: list[str] = []
+    monkeypatch.setattr(PolicyDialog, "exec", lambda dialog: shown.append(dialog.windowTitle()) or 0)
+    tray_app.actions.policy_action.trigger()
+
+    assert shown == ["Privacy policy (version 2)"]
+
+
+def test_stop_sharing_opts_out_and_requests_deletion(tray_app, fake_stats: FakeStats, loop) -> None:
+    fake_stats.opt_in("2")
+    tray_app.actions.update_state()
+    tray_app.actions.ask_question = lambda title, text: True  # type: ignore[method-assign]
+
+    assert tray_app.actions.sharing_action.text() == "Stop sharing..."
+    tray_app.actions.sharing_action.trigger()
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    assert fake_stats.consent_value.state == "refused"
+    assert fake_stats.network_calls == ["request_server_deletion"]
+    assert tray_app.actions.status_action.text() == "Sharing: off"
+
+
+def test_quit_action_closes_store(qtbot, fake_stats: FakeStats, fake_policy: FakePolicy) -> None:
+    application = TrayApplication(fake_stats, fake_policy, tray_available=True)
+    qtbot.addWidget(application.window)
+    application.start(ask_consent=False)
+    finished: list[bool] = []
+    application.finished.connect(lambda: finished.append(True))
+
+    application.actions.quit_action.trigger()
+
+    assert finished == [True]
+    assert fake_stats.closed
+    assert fake_stats.calls == ["start_session", "end_session"]
+    assert not application.scheduler.timer.isActive()
+    assert not application.heartbeat_timer.isActive()
+    assert not application.tray.icon.isVisible()
+
+
+def test_no_tray_opens_window(qtbot, fake_stats: FakeStats, fake_policy: FakePolicy) -> None:
+    application = TrayApplication(fake_stats, fake_policy, tray_available=False)
+    qtbot.addWidget(application.window)
+    application.start(ask_consent=False)
+
+    assert application.tray is None
+    assert application.window.isVisible()
+    toolbar_texts = [a.text() for a in application.window.findChild(object, "actionsToolbar").actions() if a.text()]
+    assert toolbar_texts == [
+        "Export...", "Send report now", "Pause for 7 days", "Share anonymous statistics...",
+        "Delete my data...", "Download what the server holds...", "Privacy policy", "Quit",
+    ]
+    application.shutdown()
+
+
+def test_dnt_shown_and_sharing_locked(qtbot, fake_stats: FakeStats, fake_policy: FakePolicy) -> None:
+    fake_stats.consent_value = FakeConsent("undecided", blocked_by_dnt=True)
+    application = TrayApplication(fake_stats, fake_policy, tray_available=True)
+    qtbot.addWidget(application.window)
+    application.actions.view_action.trigger()
+
+    assert application.actions.status_action.text() == "Sharing: off because DO_NOT_TRACK is set"
+    assert application.window.overview_tab.field_text("consent") == "off (DO_NOT_TRACK is set in the environment)"
+    assert "DO_NOT_TRACK=1" in application.window.overview_tab.notice_text()
+    assert not application.actions.sharing_action.isEnabled()
+    assert not application.actions.pause_action.isEnabled()
+    application.shutdown()
