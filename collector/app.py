@@ -10,8 +10,11 @@ import peewee
 
 from collector.auth import ApiKeyMiddleware
 from collector.config import CollectorConfig
+from collector.dashboard import add_dashboard_routes
 from collector.errors import DeletionTokenMismatch, RateLimited, ReportError, ReportIdConflict
 from collector.logs import RequestLogMiddleware, logger
+from collector.metrics import CollectorMetrics, MetricsMiddleware, add_metrics_route
+from collector.openapi import add_openapi_route
 from collector.resources import Clock, HealthResource, InstallationResource, SubmitResource, SummaryResource
 from collector.storage import Store
 
@@ -26,14 +29,22 @@ def utc_now() -> datetime:
 def create_app(config: CollectorConfig, store: Store, *, clock: Clock | None = None) -> falcon.App:
     """Return the collector's WSGI application; ``clock`` returns naive UTC datetimes."""
     clock = clock or utc_now
+    metrics = CollectorMetrics()
     app = falcon.App(
-        middleware=[RequestLogMiddleware(), ApiKeyMiddleware(config.api_keys, config.admin_keys)],
+        middleware=[
+            MetricsMiddleware(metrics),
+            RequestLogMiddleware(),
+            ApiKeyMiddleware(config.api_keys, config.admin_keys),
+        ],
     )
 
     app.add_route("/submit", SubmitResource(config, store, clock))
     app.add_route("/installation/{installation_id:uuid}", InstallationResource(store))
     app.add_route("/stats/summary", SummaryResource(store, clock))
     app.add_route("/health", HealthResource(store))
+    add_dashboard_routes(app, store, config, clock)
+    add_metrics_route(app, metrics)
+    add_openapi_route(app)
 
     app.add_error_handler(ReportError, _report_error)
     app.add_error_handler(ReportIdConflict, _report_id_conflict)

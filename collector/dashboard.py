@@ -927,10 +927,8 @@ def _read_parameters(req: falcon.Request, accepted: tuple[_Parameter, ...]) -> d
 
 
 def add_dashboard_routes(app: falcon.App, store: Any, config: Any, clock: Callable[[], datetime] | None = None) -> None:
-    """Create the summary tables if needed and add the ``/stats/dashboard`` routes to ``app``."""
-    db = store.db
-    ensure_summary_tables(db)
-    resource = DashboardResource(db, config.min_group_size, clock or _utc_now)
+    """Add the ``/stats/dashboard`` routes to ``app``; the summary tables come from the migration."""
+    resource = DashboardResource(store.db, config.min_group_size, clock or _utc_now)
     app.add_route("/stats/dashboard", DashboardIndexResource())
     app.add_route("/stats/dashboard/{name}", resource)
 
