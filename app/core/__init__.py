@@ -1,0 +1,34 @@
+"""Client core of the usage statistics: event store, consent, reports, submission, export."""
+
+from app.core._config import ClientConfig
+from app.core._errors import CollectorError, ConfigError, ConsentError, StorageError, UsageStatsError
+from app.core._events import ALLOWED_METADATA, EventType
+from app.core._history import HistoryCheck
+from app.core._policy import PolicyVersion, privacy_policy
+from app.core._service import Consent, Event, SentReport, Status, UsageStats
+from app.core._submit import DeletionOutcome, Rejected, RetryLater, Sent, Skipped, SubmitOutcome
+
+__all__ = [
+    "ALLOWED_METADATA",
+    "ClientConfig",
+    "CollectorError",
+    "ConfigError",
+    "Consent",
+    "ConsentError",
+    "DeletionOutcome",
+    "Event",
+    "EventType",
+    "HistoryCheck",
+    "PolicyVersion",
+    "Rejected",
+    "RetryLater",
+    "Sent",
+    "SentReport",
+    "Skipped",
+    "Status",
+    "StorageError",
+    "SubmitOutcome",
+    "UsageStats",
+    "UsageStatsError",
+    "privacy_policy",
+]

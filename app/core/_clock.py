@@ -20,7 +20,13 @@ def to_utc(value: dt.datetime) -> dt.datetime:
 
 
 def format_db_time(value: dt.datetime) -> str:
-    """Format a time for storage: fixed width with microseconds, so text order is time order."""
+    """Format a time as a peewee DateTimeField stores it: naive UTC, always with microseconds,
+    so that text order in SQL is time order."""
+    return to_utc(value).strftime("%Y-%m-%d %H:%M:%S.%f")
+
+
+def format_iso_time(value: dt.datetime) -> str:
+    """Format a time for settings and exports: ISO 8601 UTC with microseconds and `Z`."""
     return to_utc(value).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
@@ -30,5 +36,5 @@ def format_report_time(value: dt.datetime) -> str:
 
 
 def parse_time(text: str) -> dt.datetime:
-    """Parse an ISO 8601 time written by this package (or any ISO text) into aware UTC."""
+    """Parse ISO 8601 text (with `T` or a space, with or without a zone) into aware UTC."""
     return to_utc(dt.datetime.fromisoformat(text.replace("Z", "+00:00")))

@@ -3,7 +3,8 @@
 UsageStatsError
 ├── ConfigError        an invalid setting or environment variable
 ├── StorageError       the local database cannot be opened or migrated
-└── ConsentError       an action that needs consent was requested without it
+├── ConsentError       an action that needs consent was requested without it
+└── CollectorError     the collector could not be reached or answered with an error
 """
 
 from __future__ import annotations
@@ -23,3 +24,7 @@ class StorageError(UsageStatsError):
 
 class ConsentError(UsageStatsError):
     """An action needs consent that the user has not given."""
+
+
+class CollectorError(UsageStatsError):
+    """The collector could not be reached, or it answered a request with an error."""

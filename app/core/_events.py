@@ -89,7 +89,7 @@ class Flag:
 
 ValueKind = Pattern | IntRange | Choice | Flag
 
-PRINTER_TYPE = Pattern(re.compile(r"[a-z0-9_]{1,32}"), "1-32 characters of a-z, 0-9 and _")
+PRINTER_TYPE = Pattern(re.compile(r"[a-z0-9][a-z0-9_]{0,31}"), "1-32 characters of a-z, 0-9 and _, not starting with _")
 PRINTER_INDEX = IntRange(0, 999)
 DURATION_MINUTES = IntRange(0, 525_600)
 FILE_KIND = Choice(("3mf", "gcode", "bgcode", "stl", "other"))
@@ -98,7 +98,7 @@ ERROR_TYPE = Pattern(
     re.compile(r"[A-Z][A-Za-z0-9_]{0,63}"),
     "an exception class name such as ConnectionError (never its message)",
 )
-FEATURE = Pattern(re.compile(r"[a-z0-9_]{1,48}"), "1-48 characters of a-z, 0-9 and _")
+FEATURE = Pattern(re.compile(r"[a-z0-9][a-z0-9_]{0,47}"), "1-48 characters of a-z, 0-9 and _, not starting with _")
 APP_VERSION = Pattern(
     re.compile(r"[0-9A-Za-z][0-9A-Za-z.+_-]{0,31}"), "a version such as 2.4.1 (at most 32 characters)"
 )

@@ -9,7 +9,7 @@ from typing import Any
 
 import peewee
 
-from app.core._clock import Clock, format_db_time, parse_time
+from app.core._clock import Clock, format_db_time, format_iso_time, parse_time
 
 CONSENT_STATE = "consent.state"
 CONSENT_POLICY_VERSION = "consent.policy_version"
@@ -85,5 +85,5 @@ class Settings:
 
 def _to_json(value: Any) -> Any:
     if isinstance(value, dt.datetime):
-        return format_db_time(value)
+        return format_iso_time(value)
     return value

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import peewee
 
-from app.core._clock import format_db_time, parse_time
+from app.core._clock import format_db_time, parse_time, to_utc
 from app.core._errors import StorageError
 
 logger = logging.getLogger("app.core")
@@ -23,16 +23,18 @@ SCHEMA_VERSION_KEY = "store.schema_version"
 
 
 
-class UTCTimeField(peewee.TextField):
-    """An aware UTC datetime stored as fixed-width ISO 8601 text, so text order is time order."""
+class UTCTimeField(peewee.DateTimeField):
+    """A DateTimeField that stores naive UTC text with microseconds and reads back aware UTC."""
 
     def db_value(self, value: dt.datetime | str | None) -> str | None:
         if value is None or isinstance(value, str):
             return value
         return format_db_time(value)
 
-    def python_value(self, value: str | None) -> dt.datetime | None:
-        return None if value is None else parse_time(value)
+    def python_value(self, value: str | dt.datetime | None) -> dt.datetime | None:
+        if value is None:
+            return None
+        return parse_time(value) if isinstance(value, str) else to_utc(value)
 
 
 class BaseModel(peewee.Model):
@@ -69,7 +71,7 @@ class UsageSession(BaseModel):
         table_name = "usage_sessions"
 
 
-class SentReport(BaseModel):
+class OutboxReport(BaseModel):
     report_id = peewee.TextField(unique=True)
     period_start = UTCTimeField()
     period_end = UTCTimeField()
@@ -94,7 +96,7 @@ class Models:
     event: type[UsageEvent]
     setting: type[UsageSetting]
     session: type[UsageSession]
-    report: type[SentReport]
+    report: type[OutboxReport]
 
 
 def bind_models(db: peewee.SqliteDatabase) -> Models:
@@ -102,7 +104,7 @@ def bind_models(db: peewee.SqliteDatabase) -> Models:
         meta = type("Meta", (), {"database": db, "table_name": model._meta.table_name})
         return type(model.__name__, (model,), {"Meta": meta, "__module__": __name__})
 
-    return Models(event=bound(UsageEvent), setting=bound(UsageSetting), session=bound(UsageSession), report=bound(SentReport))
+    return Models(event=bound(UsageEvent), setting=bound(UsageSetting), session=bound(UsageSession), report=bound(OutboxReport))
 
 
 def _migrate_to_1(db: peewee.SqliteDatabase) -> None:

@@ -1,0 +1,151 @@
+"""The outbox: owed reports are built once into sent_reports and finalized into the history chain.
+
+A report's exact bytes are stored before the first attempt to send it, so every retry and
+every restart sends the same bytes with the same report id.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+
+import peewee
+
+from app.core import _history, _settings as keys
+from app.core._clock import format_db_time
+from app.core._report import Installation, Period, Schedule, build_body, gather, report_id_for
+from app.core._settings import Settings
+
+logger = logging.getLogger("app.core")
+
+# Bounds the work of one call when the clock jumped years ahead; later calls build the rest.
+MAX_PERIODS_PER_BUILD = 60
+
+
+@dataclasses.dataclass(frozen=True)
+class PendingReport:
+    """One outbox entry waiting to be sent."""
+
+    row_id: int
+    report_id: str
+    body: bytes
+
+
+def read_schedule(settings: Settings, interval_days: int, now: dt.datetime) -> Schedule | None:
+    anchor = settings.get_time(keys.REPORT_ANCHOR)
+    if anchor is None:
+        return None
+    return Schedule(
+        anchor=anchor,
+        last_period_end=settings.get_time(keys.REPORT_LAST_PERIOD_END),
+        period_opened_at=settings.get_time(keys.REPORT_PERIOD_OPENED_AT) or anchor,
+        interval_days=interval_days,
+    )
+
+
+def build_owed_reports(
+    db: peewee.SqliteDatabase, settings: Settings, installation: Installation, interval_days: int, now: dt.datetime
+) -> int:
+    """Build every owed period into the outbox, oldest first; return how many were built."""
+    built = 0
+    with db.atomic("IMMEDIATE"):
+        schedule = read_schedule(settings, interval_days, now)
+        if schedule is None:
+            return 0
+        if now < schedule.period_opened_at:
+            # The clock went back: restart the "one interval since opened" count from now, so the
+            # next period is owed one interval later instead of when the clock catches up.
+            logger.warning("The system clock is behind the current report period; it is due %s days from now.", interval_days)
+            settings.set(keys.REPORT_PERIOD_OPENED_AT, now)
+            schedule = dataclasses.replace(schedule, period_opened_at=now)
+
+        watermark = int(settings.get(keys.REPORT_WATERMARK, 0) or 0)
+        feature_state = settings.get(keys.REPORT_FEATURE_STATE) or {}
+        while schedule.is_owed(now) and built < MAX_PERIODS_PER_BUILD:
+            period = schedule.next_period()
+            feature_state = _build_one(db, installation, period, watermark, feature_state, now)
+            schedule = dataclasses.replace(schedule, last_period_end=period.end, period_opened_at=now)
+            settings.set_many(
+                {
+                    keys.REPORT_LAST_PERIOD_END: period.end,
+                    keys.REPORT_PERIOD_OPENED_AT: now,
+                    keys.REPORT_FEATURE_STATE: feature_state,
+                }
+            )
+            built += 1
+    return built
+
+
+def _build_one(
+    db: peewee.SqliteDatabase,
+    installation: Installation,
+    period: Period,
+    watermark: int,
+    feature_state: dict[str, bool],
+    now: dt.datetime,
+) -> dict[str, bool]:
+    report_id = report_id_for(installation.installation_id, period)
+    aggregate = gather(db, watermark, period, feature_state)
+    body = build_body(report_id, installation, period, aggregate)
+
+    db.execute_sql(
+        "INSERT OR IGNORE INTO sent_reports (report_id, period_start, period_end, body, created_at, status)"
+        " VALUES (?, ?, ?, ?, ?, 'pending')",
+        (report_id, format_db_time(period.start), format_db_time(period.end), body.decode("utf-8"), format_db_time(now)),
+    )
+    db.execute_sql(
+        "UPDATE usage_events SET reported = 1, report_id = ? WHERE reported = 0 AND id > ? AND occurred_at < ?",
+        (report_id, watermark, format_db_time(period.end)),
+    )
+    logger.debug("Built report %s for %s to %s (%d bytes).", report_id, period.start, period.end, len(body))
+    return aggregate.features
+
+
+def pending_reports(db: peewee.SqliteDatabase) -> list[PendingReport]:
+    rows = db.execute_sql("SELECT id, report_id, body FROM sent_reports WHERE status = 'pending' ORDER BY id").fetchall()
+    return [PendingReport(row_id, report_id, body.encode("utf-8")) for row_id, report_id, body in rows]
+
+
+def finalize(
+    db: peewee.SqliteDatabase,
+    settings: Settings,
+    report: PendingReport,
+    *,
+    status: str,
+    http_status: int,
+    submission_id: str | None,
+    response_body: str,
+    now: dt.datetime,
+) -> bool:
+    """Record the collector's answer and append the entry to the history chain.
+
+    Returns False when another process finalized the entry first, or it was cancelled and the
+    answer is not a success.
+    """
+    with db.atomic("IMMEDIATE"):
+        row = db.execute_sql("SELECT status FROM sent_reports WHERE id = ?", (report.row_id,)).fetchone()
+        if row is None or row[0] in _history.FINAL_STATUSES or (row[0] == "cancelled" and status != "sent"):
+            return False
+
+        previous_hash, count = _history.chain_head(db)
+        sent_at = format_db_time(now)
+        entry_hash = _history.entry_hash(
+            previous_hash, report.report_id, report.body.decode("utf-8"), sent_at, http_status, submission_id, response_body
+        )
+        db.execute_sql(
+            "UPDATE sent_reports SET status = ?, sent_at = ?, http_status = ?, submission_id = ?,"
+            " response_body = ?, previous_hash = ?, entry_hash = ? WHERE id = ?",
+            (status, sent_at, http_status, submission_id, response_body, previous_hash, entry_hash, report.row_id),
+        )
+        updates: dict[str, object] = {keys.HISTORY_HEAD: {"hash": entry_hash, "count": count + 1}}
+        if status == "sent":
+            updates[keys.SUBMISSION_LAST_AT] = now
+            updates[keys.SUBMISSION_COUNT] = int(settings.get(keys.SUBMISSION_COUNT, 0) or 0) + 1
+        settings.set_many(updates)
+    return True
+
+
+def cancel_pending(db: peewee.SqliteDatabase) -> int:
+    cursor = db.execute_sql("UPDATE sent_reports SET status = 'cancelled' WHERE status = 'pending'")
+    return cursor.rowcount

@@ -1,0 +1,251 @@
+"""Report periods and report building (wire schema "1.1").
+
+Periods are fixed-length chunks that start at the opt-in time (`report.anchor`). A report
+counts the unreported events with an id above the opt-in watermark that occurred before
+the period end; building it into the outbox marks those events with its report id, so every
+event is counted exactly once even when the clock jumped back while it was recorded.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import logging
+import platform
+import sys
+import uuid
+from typing import Any
+
+import peewee
+
+from app.core._clock import format_db_time, format_report_time
+from app.core._events import EventType
+
+logger = logging.getLogger("app.core")
+
+SCHEMA_VERSION = "1.1"
+MAX_REPORT_BYTES = 1000
+FLEET_WINDOW_DAYS = 30
+OTHER_BUCKET = "other"
+# Namespace of the UUID5 report ids: a report id is a function of installation id and period
+# start, so the preview and every rebuild of the same period carry the same id.
+REPORT_ID_NAMESPACE = uuid.UUID("6f0c2d1e-8a4b-5c7d-9e1f-2a3b4c5d6e7f")
+
+_PLATFORMS = {"linux": "linux", "win32": "windows", "cygwin": "windows", "darwin": "darwin"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Period:
+    """A half-open reporting period [start, end)."""
+
+    start: dt.datetime
+    end: dt.datetime
+
+    @property
+    def duration_days(self) -> int:
+        return (self.end - self.start).days
+
+
+@dataclasses.dataclass(frozen=True)
+class Schedule:
+    """The reporting state kept in settings."""
+
+    anchor: dt.datetime
+    last_period_end: dt.datetime | None
+    period_opened_at: dt.datetime
+    interval_days: int
+
+    def next_period(self) -> Period:
+        start = self.last_period_end or self.anchor
+        return Period(start, start + dt.timedelta(days=self.interval_days))
+
+    def is_owed(self, now: dt.datetime) -> bool:
+        """Return whether the next period is owed: its end has passed, or a full interval has
+        gone by since it was opened (which only matters after the clock went back)."""
+        interval = dt.timedelta(days=self.interval_days)
+        period = self.next_period()
+        return now >= period.end or now >= self.period_opened_at + interval
+
+
+@dataclasses.dataclass(frozen=True)
+class Installation:
+    """The installation fields of a report."""
+
+    installation_id: str
+    first_seen: dt.datetime
+    app_version: str
+    deployment_mode: str
+    country_code: str
+    deletion_token: str | None
+
+    def as_json(self) -> dict[str, Any]:
+        data = {
+            "installation_id": self.installation_id,
+            "first_seen": format_report_time(self.first_seen),
+            "app_version": self.app_version,
+            "python_version": platform.python_version(),
+            # NOTE: the wire schema knows only three platforms, so a BSD or other POSIX system reports as linux.
+            "platform": _PLATFORMS.get(sys.platform, "linux"),
+            "deployment_mode": self.deployment_mode,
+            "country_code": self.country_code,
+        }
+        if self.deletion_token:
+            data["deletion_token_sha256"] = hashlib.sha256(self.deletion_token.encode("utf-8")).hexdigest()
+        return data
+
+
+@dataclasses.dataclass
+class Aggregate:
+    """What one report counts, gathered from the store."""
+
+    counts: dict[str, int]
+    printers: list[tuple[str, int | None]]
+    uptime_hours: int
+    features: dict[str, bool]
+    errors: dict[str, int]
+
+
+def report_id_for(installation_id: str, period: Period) -> str:
+    return str(uuid.uuid5(REPORT_ID_NAMESPACE, f"{installation_id}/{format_report_time(period.start)}"))
+
+
+def gather(db: peewee.SqliteDatabase, watermark: int, period: Period, feature_state: dict[str, bool]) -> Aggregate:
+    """Collect the counts of one report from the unreported events and the sessions."""
+    end = format_db_time(period.end)
+    selection = "reported = 0 AND id > ? AND occurred_at < ?"
+
+    counts = dict(
+        db.execute_sql(
+            f"SELECT event_type, COUNT(*) FROM usage_events WHERE {selection} GROUP BY event_type", (watermark, end)
+        ).fetchall()
+    )
+    errors = dict(
+        db.execute_sql(
+            "SELECT COALESCE(json_extract(metadata, '$.error_type'), 'unknown'), COUNT(*) FROM usage_events"
+            f" WHERE event_type = ? AND {selection} GROUP BY 1",
+            (EventType.ERROR_OCCURRED.value, watermark, end),
+        ).fetchall()
+    )
+    features = dict(feature_state)
+    rows = db.execute_sql(
+        "SELECT event_type, json_extract(metadata, '$.feature') FROM usage_events"
+        f" WHERE event_type IN (?, ?) AND {selection} ORDER BY occurred_at, id",
+        (EventType.FEATURE_ENABLED.value, EventType.FEATURE_DISABLED.value, watermark, end),
+    ).fetchall()
+    for event_type, feature in rows:
+        if feature is not None:
+            features[feature] = event_type == EventType.FEATURE_ENABLED.value
+
+    return Aggregate(
+        counts=counts,
+        printers=_fleet(db, watermark, period),
+        uptime_hours=_uptime_hours(db, period),
+        features=features,
+        errors=errors,
+    )
+
+
+def _fleet(db: peewee.SqliteDatabase, watermark: int, period: Period) -> list[tuple[str, int | None]]:
+    """Return the distinct (printer type, slot) pairs connected in the 30 days before the period end.
+
+    A window longer than the period keeps an always-connected printer in the fleet even in a
+    week in which it did not reconnect.
+    """
+    window_start = period.end - dt.timedelta(days=FLEET_WINDOW_DAYS)
+    rows = db.execute_sql(
+        "SELECT DISTINCT json_extract(metadata, '$.printer_type'), json_extract(metadata, '$.printer_index')"
+        " FROM usage_events WHERE event_type = ? AND occurred_at >= ? AND occurred_at < ? AND id > ?",
+        (EventType.PRINTER_CONNECTED.value, format_db_time(window_start), format_db_time(period.end), watermark),
+    ).fetchall()
+    return sorted((printer_type or "unknown", index) for printer_type, index in rows)
+
+
+def _uptime_hours(db: peewee.SqliteDatabase, period: Period) -> int:
+    """Return the whole hours that sessions overlapped the period, up to each last heartbeat."""
+    rows = db.execute_sql(
+        "SELECT started_at, COALESCE(ended_at, last_seen_at) FROM usage_sessions"
+        " WHERE started_at < ? AND COALESCE(ended_at, last_seen_at) > ?",
+        (format_db_time(period.end), format_db_time(period.start)),
+    ).fetchall()
+    start_text, end_text = format_db_time(period.start), format_db_time(period.end)
+
+    total_seconds = 0.0
+    for started, stopped in rows:
+        overlap_start = max(started, start_text)
+        overlap_end = min(stopped, end_text)
+        if overlap_end > overlap_start:
+            total_seconds += (dt.datetime.fromisoformat(overlap_end) - dt.datetime.fromisoformat(overlap_start)).total_seconds()
+    return int(total_seconds // 3600)
+
+
+def build_body(report_id: str, installation: Installation, period: Period, aggregate: Aggregate) -> bytes:
+    """Encode a report as compact JSON with sorted keys, shrunk to at most MAX_REPORT_BYTES."""
+    type_counts: dict[str, int] = {}
+    for printer_type, _ in aggregate.printers:
+        type_counts[printer_type] = type_counts.get(printer_type, 0) + 1
+    counts = aggregate.counts
+
+    report = {
+        "schema_version": SCHEMA_VERSION,
+        "report_id": report_id,
+        "installation": installation.as_json(),
+        "period": {
+            "start": format_report_time(period.start),
+            "end": format_report_time(period.end),
+            "duration_days": period.duration_days,
+        },
+        "printer_fleet": {
+            "printer_count": len(aggregate.printers),
+            "printer_types": sorted(type_counts),
+            "printer_type_counts": type_counts,
+        },
+        "usage_stats": {
+            "job_count": counts.get(EventType.JOB_CREATED.value, 0),
+            "job_completed_count": counts.get(EventType.JOB_COMPLETED.value, 0),
+            "job_failed_count": counts.get(EventType.JOB_FAILED.value, 0),
+            "file_count": counts.get(EventType.FILE_DOWNLOADED.value, 0),
+            "upload_count": counts.get(EventType.FILE_UPLOADED.value, 0),
+            "uptime_hours": aggregate.uptime_hours,
+            "feature_usage": dict(aggregate.features),
+        },
+        "error_summary": dict(aggregate.errors),
+    }
+    return _fit(report)
+
+
+def _encode(report: dict[str, Any]) -> bytes:
+    return json.dumps(report, separators=(",", ":"), sort_keys=True).encode("utf-8")
+
+
+def _fit(report: dict[str, Any]) -> bytes:
+    """Shrink the open-ended maps until the body fits: the rarest error types and printer
+    types are merged into "other", then features are dropped from the end of the alphabet."""
+    body = _encode(report)
+    fleet = report["printer_fleet"]
+    while len(body) > MAX_REPORT_BYTES:
+        if _merge_smallest(report["error_summary"]):
+            pass
+        elif _merge_smallest(fleet["printer_type_counts"]):
+            fleet["printer_types"] = sorted(fleet["printer_type_counts"])
+        elif report["usage_stats"]["feature_usage"]:
+            features = report["usage_stats"]["feature_usage"]
+            del features[max(features)]
+        else:
+            logger.warning("A usage report of %d bytes cannot be shrunk below %d bytes.", len(body), MAX_REPORT_BYTES)
+            break
+        body = _encode(report)
+    return body
+
+
+def _merge_smallest(counts: dict[str, int]) -> bool:
+    """Merge the least frequent entry (other than "other") into "other"; return False when
+    nothing is left to merge."""
+    candidates = [key for key in counts if key != OTHER_BUCKET]
+    if not candidates:
+        return False
+
+    smallest = min(candidates, key=lambda key: (counts[key], key))
+    counts[OTHER_BUCKET] = counts.get(OTHER_BUCKET, 0) + counts.pop(smallest)
+    return True

@@ -1,0 +1,722 @@
+"""UsageStats: the facade that the tray app, host applications and the command line call."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import logging
+import os
+import secrets
+import sqlite3
+import uuid
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import httpx
+import peewee
+import platformdirs
+
+import app
+from app.core import _history, _outbox, _settings as keys
+from app.core._clock import Clock, format_db_time, to_utc, utc_now
+from app.core._config import ClientConfig
+from app.core._country import configured_zone, country_for_zone
+from app.core._errors import CollectorError, ConsentError, UsageStatsError
+from app.core._events import EventType, clean_metadata, encode_metadata, parse_event_type
+from app.core._export import export_csv, export_json
+from app.core._history import HistoryCheck
+from app.core._policy import policy_version, privacy_policy
+from app.core._report import Installation, Schedule, build_body, gather, report_id_for
+from app.core._settings import Settings
+from app.core._store import open_store
+from app.core._submit import CollectorClient, DeletionOutcome, Rejected, RetryLater, Sent, Skipped, SubmitOutcome
+
+logger = logging.getLogger("app.core")
+
+APP_DIR_NAME = "Printernizer Usage Statistics"
+APP_AUTHOR = "Printernizer"
+RETENTION_DAYS = 90
+MAX_PAUSE_DAYS = 365
+_INSERT_EVENT = "INSERT INTO usage_events (event_type, occurred_at, metadata, reported) VALUES (?, ?, ?, 0)"
+
+
+@dataclasses.dataclass(frozen=True)
+class Consent:
+    """The user's decision, and whether DO_NOT_TRACK overrides it."""
+
+    state: str
+    policy_version: str | None
+    decided_at: dt.datetime | None
+    blocked_by_dnt: bool
+
+    @property
+    def allows_sending(self) -> bool:
+        return self.state == "granted" and not self.blocked_by_dnt
+
+
+@dataclasses.dataclass(frozen=True)
+class Status:
+    """A summary of the local store and the submission state, for status lines and the UI."""
+
+    consent: Consent
+    installation_id: str
+    first_seen: dt.datetime | None
+    events_total: int
+    events_this_week: int
+    last_submission: dt.datetime | None
+    submission_count: int
+    next_submission_due: dt.datetime | None
+    pending_reports: int
+    server_deletion: str
+    endpoint: str | None
+    paused_until: dt.datetime | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    """One stored event."""
+
+    id: int
+    event_type: str
+    occurred_at: dt.datetime
+    metadata: str
+    reported: bool
+    report_id: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class SentReport:
+    """One outbox or history entry: the exact bytes and, once answered, the collector's answer."""
+
+    report_id: str
+    period_start: dt.datetime
+    period_end: dt.datetime
+    body: str
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+    status: str
+    http_status: int | None
+    submission_id: str | None
+    response_body: str | None
+    previous_hash: str | None
+    entry_hash: str | None
+
+
+def default_home(environ: Mapping[str, str]) -> Path:
+    configured = environ.get("USAGE_STATS_HOME", "").strip()
+    if configured:
+        return Path(configured)
+    return Path(platformdirs.user_data_dir(APP_DIR_NAME, APP_AUTHOR))
+
+
+class UsageStats:
+    """The local store of one installation, and everything done with it.
+
+    Open it with `UsageStats.open()`. Recording never raises; the other methods raise
+    UsageStatsError subclasses with a message that says what to do.
+    """
+
+    def __init__(
+        self,
+        db: peewee.SqliteDatabase,
+        path: Path,
+        *,
+        environ: Mapping[str, str],
+        clock: Clock,
+        transport: httpx.AsyncBaseTransport | None,
+        deployment_mode: str | None,
+        app_version: str | None,
+        strict_config: bool,
+        recovered_from: Path | None,
+    ) -> None:
+        self._db = db
+        self.path = path
+        self.recovered_from = recovered_from
+        self._environ = environ
+        self._clock = clock
+        self._transport = transport
+        self._deployment_mode = deployment_mode
+        self._app_version = app_version
+        self._strict_config = strict_config
+        self._settings = Settings(db, clock)
+        self._session_id: int | None = None
+        self._closed = False
+        self._storage_warned = False
+
+    @classmethod
+    def open(
+        cls,
+        home: str | os.PathLike[str] | None = None,
+        environ: Mapping[str, str] | None = None,
+        clock: Clock | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        *,
+        deployment_mode: str | None = None,
+        app_version: str | None = None,
+        strict_config: bool = False,
+    ) -> UsageStats:
+        """Open (creating, migrating or recovering) the store in `home` or the default data folder.
+
+        `strict_config` makes an invalid setting raise ConfigError; otherwise it is logged as a
+        WARNING and the default is used. `recovered_from` is set when a damaged database was
+        moved aside.
+        """
+        environ = os.environ if environ is None else environ
+        clock = clock or utc_now
+        folder = Path(home) if home is not None else default_home(environ)
+
+        opened = open_store(folder, clock())
+        stats = cls(
+            opened.db,
+            opened.path,
+            environ=environ,
+            clock=clock,
+            transport=transport,
+            deployment_mode=deployment_mode,
+            app_version=app_version,
+            strict_config=strict_config,
+            recovered_from=opened.recovered_from,
+        )
+        stats._initialize_identity()
+        stats.prune()
+        return stats
+
+    def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        self._db.close()
+
+    def __enter__(self) -> UsageStats:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def _initialize_identity(self) -> None:
+        with self._db.atomic("IMMEDIATE"):
+            if self._settings.get(keys.INSTALLATION_ID):
+                return
+            now = self._clock()
+            self._settings.set_many(
+                {
+                    keys.INSTALLATION_ID: str(uuid.uuid4()),
+                    keys.DELETION_TOKEN: secrets.token_urlsafe(32),
+                    keys.FIRST_SEEN: now,
+                    keys.CONSENT_STATE: "undecided",
+                    keys.SUBMISSION_COUNT: 0,
+                    keys.SERVER_DELETION: {"state": "none", "installation_id": None, "pending": []},
+                }
+            )
+
+    # Configuration and consent
+
+    def config(self) -> ClientConfig:
+        settings = self._settings.all()
+        return ClientConfig.resolve(
+            settings, self._environ, deployment_mode=self._deployment_mode, strict=self._strict_config
+        )
+
+    def consent(self) -> Consent:
+        return Consent(
+            state=self._settings.get(keys.CONSENT_STATE, "undecided"),
+            policy_version=self._settings.get(keys.CONSENT_POLICY_VERSION),
+            decided_at=self._settings.get_time(keys.CONSENT_DECIDED_AT),
+            blocked_by_dnt=self.config().do_not_track,
+        )
+
+    def opt_in(self, policy_version_agreed: str | None = None) -> None:
+        """Grant consent for a policy version (the current one by default) and open the first period.
+
+        After an opt-out, the installation gets a new id and deletion token, so nothing sent
+        before can be linked to what is sent after.
+        """
+        version = policy_version_agreed or privacy_policy().version
+        try:
+            policy_version(version)
+        except KeyError as error:
+            raise ConsentError(str(error.args[0])) from error
+
+        now = self._clock()
+        with self._db.atomic("IMMEDIATE"):
+            previous_state = self._settings.get(keys.CONSENT_STATE, "undecided")
+            updates: dict[str, Any] = {
+                keys.CONSENT_STATE: "granted",
+                keys.CONSENT_POLICY_VERSION: version,
+                keys.CONSENT_DECIDED_AT: now,
+            }
+            if previous_state != "granted":
+                updates.update(self._new_reporting_state(now, previous_state))
+            self._settings.set_many(updates)
+        logger.info("Usage statistics consent granted for policy version %s.", version)
+
+    def _new_reporting_state(self, now: dt.datetime, previous_state: str) -> dict[str, Any]:
+        max_id = self._db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM usage_events").fetchone()[0]
+        updates: dict[str, Any] = {
+            keys.REPORT_ANCHOR: now,
+            keys.REPORT_LAST_PERIOD_END: None,
+            keys.REPORT_PERIOD_OPENED_AT: now,
+            keys.REPORT_WATERMARK: max_id,
+            keys.REPORT_FEATURE_STATE: {},
+        }
+        if previous_state == "refused":
+            updates[keys.INSTALLATION_ID] = str(uuid.uuid4())
+            updates[keys.DELETION_TOKEN] = secrets.token_urlsafe(32)
+            updates[keys.FIRST_SEEN] = now
+        return updates
+
+    def opt_out(self) -> None:
+        """Refuse consent: cancel every queued report and queue a server deletion if data may have been sent."""
+        now = self._clock()
+        with self._db.atomic("IMMEDIATE"):
+            previous_state = self._settings.get(keys.CONSENT_STATE, "undecided")
+            cancelled = _outbox.cancel_pending(self._db)
+            updates: dict[str, Any] = {keys.CONSENT_STATE: "refused", keys.CONSENT_DECIDED_AT: now}
+            if previous_state == "granted":
+                updates[keys.SERVER_DELETION] = self._queue_deletion()
+            self._settings.set_many(updates)
+        logger.info("Usage statistics consent refused; %d queued reports cancelled.", cancelled)
+
+    def _queue_deletion(self) -> dict[str, Any]:
+        deletion = self._settings.get(keys.SERVER_DELETION) or {}
+        queue = [entry for entry in deletion.get("pending", []) if isinstance(entry, dict)]
+        installation_id = self._settings.get(keys.INSTALLATION_ID)
+        if not any(entry.get("installation_id") == installation_id for entry in queue):
+            queue.append({"installation_id": installation_id, "deletion_token": self._settings.get(keys.DELETION_TOKEN)})
+        return {"state": "pending", "installation_id": installation_id, "pending": queue}
+
+    def pause(self, days: int = 7) -> dt.datetime:
+        """Pause submission for `days` days (1-365); return when it resumes."""
+        if type(days) is not int or not 1 <= days <= MAX_PAUSE_DAYS:
+            msg = f"Invalid pause length {days!r}: use a whole number of days from 1 to {MAX_PAUSE_DAYS}."
+            raise ConsentError(msg)
+        until = self._clock() + dt.timedelta(days=days)
+        self._settings.set(keys.SUBMISSION_PAUSED_UNTIL, until)
+        return until
+
+    def resume(self) -> None:
+        self._settings.set(keys.SUBMISSION_PAUSED_UNTIL, None)
+
+    # Recording
+
+    def record(self, event_type: str | EventType, /, **metadata: Any) -> bool:
+        """Store one event now; return False (and log) instead of raising on any failure."""
+        try:
+            parsed = parse_event_type(event_type)
+            if parsed is None:
+                return False
+            text = encode_metadata(clean_metadata(parsed, metadata)) if metadata else "{}"
+            return self._insert_events([(parsed.value, format_db_time(self._clock()), text)]) == 1
+        except Exception as error:  # recording must never break the host application
+            self._warn_storage(error)
+            return False
+
+    def record_many(self, events: Iterable[tuple[str | EventType, dt.datetime | None, Mapping[str, Any]]]) -> int:
+        """Store many events in one transaction (a bulk import); return how many were stored.
+
+        Events with an unknown type are skipped; a time of None means now. Never raises.
+        """
+        try:
+            rows = []
+            for event_type, occurred_at, metadata in events:
+                parsed = parse_event_type(event_type)
+                if parsed is None:
+                    continue
+                when = self._clock() if occurred_at is None else to_utc(occurred_at)
+                text = encode_metadata(clean_metadata(parsed, dict(metadata))) if metadata else "{}"
+                rows.append((parsed.value, format_db_time(when), text))
+            return self._insert_events(rows)
+        except Exception as error:  # a bulk import must not break the host application either
+            self._warn_storage(error)
+            return 0
+
+    def _insert_events(self, rows: list[tuple[str, str, str]]) -> int:
+        if self._closed:
+            self._warn_storage(UsageStatsError("the usage statistics store is closed"))
+            return 0
+        connection = self._db.connection()
+        if len(rows) == 1:
+            connection.execute(_INSERT_EVENT, rows[0])
+            return 1
+        with self._db.atomic():
+            connection.executemany(_INSERT_EVENT, rows)
+        return len(rows)
+
+    def _warn_storage(self, error: BaseException) -> None:
+        if self._storage_warned:
+            logger.debug("Usage event not recorded: %s", error)
+            return
+        self._storage_warned = True
+        logger.warning(
+            "Usage events are not being recorded (%s: %s). Stored data is kept; check free disk space "
+            "and write access to %s. Further failures are logged at DEBUG level.",
+            type(error).__name__,
+            error,
+            self.path,
+        )
+
+    def start_session(self) -> None:
+        now = format_db_time(self._clock())
+        cursor = self._db.execute_sql(
+            "INSERT INTO usage_sessions (started_at, last_seen_at) VALUES (?, ?)", (now, now)
+        )
+        self._session_id = cursor.lastrowid
+
+    def heartbeat(self) -> None:
+        if self._session_id is None:
+            return
+        self._db.execute_sql(
+            "UPDATE usage_sessions SET last_seen_at = ? WHERE id = ?", (format_db_time(self._clock()), self._session_id)
+        )
+
+    def end_session(self) -> None:
+        if self._session_id is None:
+            return
+        now = format_db_time(self._clock())
+        self._db.execute_sql(
+            "UPDATE usage_sessions SET last_seen_at = ?, ended_at = ? WHERE id = ?", (now, now, self._session_id)
+        )
+        self._session_id = None
+
+    # Reports
+
+    def _installation(self, config: ClientConfig) -> Installation:
+        return Installation(
+            installation_id=self._settings.get(keys.INSTALLATION_ID),
+            first_seen=self._settings.get_time(keys.FIRST_SEEN) or self._clock(),
+            app_version=self._resolve_app_version(),
+            deployment_mode=config.deployment_mode,
+            country_code=country_for_zone(config.timezone or configured_zone(self._environ)),
+            deletion_token=self._settings.get(keys.DELETION_TOKEN),
+        )
+
+    def _resolve_app_version(self) -> str:
+        if self._app_version:
+            return self._app_version
+        row = self._db.execute_sql(
+            "SELECT json_extract(metadata, '$.app_version') FROM usage_events WHERE event_type = ?"
+            " AND json_extract(metadata, '$.app_version') IS NOT NULL ORDER BY occurred_at DESC, id DESC LIMIT 1",
+            (EventType.APP_START.value,),
+        ).fetchone()
+        return row[0] if row else app.__version__
+
+    def _schedule(self, config: ClientConfig, now: dt.datetime) -> Schedule:
+        schedule = _outbox.read_schedule(self._settings, config.interval_days, now)
+        if schedule is not None and self._settings.get(keys.CONSENT_STATE) == "granted":
+            return schedule
+        # Before opt-in the first period would start at the moment of consent.
+        return Schedule(anchor=now, last_period_end=None, period_opened_at=now, interval_days=config.interval_days)
+
+    def preview(self) -> bytes:
+        """Return the next report exactly as it would be sent.
+
+        That is the oldest report waiting in the outbox, or else the report of the current period
+        built from the events recorded so far (before opt-in: an empty report, because events
+        recorded before consent are never sent).
+        """
+        if self._settings.get(keys.CONSENT_STATE) == "granted":
+            pending = _outbox.pending_reports(self._db)
+            if pending:
+                return pending[0].body
+
+        config = self.config()
+        now = self._clock()
+        installation = self._installation(config)
+        period = self._schedule(config, now).next_period()
+        if self._settings.get(keys.CONSENT_STATE) == "granted":
+            watermark = int(self._settings.get(keys.REPORT_WATERMARK, 0) or 0)
+            feature_state = self._settings.get(keys.REPORT_FEATURE_STATE) or {}
+        else:
+            watermark = self._db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM usage_events").fetchone()[0]
+            feature_state = {}
+
+        aggregate = gather(self._db, watermark, period, feature_state)
+        return build_body(report_id_for(installation.installation_id, period), installation, period, aggregate)
+
+    def _submission_blocker(self, config: ClientConfig, force: bool) -> str | None:
+        """Return why nothing may be sent now, or None when sending is allowed."""
+        if config.do_not_track:
+            return "DO_NOT_TRACK is set, so usage statistics are off"
+        if self._settings.get(keys.CONSENT_STATE) != "granted":
+            return "the user has not opted in"
+        paused_until = self._settings.get_time(keys.SUBMISSION_PAUSED_UNTIL)
+        if paused_until is not None and self._clock() < paused_until and not force:
+            return f"submission is paused until {paused_until.isoformat()}"
+        if config.endpoint is None:
+            return "no collector configured (set USAGE_STATS_ENDPOINT)"
+        return None
+
+    def _client(self, config: ClientConfig) -> CollectorClient:
+        return CollectorClient(
+            config.endpoint or "",
+            api_key=config.api_key,
+            timeout_seconds=config.timeout_seconds,
+            retry_count=config.retry_count,
+            transport=self._transport,
+            clock=self._clock,
+        )
+
+    async def submit_due(self, force: bool = False) -> list[SubmitOutcome]:
+        """Build the owed reports and send every report in the outbox, oldest first.
+
+        `force` ("Send report now") ignores a pause; consent and DO_NOT_TRACK are always honoured.
+        A retryable failure or a rejected API key stops the run and leaves the rest queued.
+        """
+        config = self.config()
+        blocker = self._submission_blocker(config, force)
+        if blocker is not None:
+            logger.debug("No usage report sent: %s.", blocker)
+            return [Skipped(blocker)]
+
+        now = self._clock()
+        _outbox.build_owed_reports(self._db, self._settings, self._installation(config), config.interval_days, now)
+        client = self._client(config)
+        outcomes: list[SubmitOutcome] = []
+        for report in _outbox.pending_reports(self._db):
+            blocker = self._submission_blocker(self.config(), force)
+            if blocker is not None:
+                outcomes.append(Skipped(blocker))
+                break
+
+            outcome = await client.submit(report.report_id, report.body)
+            outcomes.append(outcome)
+            if not self._apply_outcome(client, report, outcome):
+                break
+
+        self.prune()
+        return outcomes or [Skipped("no report is due")]
+
+    def _apply_outcome(self, client: CollectorClient, report: _outbox.PendingReport, outcome: SubmitOutcome) -> bool:
+        """Store the answer for one report; return whether the run goes on to the next report."""
+        now = self._clock()
+        if isinstance(outcome, Sent):
+            _outbox.finalize(
+                self._db, self._settings, report, status="sent", http_status=outcome.http_status,
+                submission_id=outcome.submission_id, response_body=outcome.response_body, now=now,
+            )
+            logger.info("Usage report %s sent to %s: HTTP 200, %d bytes.", report.report_id, client.endpoint, len(report.body))
+            return True
+        if isinstance(outcome, RetryLater):
+            logger.debug("Usage report %s not sent yet: %s.", report.report_id, outcome.reason)
+            return False
+
+        assert isinstance(outcome, Rejected)
+        if outcome.http_status in (401, 403):
+            logger.error(
+                "The collector at %s rejected the API key (HTTP %d); reports stay queued until the key is fixed.",
+                client.endpoint, outcome.http_status,
+            )
+            return False
+        _outbox.finalize(
+            self._db, self._settings, report, status="rejected", http_status=outcome.http_status,
+            submission_id=None, response_body=outcome.message, now=now,
+        )
+        logger.error("The collector at %s rejected usage report %s with HTTP %d.", client.endpoint, report.report_id, outcome.http_status)
+        return True
+
+    # The collector's copy
+
+    async def request_server_deletion(self) -> DeletionOutcome:
+        """Ask the collector to delete the data of every installation id queued by an opt-out.
+
+        The scheduler calls this while a deletion is pending; each confirmed id leaves the queue.
+        """
+        deletion = self._settings.get(keys.SERVER_DELETION) or {}
+        queue = [entry for entry in deletion.get("pending", []) if isinstance(entry, dict)]
+        if not queue:
+            return DeletionOutcome(True, None, "no server deletion is pending")
+        config = self.config()
+        if config.endpoint is None:
+            return DeletionOutcome(False, None, "no collector configured (set USAGE_STATS_ENDPOINT)")
+
+        client = self._client(config)
+        confirmed: list[str] = []
+        outcome = DeletionOutcome(True, None, "no server deletion is pending")
+        for entry in queue:
+            outcome = await client.delete_installation(entry["installation_id"], entry["deletion_token"])
+            if not outcome.confirmed:
+                logger.warning("The collector has not confirmed the deletion yet: %s.", outcome.message)
+                break
+            confirmed.append(entry["installation_id"])
+            logger.info("The collector deleted the data of a former installation id (HTTP %s).", outcome.http_status)
+
+        with self._db.atomic("IMMEDIATE"):
+            current = self._settings.get(keys.SERVER_DELETION) or {}
+            remaining = [e for e in current.get("pending", []) if e.get("installation_id") not in confirmed]
+            state = "pending" if remaining else "confirmed"
+            self._settings.set(
+                keys.SERVER_DELETION, {"state": state, "installation_id": current.get("installation_id"), "pending": remaining}
+            )
+        return outcome
+
+    async def fetch_server_data(self) -> bytes:
+        """Return what the collector holds for this installation, as the JSON bytes it sent."""
+        config = self.config()
+        if config.endpoint is None:
+            msg = "Cannot fetch the collector's data: no collector is configured. Set USAGE_STATS_ENDPOINT."
+            raise CollectorError(msg)
+
+        client = self._client(config)
+        installation_id = self._settings.get(keys.INSTALLATION_ID)
+        try:
+            response = await client.fetch_installation(installation_id, self._settings.get(keys.DELETION_TOKEN))
+        except Exception as error:
+            msg = f"Cannot fetch the collector's data from {config.endpoint}: {type(error).__name__}. Try again later."
+            raise CollectorError(msg) from error
+        if response.status_code != 200:
+            msg = f"The collector at {config.endpoint} answered HTTP {response.status_code} for this installation's data."
+            raise CollectorError(msg)
+        return response.content
+
+    # Views
+
+    def status(self) -> Status:
+        config = self.config()
+        now = self._clock()
+        week_ago = format_db_time(now - dt.timedelta(days=7))
+        events_total, events_this_week = self._db.execute_sql(
+            "SELECT COUNT(*), COALESCE(SUM(occurred_at >= ?), 0) FROM usage_events", (week_ago,)
+        ).fetchone()
+        pending = self._db.execute_sql("SELECT COUNT(*) FROM sent_reports WHERE status = 'pending'").fetchone()[0]
+        consent = self.consent()
+        next_due = None
+        if consent.state == "granted":
+            schedule = self._schedule(config, now)
+            next_due = min(schedule.next_period().end, schedule.period_opened_at + dt.timedelta(days=config.interval_days))
+
+        return Status(
+            consent=consent,
+            installation_id=self._settings.get(keys.INSTALLATION_ID),
+            first_seen=self._settings.get_time(keys.FIRST_SEEN),
+            events_total=events_total,
+            events_this_week=events_this_week,
+            last_submission=self._settings.get_time(keys.SUBMISSION_LAST_AT),
+            submission_count=int(self._settings.get(keys.SUBMISSION_COUNT, 0) or 0),
+            next_submission_due=next_due,
+            pending_reports=pending,
+            server_deletion=(self._settings.get(keys.SERVER_DELETION) or {}).get("state", "none"),
+            endpoint=config.endpoint,
+            paused_until=self._settings.get_time(keys.SUBMISSION_PAUSED_UNTIL),
+        )
+
+    def recent_events(
+        self,
+        limit: int = 500,
+        event_type: str | None = None,
+        since: dt.datetime | None = None,
+        until: dt.datetime | None = None,
+    ) -> list[Event]:
+        """Return stored events, newest first, optionally filtered by type and time range."""
+        conditions, parameters = [], []
+        if event_type is not None:
+            conditions.append("event_type = ?")
+            parameters.append(str(event_type))
+        if since is not None:
+            conditions.append("occurred_at >= ?")
+            parameters.append(format_db_time(since))
+        if until is not None:
+            conditions.append("occurred_at < ?")
+            parameters.append(format_db_time(until))
+        where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
+
+        return _event_rows(self._db, f"{where} ORDER BY occurred_at DESC, id DESC LIMIT ?", [*parameters, int(limit)])
+
+    def events_per_day(self, days: int = 30) -> list[tuple[dt.date, int]]:
+        """Return (UTC date, event count) for each of the last `days` days, oldest first, zeros included."""
+        today = self._clock().date()
+        first = today - dt.timedelta(days=days - 1)
+        rows = self._db.execute_sql(
+            "SELECT substr(occurred_at, 1, 10), COUNT(*) FROM usage_events WHERE occurred_at >= ? GROUP BY 1",
+            (first.isoformat(),),
+        ).fetchall()
+        counts = {dt.date.fromisoformat(day): count for day, count in rows}
+        return [(first + dt.timedelta(days=offset), counts.get(first + dt.timedelta(days=offset), 0)) for offset in range(days)]
+
+    def history(self) -> list[SentReport]:
+        """Return every outbox and history entry, newest first."""
+        rows = self._db.execute_sql(
+            "SELECT report_id, period_start, period_end, body, created_at, sent_at, status, http_status,"
+            " submission_id, response_body, previous_hash, entry_hash FROM sent_reports ORDER BY id DESC"
+        ).fetchall()
+        return [_sent_report(row) for row in rows]
+
+    def verify_history(self) -> HistoryCheck:
+        return _history.verify(self._db, self._settings.get(keys.HISTORY_HEAD))
+
+    # Export, deletion and retention
+
+    def export(self, path: str | os.PathLike[str], fmt: str = "json") -> Path:
+        """Write all local data (JSON) or the events (CSV) to `path`; return the path."""
+        target = Path(path)
+        if fmt == "json":
+            export_json(self._db, self._settings, target, self._clock())
+        elif fmt == "csv":
+            export_csv(self._db, target)
+        else:
+            msg = f"Invalid export format {fmt!r}: use 'json' or 'csv'."
+            raise UsageStatsError(msg)
+        return target
+
+    def delete_local_data(self) -> None:
+        """Delete events, sessions and the report history; consent and installation id stay."""
+        with self._db.atomic("IMMEDIATE"):
+            self._db.execute_sql("DELETE FROM usage_events")
+            self._db.execute_sql("DELETE FROM usage_sessions")
+            self._db.execute_sql("DELETE FROM sent_reports")
+            self._settings.set(keys.HISTORY_HEAD, None)
+        self._session_id = None
+        logger.info("Local usage statistics deleted.")
+
+    def prune(self) -> int:
+        """Delete events older than 90 days that were reported or can never be reported."""
+        cutoff = format_db_time(self._clock() - dt.timedelta(days=RETENTION_DAYS))
+        try:
+            with self._db.atomic("IMMEDIATE"):
+                watermark = int(self._settings.get(keys.REPORT_WATERMARK, 0) or 0)
+                if self._settings.get(keys.CONSENT_STATE) != "granted":
+                    condition, parameters = "1", ()
+                else:
+                    condition, parameters = "(reported = 1 OR id <= ?)", (watermark,)
+                deleted = self._db.execute_sql(
+                    f"DELETE FROM usage_events WHERE occurred_at < ? AND {condition}", (cutoff, *parameters)
+                ).rowcount
+                self._db.execute_sql(
+                    "DELETE FROM usage_sessions WHERE COALESCE(ended_at, last_seen_at) < ?", (cutoff,)
+                )
+        except (sqlite3.Error, peewee.PeeweeException) as error:
+            logger.warning("Old usage events could not be pruned: %s", error)
+            return 0
+        return deleted
+
+
+def _event_rows(db: peewee.SqliteDatabase, tail: str, parameters: list[Any]) -> list[Event]:
+    rows = db.execute_sql(
+        f"SELECT id, event_type, occurred_at, metadata, reported, report_id FROM usage_events {tail}", parameters
+    ).fetchall()
+    return [
+        Event(id=row[0], event_type=row[1], occurred_at=to_utc(dt.datetime.fromisoformat(row[2])), metadata=row[3],
+              reported=bool(row[4]), report_id=row[5])
+        for row in rows
+    ]
+
+
+def _parse_optional(text: str | None) -> dt.datetime | None:
+    return None if text is None else to_utc(dt.datetime.fromisoformat(text))
+
+
+def _sent_report(row: tuple) -> SentReport:
+    return SentReport(
+        report_id=row[0],
+        period_start=_parse_optional(row[1]),
+        period_end=_parse_optional(row[2]),
+        body=row[3],
+        created_at=_parse_optional(row[4]),
+        sent_at=_parse_optional(row[5]),
+        status=row[6],
+        http_status=row[7],
+        submission_id=row[8],
+        response_body=row[9],
+        previous_hash=row[10],
+        entry_hash=row[11],
+    )

@@ -1,0 +1,213 @@
+"""Sending to the collector: the httpx client, the stamina retry policy and typed outcomes.
+
+Only retryable failures (network errors, timeouts, 429 and 5xx) go through stamina; a 401 or
+another 4xx answer is permanent and returned at once, so policy is decided in one place.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import email.utils
+import logging
+from typing import Union
+
+import httpx
+import stamina
+
+logger = logging.getLogger("app.core")
+
+MAX_RETRY_AFTER_SECONDS = 120
+RETRY_WAIT_INITIAL_SECONDS = 1.0
+RETRY_WAIT_MAX_SECONDS = 60.0
+MAX_RESPONSE_BYTES_KEPT = 4096
+
+
+@dataclasses.dataclass(frozen=True)
+class Sent:
+    """The collector stored the report (HTTP 200)."""
+
+    report_id: str
+    submission_id: str | None
+    http_status: int
+    response_body: str = dataclasses.field(default="", repr=False)
+
+
+@dataclasses.dataclass(frozen=True)
+class RetryLater:
+    """A retryable failure outlasted the retries; the report stays in the outbox."""
+
+    reason: str
+    retry_after_seconds: float | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Rejected:
+    """The collector answered with a permanent error (401 or another 4xx)."""
+
+    http_status: int
+    message: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Skipped:
+    """Nothing was sent, and why (no consent, paused, no collector configured, nothing owed)."""
+
+    reason: str
+
+
+SubmitOutcome = Union[Sent, RetryLater, Rejected, Skipped]
+
+
+@dataclasses.dataclass(frozen=True)
+class DeletionOutcome:
+    """The result of asking the collector to delete this installation's data."""
+
+    confirmed: bool
+    http_status: int | None
+    message: str
+    deleted_count: int | None = None
+
+
+class RetryableResponse(Exception):
+    """A 429 or 5xx answer: stamina retries it, honouring Retry-After when the server sent one."""
+
+    def __init__(self, response: httpx.Response, retry_after_seconds: float | None) -> None:
+        super().__init__(f"HTTP {response.status_code}")
+        self.response = response
+        self.retry_after_seconds = retry_after_seconds
+
+
+def parse_retry_after(value: str | None, now: dt.datetime) -> float | None:
+    """Return the delay in seconds of a Retry-After header (seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.timezone.utc)
+    return max(0.0, (when - now).total_seconds())
+
+
+def backoff_for(error: Exception) -> bool | float:
+    """Decide whether stamina retries `error`, and how long to wait when the server said so.
+
+    A Retry-After above MAX_RETRY_AFTER_SECONDS is not waited out inside one submission: the
+    error ends the attempt and becomes RetryLater carrying the server's delay.
+    """
+    if isinstance(error, httpx.TransportError):
+        return True
+    if not isinstance(error, RetryableResponse):
+        return False
+
+    delay = error.retry_after_seconds
+    if delay is None:
+        return True
+    if delay > MAX_RETRY_AFTER_SECONDS:
+        return False
+    return delay
+
+
+def response_text(response: httpx.Response) -> str:
+    return response.content[:MAX_RESPONSE_BYTES_KEPT].decode("utf-8", errors="replace")
+
+
+class CollectorClient:
+    """Sends requests to one collector with the configured timeout and retry count."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        api_key: str | None,
+        timeout_seconds: float,
+        retry_count: int,
+        transport: httpx.AsyncBaseTransport | None = None,
+        clock=None,  # noqa: ANN001 - a Clock; kept untyped to avoid importing the clock module twice
+    ) -> None:
+        self.endpoint = endpoint
+        self._api_key = api_key
+        self._timeout_seconds = timeout_seconds
+        self._retry_count = retry_count
+        self._transport = transport
+        self._clock = clock or (lambda: dt.datetime.now(dt.timezone.utc))
+
+    def __repr__(self) -> str:
+        return f"CollectorClient(endpoint={self.endpoint!r}, api_key={'***' if self._api_key else None})"
+
+    async def request(self, method: str, path: str, *, content: bytes | None = None, headers: dict[str, str]) -> httpx.Response:
+        """Send one request, retrying retryable failures; raise the last one when retries run out."""
+        async with httpx.AsyncClient(transport=self._transport, timeout=self._timeout_seconds) as client:
+            async for attempt in stamina.retry_context(
+                on=backoff_for,
+                attempts=self._retry_count + 1,
+                timeout=None,
+                wait_initial=RETRY_WAIT_INITIAL_SECONDS,
+                wait_max=RETRY_WAIT_MAX_SECONDS,
+            ):
+                with attempt:
+                    response = await client.request(method, self.endpoint + path, content=content, headers=headers)
+                    if response.status_code == 429 or response.status_code >= 500:
+                        retry_after = parse_retry_after(response.headers.get("Retry-After"), self._clock())
+                        logger.debug("Collector answered %s %s with HTTP %d.", method, path, response.status_code)
+                        raise RetryableResponse(response, retry_after)
+        return response
+
+    async def submit(self, report_id: str, body: bytes) -> SubmitOutcome:
+        headers = {"Content-Type": "application/json"}
+        if self._api_key:
+            headers["X-API-Key"] = self._api_key
+
+        try:
+            response = await self.request("POST", "/submit", content=body, headers=headers)
+        except RetryableResponse as error:
+            return RetryLater(f"collector answered HTTP {error.response.status_code}", error.retry_after_seconds)
+        except httpx.TransportError as error:
+            return RetryLater(f"{type(error).__name__} while sending to {self.endpoint}")
+
+        if response.status_code == 200:
+            return Sent(report_id, _submission_id(response), 200, response_text(response))
+        return Rejected(response.status_code, response_text(response))
+
+    async def delete_installation(self, installation_id: str, deletion_token: str) -> DeletionOutcome:
+        headers = {"Authorization": f"Bearer {deletion_token}"}
+        try:
+            response = await self.request("DELETE", f"/installation/{installation_id}", headers=headers)
+        except RetryableResponse as error:
+            return DeletionOutcome(False, error.response.status_code, f"collector answered HTTP {error.response.status_code}")
+        except httpx.TransportError as error:
+            return DeletionOutcome(False, None, f"{type(error).__name__} while contacting {self.endpoint}")
+
+        if response.status_code == 200:
+            return DeletionOutcome(True, 200, "deleted", _deleted_count(response))
+        if response.status_code == 404:
+            return DeletionOutcome(True, 404, "the collector holds no data for this installation", 0)
+        return DeletionOutcome(False, response.status_code, response_text(response))
+
+    async def fetch_installation(self, installation_id: str, deletion_token: str) -> httpx.Response:
+        headers = {"Authorization": f"Bearer {deletion_token}", "Accept": "application/json"}
+        return await self.request("GET", f"/installation/{installation_id}", headers=headers)
+
+
+def _json_field(response: httpx.Response, name: str) -> object:
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    return data.get(name) if isinstance(data, dict) else None
+
+
+def _submission_id(response: httpx.Response) -> str | None:
+    value = _json_field(response, "submission_id")
+    return None if value is None else str(value)
+
+
+def _deleted_count(response: httpx.Response) -> int | None:
+    value = _json_field(response, "deleted")
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
