@@ -131,7 +131,7 @@ def serve(config: CollectorConfig, store: Store, *, host: str | None, port: int 
     logger.info(
         "listening on port %s",
         server.effective_port,
-        extra={"event": "started", "host": server.effective_host, "port": int(server.effective_port)},
+        extra={"event": "started", "port": int(server.effective_port)},
     )
     server.run()  # Returns after SystemExit or KeyboardInterrupt, once the worker threads stopped.
     logger.info("stopped", extra={"event": "stopped"})

@@ -14,6 +14,12 @@ from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator
 
 SCHEMA_VERSION_KEY = "schema_version"
 
+# The submissions columns that the dashboard summaries are built from.
+_DASHBOARD_COLUMNS = (
+    "installation_id", "received_at", "app_version", "platform", "deployment_mode", "country_code",
+    "printer_count", "printer_type_counts", "feature_usage", "error_summary",
+)
+
 
 class _Frozen(peewee.Model):
     class Meta:
@@ -98,11 +104,24 @@ def _create_source_tables(db: peewee.Database, migrator: SchemaMigrator) -> None
     db.create_tables([SourceHitV3, SourceKeyV3], safe=True)
 
 
+def _create_dashboard_summaries(db: peewee.Database, migrator: SchemaMigrator) -> None:
+    # NOTE: unlike the steps above, this one calls live code: the summary tables are
+    # derived data that dashboard.rebuild_summaries can recreate at any time.
+    from collector import dashboard
+
+    dashboard.ensure_summary_tables(db)
+    columns = ", ".join(_DASHBOARD_COLUMNS)
+    cursor = db.execute_sql(f"SELECT {columns} FROM submissions ORDER BY installation_id, received_at")
+    names = [column[0] for column in cursor.description]
+    dashboard.rebuild_summaries(db, (dict(zip(names, row)) for row in cursor))
+
+
 # Step number -> (description, function). Append new steps; never edit a released one.
 STEPS: dict[int, tuple[str, Callable[[peewee.Database, SchemaMigrator], None]]] = {
     1: ("create installations, submissions and collector_meta", _create_base_tables),
     2: ("add the deletion token hash and the schema 1.1 job counts", _add_schema_1_1_columns),
     3: ("create the per-source rate-limit tables", _create_source_tables),
+    4: ("create the dashboard summary tables and fill them from the submissions", _create_dashboard_summaries),
 }
 LATEST_VERSION = max(STEPS)
 

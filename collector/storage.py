@@ -22,13 +22,17 @@ from urllib.parse import unquote, urlsplit
 
 import peewee
 
-from collector import migrations
+from collector import dashboard, migrations
 from collector.config import validate_database_url
 from collector.errors import DeletionTokenMismatch, RateLimited, ReportIdConflict
 from collector.validation import Report
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 RATE_WINDOW = timedelta(hours=1)
+# PostgreSQL aborts one of two transactions that deadlock on the dashboard summary
+# rows (SQLSTATE 40P01) or fail to serialize (40001); such a transaction is run again.
+RETRYABLE_SQLSTATES = ("40P01", "40001")
+MAX_TRANSACTION_ATTEMPTS = 3
 
 # Namespaces of the PostgreSQL advisory locks (first argument of pg_advisory_xact_lock).
 _LOCK_MIGRATION = 1
@@ -224,14 +228,19 @@ class Store:
         transaction that holds the installation's and the source's lock, so concurrent
         requests and several server processes count exactly.
         """
-        try:
-            with self._write_transaction():
-                self._lock(_LOCK_INSTALLATION, report.installation_id)
-                self._lock(_LOCK_SOURCE, source_hash)
-                return self._store_locked(report, received_at, source_hash, limit_per_hour, source_limit_per_hour)
-        except peewee.IntegrityError:
-            # Another installation inserted the same report id between our lookup and insert.
-            raise ReportIdConflict(report.report_id) from None
+        for attempt in range(1, MAX_TRANSACTION_ATTEMPTS + 1):
+            try:
+                with self._write_transaction():
+                    self._lock(_LOCK_INSTALLATION, report.installation_id)
+                    self._lock(_LOCK_SOURCE, source_hash)
+                    return self._store_locked(report, received_at, source_hash, limit_per_hour, source_limit_per_hour)
+            except peewee.IntegrityError:
+                # Another installation inserted the same report id between our lookup and insert.
+                raise ReportIdConflict(report.report_id) from None
+            except Exception as error:
+                if attempt == MAX_TRANSACTION_ATTEMPTS or _sqlstate(error) not in RETRYABLE_SQLSTATES:
+                    raise
+        raise AssertionError("unreachable: the last attempt returns or raises")
 
     def _store_locked(
         self, report: Report, now: datetime, source_hash: str, limit_per_hour: int, source_limit_per_hour: int
@@ -255,8 +264,10 @@ class Store:
         _enforce_limit("source", hits, SourceHit.hit_at, source_limit_per_hour, now)
 
         _upsert_installation(installation, report, now)
-        submission_id = Submission.insert(**_submission_row(report, now)).execute()
+        row = _submission_row(report, now)
+        submission_id = Submission.insert(**row).execute()
         SourceHit.insert(source_hash=source_hash, hit_at=now).execute()
+        dashboard.record_submission(self.db, row)
         return StoredSubmission(int(submission_id), duplicate=False)
 
     @_drops_broken_connection
@@ -293,6 +304,7 @@ class Store:
         with self.db.atomic():
             deleted = Submission.delete().where(Submission.installation_id == installation_id).execute()
             Installation.delete().where(Installation.installation_id == installation_id).execute()
+            dashboard.forget_installation(self.db, installation_id)
         return deleted
 
     @_drops_broken_connection
@@ -324,6 +336,7 @@ class Store:
                 .execute()
             )
             hits = SourceHit.delete().where(SourceHit.hit_at < older_than).execute()
+            dashboard.purge_summaries_before(self.db, older_than)
         return PurgeResult(submissions, installations, hits)
 
     @_drops_broken_connection
@@ -385,6 +398,15 @@ def _query_options(query: str) -> dict[str, str]:
         name, _, value = pair.partition("=")
         options[unquote(name)] = unquote(value)
     return options
+
+
+def _sqlstate(error: BaseException) -> str | None:
+    # peewee wraps most driver errors and keeps the driver's error as the first argument.
+    for candidate in (error, *error.args[:1]):
+        code = getattr(candidate, "pgcode", None)
+        if code:
+            return code
+    return None
 
 
 def _check_token(installation: Installation | None, report: Report) -> None:
