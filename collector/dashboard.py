@@ -61,8 +61,6 @@ REBUILD_BATCH_ROWS = 5_000
 FLEET_SIZE_BUCKETS = ((0, "0"), (1, "1"), (3, "2-3"), (9, "4-9"), (24, "10-24"))
 FLEET_SIZE_OPEN_BUCKET = "25+"
 
-OTHER_LABEL = "other"
-
 _VERSION_PART_PATTERN = re.compile(r"(\d+)|([^\d.+-]+)")
 
 _SCHEMA = (
@@ -328,7 +326,7 @@ def _add_coverage(db: peewee.Database, installation_id: str, day: int, totals: _
     An installation is active on day D in a W-day window when it has a report day in
     [D - W + 1, D], so report day d covers [d, d + W - 1]. Only the part not already
     covered by the nearest earlier (p) and later (n) report days is new:
-    [max(d, p + W), min(d + W - 1, n - 1)]. This holds in any arrival order.
+    [max(d, p + W), min(d + W - 1, n - 1)]. This is true in any arrival order.
     """
     previous_day, next_day = _fetch_one(
         db,
@@ -477,9 +475,8 @@ def fleet_size_bucket(printer_count: int) -> str:
 def version_sort_key(version: str) -> tuple:
     """Order versions numerically part by part, so 1.10.0 sorts after 1.9.2.
 
-    A numeric part sorts before a text part at the same position, so 1.2.0 comes
-    after 1.2.0rc1 only when the text part is shorter; pre-release ordering is
-    approximate and ties fall back to the plain string.
+    NOTE: a text part such as "rc" only extends the key, so 1.9.2rc1 sorts after
+    1.9.2 and before 1.9.3. Pre-release order is approximate for that reason.
     """
     parts = []
     for number, text in _VERSION_PART_PATTERN.findall(version):
@@ -556,7 +553,7 @@ def suppress_small_groups(
 ) -> dict[str, Any]:
     """Hide every group of fewer than ``min_group_size`` installations.
 
-    ``groups`` holds (value, installations, amount) tuples. Small groups are merged
+    ``groups`` contains (value, installations, amount) tuples. Small groups are merged
     into "other"; when "other" has fewer than ``min_group_size`` installations too,
     it is dropped and only the number of dropped groups is reported.
     ``other_installations`` overrides the merged count for facets where one
@@ -590,7 +587,7 @@ _BREAKDOWN_FACETS = {
     "errors": ("error", True),
 }
 
-# What the "amount" of a group means for each facet, named in the response.
+# Meaning of a group's "amount" per facet, named in the response.
 _AMOUNT_NAMES = {"printer_type": "printers", "error": "errors"}
 
 
@@ -765,7 +762,7 @@ ANOMALY_RULES = {
 def find_anomalies(queries: DashboardQueries, today: int, days: int, min_group_size: int) -> list[dict[str, Any]]:
     """Check each complete day of the last ``days`` days against ANOMALY_RULES.
 
-    Consecutive days on which the same rule holds are returned as one anomaly that
+    Consecutive days on which the same rule is met are returned as one anomaly that
     starts on ``day`` and ends on ``last_day``; its figures are those of the first day.
     """
     first_day = today - days
@@ -786,7 +783,7 @@ def find_anomalies(queries: DashboardQueries, today: int, days: int, min_group_s
 
 
 def _day_checks(series: dict[int, tuple[int, int, int]], day: int, min_group_size: int) -> list[tuple[str, int, float, float]]:
-    """Return (kind, value, baseline, threshold) for every rule that holds on ``day``."""
+    """Return (kind, value, baseline, threshold) for every rule met on ``day``."""
     submissions, errors, active_7 = series[day]
     week_before = series[day - 7][2]
     found = []

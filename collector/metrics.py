@@ -34,7 +34,7 @@ REJECTION_REASONS = (
     "unknown",
 )
 
-# Reports are answered in milliseconds; the buckets reach 10 s to show stalls.
+# A report takes milliseconds, and the buckets reach 10 s so stalls still show.
 LATENCY_BUCKETS_SECONDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
 
 _KNOWN_METHODS = frozenset(falcon.constants.COMBINED_METHODS)

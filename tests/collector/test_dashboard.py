@@ -331,9 +331,9 @@ def test_anomalies_find_submission_spike_and_active_drop(summaries):
     drops = [a for a in anomalies if a["kind"] == "active_drop"]
     assert [a["day"] for a in spikes] == [(NOW - timedelta(days=20)).date().isoformat()]
     assert spikes[0]["value"] == 40
-    # The burst installations leave the 7-day window 7 days after the burst, and the
-    # four quiet installations leave it 7 days after their last report; each drop
-    # lasts until the day compared against is itself after the drop.
+    # The burst installations leave the 7-day window 7 days after the burst. The four
+    # quiet installations leave it 7 days after their last report. Each drop lasts
+    # until the day it is compared with is itself after the drop.
     assert [(a["day"], a["last_day"]) for a in drops] == [
         ((NOW - timedelta(days=13)).date().isoformat(), (NOW - timedelta(days=7)).date().isoformat()),
         ((NOW - timedelta(days=4)).date().isoformat(), (NOW - timedelta(days=1)).date().isoformat()),
