@@ -162,7 +162,7 @@ class AppActions(QObject):
 
     def toggle_pause(self) -> None:
         if self.is_paused():
-            self._stats.pause(0)
+            self._stats.resume()
             self.message.emit(self.tr("Sharing resumed."))
         else:
             self._stats.pause(PAUSE_DAYS)

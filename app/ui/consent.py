@@ -117,7 +117,10 @@ class ConsentDialog(QDialog):
         self._policy_view.setHtml(self._policy_html())
 
         if example_is_real:
-            caption = self.tr("This is the next report exactly as it would be sent, built from your own data:")
+            caption = self.tr(
+                "A report from this computer would look like this. Only what happens after you agree is "
+                "counted, so the counts start at zero:"
+            )
         else:
             caption = self.tr("Nothing is recorded yet, so this example shows what a weekly report looks like:")
         self._example_caption = QLabel(caption)

@@ -17,13 +17,6 @@ from app.ui.facade import (
     server_deletion_state,
 )
 
-_CONTEXT = "Status"
-
-
-def _tr(text: str) -> str:
-    return QCoreApplication.translate(_CONTEXT, text)
-
-
 def _as_utc(value: datetime | str | None) -> datetime | None:
     if value is None or value == "":
         return None
@@ -56,50 +49,52 @@ def sharing_status_text(status: Any, consent: Any, policy_version: str | None = 
     """Build the one-line status shown at the top of the tray menu."""
     state = consent_state(consent)
     if consent_blocked_by_dnt(consent):
-        return _tr("Sharing: off because DO_NOT_TRACK is set")
+        return QCoreApplication.translate("Status", "Sharing: off because DO_NOT_TRACK is set")
     if state == CONSENT_REFUSED:
-        return _tr("Sharing: off")
+        return QCoreApplication.translate("Status", "Sharing: off")
     if state != CONSENT_GRANTED:
-        return _tr("Sharing: not decided yet")
+        return QCoreApplication.translate("Status", "Sharing: not decided yet")
     if policy_version is not None and str(consent.policy_version) != str(policy_version):
-        return _tr("Sharing: on hold until you review the new privacy policy")
+        return QCoreApplication.translate("Status", "Sharing: on hold until you review the new privacy policy")
 
     paused_until = _as_utc(getattr(status, "paused_until", None))
     if paused_until is not None and paused_until > datetime.now(timezone.utc):
-        return _tr("Sharing: paused until %1").replace("%1", long_date(paused_until))
+        text = QCoreApplication.translate("Status", "Sharing: paused until %1")
+        return text.replace("%1", long_date(paused_until))
     if getattr(status, "endpoint", None) is None:
-        return _tr("Sharing: on - no collector configured")
-    return _tr("Sharing: on - next report %1").replace("%1", short_day(status.next_submission_due))
+        return QCoreApplication.translate("Status", "Sharing: on - no collector configured")
+    text = QCoreApplication.translate("Status", "Sharing: on - next report %1")
+    return text.replace("%1", short_day(status.next_submission_due))
 
 
 def server_deletion_text(status: Any) -> str:
     state = server_deletion_state(status)
     if state == DELETION_PENDING:
-        return _tr("requested, waiting for the server to confirm")
+        return QCoreApplication.translate("Status", "requested, waiting for the server to confirm")
     if state == DELETION_CONFIRMED:
-        return _tr("confirmed by the server")
-    return _tr("none requested")
+        return QCoreApplication.translate("Status", "confirmed by the server")
+    return QCoreApplication.translate("Status", "none requested")
 
 
 def outcome_text(outcome: Any) -> str:
     """Describe one `SubmitOutcome` (Sent, RetryLater, Rejected, Skipped) in a sentence."""
     kind = type(outcome).__name__
     if kind == "Sent":
-        return _tr("Report sent (submission %1).").replace("%1", str(outcome.submission_id))
+        text = QCoreApplication.translate("Status", "Report sent (submission %1).")
+        return text.replace("%1", str(outcome.submission_id))
     if kind == "RetryLater":
-        return _tr("The server could not be reached; the report will be retried later (%1).").replace(
-            "%1", str(outcome.reason)
-        )
+        text = QCoreApplication.translate("Status", "The report could not be sent and will be retried later: %1")
+        return text.replace("%1", str(outcome.reason))
     if kind == "Rejected":
-        return _tr("The server rejected the report (HTTP %1): %2").replace("%1", str(outcome.http_status)).replace(
-            "%2", str(outcome.message)
-        )
+        text = QCoreApplication.translate("Status", "The server rejected the report (HTTP %1): %2")
+        return text.replace("%1", str(outcome.http_status)).replace("%2", str(outcome.message))
     if kind == "Skipped":
-        return _tr("No report was sent: %1").replace("%1", str(outcome.reason))
+        text = QCoreApplication.translate("Status", "No report was sent: %1")
+        return text.replace("%1", str(outcome.reason))
     return str(outcome)
 
 
 def outcomes_text(outcomes: list[Any]) -> str:
     if not outcomes:
-        return _tr("No report is due.")
+        return QCoreApplication.translate("Status", "No report is due.")
     return " ".join(outcome_text(outcome) for outcome in outcomes)

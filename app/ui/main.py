@@ -22,6 +22,7 @@ logger = logging.getLogger("app.ui")
 
 APP_NAME = "Printernizer Usage Statistics"
 ORGANIZATION_NAME = "Printernizer"
+DEPLOYMENT_MODE = "desktop"
 
 
 def data_folder(environ: dict[str, str] | os._Environ[str] = os.environ) -> Path:
@@ -80,7 +81,7 @@ def run(argv: list[str]) -> int:
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    stats = UsageStats.open(home=home)
+    stats = UsageStats.open(home=home, deployment_mode=DEPLOYMENT_MODE)
     tray_app = TrayApplication(stats, privacy_policy())
     instance_server.activation_requested.connect(tray_app.window.bring_forward)
     tray_app.start(started_at)

@@ -54,6 +54,17 @@ def format_time(value: datetime | str | None) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
+def event_metadata(event: Any) -> dict[str, Any]:
+    """Return an event's metadata as a dict; the core stores it as JSON text."""
+    metadata = event.metadata
+    if isinstance(metadata, str):
+        try:
+            metadata = json.loads(metadata) if metadata else {}
+        except ValueError:
+            return {}
+    return dict(metadata or {})
+
+
 def _translate(text: str) -> str:
     return QCoreApplication.translate("TableHeaders", text)
 
@@ -118,7 +129,7 @@ class EventTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.UserRole:
             return event
         if role == Qt.ItemDataRole.ToolTipRole and column == self.COLUMN_METADATA:
-            return json.dumps(event.metadata or {}, indent=2, sort_keys=True)
+            return json.dumps(event_metadata(event), indent=2, sort_keys=True)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == self.COLUMN_REPORTED:
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
@@ -129,13 +140,16 @@ class EventTableModel(QAbstractTableModel):
         if column == self.COLUMN_TYPE:
             return state_name(event.event_type)
         if column == self.COLUMN_METADATA:
-            metadata = event.metadata or {}
-            return ", ".join(f"{key}={value}" for key, value in sorted(metadata.items()))
+            return ", ".join(f"{key}={value}" for key, value in sorted(event_metadata(event).items()))
         return _translate(_YES) if event.reported else _translate(_NO)
 
 
 class HistoryTableModel(QAbstractTableModel):
-    """Every report in the local history, oldest first, with the first broken chain entry marked."""
+    """Every report in the local history, newest first as `history()` returns it.
+
+    The first entry that fails the chain check is marked "broken"; the entries sent after
+    it (the rows above it) cannot be verified any more and are marked "unverifiable".
+    """
 
     COLUMN_SENT, COLUMN_PERIOD, COLUMN_STATUS, COLUMN_ANSWER, COLUMN_SUBMISSION, COLUMN_CHAIN = range(6)
 
@@ -173,7 +187,7 @@ class HistoryTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         report = self._reports[index.row()]
-        broken = self._broken_row is not None and index.row() >= self._broken_row
+        broken = self._broken_row is not None and index.row() <= self._broken_row
 
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(report, index.column(), index.row())
@@ -196,7 +210,7 @@ class HistoryTableModel(QAbstractTableModel):
             return "-" if report.http_status is None else f"HTTP {report.http_status}"
         if column == self.COLUMN_SUBMISSION:
             return "-" if report.submission_id is None else str(report.submission_id)
-        if self._broken_row is None or row < self._broken_row:
+        if self._broken_row is None or row > self._broken_row:
             return _translate(_VERIFIED)
         return _translate(_BROKEN) if row == self._broken_row else _translate(_UNVERIFIABLE)
 
@@ -210,6 +224,6 @@ def _find_broken_row(reports: list[Any], check: Any) -> int | None:
     for row, report in enumerate(reports):
         if broken_id in (report.report_id, getattr(report, "id", None)):
             return row
-    # NOTE: a removed entry has no row of its own, so the row after the gap is marked;
-    # when the check names nothing that is shown, the last row stands for the break.
-    return len(reports) - 1 if reports else None
+    # A removed entry has no row of its own. When the check names no row that is shown,
+    # the newest row stands for the break, because nothing after the gap can be trusted.
+    return 0 if reports else None

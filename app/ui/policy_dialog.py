@@ -33,7 +33,6 @@ class PolicyDialog(QDialog):
     def _policy_html(self, policy: Any) -> str:
         collected = "".join(f"<li>{html.escape(str(item))}</li>" for item in policy.collected)
         never = "".join(f"<li>{html.escape(str(item))}</li>" for item in policy.never_collected)
-        return (
-            f"<h3>{html.escape(self.tr('What is collected'))}</h3><ul>{collected}</ul>"
-            f"<h3>{html.escape(self.tr('What is never collected'))}</h3><ul>{never}</ul>"
-        )
+        collected_title = html.escape(self.tr("What is collected"))
+        never_title = html.escape(self.tr("What is never collected"))
+        return f"<h3>{collected_title}</h3><ul>{collected}</ul><h3>{never_title}</h3><ul>{never}</ul>"

@@ -21,18 +21,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.core import EventType
 from app.ui.chart import DailyBarChart
-from app.ui.facade import consent_blocked_by_dnt, consent_state, pretty_json, report_changes
+from app.ui.facade import consent_blocked_by_dnt, consent_state, pretty_json, report_changes, state_name
 from app.ui.formatting import long_date, server_deletion_text
 from app.ui.models import EventTableModel, HistoryTableModel
 
 logger = logging.getLogger("app.ui")
 
-EVENT_TYPES = (
-    "app_start", "app_shutdown", "job_created", "job_completed", "job_failed", "file_downloaded",
-    "file_uploaded", "printer_connected", "printer_disconnected", "error_occurred", "feature_enabled",
-    "feature_disabled",
-)
+EVENT_TYPES = tuple(event_type.value for event_type in EventType)
 CHART_DAYS = 30
 PERIODS_DAYS = (
     (QT_TRANSLATE_NOOP("EventsTab", "Last 7 days"), 7),
@@ -89,6 +86,7 @@ class OverviewTab(QWidget):
             ("events_this_week", self.tr("Events this week:")),
             ("events_total", self.tr("Events in total:")),
             ("last_submission", self.tr("Last report sent:")),
+            ("submission_count", self.tr("Reports sent:")),
             ("next_submission", self.tr("Next report due:")),
             ("pending_reports", self.tr("Reports waiting to be sent:")),
             ("server_deletion", self.tr("Deletion on the server:")),
@@ -104,6 +102,7 @@ class OverviewTab(QWidget):
             "events_this_week": str(status.events_this_week),
             "events_total": str(status.events_total),
             "last_submission": long_date(status.last_submission),
+            "submission_count": str(getattr(status, "submission_count", 0)),
             "next_submission": long_date(status.next_submission_due),
             "pending_reports": str(status.pending_reports),
             "server_deletion": server_deletion_text(status),
@@ -232,11 +231,12 @@ class NextReportTab(QWidget):
         self.changes_view.setPlainText(self._changes_text())
 
     def _changes_text(self) -> str:
-        sent = [report for report in self._stats.history() if str(getattr(report.status, "value", report.status)) == "sent"]
+        sent = [report for report in self._stats.history() if state_name(report.status) == "sent"]
         if not sent:
             return self.tr("No report has been sent yet, so everything above would be new.")
 
-        changes = report_changes(sent[-1].body, self._body)
+        last_sent = max(sent, key=lambda report: report.sent_at)
+        changes = report_changes(last_sent.body, self._body)
         if not changes:
             return self.tr("Nothing changed since the last report apart from its id and period.")
         return "\n".join(f"{path}: {before!r} -> {after!r}" for path, before, after in changes)

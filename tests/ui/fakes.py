@@ -31,6 +31,7 @@ class FakeStatus:
     last_submission: datetime | None
     next_submission_due: datetime | None
     pending_reports: int
+    submission_count: int
     server_deletion: str
     endpoint: str | None
     paused_until: datetime | None
@@ -41,7 +42,7 @@ class FakeEvent:
     id: int
     event_type: str
     occurred_at: datetime
-    metadata: dict[str, Any]
+    metadata: str
     reported: bool = False
 
 
@@ -121,11 +122,15 @@ class FakeStats:
         self.consent_value = FakeConsent("refused", None, NOW)
         self.server_deletion = "pending"
 
-    def pause(self, days: int = 7) -> None:
-        self.paused_until = NOW + timedelta(days=days) if days else None
+    def pause(self, days: int = 7) -> datetime:
+        self.paused_until = NOW + timedelta(days=days)
+        return self.paused_until
+
+    def resume(self) -> None:
+        self.paused_until = None
 
     def record(self, event_type: str, /, **metadata: Any) -> bool:
-        self.events.append(FakeEvent(len(self.events) + 1, event_type, NOW, metadata))
+        self.events.append(FakeEvent(len(self.events) + 1, event_type, NOW, json.dumps(metadata)))
         return True
 
     def start_session(self) -> None:
@@ -145,7 +150,7 @@ class FakeStats:
             consent=self.consent_value, installation_id="4f1c2b1e-0000-4000-8000-000000000001",
             first_seen=NOW - timedelta(days=30), events_total=len(self.events),
             events_this_week=len(self.events), last_submission=None, next_submission_due=NOW + timedelta(days=2),
-            pending_reports=0, server_deletion=self.server_deletion, endpoint=self.endpoint,
+            pending_reports=0, submission_count=len(self.reports), server_deletion=self.server_deletion, endpoint=self.endpoint,
             paused_until=self.paused_until,
         )
 
@@ -163,7 +168,7 @@ class FakeStats:
         return [(NOW.date() - timedelta(days=offset), 0) for offset in range(days - 1, -1, -1)]
 
     def history(self) -> list[FakeSentReport]:
-        return list(self.reports)
+        return list(reversed(self.reports))
 
     def verify_history(self) -> FakeHistoryCheck:
         return self.history_check

@@ -13,9 +13,9 @@ from tests.ui.fakes import NOW, FakeEvent, FakeHistoryCheck, FakeSentReport, Fak
 def _stats_with_events() -> FakeStats:
     stats = FakeStats()
     stats.events = [
-        FakeEvent(1, "app_start", NOW - timedelta(days=40), {"app_version": "0.1.0"}, reported=True),
-        FakeEvent(2, "job_created", NOW - timedelta(days=2), {"printer_type": "prusa_mk4"}),
-        FakeEvent(3, "job_completed", NOW - timedelta(days=1), {"duration_minutes": 42, "printer_type": "bambu_x1c"}),
+        FakeEvent(1, "app_start", NOW - timedelta(days=40), '{"app_version":"0.1.0"}', reported=True),
+        FakeEvent(2, "job_created", NOW - timedelta(days=2), '{"printer_type":"prusa_mk4"}'),
+        FakeEvent(3, "job_completed", NOW - timedelta(days=1), '{"duration_minutes":42,"printer_type":"bambu_x1c"}'),
     ]
     return stats
 
@@ -78,12 +78,14 @@ def test_history_model_marks_broken_entry(qapp) -> None:
     model = HistoryTableModel(stats)
     model.reload()
 
+    assert [model.index(row, HistoryTableModel.COLUMN_SUBMISSION).data() for row in range(3)] == ["s3", "s2", "s1"]
     assert model.broken_row == 1
-    assert model.index(0, HistoryTableModel.COLUMN_CHAIN).data() == "verified"
+    assert model.index(0, HistoryTableModel.COLUMN_CHAIN).data() == "unverifiable"
     assert model.index(1, HistoryTableModel.COLUMN_CHAIN).data() == "broken"
-    assert model.index(2, HistoryTableModel.COLUMN_CHAIN).data() == "unverifiable"
+    assert model.index(2, HistoryTableModel.COLUMN_CHAIN).data() == "verified"
     assert model.index(1, 0).data(Qt.ItemDataRole.BackgroundRole).color() == BROKEN_ENTRY_COLOR
     assert model.index(0, 0).data(Qt.ItemDataRole.BackgroundRole) is None
+    assert model.index(2, 0).data(Qt.ItemDataRole.BackgroundRole) is None
 
 
 def test_history_model_intact_chain(qapp) -> None:

@@ -1,0 +1,243 @@
+"""The tray app over the real client core: consent, sending, the stats window, export and deletion.
+
+Requests go to an httpx MockTransport that counts them, so a test sees exactly what would
+have reached a collector; the endpoint is a loopback address that nothing listens on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication, QPushButton
+
+from app.core import UsageStats, privacy_policy
+from app.ui.application import TrayApplication
+from app.ui.consent import ConsentDecision, apply_consent_decision, ask_for_consent
+from app.ui.delete_dialog import DeleteChoice
+
+START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.timezone.utc)
+ENDPOINT = "http://127.0.0.1:9"
+
+
+class Clock:
+    """A settable UTC clock for the core, so a test can move past the end of a report period."""
+
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+class CountingCollector:
+    """Answer like the collector and keep every request it receives."""
+
+    def __init__(self) -> None:
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if request.method == "POST":
+            return httpx.Response(200, json={"submission_id": f"sub-{len(self.requests)}"})
+        if request.method == "DELETE":
+            return httpx.Response(200, json={"deleted": 1})
+        return httpx.Response(200, json={"installation_id": "x", "submissions": []})
+
+
+@pytest.fixture
+def collector() -> CountingCollector:
+    return CountingCollector()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+def _open(home: Path, collector: CountingCollector, clock: Clock, **environ: str) -> UsageStats:
+    environment = {"USAGE_STATS_ENDPOINT": ENDPOINT, "USAGE_STATS_API_KEY": "client-key", **environ}
+    return UsageStats.open(home=home, environ=environment, clock=clock, transport=httpx.MockTransport(collector),
+                           deployment_mode="desktop")
+
+
+@pytest.fixture
+def stats(tmp_path: Path, collector: CountingCollector, clock: Clock) -> Iterator[UsageStats]:
+    opened = _open(tmp_path, collector, clock)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def tray_app(qtbot, stats: UsageStats) -> Iterator[TrayApplication]:
+    application = TrayApplication(stats, privacy_policy(), tray_available=True)
+    qtbot.addWidget(application.window)
+    yield application
+    application.scheduler.stop()
+    application.heartbeat_timer.stop()
+
+
+def _click_in_modal_dialog(button_name: str | None) -> None:
+    """Once the consent dialog is open, click `button_name` in it, or press Escape when None."""
+
+    def act() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert dialog is not None
+        if button_name is None:
+            dialog.reject()
+        else:
+            dialog.findChild(QPushButton, button_name).click()
+
+    QTimer.singleShot(0, act)
+
+
+@pytest.mark.parametrize(
+    ("button", "decision", "state"),
+    [
+        ("shareButton", ConsentDecision.SHARE, "granted"),
+        ("dontShareButton", ConsentDecision.DONT_SHARE, "refused"),
+        (None, ConsentDecision.UNDECIDED, "undecided"),
+    ],
+)
+def test_consent_dialog_sets_store_state(qapp, stats: UsageStats, button, decision, state) -> None:
+    policy = privacy_policy()
+    _click_in_modal_dialog(button)
+    answer = ask_for_consent(stats, policy)
+    apply_consent_decision(stats, policy, answer)
+
+    assert answer == decision
+    assert stats.consent().state == state
+    assert stats.consent().policy_version == (policy.version if state == "granted" else None)
+
+
+def _owe_a_report(stats: UsageStats, clock: Clock) -> None:
+    stats.record("job_created", printer_type="prusa_mk4")
+    clock.now = START + dt.timedelta(days=8)
+
+
+@pytest.mark.parametrize("decide", [None, "opt_out"])
+def test_nothing_sent_without_consent(tray_app, stats, collector, clock, loop, decide) -> None:
+    if decide == "opt_out":
+        stats.opt_out()
+        collector.requests.clear()
+    _owe_a_report(stats, clock)
+
+    loop.run_until_complete(tray_app.scheduler.run_check())
+    tray_app.scheduler.timer.timeout.emit()
+    tray_app.actions.send_now_action.trigger()
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    assert [request for request in collector.requests if request.method == "POST"] == []
+
+
+def test_send_now_with_consent_posts_report(tray_app, stats, collector, clock, loop) -> None:
+    stats.opt_in(privacy_policy().version)
+    _owe_a_report(stats, clock)
+    messages: list[str] = []
+    tray_app.actions.message.connect(messages.append)
+
+    tray_app.actions.send_now_action.trigger()
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    posts = [request for request in collector.requests if request.method == "POST"]
+    assert len(posts) == 1
+    assert posts[0].url == f"{ENDPOINT}/submit"
+    assert json.loads(posts[0].content)["usage_stats"]["job_count"] == 1
+    assert messages[-1] == "Report sent (submission sub-1)."
+
+
+def test_dnt_blocks_dialog_and_sending(qapp, tmp_path, collector, clock, loop) -> None:
+    stats = _open(tmp_path, collector, clock, DO_NOT_TRACK="1")
+    application = TrayApplication(stats, privacy_policy(), tray_available=True)
+    _owe_a_report(stats, clock)
+
+    application.actions.ask_consent()
+    application.actions.send_now_action.trigger()
+    loop.run_until_complete(application.scheduler.run_check(force=True))
+
+    assert stats.consent().state == "undecided"
+    assert collector.requests == []
+    assert application.actions.status_action.text() == "Sharing: off because DO_NOT_TRACK is set"
+    application.shutdown()
+
+
+def test_window_tabs_show_store_data(tray_app, stats, clock, loop) -> None:
+    stats.opt_in(privacy_policy().version)
+    for _ in range(3):
+        stats.record("job_created", printer_type="prusa_mk4")
+    stats.record("job_failed", printer_type="bambu_x1c")
+    clock.now = START + dt.timedelta(days=2)
+    window = tray_app.window
+
+    tray_app.actions.view_action.trigger()
+    # The core's clock stands in November; "All time" keeps the wall clock out of the filter.
+    window.events_tab.period_filter.setCurrentIndex(window.events_tab.period_filter.findData(None))
+
+    assert window.overview_tab.field_text("installation_id") == stats.status().installation_id
+    assert window.overview_tab.field_text("events_total") == "4"
+    assert window.overview_tab.field_text("consent") == "on"
+    assert window.events_tab.model.rowCount() == 4
+    window.events_tab.type_filter.setCurrentIndex(window.events_tab.type_filter.findData("job_failed"))
+    assert window.events_tab.model.rowCount() == 1
+    assert window.events_tab.model.index(0, 2).data() == "printer_type=bambu_x1c"
+    assert window.events_tab.chart.total() == 4
+    assert window.next_report_tab.body == stats.preview()
+    assert window.next_report_tab.exact_view.toPlainText() == stats.preview().decode()
+    assert window.history_tab.chain_label.text() == "No report has been sent yet."
+
+
+def test_history_tab_marks_tampered_entry(tray_app, stats, clock, loop, tmp_path) -> None:
+    stats.opt_in(privacy_policy().version)
+    for week in range(1, 4):
+        stats.record("job_created", printer_type="prusa_mk4")
+        clock.now = START + dt.timedelta(days=7 * week + 1)
+        loop.run_until_complete(stats.submit_due())
+
+    with sqlite3.connect(stats.path) as connection:
+        reports = connection.execute("SELECT report_id FROM sent_reports ORDER BY id").fetchall()
+        connection.execute("UPDATE sent_reports SET body = body || ' ' WHERE report_id = ?", reports[1])
+
+    tray_app.window.bring_forward()
+    model = tray_app.window.history_tab.model
+
+    assert model.rowCount() == 3
+    assert [model.index(row, 3).data() for row in range(3)] == ["HTTP 200"] * 3
+    assert model.broken_row == 1
+    assert model.report_at(1).report_id == reports[1][0]
+    assert [model.index(row, 5).data() for row in range(3)] == ["unverifiable", "broken", "verified"]
+    assert tray_app.window.history_tab.chain_label.text().endswith("The first broken entry is row 2.")
+
+
+@pytest.mark.parametrize(("suffix", "chosen_filter"), [("json", "JSON (*.json)"), ("csv", "CSV (*.csv)")])
+def test_export_writes_real_store(tray_app, stats, tmp_path, suffix, chosen_filter) -> None:
+    stats.record("job_created", printer_type="prusa_mk4")
+    target = tmp_path / f"export.{suffix}"
+    tray_app.actions.choose_save_path = lambda *args: (str(target), chosen_filter)  # type: ignore[method-assign]
+
+    tray_app.actions.export_action.trigger()
+
+    text = target.read_text(encoding="utf-8")
+    if suffix == "json":
+        assert [event["event_type"] for event in json.loads(text)["events"]] == ["job_created"]
+    else:
+        assert text.splitlines()[0].startswith("id,")
+        assert len(text.splitlines()) == 2
+
+
+def test_delete_both_clears_store_and_asks_server(tray_app, stats, collector, loop) -> None:
+    stats.opt_in(privacy_policy().version)
+    stats.record("job_created", printer_type="prusa_mk4")
+    stats.opt_out()
+
+    tray_app.actions.apply_delete_choice(DeleteChoice.BOTH)
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    assert stats.status().events_total == 0
+    assert [request.method for request in collector.requests] == ["DELETE"]
+    assert stats.status().server_deletion == "confirmed"
