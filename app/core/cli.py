@@ -1,0 +1,304 @@
+"""Headless command line: `python -m app COMMAND`. Imports no Qt.
+
+Exit status: 0 on success, 1 when an operation failed (a report not sent, the collector not
+reachable), 2 on invalid input or configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import dataclasses
+import json
+import logging
+import re
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from app.core._errors import UsageStatsError
+from app.core._events import ALLOWED_METADATA, EventType
+from app.core._policy import privacy_policy
+from app.core._service import UsageStats
+from app.core._submit import DeletionOutcome, Rejected, RetryLater, Sent, Skipped
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+_INTEGER = re.compile(r"[+-]?\d+")
+
+
+class UsageError(Exception):
+    """Invalid command-line input; the message names the value and the fix."""
+
+
+def parse_value(text: str) -> int | bool | str:
+    """Turn the value of a key=value pair into an int or bool when it looks like one."""
+    if _INTEGER.fullmatch(text):
+        return int(text)
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    return text
+
+
+def parse_metadata(event_type: EventType, pairs: Sequence[str]) -> dict[str, Any]:
+    allowed = ALLOWED_METADATA[event_type]
+    metadata: dict[str, Any] = {}
+    for pair in pairs:
+        key, separator, text = pair.partition("=")
+        if not separator or not key:
+            msg = f"Invalid metadata {pair!r}: write it as key=value, for example printer_type=prusa."
+            raise UsageError(msg)
+        kind = allowed.get(key)
+        if kind is None:
+            msg = f"Invalid metadata key {key!r} for {event_type.value}: use one of {', '.join(allowed) or 'no keys'}."
+            raise UsageError(msg)
+        value = parse_value(text)
+        if not kind.accepts(value):
+            msg = f"Invalid value {text!r} for {key}: it must be {kind.description}."
+            raise UsageError(msg)
+        metadata[key] = value
+    return metadata
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, indent=2, sort_keys=True, default=str))
+
+
+def cmd_status(stats: UsageStats, args: argparse.Namespace) -> int:
+    status = stats.status()
+    if args.json:
+        _print_json(dataclasses.asdict(status))
+        return EXIT_OK
+
+    consent = status.consent
+    state = consent.state + (" (blocked: DO_NOT_TRACK is set)" if consent.blocked_by_dnt else "")
+    lines = [
+        f"Consent:            {state}" + (f", policy version {consent.policy_version}" if consent.policy_version else ""),
+        f"Installation id:    {status.installation_id}",
+        f"Events stored:      {status.events_total} ({status.events_this_week} in the last 7 days)",
+        f"Reports queued:     {status.pending_reports}",
+        f"Reports sent:       {status.submission_count}" + (f", last at {status.last_submission.isoformat()}" if status.last_submission else ""),
+        f"Next report due:    {status.next_submission_due.isoformat() if status.next_submission_due else '-'}",
+        f"Paused until:       {status.paused_until.isoformat() if status.paused_until else '-'}",
+        f"Collector:          {status.endpoint or 'not configured'}",
+        f"Server deletion:    {status.server_deletion}",
+        f"Database:           {stats.path}",
+    ]
+    print("\n".join(lines))
+    return EXIT_OK
+
+
+def cmd_record(stats: UsageStats, args: argparse.Namespace) -> int:
+    try:
+        event_type = EventType(args.event_type)
+    except ValueError:
+        msg = f"Unknown event type {args.event_type!r}: use one of {', '.join(member.value for member in EventType)}."
+        raise UsageError(msg) from None
+
+    if not stats.record(event_type, **parse_metadata(event_type, args.metadata)):
+        print("The event could not be stored; see the warning above.", file=sys.stderr)
+        return EXIT_FAILED
+    return EXIT_OK
+
+
+def cmd_preview(stats: UsageStats, args: argparse.Namespace) -> int:
+    body = stats.preview()
+    if args.pretty:
+        _print_json(json.loads(body))
+    else:
+        sys.stdout.buffer.write(body + b"\n")
+        sys.stdout.flush()
+    return EXIT_OK
+
+
+def cmd_policy(stats: UsageStats, args: argparse.Namespace) -> int:
+    policy = privacy_policy()
+    print(policy.as_text())
+    agreed = stats.consent().policy_version
+    changes = policy.changes_since(agreed)
+    if changes:
+        print(f"\nChanged since version {agreed}, which you agreed to:")
+        print("\n".join(f"  - {change}" for change in changes))
+    return EXIT_OK
+
+
+def cmd_opt_in(stats: UsageStats, args: argparse.Namespace) -> int:
+    stats.opt_in(args.policy_version)
+    consent = stats.consent()
+    print(f"Opted in to usage statistics (privacy policy version {consent.policy_version}).")
+    if consent.blocked_by_dnt:
+        print("DO_NOT_TRACK is set, so nothing is sent until it is unset.")
+    return EXIT_OK
+
+
+def cmd_opt_out(stats: UsageStats, args: argparse.Namespace) -> int:
+    stats.opt_out()
+    print("Opted out: nothing more is sent and queued reports were cancelled.")
+    if stats.status().server_deletion != "pending":
+        return EXIT_OK
+    return _report_deletion(asyncio.run(stats.request_server_deletion()))
+
+
+def _report_deletion(outcome: DeletionOutcome) -> int:
+    if outcome.confirmed:
+        print(f"Collector data: {outcome.message}.")
+        return EXIT_OK
+    print(f"The collector has not confirmed the deletion yet ({outcome.message}); `submit` retries it.", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def cmd_submit(stats: UsageStats, args: argparse.Namespace) -> int:
+    failed = False
+    for outcome in asyncio.run(stats.submit_due(force=args.force)):
+        if isinstance(outcome, Sent):
+            print(f"Sent report {outcome.report_id} (submission id {outcome.submission_id}).")
+        elif isinstance(outcome, Skipped):
+            print(f"Nothing sent: {outcome.reason}.")
+        elif isinstance(outcome, RetryLater):
+            wait = f", retry after {outcome.retry_after_seconds:.0f} s" if outcome.retry_after_seconds else ""
+            print(f"Not sent, kept for a later try: {outcome.reason}{wait}.", file=sys.stderr)
+            failed = True
+        elif isinstance(outcome, Rejected):
+            print(f"Rejected by the collector: HTTP {outcome.http_status} {outcome.message}", file=sys.stderr)
+            failed = True
+
+    if stats.status().server_deletion == "pending" and _report_deletion(asyncio.run(stats.request_server_deletion())):
+        failed = True
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def cmd_export(stats: UsageStats, args: argparse.Namespace) -> int:
+    if args.output is None:
+        import tempfile
+        from pathlib import Path
+
+        with tempfile.TemporaryDirectory() as folder:
+            path = stats.export(Path(folder) / f"export.{args.format}", args.format)
+            sys.stdout.write(path.read_text(encoding="utf-8"))
+        return EXIT_OK
+
+    path = stats.export(args.output, args.format)
+    print(f"Exported to {path}.")
+    return EXIT_OK
+
+
+def cmd_delete(stats: UsageStats, args: argparse.Namespace) -> int:
+    if not args.yes:
+        msg = "Refusing to delete without confirmation: run `delete --yes` to delete all local events and history."
+        raise UsageError(msg)
+    stats.delete_local_data()
+    print("Deleted all local events, sessions and report history. Consent and installation id are kept.")
+    return EXIT_OK
+
+
+def cmd_server_data(stats: UsageStats, args: argparse.Namespace) -> int:
+    body = asyncio.run(stats.fetch_server_data())
+    sys.stdout.buffer.write(body + b"\n")
+    sys.stdout.flush()
+    return EXIT_OK
+
+
+def cmd_pause(stats: UsageStats, args: argparse.Namespace) -> int:
+    if args.resume:
+        stats.resume()
+        print("Submission resumed.")
+        return EXIT_OK
+    until = stats.pause(args.days)
+    print(f"Submission paused until {until.isoformat()}.")
+    return EXIT_OK
+
+
+def cmd_history(stats: UsageStats, args: argparse.Namespace) -> int:
+    for entry in stats.history():
+        sent = entry.sent_at.isoformat() if entry.sent_at else "-"
+        print(f"{entry.report_id}  {entry.status:9}  HTTP {entry.http_status or '-'}  sent {sent}")
+    check = stats.verify_history()
+    if check.ok:
+        print(f"History verified: {check.entries_checked} entries, chain intact.")
+        return EXIT_OK
+    print(f"History check failed at report {check.first_broken_report_id}: {check.problem}.", file=sys.stderr)
+    return EXIT_FAILED
+
+
+def _positive_days(text: str) -> int:
+    if not _INTEGER.fullmatch(text) or not 1 <= int(text) <= 365:
+        msg = f"invalid number of days {text!r}: use a whole number from 1 to 365"
+        raise argparse.ArgumentTypeError(msg)
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m app", description="Printernizer usage statistics (headless).")
+    parser.add_argument("--home", help="data folder (default: USAGE_STATS_HOME or the platform's app-data folder)")
+    parser.add_argument(
+        "--deployment-mode", choices=("homeassistant", "docker", "standalone", "pi", "desktop"),
+        help="how Printernizer is installed (default: USAGE_STATS_DEPLOYMENT_MODE or standalone)",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    status = commands.add_parser("status", help="show consent, stored events and submission state")
+    status.add_argument("--json", action="store_true", help="print the status as JSON")
+    status.set_defaults(handler=cmd_status)
+
+    record = commands.add_parser("record", help="record one event, e.g. record job_created printer_type=prusa")
+    record.add_argument("event_type", metavar="EVENT_TYPE", help=", ".join(member.value for member in EventType))
+    record.add_argument("metadata", nargs="*", metavar="KEY=VALUE", help="metadata; numbers and true/false are typed")
+    record.set_defaults(handler=cmd_record)
+
+    preview = commands.add_parser("preview", help="print the next report exactly as it would be sent")
+    preview.add_argument("--pretty", action="store_true", help="indent the JSON (the bytes sent are compact)")
+    preview.set_defaults(handler=cmd_preview)
+
+    commands.add_parser("policy", help="print the privacy policy and what changed since you agreed").set_defaults(handler=cmd_policy)
+
+    opt_in = commands.add_parser("opt-in", help="agree to send anonymous weekly reports")
+    opt_in.add_argument("--policy-version", help="privacy policy version agreed to (default: the current one)")
+    opt_in.set_defaults(handler=cmd_opt_in)
+
+    commands.add_parser("opt-out", help="stop sending, cancel queued reports, ask the collector to delete").set_defaults(handler=cmd_opt_out)
+
+    submit = commands.add_parser("submit", help="send the reports that are due")
+    submit.add_argument("--force", action="store_true", help="send even while submission is paused")
+    submit.set_defaults(handler=cmd_submit)
+
+    export = commands.add_parser("export", help="export all local data")
+    export.add_argument("--format", choices=("json", "csv"), default="json", help="json: everything; csv: the events")
+    export.add_argument("--output", metavar="FILE", help="file to write (default: standard output)")
+    export.set_defaults(handler=cmd_export)
+
+    delete = commands.add_parser("delete", help="delete all local events and history")
+    delete.add_argument("--yes", action="store_true", help="confirm the deletion")
+    delete.set_defaults(handler=cmd_delete)
+
+    commands.add_parser("server-data", help="print what the collector holds for this installation").set_defaults(handler=cmd_server_data)
+
+    pause = commands.add_parser("pause", help="pause submission for some days")
+    pause.add_argument("--days", type=_positive_days, default=7, help="days to pause, 1-365 (default: 7)")
+    pause.add_argument("--resume", action="store_true", help="end a pause now")
+    pause.set_defaults(handler=cmd_pause)
+
+    commands.add_parser("history", help="list sent reports and verify the history chain").set_defaults(handler=cmd_history)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="usage-stats: %(levelname)s: %(message)s", stream=sys.stderr)
+    args = build_parser().parse_args(argv)
+
+    try:
+        stats = UsageStats.open(args.home, deployment_mode=args.deployment_mode, strict_config=True)
+    except UsageStatsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    try:
+        stats.config()
+        return args.handler(stats, args)
+    except UsageError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE
+    except UsageStatsError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_USAGE if isinstance(error, ValueError) else EXIT_FAILED
+    finally:
+        stats.close()

@@ -1,0 +1,207 @@
+"""Opening, migrating and recovering the store, and recording that never raises."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from app.core import UsageStats
+from app.core._store import SCHEMA_VERSION
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _settings(path: Path) -> dict[str, object]:
+    with sqlite3.connect(path) as connection:
+        return {key: json.loads(value) for key, value in connection.execute("SELECT key, value FROM usage_settings")}
+
+
+def test_open_creates_tables_in_wal_mode(stats: UsageStats):
+    with sqlite3.connect(stats.path) as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        indexes = {row[0] for row in connection.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+        journal_mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
+
+    assert {"usage_events", "usage_settings", "usage_sessions", "sent_reports"} <= tables
+    assert "usage_events_reported_occurred_at" in indexes
+    assert "usage_events_event_type_occurred_at" in indexes
+    assert journal_mode == "wal"
+    assert _settings(stats.path)["store.schema_version"] == SCHEMA_VERSION
+    assert stats.recovered_from is None
+
+
+def test_open_generates_identity_once(home, environ, clock):
+    with UsageStats.open(home, environ=environ, clock=clock) as first:
+        first_id = first.status().installation_id
+    with UsageStats.open(home, environ=environ, clock=clock) as second:
+        second_id = second.status().installation_id
+
+    assert first_id == second_id
+    assert len(first_id) == 36
+
+
+def test_open_migrates_version_1_database(home, environ, clock):
+    home.mkdir()
+    with sqlite3.connect(home / "usage.db") as connection:
+        connection.executescript(
+            """
+            CREATE TABLE usage_events (id INTEGER PRIMARY KEY AUTOINCREMENT, event_type TEXT NOT NULL,
+                occurred_at TEXT NOT NULL, metadata TEXT NOT NULL DEFAULT '{}', reported INTEGER NOT NULL DEFAULT 0);
+            CREATE TABLE usage_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
+            INSERT INTO usage_settings VALUES ('store.schema_version', '1', '2026-01-01 00:00:00.000000');
+            INSERT INTO usage_settings VALUES ('installation.id', '"7b0f0f4e-8d1c-4a55-9a38-4a0c86f0d7a1"', '2026-01-01 00:00:00.000000');
+            INSERT INTO usage_events (event_type, occurred_at, metadata, reported)
+                VALUES ('job_created', '2026-03-01 10:00:00.000000', '{"printer_type":"prusa"}', 1),
+                       ('job_failed', '2026-03-01 11:00:00.000000', '{}', 0);
+            """
+        )
+
+    with UsageStats.open(home, environ=environ, clock=clock) as stats:
+        events = stats.recent_events()
+        installation_id = stats.status().installation_id
+
+    assert _settings(home / "usage.db")["store.schema_version"] == 2
+    assert installation_id == "7b0f0f4e-8d1c-4a55-9a38-4a0c86f0d7a1"
+    assert [(event.id, event.event_type, event.reported, event.report_id) for event in events] == [
+        (2, "job_failed", False, None),
+        (1, "job_created", True, None),
+    ]
+    assert json.loads(events[1].metadata) == {"printer_type": "prusa"}
+
+
+_WRITER = textwrap.dedent(
+    """
+    import sys
+    from app.core import UsageStats
+    stats = UsageStats.open(sys.argv[1], environ={})
+    stored = sum(stats.record("job_created", printer_index=int(sys.argv[2])) for _ in range(int(sys.argv[3])))
+    stored += stats.record_many([("file_uploaded", None, {"size_kb": 1})] * int(sys.argv[3]))
+    stats.close()
+    print(stored)
+    """
+)
+
+
+def test_two_processes_write_concurrently(home, environ, clock):
+    UsageStats.open(home, environ=environ, clock=clock).close()
+    count = 300
+    environment = {**os.environ, "PYTHONPATH": str(ROOT)}
+
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-c", _WRITER, str(home), str(index), str(count)],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=environment,
+        )
+        for index in (1, 2)
+    ]
+    results = [writer.communicate(timeout=120) for writer in writers]
+
+    assert [writer.returncode for writer in writers] == [0, 0], [error for _, error in results]
+    assert [output.strip() for output, _ in results] == [str(2 * count), str(2 * count)]
+    with sqlite3.connect(home / "usage.db") as connection:
+        per_writer = dict(
+            connection.execute(
+                "SELECT json_extract(metadata, '$.printer_index'), COUNT(*) FROM usage_events"
+                " WHERE event_type = 'job_created' GROUP BY 1"
+            ).fetchall()
+        )
+        uploads = connection.execute("SELECT COUNT(*) FROM usage_events WHERE event_type = 'file_uploaded'").fetchone()[0]
+    assert per_writer == {1: count, 2: count}
+    assert uploads == 2 * count
+
+
+def test_open_replaces_unreadable_file(home, environ, clock):
+    home.mkdir()
+    (home / "usage.db").write_bytes(b"this is not a database" * 200)
+
+    with UsageStats.open(home, environ=environ, clock=clock) as stats:
+        recovered_from = stats.recovered_from
+        status = stats.status()
+
+    assert recovered_from == home / "usage.db.corrupt-20260302T090000Z"
+    assert recovered_from.read_bytes() == b"this is not a database" * 200
+    assert status.events_total == 0
+    assert status.consent.state == "undecided"
+
+
+def test_open_recovery_keeps_identity_and_consent(home, environ, clock):
+    with UsageStats.open(home, environ=environ, clock=clock) as stats:
+        stats.opt_in("2")
+        installation_id = stats.status().installation_id
+        stats.record_many([("job_created", None, {"printer_type": "prusa"})] * 5000)
+
+    data = bytearray((home / "usage.db").read_bytes())
+    page_size = 4096
+    # Pages past the first few hold only events; garbage there leaves the settings readable.
+    middle = len(data) // 2 // page_size * page_size
+    data[middle : middle + 4 * page_size] = b"\xff" * (4 * page_size)
+    (home / "usage.db").write_bytes(bytes(data))
+
+    with UsageStats.open(home, environ=environ, clock=clock) as recovered:
+        status = recovered.status()
+        moved = recovered.recovered_from
+
+    assert moved is not None
+    assert moved.exists()
+    assert status.installation_id == installation_id
+    assert status.consent.state == "granted"
+    assert status.consent.policy_version == "2"
+    assert status.events_total == 0
+
+
+def test_record_never_raises_when_disk_is_full(stats: UsageStats, caplog):
+    assert stats.record("job_created") is True
+    page_count = stats._db.execute_sql("PRAGMA page_count").fetchone()[0]
+    stats._db.execute_sql(f"PRAGMA max_page_count = {page_count}")
+
+    with caplog.at_level(logging.WARNING, logger="app.core"):
+        results = [stats.record("job_created", printer_type="prusa") for _ in range(2000)]
+
+    assert results[-1] is False
+    assert [record.levelno for record in caplog.records].count(logging.WARNING) == 1
+    assert stats.recent_events(limit=5000)[-1].id == 1
+    assert stats.status().events_total == results.count(True) + 1
+    stats._db.execute_sql("PRAGMA max_page_count = 1073741823")
+    assert stats.record("job_created") is True
+
+
+def test_record_never_raises_on_read_only_database(stats: UsageStats, caplog):
+    assert stats.record("job_created") is True
+    stats._db.execute_sql("PRAGMA query_only = ON")
+
+    with caplog.at_level(logging.WARNING, logger="app.core"):
+        assert stats.record("job_created") is False
+        assert stats.record_many([("job_created", None, {})] * 3) == 0
+
+    assert [record.levelno for record in caplog.records] == [logging.WARNING]
+    assert stats.status().events_total == 1
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root can write to a read-only folder")
+def test_record_never_raises_in_read_only_folder(stats: UsageStats):
+    assert stats.record("job_created") is True
+    stats.close()
+    os.chmod(stats.path, 0o444)
+    os.chmod(stats.path.parent, 0o555)
+    try:
+        reopened = UsageStats.open(stats.path.parent, environ={})
+        assert reopened.record("job_created") is False
+        reopened.close()
+    finally:
+        os.chmod(stats.path.parent, 0o755)
+        os.chmod(stats.path, 0o644)
+
+
+def test_record_after_close_returns_false(stats: UsageStats):
+    stats.close()
+
+    assert stats.record("job_created") is False
+    assert stats.record_many([("job_created", None, {})]) == 0
