@@ -55,7 +55,7 @@ ANOMALY_BASELINE_DAYS = 28
 ACTIVE_DROP_RATIO = 0.8
 SPIKE_STANDARD_DEVIATIONS = 3.0
 SPIKE_MEAN_FACTOR = 2.0
-REBUILD_BATCH_ROWS = 5_000
+REBUILD_BATCH_ROWS = 20_000
 
 # Upper bounds, inclusive, of the fleet-size buckets; the last bucket is open.
 FLEET_SIZE_BUCKETS = ((0, "0"), (1, "1"), (3, "2-3"), (9, "4-9"), (24, "10-24"))
@@ -241,32 +241,114 @@ def purge_summaries_before(db: peewee.Database, cutoff: datetime) -> None:
 def rebuild_summaries(db: peewee.Database, submissions: Iterable[Any]) -> int:
     """Empty the summary tables and fill them again from ``submissions``; return the row count.
 
-    ``submissions`` should come ordered by installation and time (the
-    ``(installation_id, received_at)`` index gives that order cheaply), although
-    any order gives the same result.
+    ``submissions`` must come grouped by installation, as ``ORDER BY installation_id,
+    received_at`` gives cheaply through the ``(installation_id, received_at)`` index.
+    Rows are written in bulk, so a million reports take well under a minute
+    (see docs/benchmarks.md). Raises ValueError when an installation's rows are split.
     """
     ensure_summary_tables(db)
+    writer = _BulkWriter(db)
+    totals = _PendingTotals()
+    finished: set[str] = set()
+    count = 0
     with db.atomic():
         for table in SUMMARY_TABLES:
             db.execute_sql(f"DELETE FROM {table}")
 
-    count = 0
-    batch: list[Any] = []
-    for submission in submissions:
-        batch.append(submission)
-        if len(batch) >= REBUILD_BATCH_ROWS:
-            count += _record_batch(db, batch)
-            batch = []
-    count += _record_batch(db, batch)
-    logger.info("dashboard summaries rebuilt rows=%s", count)
+        group: list[ReportFacts] = []
+        for submission in submissions:
+            facts = report_facts(submission)
+            count += 1
+            if group and facts.installation_id != group[0].installation_id:
+                _summarize_installation(group, writer, totals, finished)
+                group = []
+            group.append(facts)
+        if group:
+            _summarize_installation(group, writer, totals, finished)
+        writer.flush()
+        totals.flush(db)
+    logger.info("dashboard summaries rebuilt rows=%s installations=%s", count, len(finished))
     return count
 
 
-def _record_batch(db: peewee.Database, batch: list[Any]) -> int:
-    with db.atomic():
-        for submission in batch:
-            record_submission(db, submission)
-    return len(batch)
+def _summarize_installation(group: list[ReportFacts], writer: _BulkWriter, totals: _PendingTotals, finished: set[str]) -> None:
+    """Write every summary row of one installation from all of its reports at once."""
+    installation_id = group[0].installation_id
+    if installation_id in finished:
+        msg = f"Submissions of installation {installation_id!r} are not grouped; order them by installation_id."
+        raise ValueError(msg)
+    finished.add(installation_id)
+
+    # A stable sort keeps arrival order among equal times, so the later arrival wins
+    # a tie, as it does in record_submission.
+    reports = sorted(group, key=lambda facts: facts.received_us)
+    latest = reports[-1]
+    first_day = min(facts.day for facts in reports)
+    writer.add("dashboard_installations", (installation_id, first_day, latest.day, latest.received_us))
+    writer.add_all("dashboard_facets", [(installation_id, *facet, latest.day) for facet in latest.facets()])
+    totals.add_daily(first_day, new_installations=1)
+
+    per_day: dict[int, list[int]] = {}
+    latest_per_week: dict[int, ReportFacts] = {}
+    for facts in reports:
+        counts = per_day.setdefault(facts.day, [0, 0])
+        counts[0] += 1
+        counts[1] += facts.error_total
+        latest_per_week[_week_of_day(facts.day)] = facts
+    for day, (submissions, errors) in per_day.items():
+        writer.add("dashboard_activity", (installation_id, day, submissions, errors))
+        totals.add_daily(day, submissions=submissions, errors=errors)
+    for window in ACTIVE_WINDOWS_DAYS:
+        for start, end in _covered_ranges(sorted(per_day), window):
+            totals.add_daily(start, **{f"active_{window}_delta": 1})
+            totals.add_daily(end + 1, **{f"active_{window}_delta": -1})
+    for week, facts in latest_per_week.items():
+        facets = facts.weekly_facets()
+        writer.add("dashboard_weeks", (installation_id, week, facts.received_us, json.dumps(facets)))
+        totals.add_weekly(week, facets, 1)
+
+
+class _BulkWriter:
+    """Buffered multi-row inserts into the per-installation summary tables."""
+
+    _COLUMNS = {
+        "dashboard_installations": ("installation_id", "first_day", "last_day", "last_received_us"),
+        "dashboard_facets": ("installation_id", "facet", "value", "amount", "last_day"),
+        "dashboard_activity": ("installation_id", "day", "submissions", "errors"),
+        "dashboard_weeks": ("installation_id", "week", "received_us", "facets"),
+    }
+
+    def __init__(self, db: peewee.Database) -> None:
+        self._db = db
+        self._rows: dict[str, list[tuple]] = {table: [] for table in self._COLUMNS}
+
+    def add(self, table: str, row: tuple) -> None:
+        rows = self._rows[table]
+        rows.append(row)
+        if len(rows) >= REBUILD_BATCH_ROWS:
+            self._write(table)
+
+    def add_all(self, table: str, rows: list[tuple]) -> None:
+        for row in rows:
+            self.add(table, row)
+
+    def flush(self) -> None:
+        for table in self._rows:
+            self._write(table)
+
+    def _write(self, table: str) -> None:
+        rows = self._rows[table]
+        if not rows:
+            return
+        columns = self._COLUMNS[table]
+        if isinstance(self._db, peewee.PostgresqlDatabase):
+            from psycopg2.extras import execute_values
+
+            execute_values(self._db.cursor(), f"INSERT INTO {table} ({', '.join(columns)}) VALUES %s", rows, page_size=1_000)
+        else:
+            placeholders = ", ".join("?" for _ in columns)
+            self._db.cursor().executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})", rows)
+        rows.clear()
 
 
 def _record_installation(db: peewee.Database, facts: ReportFacts, totals: _PendingTotals) -> bool:

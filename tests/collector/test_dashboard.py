@@ -262,7 +262,8 @@ def test_forget_installation_matches_rebuild_without_it(summaries, tmp_path):
     weekly_after_forget = summaries.execute_sql(
         "SELECT week, facet, value, installations FROM dashboard_weekly_facets WHERE installations <> 0 ORDER BY week, facet, value"
     ).fetchall()
-    dashboard.rebuild_summaries(summaries, [item for item in reports if item["installation_id"] != "inst-4"])
+    remaining_reports = sorted((item for item in reports if item["installation_id"] != "inst-4"), key=lambda item: item["installation_id"])
+    dashboard.rebuild_summaries(summaries, remaining_reports)
 
     assert after_forget == daily_table(summaries)
     assert [tuple(row) for row in weekly_after_forget] == [
@@ -274,6 +275,58 @@ def test_forget_installation_matches_rebuild_without_it(summaries, tmp_path):
     for table in ("dashboard_installations", "dashboard_facets", "dashboard_activity", "dashboard_weeks"):
         (remaining,) = summaries.execute_sql(f"SELECT COUNT(*) FROM {table} WHERE installation_id = 'inst-4'").fetchone()
         assert remaining == 0, table
+
+
+def summary_tables(db) -> dict[str, list[tuple]]:
+    ordering = {
+        "dashboard_installations": "installation_id",
+        "dashboard_facets": "installation_id, facet, value",
+        "dashboard_activity": "installation_id, day",
+        "dashboard_weeks": "installation_id, week",
+    }
+    tables = {
+        table: [tuple(row) for row in db.execute_sql(f"SELECT * FROM {table} ORDER BY {order}").fetchall()]
+        for table, order in ordering.items()
+    }
+    tables["dashboard_daily"] = daily_table(db)
+    tables["dashboard_weekly_facets"] = [
+        tuple(row)
+        for row in db.execute_sql(
+            "SELECT week, facet, value, installations FROM dashboard_weekly_facets WHERE installations <> 0 ORDER BY week, facet, value"
+        ).fetchall()
+    ]
+    return tables
+
+
+def test_rebuild_matches_incremental_records(summaries):
+    generator = random.Random(11)
+    reports = [
+        report(
+            f"inst-{generator.randint(0, 14)}",
+            NOW - timedelta(days=generator.randint(0, 90), hours=generator.randint(0, 23)),
+            app_version=generator.choice(["1.9.2", "1.10.0"]),
+            feature_usage={"camera": generator.random() < 0.5, "queue": True},
+            error_summary={"network_timeout": generator.randint(0, 3)},
+        )
+        for _ in range(300)
+    ]
+    for item in reports:
+        dashboard.record_submission(summaries, item)
+    incremental = summary_tables(summaries)
+
+    count = dashboard.rebuild_summaries(summaries, sorted(reports, key=lambda item: item["installation_id"]))
+
+    assert count == 300
+    rebuilt = summary_tables(summaries)
+    for table, rows in incremental.items():
+        assert rebuilt[table] == rows, table
+
+
+def test_rebuild_rejects_ungrouped_submissions(summaries):
+    reports = [report("inst-a", NOW), report("inst-b", NOW), report("inst-a", NOW - timedelta(days=1))]
+
+    with pytest.raises(ValueError, match="inst-a"):
+        dashboard.rebuild_summaries(summaries, reports)
 
 
 def test_purge_keeps_later_active_counts(summaries):
