@@ -30,7 +30,7 @@ class Sent:
     report_id: str
     submission_id: str | None
     http_status: int
-    response_body: str = dataclasses.field(default="", repr=False)
+    response_body: str = dataclasses.field(default="", repr=False, compare=False)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,0 +1,317 @@
+"""Submission: the outbox, the retry policy, consent gates, opt-out and server deletion."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+import httpx
+import pytest
+
+from app.core import ConsentError, Rejected, RetryLater, Sent, Skipped, UsageStats
+from app.core._submit import MAX_RETRY_AFTER_SECONDS, RetryableResponse, backoff_for, parse_retry_after
+
+API_KEY = "client-key-5f2a9c"
+ENVIRON = {
+    "USAGE_STATS_TIMEZONE": "Europe/Berlin",
+    "USAGE_STATS_ENDPOINT": "http://127.0.0.1:8787/submit",
+    "USAGE_STATS_API_KEY": API_KEY,
+    "USAGE_STATS_RETRY_COUNT": "3",
+}
+
+
+class ScriptedCollector:
+    """A MockTransport handler that answers with a list of prepared responses, then 200."""
+
+    def __init__(self, *responses: httpx.Response | Exception) -> None:
+        self.responses = list(responses)
+        self.requests: list[httpx.Request] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        if self.responses:
+            answer = self.responses.pop(0)
+            if isinstance(answer, Exception):
+                raise answer
+            return answer
+        if request.method == "POST":
+            return httpx.Response(200, json={"status": "ok", "submission_id": len(self.requests)})
+        return httpx.Response(200, json={"status": "ok", "deleted": 2})
+
+
+def open_stats(home, clock, collector, environ=ENVIRON) -> UsageStats:
+    return UsageStats.open(home, environ=environ, clock=clock, transport=httpx.MockTransport(collector), app_version="2.4.1")
+
+
+def due_stats(home, clock, collector, environ=ENVIRON) -> UsageStats:
+    stats = open_stats(home, clock, collector, environ)
+    stats.opt_in()
+    stats.record("job_created", printer_type="prusa")
+    clock.advance(days=7, minutes=5)
+    return stats
+
+
+def submit(stats: UsageStats, force: bool = False):
+    return asyncio.run(stats.submit_due(force=force))
+
+
+def test_submit_posts_wire_format_headers(home, clock):
+    collector = ScriptedCollector()
+    stats = due_stats(home, clock, collector)
+
+    [outcome] = submit(stats)
+
+    [request] = collector.requests
+    assert request.method == "POST"
+    assert str(request.url) == "http://127.0.0.1:8787/submit"
+    assert request.headers["X-API-Key"] == API_KEY
+    assert request.headers["Content-Type"] == "application/json"
+    assert request.content == stats.history()[0].body.encode()
+    assert json.loads(request.content)["report_id"] == outcome.report_id
+    assert outcome == Sent(outcome.report_id, "1", 200)
+
+
+def test_server_error_then_success_sends_same_bytes(home, clock):
+    collector = ScriptedCollector(httpx.Response(500), httpx.Response(503))
+    stats = due_stats(home, clock, collector)
+
+    outcomes = submit(stats)
+
+    assert len(outcomes) == 1
+    assert isinstance(outcomes[0], Sent)
+    assert len(collector.requests) == 3
+    assert len({request.content for request in collector.requests}) == 1
+    assert {json.loads(request.content)["report_id"] for request in collector.requests} == {outcomes[0].report_id}
+    status = stats.status()
+    assert status.submission_count == 1
+    assert status.last_submission == clock.now
+    assert status.pending_reports == 0
+    [entry] = stats.history()
+    assert (entry.status, entry.http_status, entry.submission_id) == ("sent", 200, "3")
+    assert json.loads(entry.response_body) == {"status": "ok", "submission_id": 3}
+
+
+def test_retries_exhausted_keep_report_for_restart(home, clock):
+    collector = ScriptedCollector(*[httpx.Response(502)] * 4)
+    stats = due_stats(home, clock, collector)
+
+    first = submit(stats)
+    stats.close()
+    reopened = open_stats(home, clock, collector)
+    second = submit(reopened)
+
+    assert first == [RetryLater("collector answered HTTP 502", None)]
+    assert len(collector.requests) == 5
+    assert collector.requests[0].content == collector.requests[4].content
+    assert isinstance(second[0], Sent)
+    assert reopened.status().pending_reports == 0
+
+
+def test_network_error_is_retried(home, clock):
+    collector = ScriptedCollector(httpx.ConnectError("connection refused"), httpx.ReadTimeout("timed out"))
+    stats = due_stats(home, clock, collector)
+
+    outcomes = submit(stats)
+
+    assert isinstance(outcomes[0], Sent)
+    assert len(collector.requests) == 3
+
+
+def test_unauthorized_is_not_retried(home, clock, caplog):
+    collector = ScriptedCollector(httpx.Response(401, json={"title": "Unauthorized"}))
+    stats = due_stats(home, clock, collector)
+
+    with caplog.at_level(logging.DEBUG, logger="app.core"):
+        outcomes = submit(stats)
+
+    assert outcomes == [Rejected(401, '{"title":"Unauthorized"}')]
+    assert len(collector.requests) == 1
+    assert [record.levelno for record in caplog.records].count(logging.ERROR) == 1
+    assert stats.status().pending_reports == 1
+
+
+def test_bad_request_marks_report_rejected(home, clock):
+    collector = ScriptedCollector(httpx.Response(400, text="period.end is required"))
+    stats = due_stats(home, clock, collector)
+
+    outcomes = submit(stats)
+
+    assert outcomes == [Rejected(400, "period.end is required")]
+    assert len(collector.requests) == 1
+    [entry] = stats.history()
+    assert (entry.status, entry.http_status, entry.response_body) == ("rejected", 400, "period.end is required")
+    assert stats.status().submission_count == 0
+
+
+def test_too_many_requests_honours_retry_after(home, clock):
+    collector = ScriptedCollector(httpx.Response(429, headers={"Retry-After": "7"}))
+    stats = due_stats(home, clock, collector)
+
+    outcomes = submit(stats)
+
+    assert isinstance(outcomes[0], Sent)
+    assert len(collector.requests) == 2
+
+
+def test_backoff_uses_retry_after_seconds():
+    response = httpx.Response(429, headers={"Retry-After": "7"})
+
+    assert backoff_for(RetryableResponse(response, 7.0)) == 7.0
+    assert backoff_for(RetryableResponse(httpx.Response(500), None)) is True
+    assert backoff_for(httpx.ConnectTimeout("slow")) is True
+    assert backoff_for(ValueError("not retryable")) is False
+    assert backoff_for(RetryableResponse(response, MAX_RETRY_AFTER_SECONDS + 1.0)) is False
+
+
+def test_parse_retry_after_reads_seconds_and_dates(clock):
+    assert parse_retry_after("120", clock.now) == 120.0
+    assert parse_retry_after("Mon, 02 Mar 2026 09:01:30 GMT", clock.now) == 90.0
+    assert parse_retry_after("soon", clock.now) is None
+    assert parse_retry_after(None, clock.now) is None
+
+
+def test_long_retry_after_ends_attempt(home, clock):
+    collector = ScriptedCollector(httpx.Response(429, headers={"Retry-After": "3600"}))
+    stats = due_stats(home, clock, collector)
+
+    outcomes = submit(stats)
+
+    assert outcomes == [RetryLater("collector answered HTTP 429", 3600.0)]
+    assert len(collector.requests) == 1
+
+
+@pytest.mark.parametrize(
+    ("environ_extra", "reason"),
+    [
+        ({"DO_NOT_TRACK": "1"}, "DO_NOT_TRACK is set, so usage statistics are off"),
+        ({"USAGE_STATS_ENDPOINT": ""}, "no collector configured (set USAGE_STATS_ENDPOINT)"),
+    ],
+)
+def test_nothing_sent_when_blocked(home, clock, environ_extra, reason):
+    collector = ScriptedCollector()
+    stats = due_stats(home, clock, collector, {**ENVIRON, **environ_extra})
+
+    assert submit(stats, force=True) == [Skipped(reason)]
+    assert collector.requests == []
+
+
+def test_nothing_sent_without_consent(home, clock):
+    collector = ScriptedCollector()
+    stats = open_stats(home, clock, collector)
+    stats.record("job_created")
+    clock.advance(days=30)
+
+    assert submit(stats, force=True) == [Skipped("the user has not opted in")]
+    assert stats.consent().state == "undecided"
+    assert collector.requests == []
+    assert stats.status().pending_reports == 0
+
+
+def test_dnt_marks_consent_blocked(home, clock):
+    stats = open_stats(home, clock, ScriptedCollector(), {**ENVIRON, "DO_NOT_TRACK": "1"})
+    stats.opt_in()
+
+    consent = stats.consent()
+
+    assert consent.state == "granted"
+    assert consent.blocked_by_dnt is True
+    assert consent.allows_sending is False
+
+
+def test_pause_blocks_until_forced(home, clock):
+    collector = ScriptedCollector()
+    stats = due_stats(home, clock, collector)
+    until = stats.pause(3)
+
+    assert submit(stats) == [Skipped(f"submission is paused until {until.isoformat()}")]
+    assert collector.requests == []
+    assert isinstance(submit(stats, force=True)[0], Sent)
+
+
+def test_pause_rejects_invalid_length(home, clock):
+    stats = open_stats(home, clock, ScriptedCollector())
+
+    with pytest.raises(ConsentError, match="Invalid pause length 0"):
+        stats.pause(0)
+
+
+def test_opt_out_cancels_queue_and_requests_deletion(home, clock):
+    collector = ScriptedCollector(*[httpx.Response(503)] * 4)
+    stats = due_stats(home, clock, collector)
+    submit(stats)
+    installation_id = stats.status().installation_id
+    token = stats._settings.get("installation.deletion_token")
+    assert stats.status().pending_reports == 1
+
+    stats.opt_out()
+    deletion = asyncio.run(stats.request_server_deletion())
+
+    assert [entry.status for entry in stats.history()] == ["cancelled"]
+    assert stats.consent().state == "refused"
+    request = collector.requests[-1]
+    assert request.method == "DELETE"
+    assert str(request.url) == f"http://127.0.0.1:8787/installation/{installation_id}"
+    assert request.headers["Authorization"] == f"Bearer {token}"
+    assert "X-API-Key" not in request.headers
+    assert (deletion.confirmed, deletion.http_status, deletion.deleted_count) == (True, 200, 2)
+    assert stats.status().server_deletion == "confirmed"
+    assert submit(stats, force=True) == [Skipped("the user has not opted in")]
+
+
+def test_server_deletion_stays_pending_until_confirmed(home, clock):
+    collector = ScriptedCollector(*[httpx.Response(500)] * 4)
+    stats = due_stats(home, clock, collector)
+    stats.opt_out()
+
+    first = asyncio.run(stats.request_server_deletion())
+    pending = stats.status().server_deletion
+    second = asyncio.run(stats.request_server_deletion())
+
+    assert (first.confirmed, first.http_status) == (False, 500)
+    assert pending == "pending"
+    assert second.confirmed is True
+    assert stats.status().server_deletion == "confirmed"
+
+
+def test_opt_in_after_opt_out_gets_new_identity(home, clock):
+    stats = open_stats(home, clock, ScriptedCollector())
+    stats.opt_in()
+    old_id = stats.status().installation_id
+    old_token = stats._settings.get("installation.deletion_token")
+
+    stats.opt_out()
+    stats.opt_in()
+
+    assert stats.status().installation_id != old_id
+    assert stats._settings.get("installation.deletion_token") != old_token
+    assert stats._settings.get("server_deletion.state")["pending"][0]["installation_id"] == old_id
+
+
+def test_fetch_server_data_sends_bearer_token(home, clock):
+    collector = ScriptedCollector(httpx.Response(200, json={"installation_id": "x", "submissions": []}))
+    stats = open_stats(home, clock, collector)
+    stats.opt_in()
+
+    body = asyncio.run(stats.fetch_server_data())
+
+    request = collector.requests[0]
+    assert request.method == "GET"
+    assert request.headers["Authorization"] == "Bearer " + stats._settings.get("installation.deletion_token")
+    assert json.loads(body) == {"installation_id": "x", "submissions": []}
+
+
+def test_secrets_never_logged(home, clock, caplog):
+    collector = ScriptedCollector(httpx.Response(500), httpx.Response(401), httpx.Response(500))
+    stats = due_stats(home, clock, collector)
+    token = stats._settings.get("installation.deletion_token")
+
+    with caplog.at_level(logging.DEBUG):
+        submit(stats)
+        stats.opt_out()
+        asyncio.run(stats.request_server_deletion())
+
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert API_KEY not in logged
+    assert token not in logged
+    assert API_KEY not in repr(stats.config())
