@@ -44,6 +44,7 @@ class SingleInstanceServer(QObject):
     def __init__(self, name: str, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._name = name
+        self._sockets: set[QLocalSocket] = set()
         self._server = QLocalServer(self)
         self._server.setSocketOptions(QLocalServer.SocketOption.UserAccessOption)
         self._server.newConnection.connect(self._on_new_connection)
@@ -51,12 +52,10 @@ class SingleInstanceServer(QObject):
     def listen(self) -> bool:
         """Start listening; return False when another instance already listens on the name.
 
-        On Unix a crashed instance leaves its socket file behind. It is removed only after a
-        connection attempt shows that nobody answers on it.
+        The check comes first because on Unix, with socket options set, Qt binds in a private
+        folder and renames the socket over any existing file, so `listen()` alone would take
+        the name from a running instance. A socket file left by a crashed instance is removed.
         """
-        if self._server.listen(self._name):
-            return True
-
         probe = QLocalSocket()
         probe.connectToServer(self._name)
         if probe.waitForConnected(CONNECT_TIMEOUT_MS):
@@ -75,9 +74,17 @@ class SingleInstanceServer(QObject):
     def _on_new_connection(self) -> None:
         while self._server.hasPendingConnections():
             socket = self._server.nextPendingConnection()
-            socket.readyRead.connect(lambda socket=socket: self._on_ready_read(socket))
-            socket.disconnected.connect(socket.deleteLater)
+            self._sockets.add(socket)
+            socket.readyRead.connect(self._on_ready_read)
+            socket.disconnected.connect(self._on_disconnected)
 
-    def _on_ready_read(self, socket: QLocalSocket) -> None:
-        if bytes(socket.readAll().data()).startswith(SHOW_COMMAND.strip()):
+    def _on_ready_read(self) -> None:
+        socket = self.sender()
+        if isinstance(socket, QLocalSocket) and bytes(socket.readAll().data()).startswith(SHOW_COMMAND.strip()):
             self.activation_requested.emit()
+
+    def _on_disconnected(self) -> None:
+        socket = self.sender()
+        if isinstance(socket, QLocalSocket):
+            self._sockets.discard(socket)
+            socket.deleteLater()

@@ -88,6 +88,7 @@ def _run_checks() -> Iterator[CheckResult]:
         ("translation-de", lambda: _check_german_translation(application)),
         ("qt-translation-de", _check_qt_german_translation),
         ("bundled-plugins", _check_bundled_plugins),
+        ("time-zone-data", _check_time_zone_data),
         ("event-store", _check_event_store),
     ]
     for name, check in checks:
@@ -290,6 +291,21 @@ def _check_bundled_plugins() -> str:
 
 def _is_wayland_plugin(plugin_file: Path) -> bool:
     return plugin_file.parent.name.startswith("wayland-") or "wayland" in plugin_file.name
+
+
+def _check_time_zone_data() -> str:
+    zone_folder = importlib_resources.files("tzdata") / "zoneinfo"
+    berlin = (zone_folder / "Europe" / "Berlin").read_bytes()
+    if not berlin.startswith(b"TZif"):
+        msg = f"tzdata's Europe/Berlin table in {zone_folder} is not a TZif file."
+        raise SelfTestFailure(msg)
+
+    zone_table = (zone_folder / "zone.tab").read_text(encoding="utf-8")
+    countries = {line.split("\t", 1)[0] for line in zone_table.splitlines() if line and not line.startswith("#")}
+    if "DE" not in countries:
+        msg = f"tzdata's zone.tab in {zone_folder} has no entry for DE."
+        raise SelfTestFailure(msg)
+    return f"tzdata has the zone tables and zone.tab lists {len(countries)} countries"
 
 
 def _check_event_store() -> str:

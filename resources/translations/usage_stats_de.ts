@@ -1,0 +1,543 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="de">
+<context>
+    <name>AppActions</name>
+    <message>
+        <source>View my data...</source>
+        <translation>Meine Daten ansehen...</translation>
+    </message>
+    <message>
+        <source>Export...</source>
+        <translation>Exportieren...</translation>
+    </message>
+    <message>
+        <source>Send report now</source>
+        <translation>Bericht jetzt senden</translation>
+    </message>
+    <message>
+        <source>Pause for 7 days</source>
+        <translation>7 Tage pausieren</translation>
+    </message>
+    <message>
+        <source>Stop sharing...</source>
+        <translation>Teilen beenden...</translation>
+    </message>
+    <message>
+        <source>Delete my data...</source>
+        <translation>Meine Daten löschen...</translation>
+    </message>
+    <message>
+        <source>Download what the server holds...</source>
+        <translation>Daten vom Server herunterladen...</translation>
+    </message>
+    <message>
+        <source>Privacy policy</source>
+        <translation>Datenschutzerklärung</translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation>Beenden</translation>
+    </message>
+    <message>
+        <source>Share anonymous statistics...</source>
+        <translation>Anonyme Statistiken teilen...</translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation>Fortsetzen</translation>
+    </message>
+    <message>
+        <source>Export my data</source>
+        <translation>Meine Daten exportieren</translation>
+    </message>
+    <message>
+        <source>The export failed: %1</source>
+        <translation>Der Export ist fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>Your data was exported to %1.</source>
+        <translation>Ihre Daten wurden nach %1 exportiert.</translation>
+    </message>
+    <message>
+        <source>Nothing was sent because sharing is off.</source>
+        <translation>Es wurde nichts gesendet, weil das Teilen ausgeschaltet ist.</translation>
+    </message>
+    <message>
+        <source>Sending the report...</source>
+        <translation>Der Bericht wird gesendet...</translation>
+    </message>
+    <message>
+        <source>Sharing resumed.</source>
+        <translation>Das Teilen wird fortgesetzt.</translation>
+    </message>
+    <message>
+        <source>Sharing is paused for 7 days.</source>
+        <translation>Das Teilen ist für 7 Tage pausiert.</translation>
+    </message>
+    <message>
+        <source>Stop sharing</source>
+        <translation>Teilen beenden</translation>
+    </message>
+    <message>
+        <source>Stop sending reports? Reports waiting to be sent are cancelled and the statistics server is asked to delete what it holds for this installation.</source>
+        <translation>Keine Berichte mehr senden? Wartende Berichte werden verworfen, und der Statistikserver wird gebeten, alle Daten dieser Installation zu löschen.</translation>
+    </message>
+    <message>
+        <source>The data on this computer was deleted.</source>
+        <translation>Die Daten auf diesem Computer wurden gelöscht.</translation>
+    </message>
+    <message>
+        <source>Asking the statistics server to delete your data...</source>
+        <translation>Der Statistikserver wird gebeten, Ihre Daten zu löschen...</translation>
+    </message>
+    <message>
+        <source>Save what the server holds</source>
+        <translation>Daten vom Server speichern</translation>
+    </message>
+    <message>
+        <source>Sending the report failed: %1</source>
+        <translation>Das Senden des Berichts ist fehlgeschlagen: %1</translation>
+    </message>
+    <message>
+        <source>What the server holds was saved to %1.</source>
+        <translation>Die Daten vom Server wurden in %1 gespeichert.</translation>
+    </message>
+    <message>
+        <source>The statistics server deleted the data of this installation (%1 reports).</source>
+        <translation>Der Statistikserver hat die Daten dieser Installation gelöscht (%1 Berichte).</translation>
+    </message>
+    <message>
+        <source>The statistics server did not confirm the deletion (%1); it will be asked again later.</source>
+        <translation>Der Statistikserver hat das Löschen nicht bestätigt (%1). Die Anfrage wird später wiederholt.</translation>
+    </message>
+    <message>
+        <source>The deletion request failed and will be retried: %1</source>
+        <translation>Die Löschanfrage ist fehlgeschlagen und wird wiederholt: %1</translation>
+    </message>
+    <message>
+        <source>The download failed: %1</source>
+        <translation>Der Download ist fehlgeschlagen: %1</translation>
+    </message>
+</context>
+<context>
+    <name>ConsentDialog</name>
+    <message>
+        <source>Share anonymous usage statistics?</source>
+        <translation>Anonyme Nutzungsstatistiken teilen?</translation>
+    </message>
+    <message>
+        <source>A report from this computer would look like this. Only what happens after you agree is counted, so the counts start at zero:</source>
+        <translation>So würde ein Bericht von diesem Computer aussehen. Gezählt wird erst ab Ihrer Zustimmung, deshalb beginnen alle Zahlen bei null:</translation>
+    </message>
+    <message>
+        <source>Nothing is recorded yet, so this example shows what a weekly report looks like:</source>
+        <translation>Noch ist nichts aufgezeichnet. Dieses Beispiel zeigt, wie ein Wochenbericht aussieht:</translation>
+    </message>
+    <message>
+        <source>Share anonymous statistics</source>
+        <translation>Anonyme Statistiken teilen</translation>
+    </message>
+    <message>
+        <source>Don&apos;t share</source>
+        <translation>Nicht teilen</translation>
+    </message>
+    <message>
+        <source>The privacy policy changed since you agreed to it. Nothing is sent until you decide again. These are the changes:</source>
+        <translation>Die Datenschutzerklärung hat sich seit Ihrer Zustimmung geändert. Bis Sie erneut entscheiden, wird nichts gesendet. Das hat sich geändert:</translation>
+    </message>
+    <message>
+        <source>Printernizer can send one anonymous report a week to help its maintainers see how it is used. Nothing leaves this computer unless you choose to share, and you can change your mind at any time from the tray menu.</source>
+        <translation>Printernizer kann einmal pro Woche einen anonymen Bericht senden, damit die Entwickler sehen, wie es genutzt wird. Nichts verlässt diesen Computer, solange Sie nicht zustimmen, und Sie können Ihre Entscheidung jederzeit im Tray-Menü ändern.</translation>
+    </message>
+    <message>
+        <source>What changed in version %1</source>
+        <translation>Änderungen in Version %1</translation>
+    </message>
+    <message>
+        <source>What is collected</source>
+        <translation>Was erfasst wird</translation>
+    </message>
+    <message>
+        <source>What is never collected</source>
+        <translation>Was nie erfasst wird</translation>
+    </message>
+</context>
+<context>
+    <name>DailyBarChart</name>
+    <message>
+        <source>Events in the last %1 days: %2</source>
+        <translation>Ereignisse in den letzten %1 Tagen: %2</translation>
+    </message>
+    <message>
+        <source>No events in this period</source>
+        <translation>Keine Ereignisse in diesem Zeitraum</translation>
+    </message>
+</context>
+<context>
+    <name>DeleteDialog</name>
+    <message>
+        <source>Delete my data</source>
+        <translation>Meine Daten löschen</translation>
+    </message>
+    <message>
+        <source>Which data should be deleted?</source>
+        <translation>Welche Daten sollen gelöscht werden?</translation>
+    </message>
+    <message>
+        <source>Only the data on this computer</source>
+        <translation>Nur die Daten auf diesem Computer</translation>
+    </message>
+    <message>
+        <source>Only what the statistics server holds</source>
+        <translation>Nur die Daten auf dem Statistikserver</translation>
+    </message>
+    <message>
+        <source>Both</source>
+        <translation>Beides</translation>
+    </message>
+    <message>
+        <source>No collector is configured, so there is nothing on a server to delete.</source>
+        <translation>Es ist kein Statistikserver eingerichtet, daher gibt es auf keinem Server etwas zu löschen.</translation>
+    </message>
+    <message>
+        <source>Delete...</source>
+        <translation>Löschen...</translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation>Löschen</translation>
+    </message>
+    <message>
+        <source>All events, sessions and the history of sent reports on this computer will be deleted. Your sharing choice and installation id are kept.</source>
+        <translation>Alle Ereignisse, Sitzungen und der Verlauf gesendeter Berichte auf diesem Computer werden gelöscht. Ihre Entscheidung zum Teilen und die Installations-ID bleiben erhalten.</translation>
+    </message>
+    <message>
+        <source>The statistics server will be asked to delete every report it holds for this installation. If it cannot be reached now, the request is retried until it is confirmed.</source>
+        <translation>Der Statistikserver wird gebeten, alle Berichte dieser Installation zu löschen. Ist er gerade nicht erreichbar, wird die Anfrage wiederholt, bis er sie bestätigt.</translation>
+    </message>
+    <message>
+        <source>This cannot be undone.</source>
+        <translation>Das kann nicht rückgängig gemacht werden.</translation>
+    </message>
+</context>
+<context>
+    <name>EventsTab</name>
+    <message>
+        <source>Last 7 days</source>
+        <translation>Letzte 7 Tage</translation>
+    </message>
+    <message>
+        <source>Last 30 days</source>
+        <translation>Letzte 30 Tage</translation>
+    </message>
+    <message>
+        <source>Last 90 days</source>
+        <translation>Letzte 90 Tage</translation>
+    </message>
+    <message>
+        <source>All time</source>
+        <translation>Gesamter Zeitraum</translation>
+    </message>
+    <message>
+        <source>All events</source>
+        <translation>Alle Ereignisse</translation>
+    </message>
+    <message>
+        <source>Show:</source>
+        <translation>Anzeigen:</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryTab</name>
+    <message>
+        <source>No report has been sent yet.</source>
+        <translation>Es wurde noch kein Bericht gesendet.</translation>
+    </message>
+    <message>
+        <source>The history is intact: every entry matches the one before it.</source>
+        <translation>Der Verlauf ist unverändert: Jeder Eintrag passt zum vorherigen.</translation>
+    </message>
+    <message>
+        <source>The history was changed after it was recorded. The first broken entry is row %1.</source>
+        <translation>Der Verlauf wurde nachträglich verändert. Der erste beschädigte Eintrag ist Zeile %1.</translation>
+    </message>
+    <message>
+        <source>Sent body (%1 bytes):</source>
+        <translation>Gesendeter Inhalt (%1 Bytes):</translation>
+    </message>
+    <message>
+        <source>Collector answer:</source>
+        <translation>Antwort des Servers:</translation>
+    </message>
+</context>
+<context>
+    <name>NextReportTab</name>
+    <message>
+        <source>Readable view (left) and what changed since the last report (right):</source>
+        <translation>Lesbare Ansicht (links) und Änderungen seit dem letzten Bericht (rechts):</translation>
+    </message>
+    <message>
+        <source>Exactly these %1 bytes would be sent:</source>
+        <translation>Genau diese %1 Bytes würden gesendet:</translation>
+    </message>
+    <message>
+        <source>No report has been sent yet, so everything above would be new.</source>
+        <translation>Es wurde noch kein Bericht gesendet, daher wäre alles oben neu.</translation>
+    </message>
+    <message>
+        <source>Nothing changed since the last report apart from its id and period.</source>
+        <translation>Seit dem letzten Bericht hat sich außer ID und Zeitraum nichts geändert.</translation>
+    </message>
+    <message>
+        <source>The next report could not be built: %1</source>
+        <translation>Der nächste Bericht konnte nicht erstellt werden: %1</translation>
+    </message>
+</context>
+<context>
+    <name>OverviewTab</name>
+    <message>
+        <source>Installation id:</source>
+        <translation>Installations-ID:</translation>
+    </message>
+    <message>
+        <source>First seen:</source>
+        <translation>Zuerst gesehen:</translation>
+    </message>
+    <message>
+        <source>Sharing:</source>
+        <translation>Teilen:</translation>
+    </message>
+    <message>
+        <source>Events this week:</source>
+        <translation>Ereignisse diese Woche:</translation>
+    </message>
+    <message>
+        <source>Events in total:</source>
+        <translation>Ereignisse insgesamt:</translation>
+    </message>
+    <message>
+        <source>Last report sent:</source>
+        <translation>Letzter Bericht gesendet:</translation>
+    </message>
+    <message>
+        <source>Reports sent:</source>
+        <translation>Gesendete Berichte:</translation>
+    </message>
+    <message>
+        <source>Next report due:</source>
+        <translation>Nächster Bericht fällig:</translation>
+    </message>
+    <message>
+        <source>Reports waiting to be sent:</source>
+        <translation>Wartende Berichte:</translation>
+    </message>
+    <message>
+        <source>Deletion on the server:</source>
+        <translation>Löschung auf dem Server:</translation>
+    </message>
+    <message>
+        <source>off (DO_NOT_TRACK is set in the environment)</source>
+        <translation>aus (DO_NOT_TRACK ist in der Umgebung gesetzt)</translation>
+    </message>
+    <message>
+        <source>on</source>
+        <translation>an</translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation>aus</translation>
+    </message>
+    <message>
+        <source>not decided yet</source>
+        <translation>noch nicht entschieden</translation>
+    </message>
+    <message>
+        <source>Sharing is off because DO_NOT_TRACK=1 is set in the environment. Nothing is sent.</source>
+        <translation>Das Teilen ist aus, weil DO_NOT_TRACK=1 in der Umgebung gesetzt ist. Es wird nichts gesendet.</translation>
+    </message>
+    <message>
+        <source>The statistics database was damaged and has been replaced by a new one. The damaged file was kept as %1.</source>
+        <translation>Die Statistikdatenbank war beschädigt und wurde durch eine neue ersetzt. Die beschädigte Datei wurde als %1 aufbewahrt.</translation>
+    </message>
+</context>
+<context>
+    <name>PolicyDialog</name>
+    <message>
+        <source>Privacy policy (version %1)</source>
+        <translation>Datenschutzerklärung (Version %1)</translation>
+    </message>
+    <message>
+        <source>What is collected</source>
+        <translation>Was erfasst wird</translation>
+    </message>
+    <message>
+        <source>What is never collected</source>
+        <translation>Was nie erfasst wird</translation>
+    </message>
+</context>
+<context>
+    <name>StatsWindow</name>
+    <message>
+        <source>Printernizer usage statistics</source>
+        <translation>Printernizer-Nutzungsstatistik</translation>
+    </message>
+    <message>
+        <source>Overview</source>
+        <translation>Übersicht</translation>
+    </message>
+    <message>
+        <source>Events</source>
+        <translation>Ereignisse</translation>
+    </message>
+    <message>
+        <source>Next report</source>
+        <translation>Nächster Bericht</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>Verlauf</translation>
+    </message>
+    <message>
+        <source>Actions</source>
+        <translation>Aktionen</translation>
+    </message>
+</context>
+<context>
+    <name>Status</name>
+    <message>
+        <source>Sharing: off because DO_NOT_TRACK is set</source>
+        <translation>Teilen: aus, weil DO_NOT_TRACK gesetzt ist</translation>
+    </message>
+    <message>
+        <source>Sharing: off</source>
+        <translation>Teilen: aus</translation>
+    </message>
+    <message>
+        <source>Sharing: not decided yet</source>
+        <translation>Teilen: noch nicht entschieden</translation>
+    </message>
+    <message>
+        <source>Sharing: on hold until you review the new privacy policy</source>
+        <translation>Teilen: angehalten, bis Sie die neue Datenschutzerklärung prüfen</translation>
+    </message>
+    <message>
+        <source>Sharing: paused until %1</source>
+        <translation>Teilen: pausiert bis %1</translation>
+    </message>
+    <message>
+        <source>Sharing: on - no collector configured</source>
+        <translation>Teilen: an - kein Statistikserver eingerichtet</translation>
+    </message>
+    <message>
+        <source>Sharing: on - next report %1</source>
+        <translation>Teilen: an - nächster Bericht %1</translation>
+    </message>
+    <message>
+        <source>requested, waiting for the server to confirm</source>
+        <translation>angefordert, wartet auf Bestätigung des Servers</translation>
+    </message>
+    <message>
+        <source>confirmed by the server</source>
+        <translation>vom Server bestätigt</translation>
+    </message>
+    <message>
+        <source>none requested</source>
+        <translation>nicht angefordert</translation>
+    </message>
+    <message>
+        <source>Report sent (submission %1).</source>
+        <translation>Bericht gesendet (Einreichung %1).</translation>
+    </message>
+    <message>
+        <source>The report could not be sent and will be retried later: %1</source>
+        <translation>Der Bericht konnte nicht gesendet werden und wird später erneut versucht: %1</translation>
+    </message>
+    <message>
+        <source>The server rejected the report (HTTP %1): %2</source>
+        <translation>Der Server hat den Bericht abgelehnt (HTTP %1): %2</translation>
+    </message>
+    <message>
+        <source>No report was sent: %1</source>
+        <translation>Es wurde kein Bericht gesendet: %1</translation>
+    </message>
+    <message>
+        <source>No report is due.</source>
+        <translation>Es ist kein Bericht fällig.</translation>
+    </message>
+</context>
+<context>
+    <name>TableHeaders</name>
+    <message>
+        <source>Time</source>
+        <translation>Zeit</translation>
+    </message>
+    <message>
+        <source>Event</source>
+        <translation>Ereignis</translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation>Details</translation>
+    </message>
+    <message>
+        <source>Reported</source>
+        <translation>Gemeldet</translation>
+    </message>
+    <message>
+        <source>Sent</source>
+        <translation>Gesendet</translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation>Zeitraum</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>Status</translation>
+    </message>
+    <message>
+        <source>Collector answer</source>
+        <translation>Antwort des Servers</translation>
+    </message>
+    <message>
+        <source>Submission id</source>
+        <translation>Einreichungs-ID</translation>
+    </message>
+    <message>
+        <source>Chain</source>
+        <translation>Kette</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>ja</translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation>nein</translation>
+    </message>
+    <message>
+        <source>verified</source>
+        <translation>geprüft</translation>
+    </message>
+    <message>
+        <source>broken</source>
+        <translation>beschädigt</translation>
+    </message>
+    <message>
+        <source>unverifiable</source>
+        <translation>nicht prüfbar</translation>
+    </message>
+    <message>
+        <source>This entry or an earlier one was changed or removed after it was recorded.</source>
+        <translation>Dieser oder ein früherer Eintrag wurde nachträglich verändert oder entfernt.</translation>
+    </message>
+</context>
+<context>
+    <name>TrayIcon</name>
+    <message>
+        <source>Usage statistics</source>
+        <translation>Nutzungsstatistik</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,543 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="en">
+<context>
+    <name>AppActions</name>
+    <message>
+        <source>View my data...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send report now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Pause for 7 days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stop sharing...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete my data...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Download what the server holds...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Privacy policy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Quit</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Share anonymous statistics...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Resume</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Export my data</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The export failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Your data was exported to %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing was sent because sharing is off.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sending the report...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sharing resumed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sharing is paused for 7 days.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stop sharing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stop sending reports? Reports waiting to be sent are cancelled and the statistics server is asked to delete what it holds for this installation.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The data on this computer was deleted.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Asking the statistics server to delete your data...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Save what the server holds</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sending the report failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What the server holds was saved to %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The statistics server deleted the data of this installation (%1 reports).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The statistics server did not confirm the deletion (%1); it will be asked again later.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The deletion request failed and will be retried: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The download failed: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>ConsentDialog</name>
+    <message>
+        <source>Share anonymous usage statistics?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A report from this computer would look like this. Only what happens after you agree is counted, so the counts start at zero:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing is recorded yet, so this example shows what a weekly report looks like:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Share anonymous statistics</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Don&apos;t share</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The privacy policy changed since you agreed to it. Nothing is sent until you decide again. These are the changes:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Printernizer can send one anonymous report a week to help its maintainers see how it is used. Nothing leaves this computer unless you choose to share, and you can change your mind at any time from the tray menu.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What changed in version %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What is collected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What is never collected</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DailyBarChart</name>
+    <message>
+        <source>Events in the last %1 days: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No events in this period</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>DeleteDialog</name>
+    <message>
+        <source>Delete my data</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Which data should be deleted?</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only the data on this computer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only what the statistics server holds</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Both</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No collector is configured, so there is nothing on a server to delete.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Delete</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All events, sessions and the history of sent reports on this computer will be deleted. Your sharing choice and installation id are kept.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The statistics server will be asked to delete every report it holds for this installation. If it cannot be reached now, the request is retried until it is confirmed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This cannot be undone.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>EventsTab</name>
+    <message>
+        <source>Last 7 days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last 30 days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last 90 days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>All events</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Show:</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>HistoryTab</name>
+    <message>
+        <source>No report has been sent yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The history is intact: every entry matches the one before it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The history was changed after it was recorded. The first broken entry is row %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sent body (%1 bytes):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Collector answer:</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>NextReportTab</name>
+    <message>
+        <source>Readable view (left) and what changed since the last report (right):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Exactly these %1 bytes would be sent:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No report has been sent yet, so everything above would be new.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing changed since the last report apart from its id and period.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The next report could not be built: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>OverviewTab</name>
+    <message>
+        <source>Installation id:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>First seen:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sharing:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Events this week:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Events in total:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Last report sent:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reports sent:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next report due:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reports waiting to be sent:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Deletion on the server:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>off (DO_NOT_TRACK is set in the environment)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not decided yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sharing is off because DO_NOT_TRACK=1 is set in the environment. Nothing is sent.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The statistics database was damaged and has been replaced by a new one. The damaged file was kept as %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>PolicyDialog</name>
+    <message>
+        <source>Privacy policy (version %1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What is collected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What is never collected</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>StatsWindow</name>
+    <message>
+        <source>Printernizer usage statistics</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Overview</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Events</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next report</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Actions</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>Status</name>
+    <message>
+        <source>Sharing: off because DO_NOT_TRACK is set</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sharing: off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sharing: not decided yet</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sharing: on hold until you review the new privacy policy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sharing: paused until %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sharing: on - no collector configured</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sharing: on - next report %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>requested, waiting for the server to confirm</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>confirmed by the server</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>none requested</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Report sent (submission %1).</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The report could not be sent and will be retried later: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The server rejected the report (HTTP %1): %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No report was sent: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No report is due.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TableHeaders</name>
+    <message>
+        <source>Time</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Event</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Details</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reported</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Period</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Collector answer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Submission id</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Chain</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>verified</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>broken</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>unverifiable</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This entry or an earlier one was changed or removed after it was recorded.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>TrayIcon</name>
+    <message>
+        <source>Usage statistics</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,84 @@
+"""One tray app per data folder: a second launch signals the first and exits 0."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtNetwork import QLocalSocket
+
+from app.core import UsageStats
+from app.ui.instance import SingleInstanceServer, notify_running_instance, server_name
+
+ROOT = Path(__file__).resolve().parents[2]
+START_TIMEOUT_SECONDS = 30
+
+
+def _app_environment(home: Path) -> dict[str, str]:
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("USAGE_STATS_")}
+    environment.update(QT_QPA_PLATFORM="offscreen", USAGE_STATS_HOME=str(home), DO_NOT_TRACK="1")
+    return environment
+
+
+def test_server_name_differs_per_folder(tmp_path: Path) -> None:
+    assert server_name(tmp_path / "a") != server_name(tmp_path / "b")
+    assert server_name(tmp_path / "a") == server_name(tmp_path / "a" / ".." / "a")
+
+
+def test_notify_without_instance_returns_false(qapp, tmp_path: Path) -> None:
+    assert not notify_running_instance(server_name(tmp_path))
+
+
+def test_second_launch_signals_first(qtbot, tmp_path: Path) -> None:
+    server = SingleInstanceServer(server_name(tmp_path))
+    assert server.listen()
+
+    with qtbot.waitSignal(server.activation_requested, timeout=START_TIMEOUT_SECONDS * 1000):
+        second = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=_app_environment(tmp_path))
+
+    assert second.wait(timeout=START_TIMEOUT_SECONDS) == 0
+    assert not (tmp_path / "usage.db").exists()
+    server.close()
+
+
+def test_listen_refuses_when_taken(qapp, tmp_path: Path) -> None:
+    first = SingleInstanceServer(server_name(tmp_path))
+    second = SingleInstanceServer(server_name(tmp_path))
+
+    assert first.listen()
+    assert not second.listen()
+    first.close()
+
+
+def _wait_for_instance(name: str, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the tray app exited early"
+        probe = QLocalSocket()
+        probe.connectToServer(name)
+        if probe.waitForConnected(200):
+            probe.disconnectFromServer()
+            return
+        time.sleep(0.1)
+    raise AssertionError(f"the tray app did not listen on {name} within {START_TIMEOUT_SECONDS} s")
+
+
+def test_run_without_tray_records_start(qapp, tmp_path: Path) -> None:
+    first = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=_app_environment(tmp_path))
+    try:
+        _wait_for_instance(server_name(tmp_path), first)
+        second = subprocess.run([sys.executable, "-m", "app"], cwd=ROOT, env=_app_environment(tmp_path),
+                                timeout=START_TIMEOUT_SECONDS)
+        assert second.returncode == 0
+        assert first.poll() is None
+    finally:
+        first.send_signal(signal.SIGTERM)
+        first.wait(timeout=START_TIMEOUT_SECONDS)
+
+    with UsageStats.open(home=tmp_path, environ={"DO_NOT_TRACK": "1"}) as stats:
+        events = stats.recent_events()
+    assert [event.event_type for event in events] == ["app_start"]

@@ -1,0 +1,64 @@
+"""The German translation loads from the locale, and the committed .qm files match their sources."""
+
+from __future__ import annotations
+
+import sys
+import xml.etree.ElementTree as ET
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QCoreApplication, QLocale
+
+from app.ui.formatting import sharing_status_text
+from app.ui.i18n import TRANSLATIONS_DIR, install_translator
+from tests.ui.fakes import FakeConsent, FakeStats
+
+ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT / "scripts"))
+import build_translations  # noqa: E402
+
+
+@pytest.fixture
+def german(qapp) -> Iterator[object]:
+    translator = install_translator(qapp, QLocale(QLocale.Language.German, QLocale.Country.Germany))
+    yield translator
+    if translator is not None:
+        qapp.removeTranslator(translator)
+
+
+def test_german_locale_translates_menu(german) -> None:
+    assert german is not None
+    assert QCoreApplication.translate("AppActions", "Quit") == "Beenden"
+    assert QCoreApplication.translate("ConsentDialog", "Don't share") == "Nicht teilen"
+
+
+def test_german_status_line(german) -> None:
+    text = sharing_status_text(FakeStats().status(), FakeConsent("undecided", blocked_by_dnt=True))
+
+    assert text == "Teilen: aus, weil DO_NOT_TRACK gesetzt ist"
+
+
+def test_unknown_locale_keeps_english(qapp) -> None:
+    translator = install_translator(qapp, QLocale(QLocale.Language.Japanese, QLocale.Country.Japan))
+
+    assert translator is None
+    assert QCoreApplication.translate("AppActions", "Quit") == "Quit"
+
+
+def test_german_source_fully_translated() -> None:
+    root = ET.parse(TRANSLATIONS_DIR / "usage_stats_de.ts").getroot()
+    untranslated = [
+        message.findtext("source")
+        for message in root.iter("message")
+        if not message.findtext("translation") or message.find("translation").get("type") == "unfinished"
+    ]
+
+    assert untranslated == []
+
+
+def test_committed_qm_matches_sources(tmp_path: Path) -> None:
+    built = build_translations.compile_translations(tmp_path)
+
+    for path in built:
+        assert path.read_bytes() == (TRANSLATIONS_DIR / path.name).read_bytes(), f"rebuild {path.name}"
