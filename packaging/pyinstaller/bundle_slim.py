@@ -108,6 +108,11 @@ DROPPED_QT_LIBRARIES = {
     "WaylandEglClientHwIntegration",
 }
 
+# Windows files of the PySide6 wheel for OpenGL and Direct3D shader compiling: the software
+# OpenGL fallback (about 20 MB) and the D3D compiler serve Qt Quick and OpenGL widgets, and
+# the app's widgets paint with the raster engine, which uses neither.
+DROPPED_WINDOWS_FILES = {"opengl32sw.dll", "d3dcompiler_47.dll"}
+
 # Linux system libraries that every desktop already has, and that must match the system's
 # own configuration files or services: a bundled fontconfig can fail to parse a newer
 # /etc/fonts, and GLib and D-Bus talk to system daemons. PyInstaller already leaves out
@@ -178,6 +183,8 @@ def keeps(dest_name: str, sys_platform: str) -> bool:
     if library is not None and library["module"] in DROPPED_QT_LIBRARIES:
         return False
 
+    if key == "win32" and posixpath.basename(path).lower() in DROPPED_WINDOWS_FILES:
+        return False
     if key == "linux" and "/" not in path:
         return not _is_excluded_linux_system_library(path)
     return True
