@@ -9,6 +9,7 @@ import sys
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from types import FrameType
+from typing import Any
 
 import peewee
 import waitress
@@ -119,13 +120,12 @@ def serve(config: CollectorConfig, store: Store, *, host: str | None, port: int 
     if not config.api_keys and not config.admin_keys:
         logger.warning("no API keys configured: every submission is rejected", extra={"event": "no_keys"})
 
-    server = waitress.create_server(
+    server = make_server(
         create_app(config, store),
+        config,
         host=host or config.host,
         port=config.port if port is None else port,
         threads=threads or config.threads,
-        max_request_body_size=config.max_body_bytes * WAITRESS_BODY_LIMIT_FACTOR,
-        ident="collector",
     )
     signal.signal(signal.SIGTERM, _stop_on_signal)
     logger.info(
@@ -136,6 +136,21 @@ def serve(config: CollectorConfig, store: Store, *, host: str | None, port: int 
     server.run()  # Returns after SystemExit or KeyboardInterrupt, once the worker threads stopped.
     logger.info("stopped", extra={"event": "stopped"})
     return EXIT_OK
+
+
+def make_server(app: Any, config: CollectorConfig, *, host: str, port: int, threads: int) -> Any:
+    """Create the Waitress server for ``app``; it listens at once, and ``run()`` serves."""
+    return waitress.create_server(
+        app,
+        host=host,
+        port=port,
+        threads=threads,
+        max_request_body_size=config.max_body_bytes * WAITRESS_BODY_LIMIT_FACTOR,
+        # Waitress would drop X-Forwarded-For; ratelimit.client_address reads it,
+        # but only when the peer is one of COLLECTOR_TRUSTED_PROXIES.
+        clear_untrusted_proxy_headers=False,
+        ident="collector",
+    )
 
 
 def _stop_on_signal(signum: int, frame: FrameType | None) -> None:

@@ -35,7 +35,6 @@ from __future__ import annotations
 import json
 import logging
 import re
-import statistics
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -849,11 +848,15 @@ def find_anomalies(queries: DashboardQueries, today: int, days: int, min_group_s
     """
     first_day = today - days
     series = queries.daily_series(first_day - ANOMALY_BASELINE_DAYS, today - 1)
+    baselines = {
+        "submission_spike": _rolling_baselines(series, 0, first_day, today),
+        "error_spike": _rolling_baselines(series, 1, first_day, today),
+    }
 
     anomalies: list[dict[str, Any]] = []
     open_runs: dict[str, dict[str, Any]] = {}
     for day in range(first_day, today):
-        for kind, value, baseline, threshold in _day_checks(series, day, min_group_size):
+        for kind, value, baseline, threshold in _day_checks(series, baselines, day, min_group_size):
             run = open_runs.get(kind)
             if run is not None and run["last_day"] == date.fromordinal(day - 1).isoformat():
                 run["last_day"] = date.fromordinal(day).isoformat()
@@ -864,7 +867,29 @@ def find_anomalies(queries: DashboardQueries, today: int, days: int, min_group_s
     return anomalies
 
 
-def _day_checks(series: dict[int, tuple[int, int, int]], day: int, min_group_size: int) -> list[tuple[str, int, float, float]]:
+def _rolling_baselines(series: dict[int, tuple[int, int, int]], position: int, first_day: int, end_day: int) -> dict[int, tuple[float, float]]:
+    """Return day -> (mean, population standard deviation) of the previous ANOMALY_BASELINE_DAYS days."""
+    values = [series[day][position] for day in range(first_day - ANOMALY_BASELINE_DAYS, first_day)]
+    total = float(sum(values))
+    squares = float(sum(value * value for value in values))
+    baselines = {}
+    for day in range(first_day, end_day):
+        mean = total / ANOMALY_BASELINE_DAYS
+        variance = max(0.0, squares / ANOMALY_BASELINE_DAYS - mean * mean)
+        baselines[day] = (mean, variance**0.5)
+        leaving = series[day - ANOMALY_BASELINE_DAYS][position]
+        entering = series[day][position]
+        total += entering - leaving
+        squares += entering * entering - leaving * leaving
+    return baselines
+
+
+def _day_checks(
+    series: dict[int, tuple[int, int, int]],
+    baselines: dict[str, dict[int, tuple[float, float]]],
+    day: int,
+    min_group_size: int,
+) -> list[tuple[str, int, float, float]]:
     """Return (kind, value, baseline, threshold) for every rule met on ``day``."""
     submissions, errors, active_7 = series[day]
     week_before = series[day - 7][2]
@@ -872,11 +897,9 @@ def _day_checks(series: dict[int, tuple[int, int, int]], day: int, min_group_siz
     if week_before >= min_group_size and active_7 < ACTIVE_DROP_RATIO * week_before:
         found.append(("active_drop", active_7, float(week_before), ACTIVE_DROP_RATIO * week_before))
 
-    baseline_days = range(day - ANOMALY_BASELINE_DAYS, day)
-    for kind, position, value in (("submission_spike", 0, submissions), ("error_spike", 1, errors)):
-        history = [series[previous][position] for previous in baseline_days]
-        mean = statistics.fmean(history)
-        threshold = max(mean + SPIKE_STANDARD_DEVIATIONS * statistics.pstdev(history), SPIKE_MEAN_FACTOR * mean)
+    for kind, value in (("submission_spike", submissions), ("error_spike", errors)):
+        mean, deviation = baselines[kind][day]
+        threshold = max(mean + SPIKE_STANDARD_DEVIATIONS * deviation, SPIKE_MEAN_FACTOR * mean)
         if value >= min_group_size and value > threshold:
             found.append((kind, value, mean, threshold))
     return found

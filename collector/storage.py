@@ -422,9 +422,12 @@ def _enforce_limit(scope: str, query: peewee.Select, column: peewee.Field, limit
     if count < limit:
         return
 
+    # A request takes its time before it waits for the lock, so the oldest counted row
+    # can be a little younger than ``now``; the wait is clamped to the window.
     oldest = _as_datetime(query.select(peewee.fn.MIN(column)).scalar())
     wait_seconds = math.ceil((oldest + RATE_WINDOW - now).total_seconds())
-    raise RateLimited(scope, limit, max(1, wait_seconds))
+    window_seconds = int(RATE_WINDOW.total_seconds())
+    raise RateLimited(scope, limit, min(max(1, wait_seconds), window_seconds))
 
 
 def _upsert_installation(installation: Installation | None, report: Report, now: datetime) -> None:

@@ -20,9 +20,9 @@ from urllib.parse import quote
 
 import psycopg2
 import pytest
-import waitress
 
 from collector.app import create_app, utc_now
+from collector.cli import make_server
 from collector.config import CollectorConfig
 from collector.storage import Store
 
@@ -221,9 +221,7 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
         store = Store.open(url)
         store.migrate()
         clock = clock or MutableClock()
-        server = waitress.create_server(
-            create_app(config, store, clock=clock), host="127.0.0.1", port=0, threads=8, ident="collector"
-        )
+        server = make_server(create_app(config, store, clock=clock), config, host="127.0.0.1", port=0, threads=8)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
         servers.append((server, thread, store))
@@ -234,7 +232,10 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
     for server, thread, store in servers:
         server.task_dispatcher.shutdown(timeout=SERVER_STOP_TIMEOUT_SECONDS)
         # Sockets are closed by the loop's own thread: closing them from here races its select().
-        server.trigger.pull_trigger(functools.partial(_close_server, server))
+        try:
+            server.trigger.pull_trigger(functools.partial(_close_server, server))
+        except OSError:
+            server.close()  # The loop already stopped and closed its trigger.
         thread.join(SERVER_STOP_TIMEOUT_SECONDS)
         store.close()
 
