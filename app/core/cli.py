@@ -16,7 +16,7 @@ import sys
 from collections.abc import Sequence
 from typing import Any
 
-from app.core._errors import UsageStatsError
+from app.core._errors import ConfigError, ConsentError, UsageStatsError
 from app.core._events import ALLOWED_METADATA, EventType
 from app.core._policy import privacy_policy
 from app.core._service import UsageStats
@@ -299,6 +299,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except UsageStatsError as error:
         print(f"error: {error}", file=sys.stderr)
-        return EXIT_USAGE if isinstance(error, ValueError) else EXIT_FAILED
+        return EXIT_USAGE if isinstance(error, (ConfigError, ConsentError)) else EXIT_FAILED
     finally:
         stats.close()

@@ -1,0 +1,181 @@
+"""The headless command line, run as a user runs it: `python -m app COMMAND` in a subprocess."""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def run(tmp_path):
+    base_environ = {
+        key: value for key, value in os.environ.items() if not key.startswith("USAGE_STATS_") and key != "DO_NOT_TRACK"
+    }
+    base_environ.update({"USAGE_STATS_HOME": str(tmp_path / "data"), "USAGE_STATS_TIMEZONE": "Europe/Berlin", "PYTHONPATH": str(ROOT)})
+
+    def run_command(*arguments: str, **environ: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "app", *arguments],
+            capture_output=True, text=True, timeout=60, cwd=ROOT, env={**base_environ, **environ},
+        )
+
+    return run_command
+
+
+def test_cli_imports_no_qt(tmp_path):
+    code = (
+        "import sys; from app.__main__ import main; code = main(['status']); "
+        "print(sorted(name for name in sys.modules if name.startswith('PySide6')))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, cwd=ROOT,
+        env={**os.environ, "USAGE_STATS_HOME": str(tmp_path / "data"), "PYTHONPATH": str(ROOT)},
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_cli_record_then_status(run):
+    recorded = run("record", "job_created", "printer_type=prusa", "printer_index=3")
+    status = run("status", "--json")
+
+    assert recorded.returncode == 0, recorded.stderr
+    data = json.loads(status.stdout)
+    assert data["events_total"] == 1
+    assert data["consent"]["state"] == "undecided"
+
+
+def test_cli_record_types_values(run):
+    run("record", "job_completed", "printer_type=prusa", "duration_minutes=42")
+    exported = run("export", "--format", "csv")
+
+    assert exported.stdout.splitlines()[1].endswith(',"{""duration_minutes"":42,""printer_type"":""prusa""}",false,')
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        (("record", "job_exploded"), "Unknown event type 'job_exploded'"),
+        (("record", "job_created", "printer_name=office"), "Invalid metadata key 'printer_name' for job_created"),
+        (("record", "job_created", "printer_index=1000"), "Invalid value '1000' for printer_index"),
+        (("record", "job_created", "printer_type"), "write it as key=value"),
+        (("delete",), "run `delete --yes`"),
+        (("opt-in", "--policy-version", "9"), "'9' does not exist"),
+    ],
+)
+def test_cli_bad_input_exits_2(run, arguments, expected):
+    result = run(*arguments)
+
+    assert result.returncode == 2
+    assert expected in result.stderr
+
+
+def test_cli_invalid_environment_exits_2(run):
+    result = run("status", USAGE_STATS_RETRY_COUNT="50")
+
+    assert result.returncode == 2
+    assert "USAGE_STATS_RETRY_COUNT" in result.stderr
+    assert "'50'" in result.stderr
+    assert "from 0 to 10" in result.stderr
+
+
+def test_cli_opt_in_preview_and_opt_out(run):
+    opted_in = run("opt-in")
+    preview = run("preview")
+    opted_out = run("opt-out")
+    status = json.loads(run("status", "--json").stdout)
+
+    assert opted_in.returncode == 0
+    assert "policy version 2" in opted_in.stdout
+    report = json.loads(preview.stdout)
+    assert report["schema_version"] == "1.1"
+    assert report["installation"]["country_code"] == "DE"
+    assert opted_out.returncode == 1
+    assert "no collector configured" in opted_out.stderr
+    assert status["consent"]["state"] == "refused"
+    assert status["server_deletion"] == "pending"
+
+
+def test_cli_submit_without_consent_sends_nothing(run):
+    result = run("submit", USAGE_STATS_ENDPOINT="http://127.0.0.1:9")
+
+    assert result.returncode == 0
+    assert result.stdout.strip() == "Nothing sent: the user has not opted in."
+
+
+def test_cli_submit_forced_with_nothing_due(run):
+    run("opt-in")
+    run("pause", "--days", "1")
+
+    result = run("submit", "--force", USAGE_STATS_ENDPOINT="http://127.0.0.1:9")
+
+    assert result.returncode == 0
+    assert result.stdout.strip() == "Nothing sent: no report is due."
+
+
+def test_cli_submit_unreachable_collector_exits_1(run, tmp_path):
+    run("opt-in")
+    week_ago = json.dumps("2026-01-01T00:00:00.000000Z")
+    with sqlite3.connect(tmp_path / "data" / "usage.db") as connection:
+        connection.execute("UPDATE usage_settings SET value = ? WHERE key IN ('report.anchor', 'report.period_opened_at')", (week_ago,))
+
+    # Nothing listens on the discard port of the loopback address, so the connection is refused.
+    result = run("submit", USAGE_STATS_ENDPOINT="http://127.0.0.1:9", USAGE_STATS_RETRY_COUNT="0")
+
+    assert result.returncode == 1
+    assert "Not sent, kept for a later try: ConnectError" in result.stderr
+    assert json.loads(run("status", "--json").stdout)["pending_reports"] > 0
+
+
+def test_cli_export_json_to_file(run, tmp_path):
+    run("record", "app_start", "app_version=2.4.1")
+    target = tmp_path / "out" / "export.json"
+
+    result = run("export", "--output", str(target))
+
+    assert result.returncode == 0
+    data = json.loads(target.read_text(encoding="utf-8"))
+    assert [event["event_type"] for event in data["events"]] == ["app_start"]
+
+
+def test_cli_delete_with_confirmation(run):
+    run("record", "job_created")
+
+    result = run("delete", "--yes")
+
+    assert result.returncode == 0
+    assert json.loads(run("status", "--json").stdout)["events_total"] == 0
+
+
+def test_cli_pause_and_resume(run):
+    paused = run("pause", "--days", "3")
+    status = json.loads(run("status", "--json").stdout)
+    resumed = run("pause", "--resume")
+
+    assert paused.returncode == 0
+    assert status["paused_until"] is not None
+    assert resumed.stdout.strip() == "Submission resumed."
+    assert json.loads(run("status", "--json").stdout)["paused_until"] is None
+
+
+def test_cli_server_data_without_collector_fails(run):
+    result = run("server-data")
+
+    assert result.returncode == 1
+    assert "no collector is configured" in result.stderr
+
+
+def test_cli_history_verifies_empty_chain(run):
+    result = run("history")
+
+    assert result.returncode == 0
+    assert result.stdout.strip() == "History verified: 0 entries, chain intact."

@@ -1,0 +1,117 @@
+"""Configuration precedence and validation, and the privacy policy versions."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from app.core import ConfigError, UsageStats, privacy_policy
+from app.core._config import ClientConfig, normalize_endpoint
+
+
+def test_environment_overrides_settings():
+    config = ClientConfig.resolve({"timeout_seconds": 20, "retry_count": 5}, {"USAGE_STATS_TIMEOUT": "45"})
+
+    assert config.timeout_seconds == 45
+    assert config.retry_count == 5
+    assert config.interval_days == 7
+    assert config.endpoint is None
+
+
+def test_settings_override_defaults(stats: UsageStats):
+    stats._settings.set("interval_days", 14)
+    stats._settings.set("endpoint", "https://stats.example.org/")
+
+    config = stats.config()
+
+    assert config.interval_days == 14
+    assert config.endpoint == "https://stats.example.org"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "expected"),
+    [
+        ("USAGE_STATS_TIMEOUT", "4", "from 5 to 60"),
+        ("USAGE_STATS_TIMEOUT", "ten", "from 5 to 60"),
+        ("USAGE_STATS_RETRY_COUNT", "11", "from 0 to 10"),
+        ("USAGE_STATS_SUBMISSION_INTERVAL_DAYS", "0", "from 1 to 30"),
+        ("USAGE_STATS_DEPLOYMENT_MODE", "kubernetes", "Use one of: desktop, homeassistant"),
+        ("USAGE_STATS_ENDPOINT", "http://stats.example.org", "Use https://"),
+        ("USAGE_STATS_ENDPOINT", "ftp://127.0.0.1", "is not a collector URL"),
+    ],
+)
+def test_invalid_environment_names_variable_and_range(variable, value, expected):
+    with pytest.raises(ConfigError) as raised:
+        ClientConfig.resolve({}, {variable: value})
+
+    message = str(raised.value)
+    assert variable in message
+    assert repr(value) in message
+    assert expected in message
+
+
+def test_invalid_value_falls_back_with_warning(caplog):
+    with caplog.at_level(logging.WARNING, logger="app.core"):
+        config = ClientConfig.resolve({"retry_count": 99}, {"USAGE_STATS_TIMEOUT": "0"}, strict=False)
+
+    assert config.retry_count == 3
+    assert config.timeout_seconds == 30
+    assert [record.levelno for record in caplog.records] == [logging.WARNING, logging.WARNING]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://stats.example.org/submit", "https://stats.example.org"),
+        ("https://stats.example.org/usage/", "https://stats.example.org/usage"),
+        ("http://127.0.0.1:8787/submit/", "http://127.0.0.1:8787"),
+        ("http://localhost:8787", "http://localhost:8787"),
+        ("http://[::1]:8787", "http://[::1]:8787"),
+    ],
+)
+def test_endpoint_normalized(value, expected):
+    assert normalize_endpoint(value) == expected
+
+
+def test_do_not_track_read_from_environment():
+    assert ClientConfig.resolve({}, {"DO_NOT_TRACK": "1"}).do_not_track is True
+    assert ClientConfig.resolve({}, {"DO_NOT_TRACK": "0"}).do_not_track is False
+
+
+def test_api_key_hidden_in_repr():
+    config = ClientConfig.resolve({}, {"USAGE_STATS_API_KEY": "secret-key-123"})
+
+    assert config.api_key == "secret-key-123"
+    assert "secret-key-123" not in repr(config)
+
+
+def test_policy_changes_since_previous_version():
+    policy = privacy_policy()
+
+    assert policy.version == "2"
+    assert len(policy.changes_since("1")) == 2
+    assert policy.changes_since("2") == []
+    assert "Completed and failed print jobs" in policy.changes_since("1")[0]
+    assert policy.collected
+    assert policy.never_collected
+
+
+def test_opt_in_rejects_unknown_policy_version(stats: UsageStats):
+    from app.core import ConsentError
+
+    with pytest.raises(ConsentError, match="'7' does not exist"):
+        stats.opt_in("7")
+    assert stats.consent().state == "undecided"
+
+
+def test_re_consent_keeps_schedule(stats: UsageStats, clock):
+    stats.opt_in("1")
+    installation_id = stats.status().installation_id
+    clock.advance(days=2)
+
+    stats.opt_in("2")
+
+    assert stats.consent().policy_version == "2"
+    assert stats.status().installation_id == installation_id
+    assert stats._settings.get("report.anchor") == "2026-03-02T09:00:00.000000Z"

@@ -1,0 +1,136 @@
+"""Export (exact JSON and CSV content), local deletion and retention."""
+
+from __future__ import annotations
+
+import csv
+import json
+
+import pytest
+
+from app.core import UsageStats, UsageStatsError
+
+
+@pytest.fixture
+def recorded(stats: UsageStats, clock) -> UsageStats:
+    stats.record("job_created", printer_type="prusa", printer_index=2)
+    clock.advance(seconds=1.5)
+    stats.record("feature_enabled", feature="auto_backup")
+    stats.start_session()
+    return stats
+
+
+def test_export_csv_exact_content(recorded: UsageStats, tmp_path):
+    path = recorded.export(tmp_path / "events.csv", "csv")
+
+    assert path.read_text(encoding="utf-8") == (
+        "id,event_type,occurred_at,metadata,reported,report_id\n"
+        '1,job_created,2026-03-02T09:00:00.000000Z,"{""printer_index"":2,""printer_type"":""prusa""}",false,\n'
+        '2,feature_enabled,2026-03-02T09:00:01.500000Z,"{""feature"":""auto_backup""}",false,\n'
+    )
+    with path.open(newline="") as stream:
+        rows = list(csv.DictReader(stream))
+    assert json.loads(rows[0]["metadata"]) == {"printer_index": 2, "printer_type": "prusa"}
+
+
+def test_export_json_exact_content(recorded: UsageStats, tmp_path):
+    status = recorded.status()
+
+    data = json.loads(recorded.export(tmp_path / "all.json").read_text(encoding="utf-8"))
+
+    assert data["format"] == "printernizer-usage-stats-export"
+    assert data["exported_at"] == "2026-03-02T09:00:01.500000Z"
+    assert data["events"] == [
+        {"id": 1, "event_type": "job_created", "occurred_at": "2026-03-02T09:00:00.000000Z",
+         "metadata": {"printer_index": 2, "printer_type": "prusa"}, "reported": False, "report_id": None},
+        {"id": 2, "event_type": "feature_enabled", "occurred_at": "2026-03-02T09:00:01.500000Z",
+         "metadata": {"feature": "auto_backup"}, "reported": False, "report_id": None},
+    ]
+    assert data["sessions"] == [
+        {"id": 1, "started_at": "2026-03-02T09:00:01.500000Z", "last_seen_at": "2026-03-02T09:00:01.500000Z", "ended_at": None}
+    ]
+    assert data["history"] == []
+    assert data["settings"]["installation.id"] == status.installation_id
+    assert data["settings"]["consent.state"] == "undecided"
+    assert data["settings"]["installation.first_seen"] == "2026-03-02T09:00:00.000000Z"
+
+
+def test_export_json_leaves_out_secrets(recorded: UsageStats, tmp_path):
+    recorded.opt_in()
+    recorded.opt_out()
+    token = recorded._settings.get("server_deletion.state")["pending"][0]["deletion_token"]
+
+    text = recorded.export(tmp_path / "all.json").read_text(encoding="utf-8")
+    data = json.loads(text)
+
+    assert token not in text
+    assert "installation.deletion_token" not in data["settings"]
+    assert data["settings"]["server_deletion.state"]["pending"] == [{"installation_id": recorded.status().installation_id}]
+
+
+def test_export_rejects_unknown_format(recorded: UsageStats, tmp_path):
+    with pytest.raises(UsageStatsError, match="Invalid export format 'xml'"):
+        recorded.export(tmp_path / "x.xml", "xml")
+
+
+def test_delete_local_data_keeps_identity_and_consent(recorded: UsageStats):
+    recorded.opt_in()
+    before = recorded.status()
+
+    recorded.delete_local_data()
+    after = recorded.status()
+
+    assert after.events_total == 0
+    assert recorded.history() == []
+    assert recorded.recent_events() == []
+    assert after.installation_id == before.installation_id
+    assert after.consent.state == "granted"
+
+
+def test_prune_keeps_unreported_events_after_opt_in(stats: UsageStats, clock):
+    stats.record("job_created")
+    clock.advance(minutes=1)
+    stats.opt_in()
+    stats.record("job_created")
+    clock.advance(days=91)
+
+    deleted = stats.prune()
+
+    assert deleted == 1
+    assert [event.id for event in stats.recent_events()] == [2]
+
+
+def test_prune_deletes_old_events_without_consent(stats: UsageStats, clock):
+    stats.record("job_created")
+    clock.advance(days=89)
+    stats.record("job_created")
+    clock.advance(days=2)
+
+    assert stats.prune() == 1
+    assert [event.id for event in stats.recent_events()] == [2]
+
+
+def test_events_per_day_includes_empty_days(stats: UsageStats, clock):
+    stats.record("job_created")
+    stats.record("job_created")
+    clock.advance(days=2)
+    stats.record("job_created")
+
+    days = stats.events_per_day(days=4)
+
+    assert [(day.isoformat(), count) for day, count in days] == [
+        ("2026-03-01", 0), ("2026-03-02", 2), ("2026-03-03", 0), ("2026-03-04", 1)
+    ]
+
+
+def test_recent_events_filters_by_type_and_time(stats: UsageStats, clock):
+    start = clock.now
+    stats.record("job_created")
+    clock.advance(hours=1)
+    stats.record("job_failed")
+    clock.advance(hours=1)
+    stats.record("job_created")
+
+    assert [event.id for event in stats.recent_events(event_type="job_created")] == [3, 1]
+    assert [event.id for event in stats.recent_events(since=start.replace(minute=30))] == [3, 2]
+    assert [event.id for event in stats.recent_events(until=clock.now)] == [2, 1]
+    assert [event.id for event in stats.recent_events(limit=1)] == [3]
