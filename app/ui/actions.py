@@ -85,9 +85,14 @@ class AppActions(QObject):
             self.quit_action,
         ]
 
-    def window_actions(self) -> list[QAction | None]:
-        """The toolbar's actions: everything but the status line and "View my data"."""
-        return [action for action in self.menu_actions()[3:]]
+    def window_menus(self) -> list[tuple[str, list[QAction | None]]]:
+        """The stats window's menus: every action of the tray menu but "View my data"."""
+        return [
+            (self.tr("&Data"), [self.export_action, self.download_action, self.delete_action, None, self.quit_action]),
+            (self.tr("&Sharing"), [self.status_action, None, self.send_now_action, self.pause_action,
+                                   self.sharing_action]),
+            (self.tr("&Help"), [self.policy_action]),
+        ]
 
     def _connect_signals(self) -> None:
         self.view_action.triggered.connect(self.view_requested)

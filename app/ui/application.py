@@ -43,7 +43,7 @@ class TrayApplication(QObject):
         self.runner = TaskRunner(self)
         self.scheduler = SubmissionScheduler(stats, self.runner, policy.version, self)
         self.actions = AppActions(stats, policy, self.runner, self.scheduler, self)
-        self.window = StatsWindow(stats, self.actions.window_actions())
+        self.window = StatsWindow(stats, self.actions.window_menus())
         self.actions.dialog_parent = self.window
         self.tray = TrayIcon(self.actions, self) if self.tray_available else None
 

@@ -52,6 +52,9 @@ EXAMPLE_REPORT = {
 }
 
 
+FIRST_RUN_SIZE_PX = (600, 640)
+RECONSENT_SIZE_PX = (520, 320)
+
 FIRST_RUN = "first-run"
 RECONSENT = "re-consent"
 
@@ -86,7 +89,7 @@ class ConsentDialog(QDialog):
 
         self.setObjectName("consentDialog")
         self.setWindowTitle(self.tr("Share anonymous usage statistics?"))
-        self.setMinimumSize(560, 520)
+        self.setMinimumSize(*(RECONSENT_SIZE_PX if previous_version is not None else FIRST_RUN_SIZE_PX))
 
         self._create_widgets(report_example, example_is_real)
         self._create_layout()

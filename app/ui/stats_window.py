@@ -1,13 +1,12 @@
-"""The stats window: four tabs over the facade and a toolbar with every tray action."""
+"""The stats window: four tabs over the facade and a menu bar with every tray action."""
 
 from __future__ import annotations
 
 import logging
 from typing import Any
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import QMainWindow, QTabWidget, QToolBar, QWidget
+from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
 from app.ui.icons import app_icon
 from app.ui.tabs import EventsTab, HistoryTab, NextReportTab, OverviewTab
@@ -24,7 +23,9 @@ class StatsWindow(QMainWindow):
     the Quit action. The tabs re-read the facade each time the window is shown.
     """
 
-    def __init__(self, stats: Any, actions: list[QAction | None], parent: QWidget | None = None) -> None:
+    def __init__(
+        self, stats: Any, menus: list[tuple[str, list[QAction | None]]], parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.setObjectName("statsWindow")
         self.setWindowTitle(self.tr("Printernizer usage statistics"))
@@ -32,7 +33,7 @@ class StatsWindow(QMainWindow):
         self.resize(860, 600)
 
         self._create_tabs(stats)
-        self._create_toolbar(actions)
+        self._create_menus(menus)
 
     def _create_tabs(self, stats: Any) -> None:
         self.overview_tab = OverviewTab(stats)
@@ -48,17 +49,15 @@ class StatsWindow(QMainWindow):
         self.tabs.addTab(self.history_tab, self.tr("History"))
         self.setCentralWidget(self.tabs)
 
-    def _create_toolbar(self, actions: list[QAction | None]) -> None:
-        toolbar = QToolBar(self.tr("Actions"))
-        toolbar.setObjectName("actionsToolbar")
-        toolbar.setMovable(False)
-        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        for action in actions:
-            if action is None:
-                toolbar.addSeparator()
-            else:
-                toolbar.addAction(action)
-        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+    def _create_menus(self, menus: list[tuple[str, list[QAction | None]]]) -> None:
+        # The menu bar repeats the tray menu, so a desktop without a tray reaches every command.
+        for title, actions in menus:
+            menu = self.menuBar().addMenu(title)
+            for action in actions:
+                if action is None:
+                    menu.addSeparator()
+                else:
+                    menu.addAction(action)
 
     def refresh(self) -> None:
         """Re-read every tab; a tab that fails is logged and the others still update."""

@@ -282,6 +282,8 @@ class HistoryTab(QWidget):
     def refresh(self) -> None:
         self.model.reload()
         self.detail_view.clear()
+        if self.model.rowCount() > 0:
+            self.table.selectRow(0)
 
         if self.model.rowCount() == 0:
             self.chain_label.setText(self.tr("No report has been sent yet."))

@@ -40,6 +40,18 @@
         <translation>Beenden</translation>
     </message>
     <message>
+        <source>&amp;Data</source>
+        <translation>&amp;Daten</translation>
+    </message>
+    <message>
+        <source>&amp;Sharing</source>
+        <translation>&amp;Teilen</translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation>&amp;Hilfe</translation>
+    </message>
+    <message>
         <source>Share anonymous statistics...</source>
         <translation>Anonyme Statistiken teilen...</translation>
     </message>
@@ -397,10 +409,6 @@
     <message>
         <source>History</source>
         <translation>Verlauf</translation>
-    </message>
-    <message>
-        <source>Actions</source>
-        <translation>Aktionen</translation>
     </message>
 </context>
 <context>

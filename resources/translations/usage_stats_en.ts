@@ -40,6 +40,18 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>&amp;Data</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Sharing</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Help</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Share anonymous statistics...</source>
         <translation type="unfinished"></translation>
     </message>
@@ -396,10 +408,6 @@
     </message>
     <message>
         <source>History</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Actions</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
