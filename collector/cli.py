@@ -98,8 +98,8 @@ def purge(store: Store, days: int) -> int:
         print("collector: the database schema is not up to date; run `python -m collector migrate` first.", file=sys.stderr)
         return EXIT_FAILURE
 
-    older_than = utc_now() - timedelta(days=days)
-    result = store.purge(older_than)
+    now = utc_now()
+    result = store.purge(now - timedelta(days=days), now=now)
     logger.info(
         "purged reports older than %s days",
         days,

@@ -325,8 +325,12 @@ class Store:
         }
 
     @_drops_broken_connection
-    def purge(self, older_than: datetime) -> PurgeResult:
-        """Delete submissions received before ``older_than`` and installations idle since then."""
+    def purge(self, older_than: datetime, *, now: datetime) -> PurgeResult:
+        """Delete submissions received before ``older_than`` and installations idle since then.
+
+        Source-address hits older than the rate window before ``now`` go too: they no
+        longer count against any limit.
+        """
         with self.db.atomic():
             submissions = Submission.delete().where(Submission.received_at < older_than).execute()
             reporting = Submission.select(Submission.installation_id).distinct()
@@ -335,7 +339,7 @@ class Store:
                 .where((Installation.last_seen_at < older_than) & Installation.installation_id.not_in(reporting))
                 .execute()
             )
-            hits = SourceHit.delete().where(SourceHit.hit_at < older_than).execute()
+            hits = SourceHit.delete().where(SourceHit.hit_at <= now - RATE_WINDOW).execute()
             dashboard.purge_summaries_before(self.db, older_than)
         return PurgeResult(submissions, installations, hits)
 

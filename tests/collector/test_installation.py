@@ -1,0 +1,161 @@
+"""GET and DELETE /installation/{id}: the installation's own data, proven by its deletion token."""
+
+from __future__ import annotations
+
+import json
+import uuid
+
+import httpx
+import pytest
+
+from collector.storage import Installation, Submission
+from tests.collector.conftest import CLIENT_KEY, DELETION_TOKEN, OPERATOR_KEY, report_1_0_body, report_1_1
+
+BEARER = {"Authorization": f"Bearer {DELETION_TOKEN}"}
+
+
+def submit(server, body) -> int:
+    content = body if isinstance(body, bytes) else json.dumps(body).encode()
+    headers = {"Content-Type": "application/json", "X-API-Key": CLIENT_KEY}
+    response = httpx.post(f"{server.url}/submit", content=content, headers=headers, timeout=10)
+    assert response.status_code == 200
+    return response.json()["submission_id"]
+
+
+@pytest.fixture
+def server_with_data(start_server):
+    """A server holding two reports of one installation and one of another."""
+    server = start_server()
+    server.installation_id = str(uuid.uuid4())
+    server.other_id = str(uuid.uuid4())
+    submit(server, report_1_1(server.clock.now, installation_id=server.installation_id, days_ago=7))
+    submit(server, report_1_1(server.clock.now, installation_id=server.installation_id))
+    submit(server, report_1_1(server.clock.now, installation_id=server.other_id, token="other-installation-token-00"))
+    return server
+
+
+def test_read_with_token_returns_everything_stored(server_with_data):
+    server = server_with_data
+
+    response = httpx.get(f"{server.url}/installation/{server.installation_id}", headers=BEARER)
+
+    assert response.status_code == 200
+    data = response.json()
+    assert data["installation"]["installation_id"] == server.installation_id
+    assert data["installation"]["deletion_token_registered"] is True
+    assert [row["id"] for row in data["submissions"]] == [1, 2]
+    assert data["submissions"][0]["printer_type_counts"] == {"bambu_lab": 1, "prusa": 1}
+    assert data["submissions"][1]["received_at"] == server.clock.now.isoformat() + "Z"
+    assert DELETION_TOKEN not in response.text
+
+
+def test_read_with_wrong_token_is_403(server_with_data):
+    server = server_with_data
+    headers = {"Authorization": "Bearer other-installation-token-00"}
+
+    response = httpx.get(f"{server.url}/installation/{server.installation_id}", headers=headers)
+
+    assert response.status_code == 403
+    assert response.json()["title"] == "Invalid Deletion Token"
+
+
+def test_read_unknown_installation_is_404(server_with_data):
+    response = httpx.get(f"{server_with_data.url}/installation/{uuid.uuid4()}", headers=BEARER)
+
+    assert response.status_code == 404
+
+
+def test_read_with_operator_key_only_is_401(server_with_data):
+    server = server_with_data
+
+    response = httpx.get(f"{server.url}/installation/{server.installation_id}", headers={"X-API-Key": OPERATOR_KEY})
+
+    assert response.status_code == 401
+
+
+def test_delete_with_token_removes_only_that_installation(server_with_data):
+    server = server_with_data
+
+    response = httpx.delete(f"{server.url}/installation/{server.installation_id}", headers=BEARER)
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "deleted": 2}
+    assert Submission.select().where(Submission.installation_id == server.installation_id).count() == 0
+    assert Installation.get_or_none(Installation.installation_id == server.installation_id) is None
+    assert Submission.select().where(Submission.installation_id == server.other_id).count() == 1
+
+
+def test_delete_twice_returns_zero(server_with_data):
+    server = server_with_data
+    httpx.delete(f"{server.url}/installation/{server.installation_id}", headers=BEARER)
+
+    response = httpx.delete(f"{server.url}/installation/{server.installation_id}", headers=BEARER)
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "deleted": 0}
+
+
+def test_delete_with_wrong_token_is_403(server_with_data):
+    server = server_with_data
+    headers = {"Authorization": "Bearer other-installation-token-00"}
+
+    response = httpx.delete(f"{server.url}/installation/{server.installation_id}", headers=headers)
+
+    assert response.status_code == 403
+    assert Submission.select().where(Submission.installation_id == server.installation_id).count() == 2
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"X-API-Key": CLIENT_KEY},
+        {"X-API-Key": CLIENT_KEY, "Authorization": f"Basic {DELETION_TOKEN}"},
+        {"Authorization": "Bearer"},
+        {},
+    ],
+)
+def test_delete_without_token_is_401(server_with_data, headers):
+    server = server_with_data
+
+    response = httpx.delete(f"{server.url}/installation/{server.installation_id}", headers=headers)
+
+    assert response.status_code == 401
+    assert response.json()["title"] == "Missing Deletion Token"
+    assert Submission.select().where(Submission.installation_id == server.installation_id).count() == 2
+
+
+def test_delete_with_operator_key(server_with_data):
+    server = server_with_data
+
+    response = httpx.delete(f"{server.url}/installation/{server.installation_id}", headers={"X-API-Key": OPERATOR_KEY})
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "deleted": 2}
+
+
+def test_delete_1_0_installation_needs_operator(start_server):
+    server = start_server()
+    installation_id = str(uuid.uuid4())
+    submit(server, report_1_0_body(server.clock.now, installation_id))
+
+    by_token = httpx.delete(f"{server.url}/installation/{installation_id}", headers=BEARER)
+    by_operator = httpx.delete(f"{server.url}/installation/{installation_id}", headers={"X-API-Key": OPERATOR_KEY})
+
+    assert by_token.status_code == 403
+    assert by_operator.json() == {"status": "ok", "deleted": 1}
+
+
+def test_installation_path_needs_uuid(server_with_data):
+    response = httpx.delete(f"{server_with_data.url}/installation/not-a-uuid", headers=BEARER)
+
+    assert response.status_code == 404
+
+
+def test_deleted_installation_can_register_new_token(server_with_data):
+    server = server_with_data
+    httpx.delete(f"{server.url}/installation/{server.installation_id}", headers=BEARER)
+    fresh = report_1_1(server.clock.now, installation_id=server.installation_id, token="a-brand-new-token-000000")
+
+    submit(server, fresh)
+
+    assert Installation.get_by_id(server.installation_id).deletion_token_sha256 == fresh["installation"]["deletion_token_sha256"]

@@ -1,0 +1,211 @@
+"""Store: migrations from earlier schemas, purge, summary and health, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta
+
+import falcon.testing
+import httpx
+import peewee
+import pytest
+
+from collector import migrations
+from collector.app import create_app
+from collector.config import CollectorConfig
+from collector.storage import Installation, SourceHit, Store, Submission
+from collector.validation import parse_report
+from tests.collector.conftest import OPERATOR_KEY, MutableClock, report_1_1
+
+NOW = datetime(2026, 6, 15, 12, 0, 0)
+SOURCE = "f" * 64
+
+
+def store_at(store: Store, moment: datetime, source: str = SOURCE, **report_options) -> int:
+    report = parse_report(report_1_1(moment, **report_options), moment)
+    stored = store.store_report(
+        report, received_at=moment, source_hash=source, limit_per_hour=100, source_limit_per_hour=100
+    )
+    return stored.submission_id
+
+
+def insert_version_1_rows(db: peewee.Database) -> None:
+    with db.bind_ctx([migrations.InstallationV1, migrations.SubmissionV1]):
+        migrations.InstallationV1.create(installation_id="inst-1", first_seen_at=NOW, last_seen_at=NOW)
+        migrations.SubmissionV1.create(
+            report_id=str(uuid.uuid4()),
+            installation_id="inst-1",
+            schema_version="1.0",
+            received_at=NOW,
+            period_start=NOW - timedelta(days=7),
+            period_end=NOW,
+            app_version="1.9.2",
+            platform="linux",
+            deployment_mode="docker",
+            country_code="DE",
+            printer_count=1,
+            printer_type_counts='{"prusa": 1}',
+            job_count=4,
+            file_count=1,
+            upload_count=0,
+            uptime_hours=9,
+            feature_usage="{}",
+            error_summary="{}",
+        )
+
+
+def test_migrate_twice_applies_nothing_more(store):
+    assert store.schema_version() == migrations.LATEST_VERSION
+    assert store.migrate() == []
+
+
+def test_migrate_from_version_1_keeps_rows(database_url):
+    store = Store.open(database_url)
+    assert store.migrate(target=1) == [1]
+    insert_version_1_rows(store.db)
+
+    applied = store.migrate()
+
+    assert applied == list(range(2, migrations.LATEST_VERSION + 1))
+    assert store.schema_version() == migrations.LATEST_VERSION
+    row = Submission.get(Submission.installation_id == "inst-1")
+    assert row.job_count == 4
+    assert row.job_completed_count is None
+    assert Installation.get_by_id("inst-1").deletion_token_sha256 is None
+    summary_rows = store.db.execute_sql("SELECT COUNT(*) FROM dashboard_installations").fetchone()[0]
+    assert summary_rows == 1
+    store.close()
+
+
+def test_migrate_rejects_unknown_target(store):
+    with pytest.raises(ValueError, match="Schema version 99 is unknown"):
+        store.migrate(target=99)
+
+
+def test_store_report_then_read_back(store):
+    installation_id = str(uuid.uuid4())
+    first = store_at(store, NOW - timedelta(days=1), installation_id=installation_id)
+    second = store_at(store, NOW, installation_id=installation_id)
+
+    data = store.installation_data(installation_id)
+
+    assert [row["id"] for row in data["submissions"]] == [first, second]
+    assert data["installation"]["first_seen_at"] == "2026-06-14T12:00:00Z"
+    assert data["installation"]["last_seen_at"] == "2026-06-15T12:00:00Z"
+    assert data["submissions"][0]["error_summary"] == {"connection_error": 2}
+
+
+def test_summary_counts_active_windows(store):
+    store_at(store, NOW - timedelta(days=40))
+    store_at(store, NOW - timedelta(days=20))
+    store_at(store, NOW - timedelta(days=2))
+    repeat = str(uuid.uuid4())
+    store_at(store, NOW - timedelta(days=3), installation_id=repeat)
+    store_at(store, NOW - timedelta(days=1), installation_id=repeat)
+
+    summary = store.summary(NOW)
+
+    assert summary == {
+        "installations_total": 4,
+        "active_7_days": 2,
+        "active_30_days": 3,
+        "submissions_total": 5,
+        "latest_submission_at": "2026-06-14T12:00:00Z",
+    }
+
+
+def test_summary_of_empty_database(store):
+    assert store.summary(NOW) == {
+        "installations_total": 0,
+        "active_7_days": 0,
+        "active_30_days": 0,
+        "submissions_total": 0,
+        "latest_submission_at": None,
+    }
+
+
+def test_purge_deletes_only_old_rows(store):
+    old_installation = str(uuid.uuid4())
+    mixed_installation = str(uuid.uuid4())
+    store_at(store, NOW - timedelta(days=800), "a" * 64, installation_id=old_installation)
+    store_at(store, NOW - timedelta(days=800), "b" * 64, installation_id=mixed_installation)
+    store_at(store, NOW - timedelta(days=5), "c" * 64, installation_id=mixed_installation)
+    store_at(store, NOW - timedelta(minutes=10), "c" * 64)
+
+    result = store.purge(NOW - timedelta(days=730), now=NOW)
+
+    assert (result.submissions, result.installations) == (2, 1)
+    assert result.source_hits == 2
+    assert Submission.select().count() == 2
+    assert Installation.get_or_none(Installation.installation_id == old_installation) is None
+    assert Installation.get_or_none(Installation.installation_id == mixed_installation) is not None
+    assert SourceHit.select().count() == 1
+
+
+def test_delete_installation_counts_rows(store):
+    installation_id = str(uuid.uuid4())
+    store_at(store, NOW - timedelta(days=8), installation_id=installation_id)
+    store_at(store, NOW, installation_id=installation_id)
+
+    assert store.delete_installation(installation_id) == 2
+    assert store.delete_installation(installation_id) == 0
+    assert store.installation_data(installation_id) is None
+
+
+def test_summary_route_needs_operator(start_server):
+    server = start_server()
+
+    anonymous = httpx.get(f"{server.url}/stats/summary")
+    operator = httpx.get(f"{server.url}/stats/summary", headers={"X-API-Key": OPERATOR_KEY})
+
+    assert anonymous.status_code == 401
+    assert operator.status_code == 200
+    assert operator.json()["submissions_total"] == 0
+
+
+@pytest.mark.parametrize("path", ["/stats/summary", "/stats/dashboard/versions", "/metrics", "/stats"])
+def test_operator_paths_refuse_client_key(start_server, path):
+    server = start_server()
+
+    response = httpx.get(f"{server.url}{path}", headers={"X-API-Key": "client-key-0123456789abcdef"})
+
+    assert response.status_code == 403
+    assert response.json()["title"] == "Operator Key Required"
+
+
+def test_health_is_public_and_checks_database(start_server):
+    server = start_server()
+
+    response = httpx.get(f"{server.url}/health")
+
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_health_is_503_when_database_is_down(tmp_path):
+    # Port 9 on the loopback address has no PostgreSQL server, so every connection fails.
+    config = CollectorConfig.from_environ({"COLLECTOR_DATA_DIR": str(tmp_path)})
+    store = Store.open("postgresql://postgres@127.0.0.1:9/collector?connect_timeout=2")
+    client = falcon.testing.TestClient(create_app(config, store, clock=MutableClock(NOW)))
+
+    response = client.simulate_get("/health")
+
+    assert response.status_code == 503
+    assert response.json["title"] == "Database Unavailable"
+    assert response.headers["Retry-After"] == "30"
+
+
+def test_submit_is_503_when_database_is_down(tmp_path):
+    config = CollectorConfig.from_environ(
+        {"COLLECTOR_DATA_DIR": str(tmp_path), "COLLECTOR_API_KEYS": "client-key-0123456789abcdef"}
+    )
+    store = Store.open("postgresql://postgres@127.0.0.1:9/collector?connect_timeout=2")
+    client = falcon.testing.TestClient(create_app(config, store, clock=MutableClock(NOW)))
+
+    response = client.simulate_post(
+        "/submit", body=json.dumps(report_1_1(NOW)), headers={"X-API-Key": "client-key-0123456789abcdef", "Content-Type": "application/json"}
+    )
+
+    assert response.status_code == 503
+
