@@ -98,7 +98,7 @@ def parse_report(body: Any, now: datetime) -> Report:
     usage = _Section(top.required("usage_stats", _object), "usage_stats.")
     error_summary = top.required("error_summary", _map_of(_count(MAX_COUNT)))
     report_id = top.required("report_id", _uuid) if is_1_1 else None
-    top.reject_unknown(("schema_version", "report_id"))
+    top.reject_unknown(("schema_version",))
 
     installation_id = installation.required("installation_id", _uuid)
     token_hash = installation.required("deletion_token_sha256", _sha256_hex) if is_1_1 else None

@@ -1,0 +1,96 @@
+"""The JSON Schemas in resources/schemas agree with the collector's validator."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime
+from importlib import resources
+
+import jsonschema
+import pytest
+
+from collector.errors import ReportError
+from collector.validation import parse_report
+from tests.collector.conftest import report_1_0_body, report_1_1
+from tests.collector.test_validation import changed
+
+NOW = datetime(2026, 6, 15, 12, 0, 0)
+
+
+def load_schema(version: str) -> dict:
+    text = (resources.files("resources") / "schemas" / f"report-{version}.schema.json").read_text()
+    return json.loads(text)
+
+
+def example(version: str) -> dict:
+    if version == "1.0":
+        return json.loads(report_1_0_body(NOW, str(uuid.uuid4())))
+    return report_1_1(NOW)
+
+
+def validator_accepts(body: dict) -> bool:
+    try:
+        parse_report(body, NOW)
+    except ReportError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+def test_schema_is_valid_draft_2020_12(version):
+    jsonschema.Draft202012Validator.check_schema(load_schema(version))
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+def test_schema_accepts_example_report(version):
+    schema = load_schema(version)
+
+    jsonschema.validate(example(version), schema, cls=jsonschema.Draft202012Validator)
+    assert validator_accepts(example(version))
+
+
+MUTATIONS = [
+    ("installation.installation_id", "not-a-uuid"),
+    ("installation.platform", "amiga"),
+    ("installation.country_code", "de"),
+    ("installation.app_version", "1.0 beta"),
+    ("installation.serial_number", "A1B2"),
+    ("period.start", "2026-06-15"),
+    ("period.duration_days", 32),
+    ("printer_fleet.printer_count", -1),
+    ("printer_fleet.printer_count", 10_001),
+    ("printer_fleet.printer_types", ["bad name"]),
+    ("printer_fleet.printer_type_counts", {"prusa": 1.5}),
+    ("usage_stats.job_count", 1_000_001),
+    ("usage_stats.feature_usage", {"camera": "yes"}),
+    ("usage_stats.feature_usage", {f"f{n}": True for n in range(51)}),
+    ("error_summary", {"bad key": 1}),
+    ("file_path", "/home/user/print.gcode"),
+    ("installation", ...),
+]
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+@pytest.mark.parametrize(("path", "value"), MUTATIONS)
+def test_schema_and_validator_both_reject(version, path, value):
+    body = changed(example(version), path, value)
+    schema_validator = jsonschema.Draft202012Validator(load_schema(version))
+
+    assert not schema_validator.is_valid(body)
+    assert not validator_accepts(body)
+
+
+@pytest.mark.parametrize(
+    ("path", "value"),
+    [
+        ("installation.deployment_mode", "desktop"),
+        ("report_id", "6f3c2d1e-0a7e-4c1b-9a8e-2d5b7f40c913"),
+        ("usage_stats.job_completed_count", 3),
+    ],
+)
+def test_schema_1_0_rejects_1_1_fields(path, value):
+    body = changed(example("1.0"), path, value)
+
+    assert not jsonschema.Draft202012Validator(load_schema("1.0")).is_valid(body)
+    assert not validator_accepts(body)
