@@ -1,0 +1,185 @@
+"""python -m collector serve|migrate|purge: exit codes, clean stops, crash safety and log content."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from datetime import timedelta
+
+import httpx
+import pytest
+
+from collector import cli
+from collector.app import utc_now
+from collector.migrations import LATEST_VERSION
+from collector.storage import Store, Submission
+from collector.validation import parse_report
+from tests.collector.conftest import (
+    CLIENT_KEY,
+    DELETION_TOKEN,
+    OPERATOR_KEY,
+    ROOT,
+    base_environ,
+    report_1_1,
+)
+
+HEADERS = {"Content-Type": "application/json", "X-API-Key": CLIENT_KEY}
+LOAD_THREADS = 8
+ACKNOWLEDGED_BEFORE_KILL = 20
+LOAD_TIMEOUT_SECONDS = 30
+
+
+def test_cli_config_error_exits_2(tmp_path, capsys):
+    status = cli.main(["serve"], environ={"COLLECTOR_DATA_DIR": str(tmp_path), "COLLECTOR_THREADS": "0"})
+
+    assert status == 2
+    assert "COLLECTOR_THREADS='0' is invalid" in capsys.readouterr().err
+
+
+def test_cli_out_of_range_option_exits_2(tmp_path, capsys):
+    status = cli.main(["serve", "--port", "70000"], environ={"COLLECTOR_DATA_DIR": str(tmp_path)})
+
+    assert status == 2
+    assert "--port 70000 is out of range: expected a whole number from 0 to 65535." in capsys.readouterr().err
+
+
+def test_serve_process_bad_database_url_exits_2(tmp_path):
+    environ = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATABASE_URL": "oracle://db/x"}
+
+    finished = subprocess.run(
+        [sys.executable, "-m", "collector", "serve"], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=30
+    )
+
+    assert finished.returncode == 2
+    assert "DATABASE_URL has the unsupported scheme 'oracle'" in finished.stderr
+
+
+def test_cli_migrate_then_purge(sqlite_url, tmp_path, capsys):
+    environ = base_environ(sqlite_url, tmp_path)
+
+    first = cli.main(["migrate"], environ=environ)
+    second = cli.main(["migrate"], environ=environ)
+    output = capsys.readouterr().out
+
+    assert (first, second) == (0, 0)
+    assert f"Applied schema steps 1, 2, 3, 4; the schema is at version {LATEST_VERSION}." in output
+    assert f"The schema is already at version {LATEST_VERSION}." in output
+
+
+def test_cli_purge_deletes_reports_past_retention(sqlite_url, tmp_path, capsys):
+    store = Store.open(sqlite_url)
+    store.migrate()
+    now = utc_now()
+    for days_ago in (800, 100, 1):
+        moment = now - timedelta(days=days_ago)
+        report = parse_report(report_1_1(moment), moment)
+        store.store_report(report, received_at=moment, source_hash="a" * 64, limit_per_hour=10, source_limit_per_hour=10)
+    store.close()
+
+    status = cli.main(["purge", "--days", "30"], environ=base_environ(sqlite_url, tmp_path))
+
+    assert status == 0
+    assert "Deleted 2 submissions and 2 installations with no report in the last 30 days." in capsys.readouterr().out
+    assert Store.open(sqlite_url).summary(now)["submissions_total"] == 1
+
+
+def test_cli_purge_before_migrate_fails(sqlite_url, tmp_path, capsys):
+    status = cli.main(["purge"], environ=base_environ(sqlite_url, tmp_path))
+
+    assert status == 1
+    assert "run `python -m collector migrate` first" in capsys.readouterr().err
+
+
+def test_cli_unreachable_database_exits_1(tmp_path, capsys):
+    # Nothing listens on port 9 of the loopback address.
+    environ = base_environ("postgresql://postgres@127.0.0.1:9/collector?connect_timeout=2", tmp_path)
+
+    status = cli.main(["migrate"], environ=environ)
+
+    assert status == 1
+    assert "the database cannot be reached or used (OperationalError)" in capsys.readouterr().err
+
+
+def test_serve_stops_cleanly_on_sigterm(start_process, sqlite_url):
+    process = start_process(sqlite_url)
+    health = httpx.get(f"{process.url}/health", timeout=10)
+
+    status = process.terminate()
+
+    assert health.status_code == 200
+    assert status == 0
+    assert [record["event"] for record in process.log_records() if record.get("event") in {"started", "stopped"}] == [
+        "started",
+        "stopped",
+    ]
+
+
+def test_serve_logs_no_address_key_or_token(start_process, sqlite_url):
+    process = start_process(sqlite_url, COLLECTOR_LOG_LEVEL="DEBUG")
+    body = report_1_1(utc_now())
+    installation_id = body["installation"]["installation_id"]
+    httpx.post(f"{process.url}/submit", content=json.dumps(body), headers=HEADERS, timeout=10)
+    httpx.post(f"{process.url}/submit", content=b"{}", headers={**HEADERS, "X-API-Key": "wrong-key-0123456789"}, timeout=10)
+    httpx.get(f"{process.url}/installation/{installation_id}", headers={"Authorization": f"Bearer {DELETION_TOKEN}"})
+    httpx.get(f"{process.url}/stats/summary", headers={"X-API-Key": OPERATOR_KEY}, timeout=10)
+    process.terminate()
+
+    records = process.log_records()
+    text = "\n".join(process.log_lines)
+
+    assert len(records) == len(process.log_lines)
+    assert {record["logger"].split(".")[0] for record in records} <= {"collector", "waitress"}
+    assert [record["status"] for record in records if record.get("event") == "request"] == [200, 401, 200, 200]
+    for secret in (CLIENT_KEY, OPERATOR_KEY, DELETION_TOKEN, "wrong-key-0123456789", "127.0.0.1", installation_id):
+        assert secret not in text
+
+
+@pytest.mark.parametrize("database", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def test_kill_during_load_keeps_every_acknowledged_report(start_process, request, database):
+    database_url = request.getfixturevalue("sqlite_url" if database == "sqlite" else "postgres_url")
+    process = start_process(database_url, COLLECTOR_SOURCE_RATE_LIMIT_PER_HOUR="100000")
+    acknowledged: dict[str, int] = {}
+    stop = threading.Event()
+
+    def send_reports() -> None:
+        with httpx.Client(timeout=5) as client:
+            while not stop.is_set():
+                body = report_1_1(utc_now())
+                try:
+                    response = client.post(f"{process.url}/submit", content=json.dumps(body), headers=HEADERS)
+                except httpx.HTTPError:
+                    return
+                if response.status_code == 200:
+                    acknowledged[body["report_id"]] = response.json()["submission_id"]
+
+    senders = [threading.Thread(target=send_reports) for _ in range(LOAD_THREADS)]
+    for sender in senders:
+        sender.start()
+    deadline = time.monotonic() + LOAD_TIMEOUT_SECONDS
+    while len(acknowledged) < ACKNOWLEDGED_BEFORE_KILL and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.kill()
+    stop.set()
+    for sender in senders:
+        sender.join(10)
+
+    store = Store.open(database_url)
+    stored = {row.report_id: row for row in Submission.select()}
+    assert len(acknowledged) >= ACKNOWLEDGED_BEFORE_KILL
+    for report_id, submission_id in acknowledged.items():
+        assert stored[report_id].id == submission_id
+    for row in stored.values():
+        assert row.installation_id and row.period_end > row.period_start
+        assert json.loads(row.error_summary) == {"connection_error": 2}
+        assert row.job_failed_count == 2
+    store.close()
+
+
+def test_installation_ids_in_tests_are_unique():
+    # report_1_1 draws a new installation id per call, which the load test relies on.
+    assert report_1_1(utc_now())["installation"]["installation_id"] != report_1_1(utc_now())["installation"]["installation_id"]
+    assert uuid.UUID(report_1_1(utc_now())["report_id"]).version == 4

@@ -1,0 +1,127 @@
+"""CollectorConfig.from_environ: defaults, every variable, and errors that name the fix."""
+
+from __future__ import annotations
+
+import ipaddress
+from pathlib import Path
+
+import pytest
+
+from collector.config import CollectorConfig, default_data_dir
+from collector.errors import ConfigError
+
+KEY = "k" * 20
+
+
+def test_config_defaults(tmp_path):
+    config = CollectorConfig.from_environ({"COLLECTOR_DATA_DIR": str(tmp_path)})
+
+    assert config.database_url == f"sqlite:///{tmp_path / 'collector.db'}"
+    assert config.api_keys == ()
+    assert config.admin_keys == ()
+    assert config.rate_limit_per_hour == 10
+    assert config.source_rate_limit_per_hour == 60
+    assert config.trusted_proxies == ()
+    assert config.max_body_bytes == 65_536
+    assert config.retention_days == 730
+    assert config.min_group_size == 5
+    assert config.log_level == "INFO"
+    assert (config.host, config.port, config.threads) == ("127.0.0.1", 8080, 8)
+
+
+def test_config_default_data_dir_is_platform_folder():
+    config = CollectorConfig.from_environ({})
+
+    assert config.data_dir == default_data_dir()
+    assert config.data_dir.name == "printernizer-collector"
+
+
+def test_config_reads_every_variable(tmp_path):
+    environ = {
+        "DATABASE_URL": "postgresql://collector@db.internal:5433/stats",
+        "COLLECTOR_DATA_DIR": str(tmp_path),
+        "COLLECTOR_API_KEYS": f" {KEY}1 , {KEY}2 ,",
+        "COLLECTOR_ADMIN_KEYS": f"{KEY}3",
+        "COLLECTOR_RATE_LIMIT_PER_HOUR": "20",
+        "COLLECTOR_SOURCE_RATE_LIMIT_PER_HOUR": "200",
+        "COLLECTOR_TRUSTED_PROXIES": "127.0.0.1, 10.0.0.0/8,::1",
+        "COLLECTOR_MAX_BODY_BYTES": "8192",
+        "COLLECTOR_RETENTION_DAYS": "365",
+        "COLLECTOR_MIN_GROUP_SIZE": "10",
+        "COLLECTOR_LOG_LEVEL": "debug",
+        "COLLECTOR_HOST": "0.0.0.0",
+        "COLLECTOR_PORT": "9000",
+        "COLLECTOR_THREADS": "16",
+    }
+
+    config = CollectorConfig.from_environ(environ)
+
+    assert config.database_url == "postgresql://collector@db.internal:5433/stats"
+    assert config.data_dir == Path(tmp_path)
+    assert config.api_keys == (f"{KEY}1", f"{KEY}2")
+    assert config.admin_keys == (f"{KEY}3",)
+    assert config.rate_limit_per_hour == 20
+    assert config.source_rate_limit_per_hour == 200
+    assert config.trusted_proxies == (
+        ipaddress.ip_network("127.0.0.1/32"),
+        ipaddress.ip_network("10.0.0.0/8"),
+        ipaddress.ip_network("::1/128"),
+    )
+    assert config.max_body_bytes == 8192
+    assert config.retention_days == 365
+    assert config.min_group_size == 10
+    assert config.log_level == "DEBUG"
+    assert (config.host, config.port, config.threads) == ("0.0.0.0", 9000, 16)
+
+
+def test_config_repr_hides_keys():
+    config = CollectorConfig.from_environ({"COLLECTOR_API_KEYS": KEY, "COLLECTOR_ADMIN_KEYS": KEY + "x"})
+
+    assert KEY not in repr(config)
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("COLLECTOR_RATE_LIMIT_PER_HOUR", "0", "COLLECTOR_RATE_LIMIT_PER_HOUR='0' is invalid: expected a whole number from 1 to 100000"),
+        ("COLLECTOR_RATE_LIMIT_PER_HOUR", "ten", "COLLECTOR_RATE_LIMIT_PER_HOUR='ten' is invalid"),
+        ("COLLECTOR_SOURCE_RATE_LIMIT_PER_HOUR", "-5", "from 1 to 100000"),
+        ("COLLECTOR_MAX_BODY_BYTES", "100", "COLLECTOR_MAX_BODY_BYTES='100' is invalid: expected a whole number from 1024 to 10485760"),
+        ("COLLECTOR_RETENTION_DAYS", "1.5", "COLLECTOR_RETENTION_DAYS='1.5' is invalid"),
+        ("COLLECTOR_MIN_GROUP_SIZE", "0", "from 1 to 1000"),
+        ("COLLECTOR_PORT", "70000", "COLLECTOR_PORT='70000' is invalid: expected a whole number from 0 to 65535"),
+        ("COLLECTOR_THREADS", "0", "COLLECTOR_THREADS='0' is invalid"),
+        ("COLLECTOR_LOG_LEVEL", "LOUD", "COLLECTOR_LOG_LEVEL='LOUD' is invalid: expected one of DEBUG, INFO, WARNING, ERROR"),
+        ("COLLECTOR_TRUSTED_PROXIES", "10.0.0.0/33", "COLLECTOR_TRUSTED_PROXIES entry '10.0.0.0/33' is invalid"),
+        ("COLLECTOR_API_KEYS", "short", "COLLECTOR_API_KEYS entry 1 is invalid: a key must be at least 16"),
+        ("DATABASE_URL", "mysql://db/stats", "DATABASE_URL has the unsupported scheme 'mysql'"),
+        ("DATABASE_URL", "sqlite://", "DATABASE_URL 'sqlite://' names no file"),
+        ("DATABASE_URL", "postgresql://user@host", "DATABASE_URL must name a host and a database"),
+    ],
+)
+def test_config_bad_value_names_variable(name, value, message):
+    with pytest.raises(ConfigError) as caught:
+        CollectorConfig.from_environ({name: value})
+
+    assert message in str(caught.value)
+
+
+def test_config_error_suggests_default():
+    with pytest.raises(ConfigError) as caught:
+        CollectorConfig.from_environ({"COLLECTOR_RATE_LIMIT_PER_HOUR": "0"})
+
+    assert str(caught.value).endswith("set it in that range or unset it to use 10.")
+
+
+def test_config_key_in_both_lists_is_rejected():
+    with pytest.raises(ConfigError, match="listed in both COLLECTOR_API_KEYS and COLLECTOR_ADMIN_KEYS"):
+        CollectorConfig.from_environ({"COLLECTOR_API_KEYS": KEY, "COLLECTOR_ADMIN_KEYS": KEY})
+
+
+def test_config_key_error_does_not_echo_key():
+    bad_key = "secret\x01value-0123456789"
+
+    with pytest.raises(ConfigError) as caught:
+        CollectorConfig.from_environ({"COLLECTOR_ADMIN_KEYS": bad_key})
+
+    assert bad_key not in str(caught.value)
