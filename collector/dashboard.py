@@ -270,6 +270,30 @@ def rebuild_summaries(db: peewee.Database, submissions: Iterable[Any]) -> int:
     return count
 
 
+# Columns of ``submissions`` that the summaries are built from.
+SUMMARY_SOURCE_COLUMNS = (
+    "installation_id",
+    "received_at",
+    "app_version",
+    "platform",
+    "deployment_mode",
+    "country_code",
+    "printer_count",
+    "printer_type_counts",
+    "feature_usage",
+    "error_summary",
+)
+
+
+def rebuild_from_submissions(db: peewee.Database) -> int:
+    """Rebuild the summary tables from the ``submissions`` table; return the report count."""
+    cursor = db.execute_sql(
+        f"SELECT {', '.join(SUMMARY_SOURCE_COLUMNS)} FROM submissions ORDER BY installation_id, received_at"
+    )
+    names = [column[0] for column in cursor.description]
+    return rebuild_summaries(db, (dict(zip(names, row)) for row in cursor))
+
+
 def _summarize_installation(group: list[ReportFacts], writer: _BulkWriter, totals: _PendingTotals, finished: set[str]) -> None:
     """Write every summary row of one installation from all of its reports at once."""
     installation_id = group[0].installation_id

@@ -384,6 +384,8 @@ def test_anomalies_find_submission_spike_and_active_drop(summaries):
     drops = [a for a in anomalies if a["kind"] == "active_drop"]
     assert [a["day"] for a in spikes] == [(NOW - timedelta(days=20)).date().isoformat()]
     assert spikes[0]["value"] == 40
+    # Baseline: 8 days of 0 and 20 days of 10 reports; mean 7.14, threshold mean + 3 sd = 20.7.
+    assert (spikes[0]["baseline"], spikes[0]["threshold"]) == (7.14, 20.7)
     # The burst installations leave the 7-day window 7 days after the burst. The four
     # quiet installations leave it 7 days after their last report. Each drop lasts
     # until the day it is compared with is itself after the drop.
@@ -408,13 +410,7 @@ def test_rebuild_reads_submissions_table(db):
             ),
             (str(uuid.uuid4()), f"inst-{number}", NOW - timedelta(days=1), NOW - timedelta(days=8), NOW - timedelta(days=1)),
         )
-    rows = db.execute_sql(
-        "SELECT installation_id, received_at, app_version, platform, deployment_mode, country_code, printer_count, "
-        "printer_type_counts, feature_usage, error_summary FROM submissions ORDER BY installation_id, received_at"
-    )
-    columns = [column[0] for column in rows.description]
-
-    count = dashboard.rebuild_summaries(db, (dict(zip(columns, row)) for row in rows.fetchall()))
+    count = dashboard.rebuild_from_submissions(db)
 
     assert count == 5
     result = queries(db).breakdown("platforms", TODAY, 30)

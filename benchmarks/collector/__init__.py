@@ -1,0 +1,1 @@
+"""Helpers shared by the collector benchmarks: data generation and timing."""
