@@ -22,7 +22,7 @@ def to_utc(value: dt.datetime) -> dt.datetime:
 def format_db_time(value: dt.datetime) -> str:
     """Format a time as a peewee DateTimeField stores it: naive UTC, always with microseconds,
     so that text order in SQL is time order."""
-    return to_utc(value).strftime("%Y-%m-%d %H:%M:%S.%f")
+    return to_utc(value).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def format_iso_time(value: dt.datetime) -> str:

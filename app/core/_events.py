@@ -189,6 +189,34 @@ def clean_metadata(event_type: EventType, metadata: dict[str, Any]) -> dict[str,
     return cleaned
 
 
+_ENCODED_CACHE_SIZE = 4096
+_encoded_cache: dict[tuple[Any, ...], str] = {}
+
+
+def clean_and_encode(event_type: EventType, metadata: dict[str, Any]) -> str:
+    """Return the stored JSON for `metadata`, reusing the result for metadata seen before.
+
+    Hosts record the same few combinations over and over, so the cache spares the checks and
+    the JSON encoding on the hot path. Unhashable values skip the cache.
+    """
+    if not metadata:
+        return "{}"
+    try:
+        # The value types are part of the key because True == 1 and hash(True) == hash(1).
+        key = (event_type, tuple(metadata.items()), tuple(map(type, metadata.values())))
+        cached = _encoded_cache.get(key)
+    except TypeError:
+        return encode_metadata(clean_metadata(event_type, metadata))
+    if cached is not None:
+        return cached
+
+    encoded = encode_metadata(clean_metadata(event_type, metadata))
+    if len(_encoded_cache) >= _ENCODED_CACHE_SIZE:
+        _encoded_cache.clear()
+    _encoded_cache[key] = encoded
+    return encoded
+
+
 def encode_metadata(metadata: dict[str, Any]) -> str:
     """Encode cleaned metadata as compact JSON, or "{}" when it would exceed the size limit."""
     text = json.dumps(metadata, separators=(",", ":"), sort_keys=True)

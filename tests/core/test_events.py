@@ -103,3 +103,10 @@ def test_record_many_skips_unknown_types(stats: UsageStats, clock):
 
     assert stats.record_many(events) == 2
     assert stats.status().events_total == 2
+
+
+def test_record_tells_bool_from_int(stats: UsageStats):
+    stats.record("job_created", printer_index=1)
+    stats.record("job_created", printer_index=True)
+
+    assert [json.loads(event.metadata) for event in stats.recent_events()] == [{}, {"printer_index": 1}]

@@ -31,7 +31,7 @@ def test_open_creates_tables_in_wal_mode(stats: UsageStats):
         journal_mode = connection.execute("PRAGMA journal_mode").fetchone()[0]
 
     assert {"usage_events", "usage_settings", "usage_sessions", "sent_reports"} <= tables
-    assert "usage_events_reported_occurred_at" in indexes
+    assert "usage_events_reported_type_occurred_at" in indexes
     assert "usage_events_event_type_occurred_at" in indexes
     assert journal_mode == "wal"
     assert _settings(stats.path)["store.schema_version"] == SCHEMA_VERSION
@@ -68,7 +68,7 @@ def test_open_migrates_version_1_database(home, environ, clock):
         events = stats.recent_events()
         installation_id = stats.status().installation_id
 
-    assert _settings(home / "usage.db")["store.schema_version"] == 2
+    assert _settings(home / "usage.db")["store.schema_version"] == SCHEMA_VERSION == 3
     assert installation_id == "7b0f0f4e-8d1c-4a55-9a38-4a0c86f0d7a1"
     assert [(event.id, event.event_type, event.reported, event.report_id) for event in events] == [
         (2, "job_failed", False, None),
