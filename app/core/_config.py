@@ -85,7 +85,7 @@ class ClientConfig:
 
 
 class _Sources:
-    """Looks an option up in the environment, the settings and the bundled defaults, in that order."""
+    """The configuration sources, searched in order: environment, settings, bundled defaults."""
 
     def __init__(self, settings: Mapping[str, Any], environ: Mapping[str, str], bundled: Mapping[str, Any], strict: bool) -> None:
         self._settings = settings

@@ -4,7 +4,7 @@ UsageStatsError
 ├── ConfigError        an invalid setting or environment variable
 ├── StorageError       the local database cannot be opened or migrated
 ├── ConsentError       an action that needs consent was requested without it
-└── CollectorError     the collector could not be reached or answered with an error
+└── CollectorError     the collector could not be reached or returned an error
 """
 
 from __future__ import annotations
@@ -27,4 +27,4 @@ class ConsentError(UsageStatsError):
 
 
 class CollectorError(UsageStatsError):
-    """The collector could not be reached, or it answered a request with an error."""
+    """The collector could not be reached, or it returned an error status for a request."""

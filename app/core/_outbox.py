@@ -118,10 +118,10 @@ def finalize(
     response_body: str,
     now: dt.datetime,
 ) -> bool:
-    """Record the collector's answer and append the entry to the history chain.
+    """Record the collector's response and append the entry to the history chain.
 
-    Returns False when another process finalized the entry first, or it was cancelled and the
-    answer is not a success.
+    Returns False when another process finalized the entry first, or when the entry was
+    cancelled and the response is not a success.
     """
     with db.atomic("IMMEDIATE"):
         row = db.execute_sql("SELECT status FROM sent_reports WHERE id = ?", (report.row_id,)).fetchone()

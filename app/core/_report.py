@@ -1,9 +1,9 @@
 """Report periods and report building (wire schema "1.1").
 
 Periods are fixed-length chunks that start at the opt-in time (`report.anchor`). A report
-counts the unreported events with an id above the opt-in watermark that occurred before
-the period end; building it into the outbox marks those events with its report id, so every
-event is counted exactly once even when the clock jumped back while it was recorded.
+counts the unreported events that have an id above the opt-in watermark and occurred before
+the period end. Building it into the outbox marks those events with its report id, so every
+event is counted exactly once, even one recorded while the clock was set back.
 """
 
 from __future__ import annotations
@@ -93,7 +93,7 @@ class Installation:
             "first_seen": format_report_time(self.first_seen),
             "app_version": self.app_version,
             "python_version": platform.python_version(),
-            # NOTE: the wire schema knows only three platforms, so a BSD or other POSIX system reports as linux.
+            # NOTE: the wire schema accepts only three platforms, so a BSD or other POSIX system reports as linux.
             "platform": _PLATFORMS.get(sys.platform, "linux"),
             "deployment_mode": self.deployment_mode,
             "country_code": self.country_code,
@@ -105,7 +105,7 @@ class Installation:
 
 @dataclasses.dataclass
 class Aggregate:
-    """What one report counts, gathered from the store."""
+    """The counts of one report, gathered from the store."""
 
     counts: dict[str, int]
     printers: list[tuple[str, int | None]]
@@ -123,8 +123,8 @@ def gather(db: peewee.SqliteDatabase, watermark: int, period: Period, feature_st
     end = format_db_time(period.end)
     selection = "reported = 0 AND id > ? AND occurred_at < ?"
 
-    # One range count per type follows the (reported, event_type, occurred_at) index directly;
-    # a GROUP BY over all types measured about twice as slow on a million events.
+    # One range count per type follows the (reported, event_type, occurred_at) index directly.
+    # A GROUP BY over all types took about twice as long on a million events (benchmarks/core_bench.py).
     counts = {
         event_type.value: db.execute_sql(
             f"SELECT COUNT(*) FROM usage_events WHERE event_type = ? AND {selection}", (event_type.value, watermark, end)

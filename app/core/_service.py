@@ -87,7 +87,7 @@ class Event:
 
 @dataclasses.dataclass(frozen=True)
 class SentReport:
-    """One outbox or history entry: the exact bytes and, once answered, the collector's answer."""
+    """One outbox or history entry: the exact bytes and, after sending, the collector's response."""
 
     report_id: str
     period_start: dt.datetime
@@ -114,7 +114,7 @@ class UsageStats:
     """The local store of one installation, and everything done with it.
 
     Open it with `UsageStats.open()`. Recording never raises; the other methods raise
-    UsageStatsError subclasses with a message that says what to do.
+    UsageStatsError subclasses whose message names the fix.
     """
 
     def __init__(
@@ -496,7 +496,7 @@ class UsageStats:
         return outcomes or [Skipped("no report is due")]
 
     def _apply_outcome(self, client: CollectorClient, report: _outbox.PendingReport, outcome: SubmitOutcome) -> bool:
-        """Store the answer for one report; return whether the run goes on to the next report."""
+        """Store the response for one report; return whether the run goes on to the next report."""
         now = self._clock()
         if isinstance(outcome, Sent):
             _outbox.finalize(
@@ -573,7 +573,7 @@ class UsageStats:
             msg = f"Cannot fetch the collector's data from {config.endpoint}: {type(error).__name__}. Try again later."
             raise CollectorError(msg) from error
         if response.status_code != 200:
-            msg = f"The collector at {config.endpoint} answered HTTP {response.status_code} for this installation's data."
+            msg = f"The collector at {config.endpoint} responded with HTTP {response.status_code} to the request for this installation's data."
             raise CollectorError(msg)
         return response.content
 

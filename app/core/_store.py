@@ -215,8 +215,8 @@ def check_integrity(db: peewee.SqliteDatabase, path: Path) -> None:
     """
     db.execute_sql("SELECT COUNT(*) FROM sqlite_master").fetchone()
     if path.exists() and path.stat().st_size > QUICK_CHECK_MAX_BYTES:
-        # NOTE: a larger file is only checked by the read above, which catches a damaged header
-        # but not a damaged page; such a page shows up as a failed write, logged by record().
+        # NOTE: a larger file is only checked by the read above. That catches a damaged header but
+        # not a damaged page, which then shows up as a failed write that record() logs.
         return
     result = db.execute_sql("PRAGMA quick_check(1)").fetchone()
     if result is None or result[0] != "ok":
@@ -278,7 +278,7 @@ def _move_aside(path: Path, now: dt.datetime) -> Path:
 def open_store(home: Path, now: dt.datetime) -> OpenedStore:
     """Open (creating or migrating) the database in `home`, replacing a corrupted file with a fresh one.
 
-    A corrupted file is renamed to `usage.db.corrupt-<UTC time>` and kept for inspection; the
+    A corrupted file is renamed to `usage.db.corrupt-<UTC time>` and kept for inspection. The
     installation id and consent are copied into the new file when they can still be read.
     """
     try:

@@ -1,7 +1,7 @@
 """Sending to the collector: the httpx client, the stamina retry policy and typed outcomes.
 
-Only retryable failures (network errors, timeouts, 429 and 5xx) go through stamina; a 401 or
-another 4xx answer is permanent and returned at once, so policy is decided in one place.
+Only retryable failures (network errors, timeouts, 429 and 5xx) go through stamina. A 401 or
+another 4xx response is permanent and returned at once, so policy is decided in one place.
 """
 
 from __future__ import annotations
@@ -43,7 +43,7 @@ class RetryLater:
 
 @dataclasses.dataclass(frozen=True)
 class Rejected:
-    """The collector answered with a permanent error (401 or another 4xx)."""
+    """The collector responded with a permanent error (401 or another 4xx)."""
 
     http_status: int
     message: str
@@ -70,7 +70,7 @@ class DeletionOutcome:
 
 
 class RetryableResponse(Exception):
-    """A 429 or 5xx answer: stamina retries it, honouring Retry-After when the server sent one."""
+    """A 429 or 5xx response: stamina retries it, honouring Retry-After when the server sent one."""
 
     def __init__(self, response: httpx.Response, retry_after_seconds: float | None) -> None:
         super().__init__(f"HTTP {response.status_code}")
@@ -96,7 +96,7 @@ def parse_retry_after(value: str | None, now: dt.datetime) -> float | None:
 
 
 def backoff_for(error: Exception) -> bool | float:
-    """Decide whether stamina retries `error`, and how long to wait when the server said so.
+    """Decide whether stamina retries `error`, and how long to wait when the server sent Retry-After.
 
     A Retry-After above MAX_RETRY_AFTER_SECONDS is not waited out inside one submission: the
     error ends the attempt and becomes RetryLater carrying the server's delay.
@@ -119,7 +119,7 @@ def response_text(response: httpx.Response) -> str:
 
 
 class CollectorClient:
-    """Sends requests to one collector with the configured timeout and retry count."""
+    """A client for one collector, with the configured timeout and retry count."""
 
     def __init__(
         self,
@@ -155,7 +155,7 @@ class CollectorClient:
                     response = await client.request(method, self.endpoint + path, content=content, headers=headers)
                     if response.status_code == 429 or response.status_code >= 500:
                         retry_after = parse_retry_after(response.headers.get("Retry-After"), self._clock())
-                        logger.debug("Collector answered %s %s with HTTP %d.", method, path, response.status_code)
+                        logger.debug("Collector responded to %s %s with HTTP %d.", method, path, response.status_code)
                         raise RetryableResponse(response, retry_after)
         return response
 
@@ -167,7 +167,7 @@ class CollectorClient:
         try:
             response = await self.request("POST", "/submit", content=body, headers=headers)
         except RetryableResponse as error:
-            return RetryLater(f"collector answered HTTP {error.response.status_code}", error.retry_after_seconds)
+            return RetryLater(f"collector responded with HTTP {error.response.status_code}", error.retry_after_seconds)
         except httpx.TransportError as error:
             return RetryLater(f"{type(error).__name__} while sending to {self.endpoint}")
 
@@ -180,7 +180,7 @@ class CollectorClient:
         try:
             response = await self.request("DELETE", f"/installation/{installation_id}", headers=headers)
         except RetryableResponse as error:
-            return DeletionOutcome(False, error.response.status_code, f"collector answered HTTP {error.response.status_code}")
+            return DeletionOutcome(False, error.response.status_code, f"collector responded with HTTP {error.response.status_code}")
         except httpx.TransportError as error:
             return DeletionOutcome(False, None, f"{type(error).__name__} while contacting {self.endpoint}")
 

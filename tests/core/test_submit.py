@@ -101,7 +101,7 @@ def test_retries_exhausted_keep_report_for_restart(home, clock):
     reopened = open_stats(home, clock, collector)
     second = submit(reopened)
 
-    assert first == [RetryLater("collector answered HTTP 502", None)]
+    assert first == [RetryLater("collector responded with HTTP 502", None)]
     assert len(collector.requests) == 5
     assert collector.requests[0].content == collector.requests[4].content
     assert isinstance(second[0], Sent)
@@ -177,7 +177,7 @@ def test_long_retry_after_ends_attempt(home, clock):
 
     outcomes = submit(stats)
 
-    assert outcomes == [RetryLater("collector answered HTTP 429", 3600.0)]
+    assert outcomes == [RetryLater("collector responded with HTTP 429", 3600.0)]
     assert len(collector.requests) == 1
 
 
