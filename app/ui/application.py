@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from typing import Any
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -32,8 +31,14 @@ class TrayApplication(QObject):
 
     finished = Signal()
 
-    def __init__(self, stats: Any, policy: Any, tray_available: bool | None = None,
-                 parent: QObject | None = None) -> None:
+    def __init__(
+        self,
+        stats: Any,
+        policy: Any,
+        tray_available: bool | None = None,
+        tray_icon: QSystemTrayIcon | None = None,
+        parent: QObject | None = None,
+    ) -> None:
         super().__init__(parent)
         self.stats = stats
         self.policy = policy
@@ -45,7 +50,7 @@ class TrayApplication(QObject):
         self.actions = AppActions(stats, policy, self.runner, self.scheduler, self)
         self.window = StatsWindow(stats, self.actions.window_menus())
         self.actions.dialog_parent = self.window
-        self.tray = TrayIcon(self.actions, self) if self.tray_available else None
+        self.tray = TrayIcon(self.actions, tray_icon, self) if self.tray_available else None
 
         self.heartbeat_timer = QTimer(self)
         self.heartbeat_timer.setInterval(HEARTBEAT_INTERVAL_MS)
@@ -58,20 +63,19 @@ class TrayApplication(QObject):
         self.actions.message.connect(self._show_message)
         self.actions.quit_requested.connect(self.shutdown)
 
-    def start(self, started_at: float | None = None, ask_consent: bool = True) -> None:
+    def start(self, ask_consent: bool = True) -> None:
         self.stats.start_session()
         self.stats.record("app_start", app_version=__version__)
 
         if self.tray is not None:
             self.tray.show()
-            if started_at is not None:
-                logger.info("Tray icon shown %.0f ms after start", (time.perf_counter() - started_at) * 1000)
         else:
             logger.info("No system tray is available; showing the window instead")
             self.window.bring_forward()
 
         self.scheduler.start()
         self.heartbeat_timer.start()
+        logger.info("Tray app ready: menu, window and scheduler are set up")
         if ask_consent:
             QTimer.singleShot(0, self.actions.ask_consent)
 

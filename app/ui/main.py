@@ -10,11 +10,10 @@ import time
 from pathlib import Path
 
 import platformdirs
-import qasync
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
-from app.ui.icons import app_icon
+from app.ui.icons import app_icon, tray_icon
 from app.ui.i18n import install_translator
 from app.ui.instance import SingleInstanceServer, notify_running_instance, server_name
 
@@ -56,6 +55,21 @@ def create_qapplication(argv: list[str]) -> QApplication:
     return app  # type: ignore[return-value]
 
 
+def show_early_tray_icon(started_at: float) -> QSystemTrayIcon | None:
+    """Show the grey tray icon at once, before the store is opened; None when there is no tray.
+
+    The menu is attached when the app is ready, and the icon turns coloured if sharing is on.
+    """
+    if not QSystemTrayIcon.isSystemTrayAvailable():
+        logger.info("No system tray is available; the window opens instead")
+        return None
+
+    icon = QSystemTrayIcon(tray_icon(sharing_active=False))
+    icon.show()
+    logger.info("Tray icon shown %.0f ms after start", (time.perf_counter() - started_at) * 1000)
+    return icon
+
+
 def run(argv: list[str]) -> int:
     """Run the tray app until Quit; return 0, also when another instance was asked to show itself."""
     started_at = time.perf_counter()
@@ -75,6 +89,10 @@ def run(argv: list[str]) -> int:
         notify_running_instance(name)
         return 0
     _hide_dock_icon()
+    early_icon = show_early_tray_icon(started_at)
+
+    # The core, httpx and qasync load only after the icon is up: they take most of the start time.
+    import qasync
 
     from app.core import UsageStats, privacy_policy
     from app.ui.application import TrayApplication
@@ -82,9 +100,9 @@ def run(argv: list[str]) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     stats = UsageStats.open(home=home, deployment_mode=DEPLOYMENT_MODE)
-    tray_app = TrayApplication(stats, privacy_policy())
+    tray_app = TrayApplication(stats, privacy_policy(), tray_available=early_icon is not None, tray_icon=early_icon)
     instance_server.activation_requested.connect(tray_app.window.bring_forward)
-    tray_app.start(started_at)
+    tray_app.start()
 
     with loop:
         loop.run_forever()

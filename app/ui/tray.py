@@ -17,7 +17,9 @@ class TrayIcon(QObject):
     On macOS a click on a menu-bar item opens the menu, so there the click is left to Qt.
     """
 
-    def __init__(self, actions: AppActions, parent: QObject | None = None) -> None:
+    def __init__(
+        self, actions: AppActions, icon: QSystemTrayIcon | None = None, parent: QObject | None = None
+    ) -> None:
         super().__init__(parent)
         self._actions = actions
 
@@ -29,7 +31,9 @@ class TrayIcon(QObject):
             else:
                 self.menu.addAction(action)
 
-        self.icon = QSystemTrayIcon(self)
+        # An icon shown early by the launcher is adopted, so it does not blink on start.
+        self.icon = icon if icon is not None else QSystemTrayIcon()
+        self.icon.setParent(self)
         self.icon.setContextMenu(self.menu)
         self.icon.activated.connect(self._on_activated)
         actions.changed.connect(self.update_state)

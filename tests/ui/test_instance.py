@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -67,10 +69,27 @@ def _wait_for_instance(name: str, process: subprocess.Popen[bytes]) -> None:
     raise AssertionError(f"the tray app did not listen on {name} within {START_TIMEOUT_SECONDS} s")
 
 
+def _wait_for_app_start(database: Path, process: subprocess.Popen[bytes]) -> None:
+    deadline = time.monotonic() + START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        assert process.poll() is None, "the tray app exited early"
+        if database.exists():
+            with contextlib.closing(sqlite3.connect(f"file:{database}?mode=ro", uri=True)) as connection:
+                try:
+                    count = connection.execute("SELECT COUNT(*) FROM usage_events").fetchone()[0]
+                except sqlite3.OperationalError:
+                    count = 0
+            if count:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"the tray app recorded nothing in {database} within {START_TIMEOUT_SECONDS} s")
+
+
 def test_run_without_tray_records_start(qapp, tmp_path: Path) -> None:
     first = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=_app_environment(tmp_path))
     try:
         _wait_for_instance(server_name(tmp_path), first)
+        _wait_for_app_start(tmp_path / "usage.db", first)
         second = subprocess.run([sys.executable, "-m", "app"], cwd=ROOT, env=_app_environment(tmp_path),
                                 timeout=START_TIMEOUT_SECONDS)
         assert second.returncode == 0
