@@ -5,9 +5,9 @@
 Starts its own Xvfb and trayer (the tray host) on a free display, then launches
 `python -m app` against a temporary data folder that has already opted in, once per run.
 The time to the tray icon runs from the launch of the process until the app logs that
-its tray icon is shown, so it includes the interpreter start and every import; the time
+its tray icon is shown, so it includes the interpreter start and every import. The time
 to a usable menu runs until the app logs that the menu, window and scheduler are set
-up (the icon is shown before the store is opened). The app then gets 5 s to finish starting and idles for --idle-seconds; the script reads its
+up, because the icon is shown before the store is opened. The app then gets 5 s to finish starting and idles for --idle-seconds; the script reads its
 resident memory (VmRSS) and the CPU time it used while idle from /proc. Linux only.
 """
 

@@ -4,7 +4,7 @@
     python scripts/build_translations.py --update   first re-extract the strings from app/ui
 
 The compiled .qm files are committed, so a checkout, a test run and a PyInstaller bundle
-work without this step; run it after changing a user-visible string or a translation.
+work without this step. Run it after changing a user-visible string or a translation.
 Uses the lupdate and lrelease binaries that ship inside the PySide6 wheel.
 """
 

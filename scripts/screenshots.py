@@ -3,10 +3,10 @@
     python scripts/screenshots.py [--output docs/screenshots]
 
 Needs /usr/bin/Xvfb, /usr/bin/trayer and ImageMagick's `import` (Debian: xvfb, trayer,
-imagemagick). The script starts its own X server and tray on a free display number, fills a
-temporary data folder with three weeks of sample events and two sent reports, shows each
-window, dialog and the tray menu in English (and the overview and consent dialog in German),
-saves PNGs, and stops the processes it started. Nothing is sent over the network: the sample
+imagemagick). The script starts its own X server and tray on a free display number and
+fills a temporary data folder with three weeks of sample events and two sent reports. It
+shows each window, dialog and the tray menu in English, and the overview and the consent
+dialog in German, saves PNGs, and stops the processes it started. Nothing is sent over the network: the sample
 reports are answered by an in-process httpx MockTransport.
 """
 

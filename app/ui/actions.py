@@ -30,8 +30,8 @@ class AppActions(QObject):
     """Own one QAction per user command and carry it out through the facade.
 
     `changed` fires after anything that alters what the window or the tray show, and
-    `message` carries a sentence for the user. `quit_requested` asks the application to
-    shut down; the actions never quit Qt themselves.
+    `message` carries a sentence for the user. `quit_requested` requests a shutdown from
+    the application, so the actions never quit Qt themselves.
     """
 
     changed = Signal()
@@ -76,7 +76,7 @@ class AppActions(QObject):
             getattr(self, f"{name}_action").setObjectName(f"{name}Action")
 
     def menu_actions(self) -> list[QAction | None]:
-        """The tray menu's actions in order; None stands for a separator."""
+        """Return the tray menu's actions in order, with None for each separator."""
         return [
             self.status_action, None,
             self.view_action, self.export_action, self.send_now_action, self.pause_action, self.sharing_action,
@@ -86,7 +86,7 @@ class AppActions(QObject):
         ]
 
     def window_menus(self) -> list[tuple[str, list[QAction | None]]]:
-        """The stats window's menus: every action of the tray menu but "View my data"."""
+        """Return the stats window's menus: every tray menu action except "View my data"."""
         return [
             (self.tr("&Data"), [self.export_action, self.download_action, self.delete_action, None, self.quit_action]),
             (self.tr("&Sharing"), [self.status_action, None, self.send_now_action, self.pause_action,

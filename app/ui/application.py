@@ -24,8 +24,8 @@ class TrayApplication(QObject):
     """The running tray app for one opened store.
 
     `start()` records the session start, shows the tray icon (or the window when the
-    desktop has no system tray), arms the scheduler and the heartbeat, and then asks for
-    consent if a decision is due. `shutdown()` undoes all of it and closes the store;
+    desktop has no system tray), arms the scheduler and the heartbeat, and then shows the
+    consent dialog if a decision is due. `shutdown()` undoes all of it and closes the store;
     `finished` fires when it is done.
     """
 

@@ -60,7 +60,7 @@ RECONSENT = "re-consent"
 
 
 class ConsentDecision(enum.Enum):
-    """What the user chose; UNDECIDED when the dialog was closed without a choice."""
+    """The user's choice in the consent dialog, UNDECIDED when it was closed without one."""
 
     SHARE = "share"
     DONT_SHARE = "dont_share"
@@ -70,7 +70,7 @@ class ConsentDecision(enum.Enum):
 class ConsentDialog(QDialog):
     """Ask once whether to share anonymous statistics; the caller applies the decision.
 
-    Both answers are plain buttons of the same size and neither is the default button, so
+    Both choices are plain buttons of the same size and neither is the default button, so
     Enter does not pick one. Closing the window or pressing Escape leaves the decision open.
     """
 
@@ -213,8 +213,8 @@ def _html_list(title: str, items: list[Any]) -> str:
 def report_example(stats: Any) -> tuple[str, bool]:
     """Return the pretty-printed next report and True, or the built-in example and False.
 
-    The example is used when the store has nothing to report yet or the preview fails; a
-    failure is logged because the dialog must open either way.
+    The example is used when the preview is empty or fails. A failure is logged, because
+    the dialog must open either way.
     """
     try:
         body = stats.preview()
@@ -230,7 +230,7 @@ def report_example(stats: Any) -> tuple[str, bool]:
 def consent_question(consent: Any, policy: Any) -> str | None:
     """Return "first-run" or "re-consent" when the user must be asked, else None.
 
-    Nobody is asked under DO_NOT_TRACK or after a refusal. A user who agreed to an older
+    No dialog is due under DO_NOT_TRACK or after a refusal. A user who agreed to an older
     policy version is asked again, with only the changes shown.
     """
     if consent_blocked_by_dnt(consent):
@@ -271,4 +271,4 @@ def apply_consent_decision(stats: Any, policy: Any, decision: ConsentDecision | 
         logger.info("Consent granted for privacy policy version %s", policy.version)
     elif decision == ConsentDecision.DONT_SHARE:
         stats.opt_out()
-        logger.info("Consent refused")
+        logger.info("Consent declined; nothing will be sent")

@@ -17,7 +17,7 @@ from PySide6.QtWidgets import (
 
 
 class DeleteChoice(enum.Enum):
-    """Which copies of the data to delete."""
+    """The copies of the data to delete."""
 
     LOCAL = "local"
     SERVER = "server"
@@ -27,7 +27,7 @@ class DeleteChoice(enum.Enum):
 class DeleteDialog(QDialog):
     """Offer the three choices; Delete stays disabled until one is picked.
 
-    Accepting asks a second question that spells out what will be gone. The dialog returns
+    Accepting opens a confirmation that spells out what will be gone. The dialog returns
     the choice and the caller deletes.
     """
 

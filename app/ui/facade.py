@@ -32,7 +32,7 @@ def consent_allows_sharing(consent: Any, policy_version: str | None = None) -> b
     """True only for granted consent that DO_NOT_TRACK does not override.
 
     With `policy_version`, the consent must also be for that version of the privacy policy,
-    so nothing is sent between a policy change and the user's answer to the re-consent dialog.
+    so nothing is sent between a policy change and the user's decision in the re-consent dialog.
     """
     if consent_blocked_by_dnt(consent) or consent_state(consent) != CONSENT_GRANTED:
         return False

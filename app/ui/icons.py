@@ -15,10 +15,10 @@ INACTIVE_ICON_NAME = "tray-inactive"
 
 
 def load_icon(name: str) -> QIcon:
-    """Build an icon from the PNG renderings of `name`, with the SVG as the fallback for other sizes.
+    """Build an icon from the PNG renderings of `name`, or from its SVG when no PNG exists.
 
-    The PNGs come first because Qt picks the closest bitmap for the tray and taskbar, and a
-    bitmap drawn at its own size stays sharp at 16 px where a scaled SVG blurs.
+    Qt picks the PNG closest to the size the tray or taskbar asks for. The PNGs are
+    rendered from the SVG at each size in ICON_SIZES_PX, so no size is scaled from another.
     """
     icon = QIcon()
     for size in ICON_SIZES_PX:
@@ -26,9 +26,8 @@ def load_icon(name: str) -> QIcon:
         if png.is_file():
             icon.addFile(str(png))
 
-    svg = ICONS_DIR / f"{name}.svg"
-    if svg.is_file():
-        icon.addFile(str(svg))
+    if icon.isNull():
+        icon.addFile(str(ICONS_DIR / f"{name}.svg"))
     return icon
 
 

@@ -1,4 +1,4 @@
-"""Keep one tray app per data folder: a second launch asks the first to show its window."""
+"""Keep one tray app per data folder: a second launch makes the first show its window."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def server_name(home: Path) -> str:
 
 
 def notify_running_instance(name: str) -> bool:
-    """Ask a running instance to show its window; return False when none answers."""
+    """Send the show command to a running instance; return False when none accepts the connection."""
     socket = QLocalSocket()
     socket.connectToServer(name)
     if not socket.waitForConnected(CONNECT_TIMEOUT_MS):
@@ -37,7 +37,7 @@ def notify_running_instance(name: str) -> bool:
 
 
 class SingleInstanceServer(QObject):
-    """Listen for later launches and emit `activation_requested` when one of them asks."""
+    """Listen for later launches and emit `activation_requested` when one sends the show command."""
 
     activation_requested = Signal()
 

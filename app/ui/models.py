@@ -147,8 +147,8 @@ class EventTableModel(QAbstractTableModel):
 class HistoryTableModel(QAbstractTableModel):
     """Every report in the local history, newest first as `history()` returns it.
 
-    The first entry that fails the chain check is marked "broken"; the entries sent after
-    it (the rows above it) cannot be verified any more and are marked "unverifiable".
+    The first entry that fails the chain check is marked "broken". The entries sent after
+    it, in the rows above it, cannot be verified any more and are marked "unverifiable".
     """
 
     COLUMN_SENT, COLUMN_PERIOD, COLUMN_STATUS, COLUMN_ANSWER, COLUMN_SUBMISSION, COLUMN_CHAIN = range(6)

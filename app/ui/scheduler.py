@@ -72,9 +72,9 @@ class SubmissionScheduler(QObject):
     async def run_check(self, force: bool = False) -> list[Any]:
         """Submit owed reports when sharing is allowed and retry a pending server deletion.
 
-        Returns the submission outcomes (empty when nothing was attempted). The core checks
-        consent as well; checking here first keeps the scheduler from touching the network
-        layer at all while consent is missing or was given for an older policy version.
+        Returns the submission outcomes, empty when nothing was attempted. The core checks
+        consent as well. The check here also keeps the scheduler away from the network layer
+        while consent is missing or was given for an older policy version.
         """
         outcomes: list[Any] = []
 

@@ -250,7 +250,7 @@ class NextReportTab(QWidget):
 
 
 class HistoryTab(QWidget):
-    """Every report in the local history with the collector's answer and the chain check."""
+    """Every report in the local history with the collector's response and the chain check."""
 
     def __init__(self, stats: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)

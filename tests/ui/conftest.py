@@ -1,4 +1,4 @@
-"""Fixtures for the tray app tests: a qasync loop on pytest-qt's QApplication and fake or real stores."""
+"""Fixtures for the tray app tests: a qasync loop on pytest-qt's QApplication and a fake store."""
 
 from __future__ import annotations
 

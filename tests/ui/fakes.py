@@ -1,7 +1,7 @@
 """An in-memory stand-in for `app.core.UsageStats`, for widget tests that need exact control.
 
-Flow tests use the real core; this fake only lets a widget test set a state directly (a
-broken history chain, a recovered store, DO_NOT_TRACK) without building it through the core.
+Flow tests use the real core. This fake lets a widget test set a state directly, such as a
+broken history chain or DO_NOT_TRACK, without building it through the core.
 """
 
 from __future__ import annotations

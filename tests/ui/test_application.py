@@ -175,11 +175,11 @@ def test_download_action_saves_server_data(tray_app: TrayApplication, fake_stats
 
 
 def test_policy_action_opens_policy(tray_app: TrayApplication, monkeypatch) -> None:
-    shown: list[str] = []
-    monkeypatch.setattr(PolicyDialog, "exec", lambda dialog: shown.append(dialog.windowTitle()) or 0)
+    opened_titles: list[str] = []
+    monkeypatch.setattr(PolicyDialog, "exec", lambda dialog: opened_titles.append(dialog.windowTitle()) or 0)
     tray_app.actions.policy_action.trigger()
 
-    assert shown == ["Privacy policy (version 2)"]
+    assert opened_titles == ["Privacy policy (version 2)"]
 
 
 def test_stop_sharing_opts_out_and_requests_deletion(tray_app, fake_stats: FakeStats, loop) -> None:

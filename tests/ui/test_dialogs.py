@@ -73,8 +73,10 @@ def test_consent_buttons_equally_prominent(qtbot) -> None:
     share, dont_share = dialog.share_button, dialog.dont_share_button
 
     assert share.size() == dont_share.size()
-    assert not share.isDefault() and not dont_share.isDefault()
-    assert not share.autoDefault() and not dont_share.autoDefault()
+    assert not share.isDefault()
+    assert not dont_share.isDefault()
+    assert not share.autoDefault()
+    assert not dont_share.autoDefault()
     assert share.styleSheet() == dont_share.styleSheet() == ""
 
 

@@ -1,7 +1,7 @@
 """The tray app over the real client core: consent, sending, the stats window, export and deletion.
 
-Requests go to an httpx MockTransport that counts them, so a test sees exactly what would
-have reached a collector; the endpoint is a loopback address that nothing listens on.
+Requests go to an httpx MockTransport that records them, so a test checks exactly what
+would have reached a collector. The endpoint is a loopback address that nothing listens on.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ class Clock:
 
 
 class CountingCollector:
-    """Answer like the collector and keep every request it receives."""
+    """Respond like the collector and keep every request."""
 
     def __init__(self) -> None:
         self.requests: list[httpx.Request] = []
@@ -176,7 +176,7 @@ def test_window_tabs_show_store_data(tray_app, stats, clock, loop) -> None:
     window = tray_app.window
 
     tray_app.actions.view_action.trigger()
-    # The core's clock stands in November; "All time" keeps the wall clock out of the filter.
+    # The core's clock is set to November, so "All time" keeps the wall clock out of the filter.
     window.events_tab.period_filter.setCurrentIndex(window.events_tab.period_filter.findData(None))
 
     assert window.overview_tab.field_text("installation_id") == stats.status().installation_id
