@@ -267,13 +267,19 @@ class UsageStats:
         return updates
 
     def opt_out(self) -> None:
-        """Refuse consent: cancel every queued report and queue a server deletion if data may have been sent."""
+        """Refuse consent: cancel every queued report and queue a server deletion if data may have been sent.
+
+        Data may have been sent once a report was built, because a send that timed out may still
+        have reached the collector. Before the first report nothing can have left the machine.
+        """
         now = self._clock()
         with self._db.atomic("IMMEDIATE"):
             previous_state = self._settings.get(keys.CONSENT_STATE, "undecided")
+            reports_built = self._db.execute_sql("SELECT COUNT(*) FROM sent_reports").fetchone()[0]
+            ever_sent = int(self._settings.get(keys.SUBMISSION_COUNT, 0) or 0) > 0
             cancelled = _outbox.cancel_pending(self._db)
             updates: dict[str, Any] = {keys.CONSENT_STATE: "refused", keys.CONSENT_DECIDED_AT: now}
-            if previous_state == "granted":
+            if previous_state == "granted" and (reports_built or ever_sent):
                 updates[keys.SERVER_DELETION] = self._queue_deletion()
             self._settings.set_many(updates)
         logger.info("Usage statistics consent refused; %d queued reports cancelled.", cancelled)

@@ -8,6 +8,7 @@ import json
 import pytest
 
 from app.core import UsageStats, UsageStatsError
+from app.core._outbox import build_owed_reports
 
 
 @pytest.fixture
@@ -54,8 +55,10 @@ def test_export_json_exact_content(recorded: UsageStats, tmp_path):
     assert data["settings"]["installation.first_seen"] == "2026-03-02T09:00:00.000000Z"
 
 
-def test_export_json_leaves_out_secrets(recorded: UsageStats, tmp_path):
+def test_export_json_leaves_out_secrets(recorded: UsageStats, clock, tmp_path):
     recorded.opt_in()
+    clock.advance(days=8)
+    build_owed_reports(recorded._db, recorded._settings, recorded._installation(recorded.config()), 7, clock.now)
     recorded.opt_out()
     token = recorded._settings.get("server_deletion.state")["pending"][0]["deletion_token"]
 

@@ -260,8 +260,9 @@ def test_opt_out_cancels_queue_and_requests_deletion(home, clock):
 
 
 def test_server_deletion_stays_pending_until_confirmed(home, clock):
-    collector = ScriptedCollector(*[httpx.Response(500)] * 4)
+    collector = ScriptedCollector(*[httpx.Response(500)] * 8)
     stats = due_stats(home, clock, collector)
+    submit(stats)
     stats.opt_out()
 
     first = asyncio.run(stats.request_server_deletion())
@@ -274,9 +275,23 @@ def test_server_deletion_stays_pending_until_confirmed(home, clock):
     assert stats.status().server_deletion == "confirmed"
 
 
-def test_opt_in_after_opt_out_gets_new_identity(home, clock):
-    stats = open_stats(home, clock, ScriptedCollector())
+def test_opt_out_before_first_report_queues_no_deletion(home, clock):
+    collector = ScriptedCollector()
+    stats = open_stats(home, clock, collector)
     stats.opt_in()
+    stats.record("job_created")
+
+    stats.opt_out()
+    outcome = asyncio.run(stats.request_server_deletion())
+
+    assert stats.status().server_deletion == "none"
+    assert outcome.confirmed is True
+    assert collector.requests == []
+
+
+def test_opt_in_after_opt_out_gets_new_identity(home, clock):
+    stats = due_stats(home, clock, ScriptedCollector())
+    submit(stats)
     old_id = stats.status().installation_id
     old_token = stats._settings.get("installation.deletion_token")
 
