@@ -7,10 +7,13 @@ and returns 0 only when every check passed. The user's own data folder is never 
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import pkgutil
 import sys
 import tempfile
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from importlib import resources as importlib_resources
@@ -18,6 +21,7 @@ from pathlib import Path
 from typing import TextIO
 
 ICON_SIZES_PX = (16, 64)
+SINGLE_INSTANCE_TIMEOUT_MS = 2000
 SELF_TEST_EVENT_TYPE = "app_start"
 
 # Native platform plugins by sys.platform prefix, each with whether it must load here. Qt
@@ -81,6 +85,7 @@ def _run_checks() -> Iterator[CheckResult]:
 
     checks: list[tuple[str, Callable[[], str]]] = [
         ("qt-platform", lambda: _check_qt_platform(application)),
+        ("app-modules", _check_app_modules),
         ("native-platform-plugin", _check_native_platform_plugins),
         ("image-plugins", _check_image_plugins),
         ("icons", _check_icons),
@@ -88,6 +93,7 @@ def _run_checks() -> Iterator[CheckResult]:
         ("translation-de", lambda: _check_german_translation(application)),
         ("qt-translation-de", _check_qt_german_translation),
         ("bundled-plugins", _check_bundled_plugins),
+        ("single-instance", _check_single_instance),
         ("time-zone-data", _check_time_zone_data),
         ("event-store", _check_event_store),
     ]
@@ -123,6 +129,19 @@ def _check_qt_platform(application) -> str:
         msg = f"Qt started the {platform_name!r} platform instead of 'offscreen'."
         raise SelfTestFailure(msg)
     return f"Qt {qVersion()} on the offscreen platform"
+
+
+def _check_app_modules() -> str:
+    import app
+
+    names = [module.name for module in pkgutil.walk_packages(app.__path__, prefix="app.")]
+    if not names:
+        msg = f"No modules of the app package were found in {list(app.__path__)!r}."
+        raise SelfTestFailure(msg)
+
+    for name in names:
+        importlib.import_module(name)
+    return f"imported {len(names)} modules of the app package"
 
 
 def _check_native_platform_plugins() -> str:
@@ -291,6 +310,36 @@ def _check_bundled_plugins() -> str:
 
 def _is_wayland_plugin(plugin_file: Path) -> bool:
     return plugin_file.parent.name.startswith("wayland-") or "wayland" in plugin_file.name
+
+
+def _check_single_instance() -> str:
+    from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop
+
+    from app.ui.instance import SingleInstanceServer, notify_running_instance
+
+    # A random name, so the check never reaches a tray app that is running for real.
+    name = f"printernizer-usage-stats-self-test-{uuid.uuid4().hex}"
+    server = SingleInstanceServer(name)
+    requests = []
+    server.activation_requested.connect(lambda: requests.append(True))
+    try:
+        if not server.listen():
+            msg = f"The single-instance server could not listen on the local socket {name!r}."
+            raise SelfTestFailure(msg)
+        if not notify_running_instance(name):
+            msg = f"A second launch could not connect to the local socket {name!r}."
+            raise SelfTestFailure(msg)
+
+        deadline = QDeadlineTimer(SINGLE_INSTANCE_TIMEOUT_MS)
+        while not requests and not deadline.hasExpired():
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+    finally:
+        server.close()
+
+    if not requests:
+        msg = f"The running instance received no show request within {SINGLE_INSTANCE_TIMEOUT_MS} ms."
+        raise SelfTestFailure(msg)
+    return "a second launch reaches the first one over a local socket"
 
 
 def _check_time_zone_data() -> str:

@@ -16,7 +16,8 @@ TocEntry = tuple[str, str, str]
 
 # Python modules that the import graph may reach but the app never runs: other Qt
 # bindings that qasync probes for, database drivers that peewee probes for (the app uses
-# sqlite3 only), Qt modules nobody imports, and tooling.
+# sqlite3 only), Qt modules nobody imports, and tooling. QtNetwork stays: the single-instance
+# check uses its local sockets, though none of its TLS plugins.
 EXCLUDED_MODULES = (
     "PyQt5",
     "PyQt6",
@@ -27,7 +28,6 @@ EXCLUDED_MODULES = (
     "pymysql",
     "MySQLdb",
     "pysqlite3",
-    "PySide6.QtNetwork",
     "PySide6.QtOpenGL",
     "PySide6.QtOpenGLWidgets",
     "PySide6.QtQml",
@@ -56,6 +56,8 @@ EXCLUDED_MODULES = (
 
 # Qt plugins to keep, by operating system, plugin category and plugin name. Every other
 # plugin, and every category not listed, is left out.
+#  - tls, networkinformation: left out, because httpx uses Python's ssl module and the
+#    local sockets of QtNetwork need neither.
 #  - platforms: the desktop's own plugin, plus offscreen for --self-test and headless use.
 #  - imageformats / iconengines: SVG icons; PNG is built into QtGui and needs no plugin.
 #  - platformthemes (Linux): the XDG desktop portal gives native file dialogs over D-Bus;
@@ -95,7 +97,6 @@ DROPPED_QT_LIBRARIES = {
     "EglFSDeviceIntegration",
     "EglFsKmsSupport",
     "EglFsKmsGbmSupport",
-    "Network",
     "OpenGL",
     "OpenGLWidgets",
     "Pdf",

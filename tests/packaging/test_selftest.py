@@ -14,6 +14,7 @@ SELF_TEST_TIMEOUT_SECONDS = 120
 
 CHECK_NAMES = [
     "qt-platform",
+    "app-modules",
     "native-platform-plugin",
     "image-plugins",
     "icons",
@@ -21,6 +22,7 @@ CHECK_NAMES = [
     "translation-de",
     "qt-translation-de",
     "bundled-plugins",
+    "single-instance",
     "time-zone-data",
     "event-store",
 ]
