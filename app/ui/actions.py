@@ -204,6 +204,13 @@ class AppActions(QObject):
         self.apply_delete_choice(dialog.choice)
 
     def apply_delete_choice(self, choice: DeleteChoice) -> None:
+        """Delete the chosen copies; deleting the server's copy also stops sharing.
+
+        The core queues a server deletion only on opt-out, and a report sent after the
+        deletion would start a new copy on the server, so sharing is turned off first.
+        """
+        if choice in (DeleteChoice.SERVER, DeleteChoice.BOTH) and consent_state(self._stats.consent()) == "granted":
+            self._stats.opt_out()
         if choice in (DeleteChoice.LOCAL, DeleteChoice.BOTH):
             self._stats.delete_local_data()
             self.message.emit(self.tr("The data on this computer was deleted."))
@@ -256,6 +263,8 @@ class AppActions(QObject):
         self._notify_changed()
 
     def _deletion_text(self, outcome: Any) -> str:
+        if getattr(outcome, "confirmed", False) and getattr(outcome, "http_status", None) is None:
+            return self.tr("Nothing from this installation was sent to the statistics server, so nothing was deleted there.")
         if getattr(outcome, "confirmed", False):
             count = getattr(outcome, "deleted_count", None)
             text = self.tr("The statistics server deleted the data of this installation (%1 reports).")

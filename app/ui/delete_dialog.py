@@ -120,8 +120,8 @@ class DeleteDialog(QDialog):
             "Your sharing choice and installation id are kept."
         )
         server = self.tr(
-            "The statistics server will be asked to delete every report it holds for this installation. "
-            "If it cannot be reached now, the request is retried until it is confirmed."
+            "Sharing is turned off, and the statistics server is asked to delete every report it holds "
+            "for this installation. If it cannot be reached now, the request is retried until it is confirmed."
         )
         parts = {DeleteChoice.LOCAL: [local], DeleteChoice.SERVER: [server], DeleteChoice.BOTH: [local, server]}[choice]
         return "\n\n".join([*parts, self.tr("This cannot be undone.")])

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QMenu, QSystemTrayIcon
 
@@ -55,5 +57,7 @@ class TrayIcon(QObject):
                                   TRAY_MESSAGE_TIMEOUT_MS)
 
     def _on_activated(self, reason: QSystemTrayIcon.ActivationReason) -> None:
+        if sys.platform == "darwin":
+            return
         if reason in (QSystemTrayIcon.ActivationReason.Trigger, QSystemTrayIcon.ActivationReason.DoubleClick):
             self._actions.view_action.trigger()

@@ -116,6 +116,10 @@
         <translation>Die Daten vom Server wurden in %1 gespeichert.</translation>
     </message>
     <message>
+        <source>Nothing from this installation was sent to the statistics server, so nothing was deleted there.</source>
+        <translation>Von dieser Installation wurde nichts an den Statistikserver gesendet, daher wurde dort nichts gelöscht.</translation>
+    </message>
+    <message>
         <source>The statistics server deleted the data of this installation (%1 reports).</source>
         <translation>Der Statistikserver hat die Daten dieser Installation gelöscht (%1 Berichte).</translation>
     </message>
@@ -225,8 +229,8 @@
         <translation>Alle Ereignisse, Sitzungen und der Verlauf gesendeter Berichte auf diesem Computer werden gelöscht. Ihre Entscheidung zum Teilen und die Installations-ID bleiben erhalten.</translation>
     </message>
     <message>
-        <source>The statistics server will be asked to delete every report it holds for this installation. If it cannot be reached now, the request is retried until it is confirmed.</source>
-        <translation>Der Statistikserver wird gebeten, alle Berichte dieser Installation zu löschen. Ist er gerade nicht erreichbar, wird die Anfrage wiederholt, bis er sie bestätigt.</translation>
+        <source>Sharing is turned off, and the statistics server is asked to delete every report it holds for this installation. If it cannot be reached now, the request is retried until it is confirmed.</source>
+        <translation>Das Teilen wird ausgeschaltet, und der Statistikserver wird gebeten, alle Berichte dieser Installation zu löschen. Ist er gerade nicht erreichbar, wird die Anfrage wiederholt, bis er sie bestätigt.</translation>
     </message>
     <message>
         <source>This cannot be undone.</source>

@@ -116,6 +116,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Nothing from this installation was sent to the statistics server, so nothing was deleted there.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>The statistics server deleted the data of this installation (%1 reports).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -225,7 +229,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>The statistics server will be asked to delete every report it holds for this installation. If it cannot be reached now, the request is retried until it is confirmed.</source>
+        <source>Sharing is turned off, and the statistics server is asked to delete every report it holds for this installation. If it cannot be reached now, the request is retried until it is confirmed.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

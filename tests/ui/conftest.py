@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -10,6 +11,9 @@ import qasync
 from PySide6.QtWidgets import QApplication
 
 from tests.ui.fakes import FakePolicy, FakeStats
+
+# A plain `pytest` run on a machine without a display still gets working widgets.
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
 @pytest.fixture

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon
 
 from app.ui.application import HEARTBEAT_INTERVAL_MS, TrayApplication
 from app.ui.delete_dialog import DeleteChoice, DeleteDialog
@@ -244,3 +245,24 @@ def test_dnt_shown_and_sharing_locked(qtbot, fake_stats: FakeStats, fake_policy:
     assert not application.actions.sharing_action.isEnabled()
     assert not application.actions.pause_action.isEnabled()
     application.shutdown()
+
+
+def test_recovered_store_shows_notice(tray_app: TrayApplication, fake_stats: FakeStats, tmp_path) -> None:
+    fake_stats.recovered_from = tmp_path / "usage.db.corrupt-20261201T120000Z"
+    tray_app.actions.view_action.trigger()
+
+    notice = tray_app.window.overview_tab.notice_text()
+    assert notice.startswith("The statistics database was damaged and has been replaced by a new one.")
+    assert notice.endswith(f"The damaged file was kept as {fake_stats.recovered_from}.")
+
+
+def test_tray_click_opens_window(tray_app: TrayApplication) -> None:
+    tray_app.tray.icon.activated.emit(QSystemTrayIcon.ActivationReason.Trigger)
+
+    assert tray_app.window.isVisible() == (sys.platform != "darwin")
+
+
+def test_tray_context_click_keeps_window_hidden(tray_app: TrayApplication) -> None:
+    tray_app.tray.icon.activated.emit(QSystemTrayIcon.ActivationReason.Context)
+
+    assert not tray_app.window.isVisible()

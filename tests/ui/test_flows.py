@@ -230,14 +230,31 @@ def test_export_writes_real_store(tray_app, stats, tmp_path, suffix, chosen_filt
         assert len(text.splitlines()) == 2
 
 
-def test_delete_both_clears_store_and_asks_server(tray_app, stats, collector, loop) -> None:
+def test_delete_both_clears_store_and_asks_server(tray_app, stats, collector, clock, loop) -> None:
     stats.opt_in(privacy_policy().version)
-    stats.record("job_created", printer_type="prusa_mk4")
-    stats.opt_out()
+    _owe_a_report(stats, clock)
+    loop.run_until_complete(stats.submit_due())
+    installation_id = stats.status().installation_id
 
     tray_app.actions.apply_delete_choice(DeleteChoice.BOTH)
     loop.run_until_complete(tray_app.runner.wait_idle())
 
     assert stats.status().events_total == 0
-    assert [request.method for request in collector.requests] == ["DELETE"]
+    assert stats.consent().state == "refused"
+    assert [request.method for request in collector.requests] == ["POST", "DELETE"]
+    assert collector.requests[1].url == f"{ENDPOINT}/installation/{installation_id}"
     assert stats.status().server_deletion == "confirmed"
+
+
+def test_delete_server_before_any_report(tray_app, stats, collector, loop) -> None:
+    stats.opt_in(privacy_policy().version)
+    stats.record("job_created", printer_type="prusa_mk4")
+    messages: list[str] = []
+    tray_app.actions.message.connect(messages.append)
+
+    tray_app.actions.apply_delete_choice(DeleteChoice.SERVER)
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    assert collector.requests == []
+    assert stats.status().events_total == 1
+    assert messages[-1] == "Nothing from this installation was sent to the statistics server, so nothing was deleted there."
