@@ -8,6 +8,7 @@ import ipaddress
 import json
 import logging
 import urllib.parse
+import zoneinfo
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -74,7 +75,7 @@ class ClientConfig:
             timeout_seconds=source.integer(_TIMEOUT, DEFAULT_TIMEOUT_SECONDS),
             retry_count=source.integer(_RETRY_COUNT, DEFAULT_RETRY_COUNT),
             interval_days=source.integer(_INTERVAL, DEFAULT_INTERVAL_DAYS),
-            timezone=source.text(_TIMEZONE),
+            timezone=source.checked(_TIMEZONE, _check_timezone, None),
             deployment_mode=(
                 _check_deployment_mode(deployment_mode, "deployment_mode argument")
                 if deployment_mode is not None
@@ -144,6 +145,19 @@ def _check_deployment_mode(value: Any, where: str) -> str:
         msg = f"Invalid {where}: {value!r} is not a deployment mode. Use one of: {', '.join(DEPLOYMENT_MODES)}."
         raise ConfigError(msg)
     return str(value)
+
+
+def _check_timezone(value: Any, where: str) -> str:
+    name = str(value).strip()
+    try:
+        zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        msg = (
+            f"Invalid {where}: {name!r} is not an IANA time zone name. Use a name such as "
+            f"Europe/Berlin, or unset it to use the system time zone."
+        )
+        raise ConfigError(msg) from None
+    return name
 
 
 def is_loopback_host(host: str) -> bool:

@@ -39,6 +39,7 @@ def test_settings_override_defaults(stats: UsageStats):
         ("USAGE_STATS_DEPLOYMENT_MODE", "kubernetes", "Use one of: desktop, homeassistant"),
         ("USAGE_STATS_ENDPOINT", "http://stats.example.org", "Use https://"),
         ("USAGE_STATS_ENDPOINT", "ftp://127.0.0.1", "is not a collector URL"),
+        ("USAGE_STATS_TIMEZONE", "Mars/Olympus_Mons", "is not an IANA time zone name"),
     ],
 )
 def test_invalid_environment_names_variable_and_range(variable, value, expected):
