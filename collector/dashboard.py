@@ -9,6 +9,8 @@ or a million stored reports:
 - ``dashboard_facets``: the latest report of each installation split into
   (facet, value, amount) rows, such as ("version", "1.9.2", 1) or
   ("printer_type", "bambu_x1c", 3).
+- ``dashboard_facet_days``: those rows counted per facet, value and day of the
+  installation's latest report, which is what the breakdowns sum over.
 - ``dashboard_activity``: one row per installation and UTC day with a report.
 - ``dashboard_daily``: per-day totals and the change, per day, in the number of
   installations active in the last 7 and the last 30 days. A running sum over
@@ -55,6 +57,8 @@ ACTIVE_DROP_RATIO = 0.8
 SPIKE_STANDARD_DEVIATIONS = 3.0
 SPIKE_MEAN_FACTOR = 2.0
 REBUILD_BATCH_ROWS = 20_000
+# Values per IN (...) list; SQLite before 3.32 accepts at most 999 parameters per statement.
+_MAX_IN_LIST_VALUES = 500
 
 # Upper bounds, inclusive, of the fleet-size buckets; the last bucket is open.
 FLEET_SIZE_BUCKETS = ((0, "0"), (1, "1"), (3, "2-3"), (9, "4-9"), (24, "10-24"))
@@ -76,7 +80,15 @@ _SCHEMA = (
         amount BIGINT NOT NULL,
         last_day INTEGER NOT NULL,
         PRIMARY KEY (installation_id, facet, value))""",
-    "CREATE INDEX IF NOT EXISTS dashboard_facets_lookup ON dashboard_facets (facet, last_day, value, installation_id)",
+    # Finds the few installations of small groups when "other" is counted.
+    "CREATE INDEX IF NOT EXISTS dashboard_facets_by_value ON dashboard_facets (facet, value, last_day, installation_id)",
+    """CREATE TABLE IF NOT EXISTS dashboard_facet_days (
+        facet TEXT NOT NULL,
+        last_day INTEGER NOT NULL,
+        value TEXT NOT NULL,
+        installations BIGINT NOT NULL,
+        amount BIGINT NOT NULL,
+        PRIMARY KEY (facet, last_day, value))""",
     """CREATE TABLE IF NOT EXISTS dashboard_activity (
         installation_id TEXT NOT NULL,
         day INTEGER NOT NULL,
@@ -107,6 +119,7 @@ _SCHEMA = (
 SUMMARY_TABLES = (
     "dashboard_installations",
     "dashboard_facets",
+    "dashboard_facet_days",
     "dashboard_activity",
     "dashboard_daily",
     "dashboard_weeks",
@@ -182,7 +195,7 @@ def record_submission(db: peewee.Database, submission: Any) -> None:
         first_report = _record_installation(db, facts, totals)
         _record_activity(db, facts, totals)
         if first_report or _is_latest_report(db, facts):
-            _replace_facets(db, facts)
+            _replace_facets(db, facts, totals)
         _record_week(db, facts, totals)
         totals.flush(db)
 
@@ -207,6 +220,7 @@ def forget_installation(db: peewee.Database, installation_id: str) -> None:
 
         for week, facets_json in _fetch_all(db, "SELECT week, facets FROM dashboard_weeks WHERE installation_id = ?", (installation_id,)):
             totals.add_weekly(week, json.loads(facets_json), -1)
+        _uncount_facets(db, installation_id, totals)
 
         for table in ("dashboard_installations", "dashboard_facets", "dashboard_activity", "dashboard_weeks"):
             _execute(db, f"DELETE FROM {table} WHERE installation_id = ?", (installation_id,))
@@ -234,6 +248,7 @@ def purge_summaries_before(db: peewee.Database, cutoff: datetime) -> None:
         _execute(db, "DELETE FROM dashboard_weeks WHERE week < ?", (cutoff_week,))
         _execute(db, "DELETE FROM dashboard_weekly_facets WHERE week < ?", (cutoff_week,))
         _execute(db, "DELETE FROM dashboard_facets WHERE last_day < ?", (cutoff_day,))
+        _execute(db, "DELETE FROM dashboard_facet_days WHERE last_day < ?", (cutoff_day,))
         _execute(db, "DELETE FROM dashboard_installations WHERE last_day < ?", (cutoff_day,))
 
 
@@ -309,6 +324,8 @@ def _summarize_installation(group: list[ReportFacts], writer: _BulkWriter, total
     first_day = min(facts.day for facts in reports)
     writer.add("dashboard_installations", (installation_id, first_day, latest.day, latest.received_us))
     writer.add_all("dashboard_facets", [(installation_id, *facet, latest.day) for facet in latest.facets()])
+    for facet, value, amount in latest.facets():
+        totals.add_facet_day(facet, value, latest.day, 1, amount)
     totals.add_daily(first_day, new_installations=1)
 
     per_day: dict[int, list[int]] = {}
@@ -459,10 +476,20 @@ def _covered_ranges(days: list[int], window: int) -> list[tuple[int, int]]:
     return ranges
 
 
-def _replace_facets(db: peewee.Database, facts: ReportFacts) -> None:
+def _replace_facets(db: peewee.Database, facts: ReportFacts, totals: _PendingTotals) -> None:
+    _uncount_facets(db, facts.installation_id, totals)
     _execute(db, "DELETE FROM dashboard_facets WHERE installation_id = ?", (facts.installation_id,))
     rows = [(facts.installation_id, facet, value, amount, facts.day) for facet, value, amount in facts.facets()]
     _execute_many(db, "INSERT INTO dashboard_facets (installation_id, facet, value, amount, last_day) VALUES (?, ?, ?, ?, ?)", rows)
+    for facet, value, amount in facts.facets():
+        totals.add_facet_day(facet, value, facts.day, 1, amount)
+
+
+def _uncount_facets(db: peewee.Database, installation_id: str, totals: _PendingTotals) -> None:
+    """Take the installation's current facet rows out of the per-day facet counts."""
+    rows = _fetch_all(db, "SELECT facet, value, amount, last_day FROM dashboard_facets WHERE installation_id = ?", (installation_id,))
+    for facet, value, amount, last_day in rows:
+        totals.add_facet_day(facet, value, last_day, -1, -int(amount))
 
 
 def _record_week(db: peewee.Database, facts: ReportFacts, totals: _PendingTotals) -> None:
@@ -504,6 +531,7 @@ class _PendingTotals:
     def __init__(self) -> None:
         self._daily: dict[int, dict[str, int]] = {}
         self._weekly: dict[tuple[int, str, str], int] = {}
+        self._facet_days: dict[tuple[str, int, str], list[int]] = {}
 
     def add_daily(self, day: int, **changes: int) -> None:
         columns = self._daily.setdefault(day, {})
@@ -514,6 +542,11 @@ class _PendingTotals:
         for facet, value in facets:
             key = (week, facet, value)
             self._weekly[key] = self._weekly.get(key, 0) + change
+
+    def add_facet_day(self, facet: str, value: str, day: int, installations: int, amount: int) -> None:
+        counts = self._facet_days.setdefault((facet, day, value), [0, 0])
+        counts[0] += installations
+        counts[1] += amount
 
     def flush(self, db: peewee.Database) -> None:
         for day in sorted(self._daily):
@@ -528,8 +561,18 @@ class _PendingTotals:
             "SET installations = dashboard_weekly_facets.installations + excluded.installations",
             weekly_rows,
         )
+        facet_day_rows = [(*key, *counts) for key, counts in sorted(self._facet_days.items()) if any(counts)]
+        _execute_many(
+            db,
+            "INSERT INTO dashboard_facet_days (facet, last_day, value, installations, amount) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (facet, last_day, value) DO UPDATE "
+            "SET installations = dashboard_facet_days.installations + excluded.installations, "
+            "amount = dashboard_facet_days.amount + excluded.amount",
+            facet_day_rows,
+        )
         self._daily.clear()
         self._weekly.clear()
+        self._facet_days.clear()
 
 
 def _upsert_daily(db: peewee.Database, day: int, changes: dict[str, int]) -> None:
@@ -760,13 +803,15 @@ class DashboardQueries:
         since = today - window_days + 1
         groups = _fetch_all(
             self._db,
-            "SELECT value, COUNT(*), SUM(amount) FROM dashboard_facets WHERE facet = ? AND last_day >= ? GROUP BY value",
+            "SELECT value, SUM(installations), SUM(amount) FROM dashboard_facet_days WHERE facet = ? AND last_day >= ? "
+            "GROUP BY value HAVING SUM(installations) > 0",
             (facet, since),
         )
         groups = [(value, int(installations), int(amount)) for value, installations, amount in groups]
         other_installations = None
         if multi_valued:
-            other_installations = self._count_installations_outside(facet, since, [g for g in groups if g[1] >= self._min_group_size])
+            small_values = [value for value, installations, _ in groups if installations < self._min_group_size]
+            other_installations = self._count_installations_with(facet, since, small_values)
 
         result = suppress_small_groups(groups, self._min_group_size, other_installations=other_installations)
         active = self.active_installations(today, window_days)
@@ -778,18 +823,22 @@ class DashboardQueries:
             group["share"] = round(group["installations"] / active, 4) if active else 0.0
         return {"window_days": window_days, "active_installations": active, "amount": _AMOUNT_NAMES.get(facet, "installations"), **result}
 
-    def _count_installations_outside(self, facet: str, since: int, shown: list[tuple[str, int, int]]) -> int:
-        """Count installations with at least one value of ``facet`` that is not shown."""
-        shown_values = [value for value, _, _ in shown]
-        exclusion = ""
-        if shown_values:
-            exclusion = f" AND value NOT IN ({', '.join('?' for _ in shown_values)})"
-        row = _fetch_one(
-            self._db,
-            f"SELECT COUNT(DISTINCT installation_id) FROM dashboard_facets WHERE facet = ? AND last_day >= ?{exclusion}",
-            (facet, since, *shown_values),
-        )
-        return int(row[0])
+    def _count_installations_with(self, facet: str, since: int, values: list[str]) -> int:
+        """Count installations active since ``since`` with at least one of ``values`` for ``facet``."""
+        count = 0
+        seen: set[str] = set()
+        for start in range(0, len(values), _MAX_IN_LIST_VALUES):
+            chunk = values[start : start + _MAX_IN_LIST_VALUES]
+            rows = _fetch_all(
+                self._db,
+                f"SELECT DISTINCT installation_id FROM dashboard_facets WHERE facet = ? AND value IN ({', '.join('?' for _ in chunk)}) "
+                "AND last_day >= ?",
+                (facet, *chunk, since),
+            )
+            new_ids = {row[0] for row in rows} - seen
+            count += len(new_ids)
+            seen |= new_ids
+        return count
 
     def weekly_trend(self, facet: str, today: int, days: int) -> list[dict[str, Any]]:
         """Return, per ISO week in the last ``days`` days, the installations reporting each value."""

@@ -98,6 +98,34 @@ def daily_table(db) -> list[tuple]:
     return [tuple(int(value) for value in row) for row in rows if any(int(value) for value in row[1:])]
 
 
+def summary_tables(db) -> dict[str, list[tuple]]:
+    ordering = {
+        "dashboard_installations": "installation_id",
+        "dashboard_facets": "installation_id, facet, value",
+        "dashboard_activity": "installation_id, day",
+        "dashboard_weeks": "installation_id, week",
+    }
+    tables = {
+        table: [tuple(row) for row in db.execute_sql(f"SELECT * FROM {table} ORDER BY {order}").fetchall()]
+        for table, order in ordering.items()
+    }
+    tables["dashboard_daily"] = daily_table(db)
+    tables["dashboard_facet_days"] = [
+        tuple(row)
+        for row in db.execute_sql(
+            "SELECT facet, last_day, value, installations, amount FROM dashboard_facet_days "
+            "WHERE installations <> 0 OR amount <> 0 ORDER BY facet, last_day, value"
+        ).fetchall()
+    ]
+    tables["dashboard_weekly_facets"] = [
+        tuple(row)
+        for row in db.execute_sql(
+            "SELECT week, facet, value, installations FROM dashboard_weekly_facets WHERE installations <> 0 ORDER BY week, facet, value"
+        ).fetchall()
+    ]
+    return tables
+
+
 def test_versions_sorted_as_versions(summaries):
     for version in ("1.9.2", "1.10.0", "1.2.0"):
         record_group(summaries, K, f"v{version}", app_version=version)
@@ -155,6 +183,17 @@ def test_features_other_counts_installation_once(summaries):
     assert [(g["value"], g["installations"]) for g in result["groups"]] == [("auto_upload", 8)]
     assert result["other"] == {"installations": 5, "amount": 8, "groups": 3}
     assert result["active_installations"] == 10
+
+
+def test_errors_other_counts_many_small_groups(summaries):
+    # More small groups than one IN (...) list takes, so the count spans several queries.
+    for number in range(dashboard._MAX_IN_LIST_VALUES + 20):
+        dashboard.record_submission(summaries, report(f"inst-{number}", NOW, error_summary={f"error_{number}": 1, "shared": 1}))
+
+    result = queries(summaries).breakdown("errors", TODAY, 30)
+
+    assert [(g["value"], g["installations"]) for g in result["groups"]] == [("shared", 520)]
+    assert result["other"] == {"installations": 520, "amount": 520, "groups": 520}
 
 
 def test_printer_types_report_printer_totals(summaries):
@@ -258,44 +297,16 @@ def test_forget_installation_matches_rebuild_without_it(summaries, tmp_path):
         dashboard.record_submission(summaries, item)
 
     dashboard.forget_installation(summaries, "inst-4")
-    after_forget = daily_table(summaries)
-    weekly_after_forget = summaries.execute_sql(
-        "SELECT week, facet, value, installations FROM dashboard_weekly_facets WHERE installations <> 0 ORDER BY week, facet, value"
-    ).fetchall()
+    after_forget = summary_tables(summaries)
     remaining_reports = sorted((item for item in reports if item["installation_id"] != "inst-4"), key=lambda item: item["installation_id"])
     dashboard.rebuild_summaries(summaries, remaining_reports)
 
-    assert after_forget == daily_table(summaries)
-    assert [tuple(row) for row in weekly_after_forget] == [
-        tuple(row)
-        for row in summaries.execute_sql(
-            "SELECT week, facet, value, installations FROM dashboard_weekly_facets WHERE installations <> 0 ORDER BY week, facet, value"
-        ).fetchall()
-    ]
+    rebuilt = summary_tables(summaries)
+    for table, rows in after_forget.items():
+        assert rebuilt[table] == rows, table
     for table in ("dashboard_installations", "dashboard_facets", "dashboard_activity", "dashboard_weeks"):
         (remaining,) = summaries.execute_sql(f"SELECT COUNT(*) FROM {table} WHERE installation_id = 'inst-4'").fetchone()
         assert remaining == 0, table
-
-
-def summary_tables(db) -> dict[str, list[tuple]]:
-    ordering = {
-        "dashboard_installations": "installation_id",
-        "dashboard_facets": "installation_id, facet, value",
-        "dashboard_activity": "installation_id, day",
-        "dashboard_weeks": "installation_id, week",
-    }
-    tables = {
-        table: [tuple(row) for row in db.execute_sql(f"SELECT * FROM {table} ORDER BY {order}").fetchall()]
-        for table, order in ordering.items()
-    }
-    tables["dashboard_daily"] = daily_table(db)
-    tables["dashboard_weekly_facets"] = [
-        tuple(row)
-        for row in db.execute_sql(
-            "SELECT week, facet, value, installations FROM dashboard_weekly_facets WHERE installations <> 0 ORDER BY week, facet, value"
-        ).fetchall()
-    ]
-    return tables
 
 
 def test_rebuild_matches_incremental_records(summaries):
