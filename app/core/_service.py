@@ -330,7 +330,7 @@ class UsageStats:
                 if parsed is None:
                     continue
                 when = self._clock() if occurred_at is None else to_utc(occurred_at)
-                rows.append((parsed.value, format_db_time(when), clean_and_encode(parsed, dict(metadata))))
+                rows.append((parsed.value, format_db_time(when), clean_and_encode(parsed, dict(metadata or {}))))
             return self._insert_events(rows)
         except Exception as error:  # a bulk import must not break the host application either
             self._warn_storage(error)

@@ -11,6 +11,7 @@ import asyncio
 import dataclasses
 import json
 import logging
+import logging.handlers
 import re
 import sys
 from collections.abc import Sequence
@@ -25,6 +26,8 @@ from app.core._submit import DeletionOutcome, Rejected, RetryLater, Sent, Skippe
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+LOG_FILENAME = "app.log"
+LOG_MAX_BYTES = 1024 * 1024
 _INTEGER = re.compile(r"[+-]?\d+")
 
 
@@ -282,8 +285,30 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _log_to_data_folder(stats: UsageStats) -> None:
+    """Append the core's INFO and higher lines to app.log beside the database, so that runs
+    started by cron or a container leave a record of what was sent."""
+    try:
+        handler = logging.handlers.RotatingFileHandler(
+            stats.path.parent / LOG_FILENAME, maxBytes=LOG_MAX_BYTES, backupCount=2, encoding="utf-8"
+        )
+    except OSError as error:
+        logging.getLogger("app.core").debug("app.log cannot be opened: %s", error)
+        return
+    handler.setLevel(logging.INFO)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    core_logger = logging.getLogger("app.core")
+    core_logger.addHandler(handler)
+    core_logger.setLevel(logging.INFO)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    logging.basicConfig(level=logging.WARNING, format="usage-stats: %(levelname)s: %(message)s", stream=sys.stderr)
+    stderr_handler = logging.StreamHandler(sys.stderr)
+    # The level sits on the handler because app.log below lowers the core logger to INFO.
+    stderr_handler.setLevel(logging.WARNING)
+    stderr_handler.setFormatter(logging.Formatter("usage-stats: %(levelname)s: %(message)s"))
+    logging.getLogger().addHandler(stderr_handler)
+    logging.getLogger().setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
 
     try:
@@ -291,6 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageStatsError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
+    _log_to_data_folder(stats)
     try:
         stats.config()
         return args.handler(stats, args)

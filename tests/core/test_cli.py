@@ -178,3 +178,11 @@ def test_cli_history_verifies_empty_chain(run):
 
     assert result.returncode == 0
     assert result.stdout.strip() == "History verified: 0 entries, chain intact."
+
+
+def test_cli_writes_app_log(run, tmp_path):
+    run("opt-in")
+
+    log = (tmp_path / "data" / "app.log").read_text(encoding="utf-8")
+
+    assert "INFO app.core: Usage statistics consent granted for policy version 2." in log
