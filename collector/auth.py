@@ -1,4 +1,4 @@
-"""Who may call what: API keys in middleware, deletion tokens in a hook.
+"""Access rules: API keys are checked in middleware, deletion tokens in a hook.
 
 - ``/submit`` needs a client key or an operator key in ``X-API-Key``.
 - Everything under ``/stats/`` and ``/metrics`` needs an operator key.

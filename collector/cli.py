@@ -25,8 +25,8 @@ EXIT_OK = 0
 EXIT_FAILURE = 1
 EXIT_USAGE = 2
 
-# Waitress rejects bodies above this multiple of COLLECTOR_MAX_BODY_BYTES by itself; smaller
-# oversized bodies reach the application, which answers with a JSON 413.
+# Waitress itself rejects bodies above this multiple of COLLECTOR_MAX_BODY_BYTES. Smaller
+# oversized bodies reach the application, which returns a JSON 413.
 WAITRESS_BODY_LIMIT_FACTOR = 4
 
 
@@ -113,7 +113,7 @@ def purge(store: Store, days: int) -> int:
 
 
 def serve(config: CollectorConfig, store: Store, *, host: str | None, port: int | None, threads: int | None) -> int:
-    """Migrate, then serve until SIGTERM or SIGINT; requests in progress get Waitress's 5 s to finish."""
+    """Migrate, then serve until SIGTERM or SIGINT; requests in progress get 5 s to finish (Waitress 3 default)."""
     applied = store.migrate()
     if applied:
         logger.info("applied schema steps %s", applied, extra={"event": "migrated", "steps": applied})
@@ -139,14 +139,14 @@ def serve(config: CollectorConfig, store: Store, *, host: str | None, port: int 
 
 
 def make_server(app: Any, config: CollectorConfig, *, host: str, port: int, threads: int) -> Any:
-    """Create the Waitress server for ``app``; it listens at once, and ``run()`` serves."""
+    """Create the Waitress server for ``app``. It binds its socket at once, and ``run()`` serves requests."""
     return waitress.create_server(
         app,
         host=host,
         port=port,
         threads=threads,
         max_request_body_size=config.max_body_bytes * WAITRESS_BODY_LIMIT_FACTOR,
-        # Waitress would drop X-Forwarded-For; ratelimit.client_address reads it,
+        # Waitress drops X-Forwarded-For by default. ratelimit.client_address reads it,
         # but only when the peer is one of COLLECTOR_TRUSTED_PROXIES.
         clear_untrusted_proxy_headers=False,
         ident="collector",

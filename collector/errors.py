@@ -1,4 +1,4 @@
-"""Exceptions raised by the collector; app.py maps each one to an HTTP answer once.
+"""Exceptions raised by the collector; app.py maps each one to an HTTP response once.
 
 CollectorError
 ├── ConfigError              a bad environment value or database URL

@@ -1,8 +1,8 @@
 """Ordered schema steps for the collector database; each step runs once and is recorded.
 
-A step never reads the live models in ``collector.storage``: the tables it creates
-are frozen here as they were when the step was written, so replaying the steps on
-an empty database always gives the same schema as upgrading an old one.
+A step never reads the live models in ``collector.storage``. The tables it creates
+are frozen here as they were when the step was written. Replaying the steps on an
+empty database therefore gives the same schema as upgrading an old one.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """HTTP resources: parse the request, call the Store, set the response.
 
-Keys are checked in ``auth.ApiKeyMiddleware``, body rules in the hooks below, and
-errors are mapped to HTTP answers once, in ``app.py``.
+Keys are checked in ``auth.ApiKeyMiddleware`` and body rules in the hooks below.
+Errors are mapped to HTTP responses once, in ``app.py``.
 """
 
 from __future__ import annotations
@@ -131,7 +131,7 @@ class SummaryResource:
 
 
 class HealthResource:
-    """GET /health: 200 when the database answers, 503 when it does not."""
+    """GET /health: 200 when a query on the database succeeds, 503 when it fails."""
 
     def __init__(self, store: Store) -> None:
         self.store = store

@@ -29,8 +29,8 @@ from collector.validation import Report
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 RATE_WINDOW = timedelta(hours=1)
-# PostgreSQL aborts one of two transactions that deadlock on the dashboard summary
-# rows (SQLSTATE 40P01) or fail to serialize (40001); such a transaction is run again.
+# PostgreSQL aborts a transaction that deadlocks on the shared dashboard summary rows
+# (SQLSTATE 40P01) or fails to serialize (40001). Such a transaction is run again.
 RETRYABLE_SQLSTATES = ("40P01", "40001")
 MAX_TRANSACTION_ATTEMPTS = 3
 
@@ -426,8 +426,8 @@ def _enforce_limit(scope: str, query: peewee.Select, column: peewee.Field, limit
     if count < limit:
         return
 
-    # A request takes its time before it waits for the lock, so the oldest counted row
-    # can be a little younger than ``now``; the wait is clamped to the window.
+    # A request reads the clock before it waits for the lock, so the oldest counted row
+    # can be a little younger than ``now``. The wait is therefore clamped to the window.
     oldest = _as_datetime(query.select(peewee.fn.MIN(column)).scalar())
     wait_seconds = math.ceil((oldest + RATE_WINDOW - now).total_seconds())
     window_seconds = int(RATE_WINDOW.total_seconds())

@@ -80,7 +80,7 @@ class Report:
 def parse_report(body: Any, now: datetime) -> Report:
     """Validate a decoded JSON body against its schema version and return the Report.
 
-    ``now`` is the current naive UTC time, used to refuse periods in the future.
+    ``now`` is the current naive UTC time, used to reject periods in the future.
     """
     if not isinstance(body, dict):
         raise ReportError("body", "must be a JSON object", status=400)

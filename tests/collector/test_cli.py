@@ -7,7 +7,6 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 from datetime import timedelta
 
 import httpx
@@ -178,8 +177,3 @@ def test_kill_during_load_keeps_every_acknowledged_report(start_process, request
         assert row.job_failed_count == 2
     store.close()
 
-
-def test_installation_ids_in_tests_are_unique():
-    # report_1_1 draws a new installation id per call, which the load test relies on.
-    assert report_1_1(utc_now())["installation"]["installation_id"] != report_1_1(utc_now())["installation"]["installation_id"]
-    assert uuid.UUID(report_1_1(utc_now())["report_id"]).version == 4

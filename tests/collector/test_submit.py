@@ -11,6 +11,7 @@ import pytest
 from collector.storage import Submission
 from tests.collector.conftest import (
     CLIENT_KEY,
+    DELETION_TOKEN,
     OPERATOR_KEY,
     SECOND_CLIENT_KEY,
     report_1_0_body,
@@ -142,7 +143,7 @@ def test_submit_different_deletion_token_is_403(start_server):
     assert Submission.select().count() == 1
 
 
-def test_submit_1_0_report_for_token_installation_is_403(start_server):
+def test_submit_1_0_for_token_installation_is_403(start_server):
     server = start_server()
     installation_id = str(uuid.uuid4())
     post(server, report_1_1(server.clock.now, installation_id=installation_id))
@@ -160,7 +161,7 @@ def test_submit_first_token_registers_for_1_0_installation(start_server):
     response = post(server, report_1_1(server.clock.now, installation_id=installation_id))
 
     assert response.status_code == 200
-    assert server.store.registered_token_hash(installation_id) == (True, token_sha256("deletion-token-for-tests-0123456789"))
+    assert server.store.registered_token_hash(installation_id) == (True, token_sha256(DELETION_TOKEN))
 
 
 def test_submit_body_over_limit_is_413(start_server):
