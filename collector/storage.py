@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
@@ -376,6 +377,9 @@ class Store:
 
 
 def _open_sqlite(path: str) -> peewee.SqliteDatabase:
+    # The default database lives in a data folder that a fresh install has not created yet.
+    if path != ":memory:":
+        Path(path).parent.mkdir(parents=True, exist_ok=True)
     pragmas = {
         "journal_mode": "wal",
         "busy_timeout": SQLITE_BUSY_TIMEOUT_MS,

@@ -209,3 +209,13 @@ def test_submit_is_503_when_database_is_down(tmp_path):
 
     assert response.status_code == 503
 
+
+
+def test_sqlite_store_creates_missing_data_folder(tmp_path):
+    path = tmp_path / "not" / "yet" / "collector.db"
+
+    opened = Store.open(f"sqlite:///{path}")
+    opened.migrate()
+    opened.close()
+
+    assert path.is_file()
