@@ -3,9 +3,10 @@
     python packaging/build_bundle.py [--python PYTHON] [--dist FOLDER] [--skip-archive] [--skip-self-test]
     python packaging/build_bundle.py --archive-only [--dist FOLDER]
 
-Steps: install PyInstaller into the build Python when it is missing or too old, run the
-spec in packaging/pyinstaller, pack the bundle into a .tar.xz (Linux) or .zip (Windows,
-macOS), run the bundled binary with --self-test, and print the sizes and times.
+The script installs PyInstaller into the build Python when it is missing or too old, and
+runs the spec in packaging/pyinstaller. It then packs the bundle into a .tar.xz (Linux) or
+.zip (Windows, macOS), runs the bundled binary with --self-test, and prints the sizes and
+times.
 --archive-only packs a bundle built earlier, for a release job that signs the bundle
 between building and packing it. Only the standard library is used here, so any
 Python 3.11+ can run this script.
@@ -48,7 +49,7 @@ def default_python() -> Path:
 
 
 def ensure_pyinstaller(python: Path) -> str:
-    """Install PyInstaller into `python`'s environment unless a new enough one is there; return its version."""
+    """Install PyInstaller into `python`'s environment unless a new enough one is there, and return its version."""
     version = _pyinstaller_version(python)
     if version is None or _version_numbers(version) < PYINSTALLER_MINIMUM_VERSION:
         print(f"Installing {PYINSTALLER_REQUIREMENT} into {python} ...", flush=True)

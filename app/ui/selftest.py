@@ -70,7 +70,7 @@ def run_self_test(output: TextIO | None = None) -> int:
 
 
 def _print_line(stream: TextIO | None, line: str) -> None:
-    # A windowed Windows executable has no stdout or stderr; its exit code still reports the outcome.
+    # A windowed Windows executable has no stdout or stderr, so there the exit code alone reports the outcome.
     if stream is None:
         return
     print(line, file=stream, flush=True)

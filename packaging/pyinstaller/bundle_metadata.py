@@ -12,14 +12,15 @@ COMPANY_NAME = "Printernizer"
 DESCRIPTION = "Printernizer Usage Statistics tray app"
 COPYRIGHT = "Copyright (c) Printernizer contributors. MIT License."
 
-# The windowed executable starts the tray app; the console one runs the headless commands
+# The windowed executable starts the tray app, and the console one runs the headless commands
 # and --self-test with visible output. On Linux the two are one file.
 GUI_EXECUTABLE = "PrinternizerStats"
 CONSOLE_EXECUTABLE = "printernizer-stats"
 BUNDLE_FOLDER = "printernizer-stats"
 
-# The oldest macOS that PySide6 6.10 and 6.11 wheels run on.
-MINIMUM_MACOS_VERSION = "12.0"
+# Qt 6.10 and 6.11 support macOS 13 and newer (Qt for macOS documentation, "Supported
+# Configurations"), so older systems get Finder's "requires a newer macOS" message.
+MINIMUM_MACOS_VERSION = "13.0"
 
 _VERSION_PATTERN = re.compile(r"^(\d+)\.(\d+)\.(\d+)(?:[.-]?(?:a|b|rc|dev|post)\d*)?$")
 
@@ -75,8 +76,9 @@ def info_plist(version: str) -> dict[str, object]:
 def windows_version_info_text(version: str, original_filename: str) -> str:
     """Return a PyInstaller version-info file: a Python expression that builds a VSVersionInfo.
 
-    PyInstaller evaluates it with ``PyInstaller.utils.win32.versioninfo`` in scope, which
-    imports pefile and so works only on Windows; the spec passes the file's path to EXE.
+    PyInstaller evaluates it with ``PyInstaller.utils.win32.versioninfo`` in scope. That
+    module imports pefile and so loads only on Windows, which is why the spec passes EXE
+    the file's path and not a VSVersionInfo object.
     """
     numbers = version_tuple(version)
     strings = {

@@ -16,7 +16,7 @@ TocEntry = tuple[str, str, str]
 
 # Python modules that the import graph may reach but the app never runs: other Qt
 # bindings that qasync probes for, database drivers that peewee probes for (the app uses
-# sqlite3 only), Qt modules nobody imports, and tooling. QtNetwork stays: the single-instance
+# sqlite3 only), Qt modules that the app does not import, and tooling. QtNetwork stays: the single-instance
 # check uses its local sockets, though none of its TLS plugins.
 EXCLUDED_MODULES = (
     "PyQt5",
@@ -60,8 +60,8 @@ EXCLUDED_MODULES = (
 #    local sockets of QtNetwork need neither.
 #  - platforms: the desktop's own plugin, plus offscreen for --self-test and headless use.
 #  - imageformats / iconengines: SVG icons; PNG is built into QtGui and needs no plugin.
-#  - platformthemes (Linux): the XDG desktop portal gives native file dialogs over D-Bus;
-#    the GTK 3 theme is left out because it would pull the whole GTK stack into the bundle.
+#  - platformthemes (Linux): the XDG desktop portal gives native file dialogs over D-Bus.
+#    The GTK 3 theme is left out because it would pull the whole GTK stack into the bundle.
 #  - platforminputcontexts (Linux): compose keys and IBus input methods for the text fields.
 #  - wayland-*: the XDG shell and the default window decorations, nothing for OpenGL.
 #  - styles: the native widget style on Windows and macOS.
@@ -89,7 +89,7 @@ KEPT_PLUGINS = {
     },
 }
 
-# Qt's own German strings for standard buttons and dialogs; English needs no file.
+# Qt's own German strings for standard buttons and dialogs. English needs no file.
 KEPT_QT_TRANSLATIONS = {"qt_de.qm", "qtbase_de.qm"}
 
 # Qt libraries that only the left-out plugins and modules load.
@@ -109,9 +109,9 @@ DROPPED_QT_LIBRARIES = {
     "WaylandEglClientHwIntegration",
 }
 
-# Windows files of the PySide6 wheel for OpenGL and Direct3D shader compiling: the software
-# OpenGL fallback (about 20 MB) and the D3D compiler serve Qt Quick and OpenGL widgets, and
-# the app's widgets paint with the raster engine, which uses neither.
+# Windows files of the PySide6 wheel: the software OpenGL fallback (about 20 MB) and the
+# Direct3D shader compiler. They serve Qt Quick and OpenGL widgets, while the app's widgets
+# paint with the raster engine, which uses neither.
 DROPPED_WINDOWS_FILES = {"opengl32sw.dll", "d3dcompiler_47.dll"}
 
 # Linux system libraries that every desktop already has, and that must match the system's

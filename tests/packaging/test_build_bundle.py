@@ -19,7 +19,7 @@ def bundle_folder(tmp_path):
     return folder
 
 
-def test_archive_name_names_version_system_and_machine(monkeypatch):
+def test_archive_name_on_linux(monkeypatch):
     monkeypatch.setattr(build_bundle.sys, "platform", "linux")
     monkeypatch.setattr(build_bundle.platform, "machine", lambda: "x86_64")
 
@@ -33,7 +33,7 @@ def test_archive_name_uses_zip_on_windows(monkeypatch):
     assert build_bundle.archive_name("1.2.3") == "printernizer-stats-1.2.3-windows-x86_64.zip"
 
 
-def test_write_archive_tar_xz_keeps_tree_and_symlinks(bundle_folder, tmp_path):
+def test_tar_xz_archive_keeps_symlinks(bundle_folder, tmp_path):
     os.symlink("_internal/libQt6Core.so.6", bundle_folder / "libQt6Core.so.6")
     archive = tmp_path / "bundle.tar.xz"
 
@@ -55,7 +55,7 @@ def test_write_archive_tar_xz_keeps_tree_and_symlinks(bundle_folder, tmp_path):
 
 
 @pytest.mark.skipif(os.name == "nt" or build_bundle.sys.platform == "darwin", reason="macOS packs with ditto")
-def test_write_archive_zip_holds_files_under_folder_name(bundle_folder, tmp_path):
+def test_zip_archive_nests_files_in_folder(bundle_folder, tmp_path):
     archive = tmp_path / "bundle.zip"
 
     build_bundle.write_archive(bundle_folder, archive)

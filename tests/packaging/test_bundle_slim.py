@@ -104,7 +104,7 @@ def test_plugin_name_strips_prefix_and_suffix(file_name, expected):
     assert bundle_slim.plugin_name(file_name) == expected
 
 
-def test_kept_linux_plugins_exist_in_installed_pyside6():
+def test_kept_linux_plugins_exist_in_wheel():
     for category, names in bundle_slim.KEPT_PLUGINS["linux"].items():
         installed = {bundle_slim.plugin_name(path.name) for path in (PYSIDE_PLUGINS / category).glob("*.so")}
         assert names <= installed, category
@@ -120,7 +120,7 @@ def test_filter_toc_keeps_order_and_entries():
     assert bundle_slim.filter_toc(entries, "linux") == entries[1:]
 
 
-def test_prune_drops_libraries_only_left_out_plugins_used():
+def test_prune_drops_unused_plugin_libraries():
     binaries = [
         ("PySide6/QtGui.abi3.so", "/site/PySide6/QtGui.abi3.so", "EXTENSION"),
         ("PySide6/Qt/plugins/platforms/libqxcb.so", "/site/libqxcb.so", "BINARY"),

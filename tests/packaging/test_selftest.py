@@ -77,7 +77,7 @@ def test_self_test_leaves_user_data_folder_untouched(tmp_path):
     assert list((tmp_path / "user-data").iterdir()) == []
 
 
-def test_self_test_without_resources_fails_and_names_checks(tmp_path):
+def test_self_test_without_resources_fails(tmp_path):
     # A resources package with no files, found before the repository's own.
     empty_resources = tmp_path / "empty" / "resources"
     (empty_resources / "icons").mkdir(parents=True)
@@ -103,7 +103,7 @@ def test_self_test_without_resources_fails_and_names_checks(tmp_path):
     assert f"No .svg or .png icons were found in {empty_resources / 'icons'}." in completed.stdout
 
 
-def test_find_platform_plugin_matches_each_file_naming(tmp_path):
+def test_find_platform_plugin_per_os_naming(tmp_path):
     platforms = tmp_path / "plugins" / "platforms"
     platforms.mkdir(parents=True)
     for file_name in ("libqxcb.so", "qwindows.dll", "libqcocoa.dylib", "libqwayland.so.debug"):
