@@ -1,6 +1,6 @@
 """Measure the client core against its speed targets.
 
-    python benchmarks/core_bench.py [--events N] [--records N]
+    python benchmarks/core_bench.py [--events N] [--records N] [--bulk N]
 
 Prints record() latency percentiles, the bulk import rate and the time to build a report
 over N stored events. Each run uses a fresh database in a temporary folder.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import dataclasses
+import functools
 import json
 import logging
 import logging.handlers
@@ -232,56 +233,60 @@ def _positive_days(text: str) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m app", description="Printernizer usage statistics (headless).")
-    parser.add_argument("--home", help="data folder (default: USAGE_STATS_HOME or the platform's app-data folder)")
-    parser.add_argument(
+    # The shared options follow the command (`status --home DIR`), because `python -m app`
+    # starts the tray app when its first argument is an option.
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--home", help="data folder (default: USAGE_STATS_HOME or the platform's app-data folder)")
+    common.add_argument(
         "--deployment-mode", choices=("homeassistant", "docker", "standalone", "pi", "desktop"),
         help="how Printernizer is installed (default: USAGE_STATS_DEPLOYMENT_MODE or standalone)",
     )
+    parser = argparse.ArgumentParser(prog="python -m app", description="Printernizer usage statistics (headless).")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    command = functools.partial(commands.add_parser, parents=[common])
 
-    status = commands.add_parser("status", help="show consent, stored events and submission state")
+    status = command("status", help="show consent, stored events and submission state")
     status.add_argument("--json", action="store_true", help="print the status as JSON")
     status.set_defaults(handler=cmd_status)
 
-    record = commands.add_parser("record", help="record one event, e.g. record job_created printer_type=prusa")
+    record = command("record", help="record one event, e.g. record job_created printer_type=prusa")
     record.add_argument("event_type", metavar="EVENT_TYPE", help=", ".join(member.value for member in EventType))
     record.add_argument("metadata", nargs="*", metavar="KEY=VALUE", help="metadata; numbers and true/false are typed")
     record.set_defaults(handler=cmd_record)
 
-    preview = commands.add_parser("preview", help="print the next report exactly as it would be sent")
+    preview = command("preview", help="print the next report exactly as it would be sent")
     preview.add_argument("--pretty", action="store_true", help="indent the JSON (the bytes sent are compact)")
     preview.set_defaults(handler=cmd_preview)
 
-    commands.add_parser("policy", help="print the privacy policy and what changed since you agreed").set_defaults(handler=cmd_policy)
+    command("policy", help="print the privacy policy and what changed since you agreed").set_defaults(handler=cmd_policy)
 
-    opt_in = commands.add_parser("opt-in", help="agree to send anonymous weekly reports")
+    opt_in = command("opt-in", help="agree to send anonymous weekly reports")
     opt_in.add_argument("--policy-version", help="privacy policy version agreed to (default: the current one)")
     opt_in.set_defaults(handler=cmd_opt_in)
 
-    commands.add_parser("opt-out", help="stop sending, cancel queued reports, ask the collector to delete").set_defaults(handler=cmd_opt_out)
+    command("opt-out", help="stop sending, cancel queued reports, ask the collector to delete").set_defaults(handler=cmd_opt_out)
 
-    submit = commands.add_parser("submit", help="send the reports that are due")
+    submit = command("submit", help="send the reports that are due")
     submit.add_argument("--force", action="store_true", help="send even while submission is paused")
     submit.set_defaults(handler=cmd_submit)
 
-    export = commands.add_parser("export", help="export all local data")
+    export = command("export", help="export all local data")
     export.add_argument("--format", choices=("json", "csv"), default="json", help="json: everything; csv: the events")
     export.add_argument("--output", metavar="FILE", help="file to write (default: standard output)")
     export.set_defaults(handler=cmd_export)
 
-    delete = commands.add_parser("delete", help="delete all local events and history")
+    delete = command("delete", help="delete all local events and history")
     delete.add_argument("--yes", action="store_true", help="confirm the deletion")
     delete.set_defaults(handler=cmd_delete)
 
-    commands.add_parser("server-data", help="print what the collector holds for this installation").set_defaults(handler=cmd_server_data)
+    command("server-data", help="print what the collector holds for this installation").set_defaults(handler=cmd_server_data)
 
-    pause = commands.add_parser("pause", help="pause submission for some days")
+    pause = command("pause", help="pause submission for some days")
     pause.add_argument("--days", type=_positive_days, default=7, help="days to pause, 1-365 (default: 7)")
     pause.add_argument("--resume", action="store_true", help="end a pause now")
     pause.set_defaults(handler=cmd_pause)
 
-    commands.add_parser("history", help="list sent reports and verify the history chain").set_defaults(handler=cmd_history)
+    command("history", help="list sent reports and verify the history chain").set_defaults(handler=cmd_history)
     return parser
 
 

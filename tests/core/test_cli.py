@@ -186,3 +186,13 @@ def test_cli_writes_app_log(run, tmp_path):
     log = (tmp_path / "data" / "app.log").read_text(encoding="utf-8")
 
     assert "INFO app.core: Usage statistics consent granted for policy version 2." in log
+
+
+def test_cli_home_option_after_command(run, tmp_path):
+    other = tmp_path / "other"
+
+    result = run("record", "job_created", "--home", str(other))
+
+    assert result.returncode == 0, result.stderr
+    assert (other / "usage.db").exists()
+    assert json.loads(run("status", "--json", "--home", str(other)).stdout)["events_total"] == 1

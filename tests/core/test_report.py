@@ -209,7 +209,7 @@ def test_periods_are_contiguous_across_weeks(sender: UsageStats, clock, collecto
     ]
 
 
-def test_offline_weeks_send_one_report_per_period_oldest_first(sender: UsageStats, clock, collector):
+def test_offline_weeks_send_oldest_first(sender: UsageStats, clock, collector):
     sender.opt_in()
     for week in range(4):
         clock.advance(days=7)

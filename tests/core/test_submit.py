@@ -22,7 +22,7 @@ ENVIRON = {
 
 
 class ScriptedCollector:
-    """A MockTransport handler that answers with a list of prepared responses, then 200."""
+    """A MockTransport handler that returns prepared responses in order, then 200."""
 
     def __init__(self, *responses: httpx.Response | Exception) -> None:
         self.responses = list(responses)
