@@ -1,0 +1,1 @@
+"""The PySide6 tray app over the client core; `app.ui.main.run(argv)` starts it."""

@@ -1,4 +1,4 @@
-"""The user's actions, shared by the tray menu and the stats window's toolbar."""
+"""The user's actions, shared by the tray menu and the stats window's menu bar."""
 
 from __future__ import annotations
 
@@ -192,7 +192,7 @@ class AppActions(QObject):
         self._notify_changed()
 
     def ask_consent(self, force: bool = False) -> None:
-        """Show the consent dialog when a decision is due (or always, with `force`) and apply it."""
+        """Show the consent dialog when a decision is due, or with `force` unless DO_NOT_TRACK is set, and apply it."""
         decision = ask_for_consent(self._stats, self._policy, self.dialog_parent, force=force)
         apply_consent_decision(self._stats, self._policy, decision)
         self._notify_changed()

@@ -102,6 +102,8 @@ def run(argv: list[str]) -> int:
     stats = UsageStats.open(home=home, deployment_mode=DEPLOYMENT_MODE)
     tray_app = TrayApplication(stats, privacy_policy(), tray_available=early_icon is not None, tray_icon=early_icon)
     instance_server.activation_requested.connect(tray_app.window.bring_forward)
+    # A logout or an OS shutdown quits Qt without the Quit action; the session still ends cleanly.
+    app.aboutToQuit.connect(tray_app.shutdown)
     tray_app.start()
 
     with loop:
