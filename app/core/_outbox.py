@@ -21,6 +21,8 @@ logger = logging.getLogger("app.core")
 
 # Bounds the work of one call when the clock jumped years ahead; later calls build the rest.
 MAX_PERIODS_PER_BUILD = 60
+# Smaller steps back are routine clock corrections and are logged at DEBUG only.
+CLOCK_STEP_WARNING = dt.timedelta(hours=1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,7 +34,7 @@ class PendingReport:
     body: bytes
 
 
-def read_schedule(settings: Settings, interval_days: int, now: dt.datetime) -> Schedule | None:
+def read_schedule(settings: Settings, interval_days: int) -> Schedule | None:
     anchor = settings.get_time(keys.REPORT_ANCHOR)
     if anchor is None:
         return None
@@ -50,15 +52,18 @@ def build_owed_reports(
     """Build every owed period into the outbox, oldest first; return how many were built."""
     built = 0
     with db.atomic("IMMEDIATE"):
-        schedule = read_schedule(settings, interval_days, now)
+        schedule = read_schedule(settings, interval_days)
         if schedule is None:
             return 0
         if now < schedule.period_opened_at:
             # The clock went back: restart the "one interval since opened" count from now, so the
             # next period is owed one interval later instead of when the clock catches up.
-            logger.warning("The system clock is behind the current report period; it is due %s days from now.", interval_days)
-            settings.set(keys.REPORT_PERIOD_OPENED_AT, now)
+            behind = schedule.period_opened_at - now
+            level = logging.WARNING if behind > CLOCK_STEP_WARNING else logging.DEBUG
             schedule = dataclasses.replace(schedule, period_opened_at=now)
+            due = min(schedule.next_period().end, now + dt.timedelta(days=interval_days))
+            logger.log(level, "The system clock went back by %s; the next usage report is due by %s.", behind, due)
+            settings.set(keys.REPORT_PERIOD_OPENED_AT, now)
 
         watermark = int(settings.get(keys.REPORT_WATERMARK, 0) or 0)
         feature_state = settings.get(keys.REPORT_FEATURE_STATE) or {}

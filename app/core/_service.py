@@ -416,7 +416,7 @@ class UsageStats:
         return row[0] if row else app.__version__
 
     def _schedule(self, config: ClientConfig, now: dt.datetime) -> Schedule:
-        schedule = _outbox.read_schedule(self._settings, config.interval_days, now)
+        schedule = _outbox.read_schedule(self._settings, config.interval_days)
         if schedule is not None and self._settings.get(keys.CONSENT_STATE) == "granted":
             return schedule
         # Before opt-in the first period would start at the moment of consent.
