@@ -113,6 +113,29 @@ def widget_geometry(widget) -> tuple[int, int, int, int]:
     return frame.x(), frame.y(), frame.width(), frame.height()
 
 
+def render_panel_preview(path: Path) -> None:
+    """Draw both tray icons at common tray sizes on a light and on a dark panel colour."""
+    from PySide6.QtCore import QRect
+    from PySide6.QtGui import QColor, QImage, QPainter
+
+    from app.ui.icons import tray_icon
+
+    sizes_px = (16, 22, 24, 32)
+    image = QImage(40 * len(sizes_px) * 2 + 16, 2 * 48, QImage.Format.Format_ARGB32)
+    painter = QPainter(image)
+    for row, panel in enumerate(("#f2f2f2", "#202124")):
+        painter.fillRect(0, row * 48, image.width(), 48, QColor(panel))
+        x = 8
+        for sharing_active in (True, False):
+            for size in sizes_px:
+                pixmap = tray_icon(sharing_active).pixmap(size, size)
+                painter.drawPixmap(QRect(x, row * 48 + (48 - size) // 2, size, size), pixmap)
+                x += 40
+    painter.end()
+    image.save(str(path))
+    print(path)
+
+
 def take_screenshots(output: Path, environ: dict[str, str], home: Path) -> None:
     """Show each window and dialog in turn in this process and capture it."""
     from PySide6.QtCore import QLocale, QPoint
@@ -137,6 +160,7 @@ def take_screenshots(output: Path, environ: dict[str, str], home: Path) -> None:
         QTest.qWait(SETTLE_MS)
         capture(output / name, widget_geometry(widget), environ)
 
+    render_panel_preview(output / "tray-icon-panels.png")
     tray_app.start(ask_consent=False)
     QTest.qWait(SETTLE_MS * 3)
     if tray_app.tray is not None:
