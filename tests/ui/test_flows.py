@@ -15,7 +15,7 @@ from pathlib import Path
 import httpx
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QPushButton
+from PySide6.QtWidgets import QApplication, QPushButton, QTextBrowser
 
 from app.core import UsageStats, privacy_policy
 from app.ui.application import TrayApplication
@@ -258,3 +258,55 @@ def test_delete_server_before_any_report(tray_app, stats, collector, loop) -> No
     assert collector.requests == []
     assert stats.status().events_total == 1
     assert messages[-1] == "Nothing from this installation was sent to the statistics server, so nothing was deleted there."
+
+
+def test_reconsent_after_policy_change(qapp, stats, collector, clock, loop) -> None:
+    stats.opt_in("1")
+    _owe_a_report(stats, clock)
+    application = TrayApplication(stats, privacy_policy(), tray_available=True)
+
+    assert application.actions.status_action.text() == "Sharing: on hold until you review the new privacy policy"
+    loop.run_until_complete(application.scheduler.run_check())
+    assert collector.requests == []
+
+    _click_in_modal_dialog("shareButton")
+    application.actions.ask_consent()
+    loop.run_until_complete(application.scheduler.run_check())
+
+    assert stats.consent().policy_version == privacy_policy().version
+    assert [request.method for request in collector.requests] == ["POST"]
+    application.scheduler.stop()
+    application.heartbeat_timer.stop()
+
+
+def test_reconsent_dialog_lists_changes(qapp, stats) -> None:
+    stats.opt_in("1")
+    seen: list[tuple[bool, str]] = []
+
+    def read_and_close() -> None:
+        dialog = QApplication.activeModalWidget()
+        seen.append((dialog.is_reconsent(), dialog.findChild(QTextBrowser, "policyView").toPlainText()))
+        dialog.reject()
+
+    QTimer.singleShot(0, read_and_close)
+    answer = ask_for_consent(stats, privacy_policy())
+
+    assert answer == ConsentDecision.UNDECIDED
+    assert seen[0][0]
+    for change in privacy_policy().changes_since("1"):
+        assert change in seen[0][1]
+    assert privacy_policy().never_collected[0] not in seen[0][1]
+    assert stats.consent().policy_version == "1"
+
+
+def test_download_saves_server_copy(tray_app, stats, collector, loop, tmp_path) -> None:
+    target = tmp_path / "server.json"
+    tray_app.actions.choose_save_path = lambda *args: (str(target), "JSON (*.json)")  # type: ignore[method-assign]
+
+    tray_app.actions.download_action.trigger()
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    assert json.loads(target.read_bytes()) == {"installation_id": "x", "submissions": []}
+    assert [request.method for request in collector.requests] == ["GET"]
+    assert collector.requests[0].url == f"{ENDPOINT}/installation/{stats.status().installation_id}"
+    assert collector.requests[0].headers["Authorization"].startswith("Bearer ")
