@@ -65,6 +65,8 @@ FLEET_SIZE_BUCKETS = ((0, "0"), (1, "1"), (3, "2-3"), (9, "4-9"), (24, "10-24"))
 FLEET_SIZE_OPEN_BUCKET = "25+"
 
 _VERSION_PART_PATTERN = re.compile(r"(\d+)|([^\d.+-]+)")
+# The placeholder group of a single-row INSERT, replaced for psycopg2's execute_values.
+_VALUES_PATTERN = re.compile(r"VALUES \([?, ]+\)")
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS dashboard_installations (
@@ -676,10 +678,16 @@ def _execute(db: peewee.Database, statement: str, params: tuple) -> int:
 
 
 def _execute_many(db: peewee.Database, statement: str, rows: list[tuple]) -> None:
+    """Run an INSERT for many rows; on PostgreSQL as one multi-row statement, not one round trip per row."""
     if not rows:
         return
     cursor = db.cursor()
-    cursor.executemany(_sql(db, statement), rows)
+    if isinstance(db, peewee.PostgresqlDatabase):
+        from psycopg2.extras import execute_values
+
+        execute_values(cursor, _VALUES_PATTERN.sub("VALUES %s", statement, count=1), rows, page_size=len(rows))
+        return
+    cursor.executemany(statement, rows)
 
 
 def _fetch_one(db: peewee.Database, statement: str, params: tuple) -> tuple | None:
