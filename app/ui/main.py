@@ -10,7 +10,6 @@ import time
 from pathlib import Path
 
 import platformdirs
-from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from app.ui.icons import app_icon, tray_icon
@@ -45,7 +44,7 @@ def _hide_dock_icon() -> None:
 
 
 def create_qapplication(argv: list[str]) -> QApplication:
-    QApplication.setHighDpiScaleFactorRoundingPolicy(Qt.HighDpiScaleFactorRoundingPolicy.PassThrough)
+    # Qt 6 scales for high-DPI screens by default; the icons ship as PNGs up to 512 px for it.
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else "printernizer-stats", *argv])
     app.setApplicationName(APP_NAME)
     app.setOrganizationName(ORGANIZATION_NAME)
@@ -61,7 +60,6 @@ def show_early_tray_icon(started_at: float) -> QSystemTrayIcon | None:
     The menu is attached when the app is ready, and the icon turns coloured if sharing is on.
     """
     if not QSystemTrayIcon.isSystemTrayAvailable():
-        logger.info("No system tray is available; the window opens instead")
         return None
 
     icon = QSystemTrayIcon(tray_icon(sharing_active=False))
