@@ -128,6 +128,8 @@ SUMMARY_TABLES = (
     "dashboard_weekly_facets",
 )
 
+_DAILY_COLUMNS = ("submissions", "errors", "new_installations", "active_7_delta", "active_30_delta")
+
 # Facets tracked per week for the trend dashboards; "reporting" counts every
 # installation that reported in the week and is the denominator of adoption shares.
 _WEEKLY_FACETS = ("version", "feature", "reporting")
@@ -551,10 +553,18 @@ class _PendingTotals:
         counts[1] += amount
 
     def flush(self, db: peewee.Database) -> None:
-        for day in sorted(self._daily):
-            changes = {column: change for column, change in self._daily[day].items() if change}
-            if changes:
-                _upsert_daily(db, day, changes)
+        daily_rows = [
+            (day, *(self._daily[day].get(column, 0) for column in _DAILY_COLUMNS))
+            for day in sorted(self._daily)
+            if any(self._daily[day].values())
+        ]
+        updates = ", ".join(f"{column} = dashboard_daily.{column} + excluded.{column}" for column in _DAILY_COLUMNS)
+        _execute_many(
+            db,
+            f"INSERT INTO dashboard_daily (day, {', '.join(_DAILY_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?) "
+            f"ON CONFLICT (day) DO UPDATE SET {updates}",
+            daily_rows,
+        )
         weekly_rows = [(*key, change) for key, change in sorted(self._weekly.items()) if change]
         _execute_many(
             db,
@@ -575,18 +585,6 @@ class _PendingTotals:
         self._daily.clear()
         self._weekly.clear()
         self._facet_days.clear()
-
-
-def _upsert_daily(db: peewee.Database, day: int, changes: dict[str, int]) -> None:
-    columns = sorted(changes)
-    placeholders = ", ".join("?" for _ in columns)
-    updates = ", ".join(f"{column} = dashboard_daily.{column} + excluded.{column}" for column in columns)
-    _execute(
-        db,
-        f"INSERT INTO dashboard_daily (day, {', '.join(columns)}) VALUES (?, {placeholders}) "
-        f"ON CONFLICT (day) DO UPDATE SET {updates}",
-        (day, *(changes[column] for column in columns)),
-    )
 
 
 # Reading reports ------------------------------------------------------------------
