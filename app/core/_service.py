@@ -160,7 +160,7 @@ class UsageStats:
 
         `strict_config` makes an invalid setting raise ConfigError; otherwise it is logged as a
         WARNING and the default is used. `recovered_from` is set when a damaged database was
-        moved aside.
+        moved aside. Raises StorageError when the folder or database cannot be created.
         """
         environ = os.environ if environ is None else environ
         clock = clock or utc_now
@@ -195,6 +195,8 @@ class UsageStats:
         self.close()
 
     def _initialize_identity(self) -> None:
+        if self._settings.get(keys.INSTALLATION_ID):
+            return
         with self._db.atomic("IMMEDIATE"):
             if self._settings.get(keys.INSTALLATION_ID):
                 return

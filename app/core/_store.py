@@ -187,7 +187,15 @@ def read_schema_version(db: peewee.SqliteDatabase) -> int:
 
 
 def migrate(db: peewee.SqliteDatabase, now: dt.datetime) -> int:
-    """Run each missing migration step in its own write transaction; return the final version."""
+    """Run each missing migration step in its own write transaction; return the final version.
+
+    An up-to-date database is only read, so opening it does not wait for another process's
+    write transaction.
+    """
+    version = read_schema_version(db)
+    if version >= SCHEMA_VERSION:
+        return version
+
     while True:
         with db.atomic("IMMEDIATE"):
             version = read_schema_version(db)
@@ -299,10 +307,7 @@ def open_store(home: Path, now: dt.datetime) -> OpenedStore:
     path = home / DATABASE_FILENAME
     try:
         return _open_checked(path, now, recovered_from=None)
-    except sqlite3.DatabaseError as error:
-        if isinstance(error, sqlite3.OperationalError) and not path.exists():
-            msg = f"Cannot create the usage database {str(path)!r}: {error}. Set USAGE_STATS_HOME to a writable folder."
-            raise StorageError(msg) from error
+    except _DamagedDatabase as error:
         logger.warning("The usage database %s is damaged (%s); starting a fresh one.", path, error)
 
     carried_over = _read_carried_over_settings(path)
@@ -318,16 +323,32 @@ def open_store(home: Path, now: dt.datetime) -> OpenedStore:
     return opened
 
 
+class _DamagedDatabase(Exception):
+    """The file is not a SQLite database, or SQLite reports it as corrupt."""
+
+
 def _open_checked(path: Path, now: dt.datetime, recovered_from: Path | None) -> OpenedStore:
+    """Connect, check and migrate; tell a damaged file apart from one that is only unusable now.
+
+    SQLite reports a locked, read-only, missing or full database as an OperationalError, and
+    such a file is left alone. Only the other DatabaseErrors (not a database, malformed image)
+    mean damage.
+    """
     db = None
     try:
         db = connect(path)
         check_integrity(db, path)
         version = migrate(db, now)
+    except (sqlite3.OperationalError, peewee.OperationalError) as error:
+        if db is not None:
+            db.close()
+        msg = (
+            f"Cannot open the usage database {str(path)!r}: {error}. Check that the folder is writable "
+            f"and that no other program holds the database locked, or set USAGE_STATS_HOME to another folder."
+        )
+        raise StorageError(msg) from error
     except (sqlite3.DatabaseError, peewee.DatabaseError) as error:
         if db is not None:
             db.close()
-        if isinstance(error, peewee.DatabaseError):
-            raise sqlite3.DatabaseError(str(error)) from error
-        raise
+        raise _DamagedDatabase(str(error)) from error
     return OpenedStore(db=db, models=bind_models(db), path=path, recovered_from=recovered_from, schema_version=version)

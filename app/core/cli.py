@@ -14,9 +14,12 @@ import json
 import logging
 import logging.handlers
 import re
+import sqlite3
 import sys
 from collections.abc import Sequence
 from typing import Any
+
+import peewee
 
 from app.core._errors import ConfigError, ConsentError, UsageStatsError
 from app.core._events import ALLOWED_METADATA, EventType
@@ -331,5 +334,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageStatsError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE if isinstance(error, (ConfigError, ConsentError)) else EXIT_FAILED
+    except (sqlite3.Error, peewee.PeeweeException) as error:
+        print(f"error: the usage database {stats.path} failed: {error}. Try again; if it persists, check the disk.", file=sys.stderr)
+        return EXIT_FAILED
     finally:
         stats.close()

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core import UsageStats
+from app.core import StorageError, UsageStats
 from app.core._store import SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -205,3 +205,30 @@ def test_record_after_close_returns_false(stats: UsageStats):
 
     assert stats.record("job_created") is False
     assert stats.record_many([("job_created", None, {})]) == 0
+
+
+def test_open_locked_database_keeps_file(home, environ, clock):
+    home.mkdir()
+    with sqlite3.connect(home / "usage.db") as connection:
+        connection.executescript(
+            """
+            PRAGMA journal_mode = wal;
+            CREATE TABLE usage_events (id INTEGER PRIMARY KEY AUTOINCREMENT, event_type TEXT NOT NULL,
+                occurred_at TEXT NOT NULL, metadata TEXT NOT NULL DEFAULT '{}', reported INTEGER NOT NULL DEFAULT 0);
+            CREATE TABLE usage_settings (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
+            INSERT INTO usage_settings VALUES ('store.schema_version', '1', '2026-01-01 00:00:00.000000');
+            """
+        )
+    holder = sqlite3.connect(home / "usage.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StorageError, match="no other program holds the database locked"):
+            UsageStats.open(home, environ=environ, clock=clock)
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+    assert sorted(path.name for path in home.iterdir() if "corrupt" in path.name) == []
+    with UsageStats.open(home, environ=environ, clock=clock) as stats:
+        assert stats.recovered_from is None
+    assert _settings(home / "usage.db")["store.schema_version"] == SCHEMA_VERSION
