@@ -250,6 +250,9 @@ class OpenedStore:
     schema_version: int
 
 
+# Identity, consent, the report schedule and pending server deletions survive a damaged file.
+# The event watermark and the history head do not: they describe rows that are gone, and the
+# fresh file numbers its events from 1 again.
 _CARRIED_OVER_KEYS = (
     "installation.id",
     "installation.first_seen",
@@ -257,6 +260,13 @@ _CARRIED_OVER_KEYS = (
     "consent.state",
     "consent.policy_version",
     "consent.decided_at",
+    "report.anchor",
+    "report.last_period_end",
+    "report.period_opened_at",
+    "report.feature_state",
+    "submission.last_at",
+    "submission.count",
+    "server_deletion.state",
 )
 
 

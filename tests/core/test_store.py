@@ -148,7 +148,12 @@ def test_open_recovery_keeps_identity_and_consent(home, environ, clock):
     with UsageStats.open(home, environ=environ, clock=clock) as recovered:
         status = recovered.status()
         moved = recovered.recovered_from
+        recovered.record("job_created")
+        clock.advance(days=7, minutes=1)
+        preview = json.loads(recovered.preview())
 
+    assert preview["period"]["start"] == "2026-03-02T09:00:00Z"
+    assert preview["usage_stats"]["job_count"] == 1
     assert moved is not None
     assert moved.exists()
     assert status.installation_id == installation_id
