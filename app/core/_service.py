@@ -38,6 +38,9 @@ APP_DIR_NAME = "Printernizer Usage Statistics"
 APP_AUTHOR = "Printernizer"
 RETENTION_DAYS = 90
 MAX_PAUSE_DAYS = 365
+# Statuses that point at a wrong endpoint rather than a bad report, as does any status below
+# 400 other than 200 (a redirect, for example). The report then stays queued, not rejected.
+ENDPOINT_ERROR_STATUSES = (404, 405)
 _INSERT_EVENT = "INSERT INTO usage_events (event_type, occurred_at, metadata, reported) VALUES (?, ?, ?, 0)"
 
 
@@ -521,6 +524,13 @@ class UsageStats:
         if outcome.http_status in (401, 403):
             logger.error(
                 "The collector at %s rejected the API key (HTTP %d); reports stay queued until the key is fixed.",
+                client.endpoint, outcome.http_status,
+            )
+            return False
+        if outcome.http_status < 400 or outcome.http_status in ENDPOINT_ERROR_STATUSES:
+            logger.error(
+                "The collector URL %s looks wrong (HTTP %d for POST /submit); reports stay queued until "
+                "USAGE_STATS_ENDPOINT is fixed.",
                 client.endpoint, outcome.http_status,
             )
             return False

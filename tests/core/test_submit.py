@@ -144,6 +144,19 @@ def test_bad_request_marks_report_rejected(home, clock):
     assert stats.status().submission_count == 0
 
 
+@pytest.mark.parametrize("status", [301, 404, 405])
+def test_wrong_endpoint_keeps_report_queued(home, clock, status):
+    collector = ScriptedCollector(httpx.Response(status, text="not here"))
+    stats = due_stats(home, clock, collector)
+
+    outcomes = submit(stats)
+
+    assert outcomes == [Rejected(status, "not here")]
+    assert len(collector.requests) == 1
+    assert stats.status().pending_reports == 1
+    assert [entry.status for entry in stats.history()] == ["pending"]
+
+
 def test_too_many_requests_honours_retry_after(home, clock):
     collector = ScriptedCollector(httpx.Response(429, headers={"Retry-After": "7"}))
     stats = due_stats(home, clock, collector)
