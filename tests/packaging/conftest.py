@@ -8,4 +8,4 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 # package of that name, which pytest and PyInstaller import.
 for folder in (REPO_ROOT / "packaging", REPO_ROOT / "packaging" / "pyinstaller"):
     if str(folder) not in sys.path:
-        sys.path.insert(0, str(folder))
+        sys.path.append(str(folder))
