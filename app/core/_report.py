@@ -173,20 +173,26 @@ def _fleet(db: peewee.SqliteDatabase, watermark: int, period: Period) -> list[tu
 
 
 def _uptime_hours(db: peewee.SqliteDatabase, period: Period) -> int:
-    """Return the whole hours that sessions overlapped the period, up to each last heartbeat."""
-    rows = db.execute_sql(
-        "SELECT started_at, COALESCE(ended_at, last_seen_at) FROM usage_sessions"
-        " WHERE started_at < ? AND COALESCE(ended_at, last_seen_at) > ?",
-        (format_db_time(period.end), format_db_time(period.start)),
-    ).fetchall()
+    """Return the whole hours in the period during which any session ran, up to its last heartbeat.
+
+    Overlapping sessions (the tray app and a host process at once) count once.
+    """
     start_text, end_text = format_db_time(period.start), format_db_time(period.end)
+    rows = db.execute_sql(
+        "SELECT max(started_at, ?), min(COALESCE(ended_at, last_seen_at), ?) FROM usage_sessions"
+        " WHERE started_at < ? AND COALESCE(ended_at, last_seen_at) > ? ORDER BY 1",
+        (start_text, end_text, end_text, start_text),
+    ).fetchall()
 
     total_seconds = 0.0
-    for started, stopped in rows:
-        overlap_start = max(started, start_text)
-        overlap_end = min(stopped, end_text)
-        if overlap_end > overlap_start:
-            total_seconds += (dt.datetime.fromisoformat(overlap_end) - dt.datetime.fromisoformat(overlap_start)).total_seconds()
+    covered_until: dt.datetime | None = None
+    for started_text, stopped_text in rows:
+        started, stopped = dt.datetime.fromisoformat(started_text), dt.datetime.fromisoformat(stopped_text)
+        if covered_until is not None:
+            started = max(started, covered_until)
+        if stopped > started:
+            total_seconds += (stopped - started).total_seconds()
+        covered_until = stopped if covered_until is None else max(covered_until, stopped)
     return int(total_seconds // 3600)
 
 

@@ -326,6 +326,24 @@ def test_uptime_splits_session_across_periods(sender: UsageStats, clock, collect
     assert [body["usage_stats"]["uptime_hours"] for body in collector.bodies] == [24, 24]
 
 
+def test_uptime_counts_overlapping_sessions_once(sender: UsageStats, clock, collector):
+    sender.opt_in()
+    host = UsageStats.open(sender.path.parent, environ=ENDPOINT_ENVIRON, clock=clock)
+    sender.start_session()
+    clock.advance(hours=2)
+    host.start_session()
+    clock.advance(hours=3)
+    sender.end_session()
+    clock.advance(hours=4)
+    host.end_session()
+    host.close()
+    clock.advance(days=7)
+
+    submit(sender)
+
+    assert collector.bodies[0]["usage_stats"]["uptime_hours"] == 9
+
+
 def test_feature_state_carries_into_next_report(sender: UsageStats, clock, collector):
     sender.opt_in()
     sender.record("feature_enabled", feature="auto_backup")
