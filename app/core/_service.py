@@ -116,8 +116,10 @@ def default_home(environ: Mapping[str, str]) -> Path:
 class UsageStats:
     """The local store of one installation, and everything done with it.
 
-    Open it with `UsageStats.open()`. Recording never raises; the other methods raise
-    UsageStatsError subclasses whose message names the fix.
+    Open it with `UsageStats.open()`. Recording and sessions never raise. The other methods
+    raise UsageStatsError subclasses, whose message names the fix, for invalid input,
+    configuration or collector failures. A database failure there (a disk error, a lock held
+    beyond the busy timeout) propagates as sqlite3 or peewee errors.
     """
 
     def __init__(
