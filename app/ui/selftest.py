@@ -34,7 +34,8 @@ NATIVE_PLATFORM_PLUGINS = {
     "darwin": (("cocoa", True),),
 }
 
-# A 4x4 PNG and a small SVG, so the image plugins are checked even where the icon files differ.
+# A small SVG, decoded next to a PNG made in memory, so the image plugins are checked apart
+# from the icon files.
 _SAMPLE_SVG = (
     b'<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8" viewBox="0 0 8 8">'
     b'<rect width="8" height="8" fill="#1e88e5"/></svg>'
@@ -147,7 +148,10 @@ def _check_app_modules() -> str:
 def _check_native_platform_plugins() -> str:
     from PySide6.QtCore import QCoreApplication, QPluginLoader
 
-    wanted = next((plugins for prefix, plugins in NATIVE_PLATFORM_PLUGINS.items() if sys.platform.startswith(prefix)), ())
+    wanted = ()
+    for prefix, plugins in NATIVE_PLATFORM_PLUGINS.items():
+        if sys.platform.startswith(prefix):
+            wanted = plugins
     if not wanted:
         return f"no native platform plugin is expected on {sys.platform!r}"
 
@@ -282,10 +286,13 @@ def _check_bundled_plugins() -> str:
     if not getattr(sys, "frozen", False):
         return "skipped: this check runs in a bundle, where it loads every Qt plugin that ships"
 
+    # Qt's library paths include the executable's folder, whose DLLs on Windows are no plugins,
+    # so only folders laid out as plugin folders (with a platforms/ subfolder) are searched.
+    plugin_folders = [Path(path) for path in QCoreApplication.libraryPaths() if (Path(path) / "platforms").is_dir()]
     plugin_files = [
         path
-        for library_path in QCoreApplication.libraryPaths()
-        for path in sorted(Path(library_path).glob("*/*"))
+        for folder in plugin_folders
+        for path in sorted(folder.glob("*/*"))
         if path.suffix in {".so", ".dll", ".dylib"}
     ]
     failures = []
@@ -360,14 +367,23 @@ def _check_time_zone_data() -> str:
 def _check_event_store() -> str:
     from app.core import UsageStats
 
-    with tempfile.TemporaryDirectory(prefix="printernizer-stats-self-test-") as home:
+    # Cleanup errors are ignored because on Windows a file that is still open cannot be
+    # deleted, and a leftover temporary folder is no reason to fail the check.
+    with tempfile.TemporaryDirectory(prefix="printernizer-stats-self-test-", ignore_cleanup_errors=True) as home:
         stats = UsageStats.open(home=Path(home), environ={})
         try:
             if not stats.record(SELF_TEST_EVENT_TYPE):
                 msg = f"Recording a {SELF_TEST_EVENT_TYPE!r} event in a new store failed."
                 raise SelfTestFailure(msg)
+            stored = [event.event_type for event in stats.recent_events(limit=10)]
             report = json.loads(stats.preview())
         finally:
             stats.close()
 
+    if stored != [SELF_TEST_EVENT_TYPE]:
+        msg = f"The new store returned the events {stored!r} instead of [{SELF_TEST_EVENT_TYPE!r}]."
+        raise SelfTestFailure(msg)
+    if "schema_version" not in report:
+        msg = f"The report preview has no schema_version field; its fields are {sorted(report)!r}."
+        raise SelfTestFailure(msg)
     return f"recorded an event and built a {len(json.dumps(report))}-byte report preview"
