@@ -52,6 +52,8 @@ def create_app(config: CollectorConfig, store: Store, *, clock: Clock | None = N
     app.add_error_handler(RateLimited, _rate_limited)
     app.add_error_handler(peewee.OperationalError, _database_unavailable)
     app.add_error_handler(peewee.InterfaceError, _database_unavailable)
+    # Falcon picks the most specific handler, so HTTPError and the errors above keep theirs.
+    app.add_error_handler(Exception, _unexpected_error)
     return app
 
 
@@ -103,3 +105,16 @@ def _database_unavailable(
     logger.error("database unavailable: %s", type(error).__name__, extra={"event": "database_unavailable"})
     resp.set_header("Retry-After", str(DATABASE_RETRY_AFTER_SECONDS))
     _answer(resp, 503, "Database Unavailable", "The collector cannot reach its database; retry later.")
+
+
+def _unexpected_error(req: falcon.Request, resp: falcon.Response, error: Exception, params: dict[str, Any]) -> None:
+    req.context.outcome = "error"
+    logger.error(
+        "unexpected %s in %s %s",
+        type(error).__name__,
+        req.method,
+        req.uri_template or "(no route)",
+        exc_info=error,
+        extra={"event": "unexpected_error"},
+    )
+    _answer(resp, 500, "Internal Server Error", "The collector failed to handle the request; the error is logged.")

@@ -288,9 +288,9 @@ class ServerProcess:
     def log_records(self) -> list[dict[str, Any]]:
         return [json.loads(line) for line in self.log_lines if line.startswith("{")]
 
-    def terminate(self) -> int:
-        """Send SIGTERM and return the exit status."""
-        self.process.send_signal(signal.SIGTERM)
+    def terminate(self, signal_number: int = signal.SIGTERM) -> int:
+        """Send ``signal_number`` and return the exit status."""
+        self.process.send_signal(signal_number)
         returncode = self.process.wait(SERVER_STOP_TIMEOUT_SECONDS)
         self._reader.join(SERVER_STOP_TIMEOUT_SECONDS)
         return returncode

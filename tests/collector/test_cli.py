@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 import threading
@@ -103,11 +104,12 @@ def test_cli_unreachable_database_exits_1(tmp_path, capsys):
     assert "the database cannot be reached or used (OperationalError)" in capsys.readouterr().err
 
 
-def test_serve_stops_cleanly_on_sigterm(start_process, sqlite_url):
+@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT])
+def test_serve_stops_cleanly_on_signal(start_process, sqlite_url, signal_number):
     process = start_process(sqlite_url)
     health = httpx.get(f"{process.url}/health", timeout=10)
 
-    status = process.terminate()
+    status = process.terminate(signal_number)
 
     assert health.status_code == 200
     assert status == 0

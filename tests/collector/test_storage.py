@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from datetime import datetime, timedelta
 
@@ -219,3 +220,21 @@ def test_sqlite_store_creates_missing_data_folder(tmp_path):
     opened.close()
 
     assert path.is_file()
+
+
+def test_unexpected_error_is_json_500(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="collector")
+    config = CollectorConfig.from_environ({"COLLECTOR_DATA_DIR": str(tmp_path), "COLLECTOR_ADMIN_KEYS": OPERATOR_KEY})
+    store = Store.open(f"sqlite:///{tmp_path / 'collector.db'}")
+    store.migrate()
+    app = create_app(config, store, clock=MutableClock(NOW))
+
+    def broken_summary(now):
+        raise KeyError("summary")
+
+    store.summary = broken_summary
+    response = falcon.testing.TestClient(app).simulate_get("/stats/summary", headers={"X-API-Key": OPERATOR_KEY})
+
+    assert response.status_code == 500
+    assert response.json["title"] == "Internal Server Error"
+    assert [record.event for record in caplog.records if hasattr(record, "event")] == ["unexpected_error", "request"]
