@@ -232,17 +232,17 @@ def main(argv: list[str]) -> int:
         with StepTimer("archive") as archive_timer:
             write_archive(bundle_root(arguments.dist), archive)
 
-    self_test_status = 0
-    if not arguments.skip_self_test:
-        self_test_status = run_self_test(console_executable(arguments.dist))
-
     print(f"Bundle:  {bundle_root(arguments.dist)}: {mebibytes(folder_size_bytes(bundle_root(arguments.dist)))}")
     if archive_timer is not None:
         print(f"Archive: {archive}: {mebibytes(archive.stat().st_size)}")
     for timer in (build_timer, archive_timer):
         if timer is not None:
-            print(timer.summary())
+            print(timer.summary(), flush=True)
 
+    # The self-test runs last, so its verdict line is the last line of the output.
+    if arguments.skip_self_test:
+        return 0
+    self_test_status = run_self_test(console_executable(arguments.dist))
     if self_test_status != 0:
         print(f"The bundle's self-test failed with exit code {self_test_status}.", file=sys.stderr)
         return 1
