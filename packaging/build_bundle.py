@@ -101,7 +101,7 @@ def bundle_root(dist: Path) -> Path:
 
 def console_executable(dist: Path) -> Path:
     """Return the bundled executable that prints to a console: the one to self-test."""
-    name = bundle_metadata.CONSOLE_EXECUTABLE + (".exe" if os.name == "nt" else "")
+    name = bundle_metadata.CONSOLE_EXECUTABLE + (".exe" if sys.platform.startswith("win") else "")
     if sys.platform == "darwin":
         return bundle_root(dist) / "Contents" / "MacOS" / name
     return bundle_root(dist) / name

@@ -36,9 +36,14 @@ def lrelease_path() -> Path:
     """Return the lrelease tool that ships inside the PySide6 wheel, without importing Qt."""
     spec = importlib.util.find_spec("PySide6")
     if spec is None or not spec.submodule_search_locations:
-        msg = "PySide6 is not installed in this Python; install the app's [tray] extra before building."
+        msg = f"PySide6 is not installed in {sys.executable}; install the app's [tray] extra before building."
         raise FileNotFoundError(msg)
-    return Path(spec.submodule_search_locations[0]) / ("lrelease.exe" if sys.platform.startswith("win") else "lrelease")
+
+    tool = Path(spec.submodule_search_locations[0]) / ("lrelease.exe" if sys.platform.startswith("win") else "lrelease")
+    if not tool.is_file():
+        msg = f"{tool} was not found; install PySide6-Essentials, whose wheels ship lrelease."
+        raise FileNotFoundError(msg)
+    return tool
 
 
 def compile_translations(source_folder: Path, output_folder: Path) -> list[tuple[str, str]]:

@@ -1,12 +1,12 @@
 """Which collected files the spec keeps in the bundle, and the pruning of unreferenced libraries."""
 
+import sys
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import QLibraryInfo
 
 import bundle_slim
-
-PYSIDE_PLUGINS = Path(__import__("PySide6").__file__).parent / "Qt" / "plugins"
 
 
 @pytest.mark.parametrize(
@@ -104,10 +104,27 @@ def test_plugin_name_strips_prefix_and_suffix(file_name, expected):
     assert bundle_slim.plugin_name(file_name) == expected
 
 
-def test_kept_linux_plugins_exist_in_wheel():
-    for category, names in bundle_slim.KEPT_PLUGINS["linux"].items():
-        installed = {bundle_slim.plugin_name(path.name) for path in (PYSIDE_PLUGINS / category).glob("*.so")}
-        assert names <= installed, category
+def test_kept_plugins_exist_in_wheel():
+    plugin_folder = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath))
+    kept = bundle_slim.KEPT_PLUGINS[bundle_slim.platform_key(sys.platform)]
+
+    for category, names in kept.items():
+        installed = {
+            bundle_slim.plugin_name(path.name)
+            for path in (plugin_folder / category).glob("*")
+            if path.suffix in {".so", ".dll", ".dylib"}
+        }
+        # Some categories list a plugin for each of the PySide6 versions the app supports.
+        assert names & installed, category
+    assert kept["platforms"] <= installed_platforms(plugin_folder)
+
+
+def installed_platforms(plugin_folder):
+    return {
+        bundle_slim.plugin_name(path.name)
+        for path in (plugin_folder / "platforms").glob("*")
+        if path.suffix in {".so", ".dll", ".dylib"}
+    }
 
 
 def test_filter_toc_keeps_order_and_entries():
