@@ -354,6 +354,9 @@ class Store:
     def delete_installation(self, installation_id: str) -> int:
         """Delete every row of one installation; return how many submissions were deleted."""
         with self._write_transaction():
+            # The installation's lock makes a report being stored right now either finish
+            # before this delete or see the deleted installation afterwards.
+            self._lock(_LOCK_INSTALLATION, installation_id)
             deleted = Submission.delete().where(Submission.installation_id == installation_id).execute()
             Installation.delete().where(Installation.installation_id == installation_id).execute()
             dashboard.forget_installation(self.db, installation_id)
