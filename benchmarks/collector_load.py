@@ -65,7 +65,10 @@ def baseline_scenarios(databases: list[str]) -> list[Scenario]:
 
 
 def tuning_scenarios(databases: list[str]) -> list[Scenario]:
-    scenarios = [Scenario("trivial endpoint, 2 processes SO_REUSEPORT, 64 conn", "trivial", None, 64, 2, ("--reuse-port",))]
+    scenarios = [
+        Scenario("trivial endpoint, 64 conn", "trivial", None, 64),
+        Scenario("trivial endpoint, 2 processes SO_REUSEPORT, 64 conn", "trivial", None, 64, 2, ("--reuse-port",)),
+    ]
     for database in databases:
         name = f"collector {database}"
         scenarios += [
@@ -154,6 +157,7 @@ def stop_servers(processes: list[subprocess.Popen]) -> None:
 
 
 def run_scenario(scenario: Scenario, args: argparse.Namespace, folder: Path) -> dict:
+    # A generated key may start with "-", so it is passed as --api-key=KEY below.
     api_key = secrets.token_urlsafe(24)
     database = Database(scenario.database, args.postgres_url, folder) if scenario.database else None
     environ = {
@@ -174,7 +178,7 @@ def run_scenario(scenario: Scenario, args: argparse.Namespace, folder: Path) -> 
             command = [
                 sys.executable, "-m", "benchmarks.collector.load_client", "--port", str(port),
                 "--connections", str(scenario.connections), "--seconds", str(args.seconds),
-                "--max-requests", str(args.max_requests), "--api-key", api_key,
+                "--max-requests", str(args.max_requests), f"--api-key={api_key}",
             ]
             output = subprocess.run(
                 command, cwd=ROOT, env=environ, capture_output=True, text=True, check=True,
