@@ -4,7 +4,7 @@
     python benchmarks/collector_dashboard.py --database-url URL
 
 Each dashboard is requested through the Falcon app (routing, query and JSON
-encoding, no network) ``--runs`` times after one warm-up request; the script prints
+encoding, no network) ``--runs`` times after one warm-up request. The script prints
 the median and the maximum per dashboard. It then times ``record_submission`` for
 new reports inside a transaction that is rolled back, so the database is unchanged.
 """
@@ -39,7 +39,7 @@ class _Settings:
 
 
 def time_dashboards(store: Store, runs: int) -> list[tuple[str, float, float]]:
-    """Return (request path, median ms, max ms) for every dashboard with its default parameters."""
+    """Return (request path, median ms, max ms) for every dashboard, with default parameters and with days=365."""
     app = falcon.App()
     dashboard.add_dashboard_routes(app, store, _Settings())
     client = testing.TestClient(app)

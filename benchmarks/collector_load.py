@@ -5,9 +5,10 @@
     python benchmarks/collector_load.py --databases sqlite    # skip PostgreSQL
 
 Every run starts its own servers (``benchmarks.collector.serve``) on 127.0.0.1 with a
-fresh database, drives them from a second process (``benchmarks.collector.load_client``)
-for ``--seconds`` or until the request budget is spent, checks that the stored row count
-matches the accepted count, and stops the servers it started by PID. PostgreSQL runs use
+fresh database. A second process (``benchmarks.collector.load_client``) drives them for
+``--seconds`` or until the request budget is spent. The script then compares the stored
+row count with the accepted count and stops the servers it started, by PID.
+PostgreSQL runs use
 a fresh schema in USAGE_STATS_TEST_POSTGRES_URL's database, dropped afterwards.
 """
 

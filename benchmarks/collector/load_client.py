@@ -1,4 +1,4 @@
-"""Closed-loop HTTP/1.1 load client: N keep-alive connections, each sending its next request as soon as the last answer arrives.
+"""Closed-loop HTTP/1.1 load client: N keep-alive connections, each sending its next request when the last response arrives.
 
     python -m benchmarks.collector.load_client --port 8080 --connections 16 --seconds 10 --max-requests 100000
 

@@ -4,9 +4,9 @@
     python -m benchmarks.collector.serve --app trivial --port 0 --threads 8
 
 The collector is configured from the environment exactly as ``python -m collector
-serve`` is, and built with the same ``create_app``. The trivial app answers
+serve`` is, and built with the same ``create_app``. The trivial app responds to
 POST /submit after reading the body, with the same JSON shape and the same Waitress
-settings, which gives the reference rate. ``--reuse-port`` binds with SO_REUSEPORT
+settings. Its rate is the reference. ``--reuse-port`` binds with SO_REUSEPORT
 so several processes can share one port, and the kernel spreads connections over
 them. The bound port is printed as one JSON line on stdout.
 """
@@ -27,7 +27,7 @@ HOST = "127.0.0.1"
 
 
 class TrivialSubmit:
-    """POST /submit that reads the body and answers like the collector, without validating or storing."""
+    """POST /submit that reads the body and responds like the collector, without validating or storing."""
 
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         req.bounded_stream.read()
