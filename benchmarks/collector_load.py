@@ -7,9 +7,8 @@
 Every run starts its own servers (``benchmarks.collector.serve``) on 127.0.0.1 with a
 fresh database. A second process (``benchmarks.collector.load_client``) drives them for
 ``--seconds`` or until the request budget is spent. The script then compares the stored
-row count with the accepted count and stops the servers it started, by PID.
-PostgreSQL runs use
-a fresh schema in USAGE_STATS_TEST_POSTGRES_URL's database, dropped afterwards.
+row count with the accepted count and stops the servers it started, by PID. PostgreSQL
+runs use a fresh schema in USAGE_STATS_TEST_POSTGRES_URL's database, dropped afterwards.
 """
 
 from __future__ import annotations
