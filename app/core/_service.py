@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import logging
@@ -491,7 +492,10 @@ class UsageStats:
             return [Skipped(blocker)]
 
         now = self._clock()
-        _outbox.build_owed_reports(self._db, self._settings, self._installation(config), config.interval_days, now)
+        installation = self._installation(config)
+        # Marking a week's events as reported can take seconds on a busy host, so it runs on a
+        # worker thread and the caller's event loop (the tray's UI thread) stays responsive.
+        await asyncio.to_thread(self._build_owed_reports, installation, config.interval_days, now)
         client = self._client(config)
         outcomes: list[SubmitOutcome] = []
         for report in _outbox.pending_reports(self._db):
@@ -507,6 +511,14 @@ class UsageStats:
 
         self.prune()
         return outcomes or [Skipped("no report is due")]
+
+    def _build_owed_reports(self, installation: Installation, interval_days: int, now: dt.datetime) -> int:
+        """Build the owed reports on the calling thread's own connection, then close that connection."""
+        try:
+            return _outbox.build_owed_reports(self._db, self._settings, installation, interval_days, now)
+        finally:
+            # peewee keeps one connection per thread; this closes only the worker's.
+            self._db.close()
 
     def _apply_outcome(self, client: CollectorClient, report: _outbox.PendingReport, outcome: SubmitOutcome) -> bool:
         """Store the response for one report; return whether the run goes on to the next report."""
