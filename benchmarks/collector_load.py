@@ -53,6 +53,8 @@ class Scenario:
     processes: int = 1
     serve_options: tuple[str, ...] = ()
     environ: dict[str, str] = field(default_factory=dict)
+    # Extra PostgreSQL settings sent at connection time, such as "-c synchronous_commit=off".
+    postgres_options: str = ""
 
 
 def baseline_scenarios(databases: list[str]) -> list[Scenario]:
@@ -81,13 +83,20 @@ def tuning_scenarios(databases: list[str]) -> list[Scenario]:
             Scenario(f"{name}, 2 processes SO_REUSEPORT, 64 conn", "collector", database, 64, 2, ("--reuse-port",)),
             Scenario(f"{name}, 3 processes SO_REUSEPORT, 64 conn", "collector", database, 64, 3, ("--reuse-port",)),
         ]
+    if "postgresql" in databases:
+        scenarios.append(
+            Scenario(
+                "collector postgresql, synchronous_commit off, 64 conn", "collector", "postgresql", 64,
+                postgres_options="-c synchronous_commit=off",
+            )
+        )
     return scenarios
 
 
 class Database:
     """A fresh database for one run: a SQLite file or a PostgreSQL schema."""
 
-    def __init__(self, kind: str, postgres_url: str, folder: Path) -> None:
+    def __init__(self, kind: str, postgres_url: str, folder: Path, postgres_options: str = "") -> None:
         self.kind = kind
         self._postgres_url = postgres_url
         if kind == "sqlite":
@@ -97,7 +106,8 @@ class Database:
             self._schema = f"bench_load_{uuid.uuid4().hex[:12]}"
             self._admin(f"CREATE SCHEMA {self._schema}")
             separator = "&" if "?" in postgres_url else "?"
-            self.url = f"{postgres_url}{separator}options={quote(f'-c search_path={self._schema}')}"
+            options = f"-c search_path={self._schema} {postgres_options}".strip()
+            self.url = f"{postgres_url}{separator}options={quote(options)}"
 
     def _admin(self, statement: str) -> None:
         import psycopg2
@@ -159,7 +169,7 @@ def stop_servers(processes: list[subprocess.Popen]) -> None:
 def run_scenario(scenario: Scenario, args: argparse.Namespace, folder: Path) -> dict:
     # A generated key may start with "-", so it is passed as --api-key=KEY below.
     api_key = secrets.token_urlsafe(24)
-    database = Database(scenario.database, args.postgres_url, folder) if scenario.database else None
+    database = Database(scenario.database, args.postgres_url, folder, scenario.postgres_options) if scenario.database else None
     environ = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
