@@ -184,10 +184,10 @@ class CollectorClient:
         except httpx.TransportError as error:
             return DeletionOutcome(False, None, f"{type(error).__name__} while contacting {self.endpoint}")
 
+        # Only 200 confirms: the collector returns 200 with "deleted": 0 for an id it never saw,
+        # so a 404 means a wrong URL, and taking it as done could leave data undeleted.
         if response.status_code == 200:
             return DeletionOutcome(True, 200, "deleted", _deleted_count(response))
-        if response.status_code == 404:
-            return DeletionOutcome(True, 404, "the collector holds no data for this installation", 0)
         return DeletionOutcome(False, response.status_code, response_text(response))
 
     async def fetch_installation(self, installation_id: str, deletion_token: str) -> httpx.Response:

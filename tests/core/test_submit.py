@@ -288,6 +288,18 @@ def test_server_deletion_stays_pending_until_confirmed(home, clock):
     assert stats.status().server_deletion == "confirmed"
 
 
+def test_server_deletion_not_confirmed_by_not_found(home, clock):
+    collector = ScriptedCollector(*[httpx.Response(503)] * 4, httpx.Response(404, text="no such route"))
+    stats = due_stats(home, clock, collector)
+    submit(stats)
+    stats.opt_out()
+
+    outcome = asyncio.run(stats.request_server_deletion())
+
+    assert (outcome.confirmed, outcome.http_status, outcome.message) == (False, 404, "no such route")
+    assert stats.status().server_deletion == "pending"
+
+
 def test_opt_out_before_first_report_queues_no_deletion(home, clock):
     collector = ScriptedCollector()
     stats = open_stats(home, clock, collector)
