@@ -148,15 +148,15 @@ def _check_app_modules() -> str:
 def _check_native_platform_plugins() -> str:
     from PySide6.QtCore import QCoreApplication, QPluginLoader
 
-    wanted = ()
+    expected_plugins = ()
     for prefix, plugins in NATIVE_PLATFORM_PLUGINS.items():
         if sys.platform.startswith(prefix):
-            wanted = plugins
-    if not wanted:
+            expected_plugins = plugins
+    if not expected_plugins:
         return f"no native platform plugin is expected on {sys.platform!r}"
 
     findings = []
-    for name, must_load in wanted:
+    for name, must_load in expected_plugins:
         plugin_file = _find_platform_plugin(name, QCoreApplication.libraryPaths())
         if plugin_file is None:
             msg = f"The {name!r} platform plugin is missing from {QCoreApplication.libraryPaths()!r}."

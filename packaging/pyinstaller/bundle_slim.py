@@ -14,10 +14,10 @@ from collections.abc import Callable, Iterable
 
 TocEntry = tuple[str, str, str]
 
-# Python modules that the import graph may reach but the app never runs: other Qt
-# bindings that qasync probes for, database drivers that peewee probes for (the app uses
-# sqlite3 only), Qt modules that the app does not import, and tooling. QtNetwork stays: the single-instance
-# check uses its local sockets, though none of its TLS plugins.
+# Python modules that the import graph may reach but the app never runs. qasync probes for
+# other Qt bindings, and peewee probes for database drivers while the app uses sqlite3
+# only. The list adds Qt modules that the app does not import, and tooling. QtNetwork
+# stays because the single-instance check uses its local sockets (but no TLS plugin).
 EXCLUDED_MODULES = (
     "PyQt5",
     "PyQt6",

@@ -36,8 +36,8 @@ def read_icns_elements(data: bytes) -> list[tuple[bytes, bytes]]:
 
 @pytest.fixture(scope="module")
 def app_pngs():
-    wanted = set(bundle_icons.ICO_SIZES_PX) | {size for _, size in bundle_icons.ICNS_TYPES}
-    return bundle_icons.collect_pngs(ICON_FOLDER, "app", wanted)
+    sizes = set(bundle_icons.ICO_SIZES_PX) | {size for _, size in bundle_icons.ICNS_TYPES}
+    return bundle_icons.collect_pngs(ICON_FOLDER, "app", sizes)
 
 
 def test_png_size_reads_repository_icon():

@@ -106,9 +106,9 @@ def test_plugin_name_strips_prefix_and_suffix(file_name, expected):
 
 def test_kept_plugins_exist_in_wheel():
     plugin_folder = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath))
-    kept = bundle_slim.KEPT_PLUGINS[bundle_slim.platform_key(sys.platform)]
+    kept_plugins = bundle_slim.KEPT_PLUGINS[bundle_slim.platform_key(sys.platform)]
 
-    for category, names in kept.items():
+    for category, names in kept_plugins.items():
         installed = {
             bundle_slim.plugin_name(path.name)
             for path in (plugin_folder / category).glob("*")
@@ -116,7 +116,7 @@ def test_kept_plugins_exist_in_wheel():
         }
         # Some categories list a plugin for each of the PySide6 versions the app supports.
         assert names & installed, category
-    assert kept["platforms"] <= installed_platforms(plugin_folder)
+    assert kept_plugins["platforms"] <= installed_platforms(plugin_folder)
 
 
 def installed_platforms(plugin_folder):
@@ -160,9 +160,9 @@ def test_prune_drops_unused_plugin_libraries():
         "/usr/lib/libpango-1.0.so.0": [],
     }
 
-    kept = bundle_slim.prune_unreferenced_libraries(binaries, lambda src: dependencies[src])
+    kept_binaries = bundle_slim.prune_unreferenced_libraries(binaries, lambda src: dependencies[src])
 
-    assert [entry[0] for entry in kept] == [
+    assert [entry[0] for entry in kept_binaries] == [
         "PySide6/QtGui.abi3.so",
         "PySide6/Qt/plugins/platforms/libqxcb.so",
         "PySide6/Qt/lib/libQt6Gui.so.6",
@@ -186,6 +186,6 @@ def test_prune_follows_symlink_to_its_target():
         "/usr/lib/libstdc++.so.6": [],
     }
 
-    kept = bundle_slim.prune_unreferenced_libraries(binaries, lambda src: dependencies[src])
+    kept_binaries = bundle_slim.prune_unreferenced_libraries(binaries, lambda src: dependencies[src])
 
-    assert kept == binaries
+    assert kept_binaries == binaries
