@@ -5,7 +5,8 @@ from app.core._errors import CollectorError, ConfigError, ConsentError, StorageE
 from app.core._events import ALLOWED_METADATA, EventType
 from app.core._history import HistoryCheck
 from app.core._policy import PolicyVersion, privacy_policy
-from app.core._service import Consent, Event, SentReport, Status, UsageStats
+from app.core._records import Consent, Event, SentReport, Status
+from app.core._service import UsageStats
 from app.core._submit import DeletionOutcome, Rejected, RetryLater, Sent, Skipped, SubmitOutcome
 
 __all__ = [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import datetime as dt
 import logging
 import os
@@ -28,6 +27,7 @@ from app.core._events import EventType, clean_and_encode, parse_event_type
 from app.core._export import export_csv, export_json
 from app.core._history import HistoryCheck
 from app.core._policy import policy_version, privacy_policy
+from app.core._records import Consent, Event, SentReport, Status, event_rows, sent_report_from_row
 from app.core._report import Installation, Schedule, build_body, gather, report_id_for
 from app.core._settings import Settings
 from app.core._store import open_store
@@ -43,68 +43,6 @@ MAX_PAUSE_DAYS = 365
 # 400 other than 200 (a redirect, for example). The report then stays queued, not rejected.
 ENDPOINT_ERROR_STATUSES = (404, 405)
 _INSERT_EVENT = "INSERT INTO usage_events (event_type, occurred_at, metadata, reported) VALUES (?, ?, ?, 0)"
-
-
-@dataclasses.dataclass(frozen=True)
-class Consent:
-    """The user's decision, and whether DO_NOT_TRACK overrides it."""
-
-    state: str
-    policy_version: str | None
-    decided_at: dt.datetime | None
-    blocked_by_dnt: bool
-
-    @property
-    def allows_sending(self) -> bool:
-        return self.state == "granted" and not self.blocked_by_dnt
-
-
-@dataclasses.dataclass(frozen=True)
-class Status:
-    """A summary of the local store and the submission state, for status lines and the UI."""
-
-    consent: Consent
-    installation_id: str
-    first_seen: dt.datetime | None
-    events_total: int
-    events_this_week: int
-    last_submission: dt.datetime | None
-    submission_count: int
-    next_submission_due: dt.datetime | None
-    pending_reports: int
-    server_deletion: str
-    endpoint: str | None
-    paused_until: dt.datetime | None
-
-
-@dataclasses.dataclass(frozen=True)
-class Event:
-    """One stored event."""
-
-    id: int
-    event_type: str
-    occurred_at: dt.datetime
-    metadata: str
-    reported: bool
-    report_id: str | None
-
-
-@dataclasses.dataclass(frozen=True)
-class SentReport:
-    """One outbox or history entry: the exact bytes and, after sending, the collector's response."""
-
-    report_id: str
-    period_start: dt.datetime
-    period_end: dt.datetime
-    body: str
-    created_at: dt.datetime
-    sent_at: dt.datetime | None
-    status: str
-    http_status: int | None
-    submission_id: str | None
-    response_body: str | None
-    previous_hash: str | None
-    entry_hash: str | None
 
 
 def default_home(environ: Mapping[str, str]) -> Path:
@@ -662,7 +600,7 @@ class UsageStats:
             parameters.append(format_db_time(until))
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
 
-        return _event_rows(self._db, f"{where} ORDER BY occurred_at DESC, id DESC LIMIT ?", [*parameters, int(limit)])
+        return event_rows(self._db, f"{where} ORDER BY occurred_at DESC, id DESC LIMIT ?", [*parameters, int(limit)])
 
     def events_per_day(self, days: int = 30) -> list[tuple[dt.date, int]]:
         """Return (UTC date, event count) for each of the last `days` days, oldest first, zeros included."""
@@ -685,7 +623,7 @@ class UsageStats:
             "SELECT report_id, period_start, period_end, body, created_at, sent_at, status, http_status,"
             " submission_id, response_body, previous_hash, entry_hash FROM sent_reports ORDER BY id DESC"
         ).fetchall()
-        return [_sent_report(row) for row in rows]
+        return [sent_report_from_row(row) for row in rows]
 
     def verify_history(self) -> HistoryCheck:
         return _history.verify(self._db, self._settings.get(keys.HISTORY_HEAD))
@@ -734,35 +672,3 @@ class UsageStats:
             logger.warning("Old usage events could not be pruned: %s", error)
             return 0
         return deleted
-
-
-def _event_rows(db: peewee.SqliteDatabase, tail: str, parameters: list[Any]) -> list[Event]:
-    rows = db.execute_sql(
-        f"SELECT id, event_type, occurred_at, metadata, reported, report_id FROM usage_events {tail}", parameters
-    ).fetchall()
-    return [
-        Event(id=row[0], event_type=row[1], occurred_at=to_utc(dt.datetime.fromisoformat(row[2])), metadata=row[3],
-              reported=bool(row[4]), report_id=row[5])
-        for row in rows
-    ]
-
-
-def _parse_optional(text: str | None) -> dt.datetime | None:
-    return None if text is None else to_utc(dt.datetime.fromisoformat(text))
-
-
-def _sent_report(row: tuple) -> SentReport:
-    return SentReport(
-        report_id=row[0],
-        period_start=_parse_optional(row[1]),
-        period_end=_parse_optional(row[2]),
-        body=row[3],
-        created_at=_parse_optional(row[4]),
-        sent_at=_parse_optional(row[5]),
-        status=row[6],
-        http_status=row[7],
-        submission_id=row[8],
-        response_body=row[9],
-        previous_hash=row[10],
-        entry_hash=row[11],
-    )

@@ -1,0 +1,105 @@
+"""The records the facade returns: consent, status, stored events and history entries."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+import peewee
+
+from app.core._clock import to_utc
+
+
+@dataclasses.dataclass(frozen=True)
+class Consent:
+    """The user's decision, and whether DO_NOT_TRACK overrides it."""
+
+    state: str
+    policy_version: str | None
+    decided_at: dt.datetime | None
+    blocked_by_dnt: bool
+
+    @property
+    def allows_sending(self) -> bool:
+        return self.state == "granted" and not self.blocked_by_dnt
+
+
+@dataclasses.dataclass(frozen=True)
+class Status:
+    """A summary of the local store and the submission state, for status lines and the UI."""
+
+    consent: Consent
+    installation_id: str
+    first_seen: dt.datetime | None
+    events_total: int
+    events_this_week: int
+    last_submission: dt.datetime | None
+    submission_count: int
+    next_submission_due: dt.datetime | None
+    pending_reports: int
+    server_deletion: str
+    endpoint: str | None
+    paused_until: dt.datetime | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Event:
+    """One stored event."""
+
+    id: int
+    event_type: str
+    occurred_at: dt.datetime
+    metadata: str
+    reported: bool
+    report_id: str | None
+
+
+@dataclasses.dataclass(frozen=True)
+class SentReport:
+    """One outbox or history entry: the exact bytes and, after sending, the collector's response."""
+
+    report_id: str
+    period_start: dt.datetime
+    period_end: dt.datetime
+    body: str
+    created_at: dt.datetime
+    sent_at: dt.datetime | None
+    status: str
+    http_status: int | None
+    submission_id: str | None
+    response_body: str | None
+    previous_hash: str | None
+    entry_hash: str | None
+
+
+def event_rows(db: peewee.SqliteDatabase, tail: str, parameters: list[Any]) -> list[Event]:
+    rows = db.execute_sql(
+        f"SELECT id, event_type, occurred_at, metadata, reported, report_id FROM usage_events {tail}", parameters
+    ).fetchall()
+    return [
+        Event(id=row[0], event_type=row[1], occurred_at=to_utc(dt.datetime.fromisoformat(row[2])), metadata=row[3],
+              reported=bool(row[4]), report_id=row[5])
+        for row in rows
+    ]
+
+
+def _parse_optional(text: str | None) -> dt.datetime | None:
+    return None if text is None else to_utc(dt.datetime.fromisoformat(text))
+
+
+def sent_report_from_row(row: tuple) -> SentReport:
+    return SentReport(
+        report_id=row[0],
+        period_start=_parse_optional(row[1]),
+        period_end=_parse_optional(row[2]),
+        body=row[3],
+        created_at=_parse_optional(row[4]),
+        sent_at=_parse_optional(row[5]),
+        status=row[6],
+        http_status=row[7],
+        submission_id=row[8],
+        response_body=row[9],
+        previous_hash=row[10],
+        entry_hash=row[11],
+    )
