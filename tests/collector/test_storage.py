@@ -238,3 +238,42 @@ def test_unexpected_error_is_json_500(tmp_path, caplog):
     assert response.status_code == 500
     assert response.json["title"] == "Internal Server Error"
     assert [record.event for record in caplog.records if hasattr(record, "event")] == ["unexpected_error", "request"]
+
+
+class FakeDriverError(Exception):
+    """Stands in for a psycopg2 error, which carries its SQLSTATE as ``pgcode``."""
+
+    def __init__(self, pgcode: str) -> None:
+        super().__init__(pgcode)
+        self.pgcode = pgcode
+
+
+@pytest.mark.parametrize("pgcode", ["40P01", "40001"])
+def test_store_report_retries_aborted_transaction(sqlite_store, monkeypatch, pgcode):
+    original = Store._store_locked
+    calls = []
+
+    def fail_once(self, *args):
+        calls.append(args)
+        if len(calls) == 1:
+            raise FakeDriverError(pgcode)
+        return original(self, *args)
+
+    monkeypatch.setattr(Store, "_store_locked", fail_once)
+
+    submission_id = store_at(sqlite_store, NOW)
+
+    assert submission_id == 1
+    assert len(calls) == 2
+    assert Submission.select().count() == 1
+
+
+def test_store_report_raises_other_driver_errors(sqlite_store, monkeypatch):
+    def fail(self, *args):
+        raise FakeDriverError("23514")
+
+    monkeypatch.setattr(Store, "_store_locked", fail)
+
+    with pytest.raises(FakeDriverError):
+        store_at(sqlite_store, NOW)
+    assert Submission.select().count() == 0
