@@ -6,7 +6,7 @@ import logging
 from importlib import resources
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, QLocale, QTranslator
+from PySide6.QtCore import QCoreApplication, QLibraryInfo, QLocale, QTranslator
 
 logger = logging.getLogger("app.ui")
 
@@ -19,7 +19,9 @@ def install_translator(app: QCoreApplication, locale: QLocale | None = None) -> 
     """Load the best translation for `locale` (default: the system locale) into `app`.
 
     Returns the installed translator, which the caller must keep alive, or None when the
-    locale has no translation and the English source strings are used as they are.
+    locale has no translation and the English source strings are used as they are. Qt's own
+    translation for the locale, when Qt ships one, is installed too and kept in the returned
+    translator's `qt_base` attribute so that both can be removed together.
     """
     chosen = locale if locale is not None else QLocale.system()
     translator = QTranslator(app)
@@ -30,4 +32,17 @@ def install_translator(app: QCoreApplication, locale: QLocale | None = None) -> 
 
     app.installTranslator(translator)
     logger.debug("Loaded translation %s", translator.filePath())
+    translator.qt_base = _install_qt_base_translator(app, chosen)
     return translator
+
+
+def _install_qt_base_translator(app: QCoreApplication, locale: QLocale) -> QTranslator | None:
+    """Translate Qt's own strings too: standard dialog buttons and file dialogs."""
+    qt_translator = QTranslator(app)
+    qt_folder = QLibraryInfo.path(QLibraryInfo.LibraryPath.TranslationsPath)
+    if not qt_translator.load(locale, "qtbase", "_", qt_folder):
+        logger.debug("Qt ships no qtbase translation for locale %s in %s", locale.name(), qt_folder)
+        return None
+
+    app.installTranslator(qt_translator)
+    return qt_translator

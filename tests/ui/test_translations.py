@@ -25,12 +25,19 @@ def german(qapp) -> Iterator[object]:
     yield translator
     if translator is not None:
         qapp.removeTranslator(translator)
+        if translator.qt_base is not None:
+            qapp.removeTranslator(translator.qt_base)
 
 
 def test_german_locale_translates_menu(german) -> None:
     assert german is not None
     assert QCoreApplication.translate("AppActions", "Quit") == "Beenden"
     assert QCoreApplication.translate("ConsentDialog", "Don't share") == "Nicht teilen"
+
+
+def test_german_locale_translates_qt_buttons(german) -> None:
+    assert german.qt_base is not None
+    assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Abbrechen"
 
 
 def test_german_status_line(german) -> None:
