@@ -90,12 +90,15 @@ def parse_report(body: Any, now: datetime) -> Report:
         raise ReportError("schema_version", f"must be one of {', '.join(SCHEMA_VERSIONS)}")
     is_1_1 = version == "1.1"
 
-    top = _Section(body, "")
+    # Deployed 1.0 clients were served by a service that ignored unknown fields, so
+    # 1.0 reports keep that rule: such fields are dropped, never stored. A 1.1 report
+    # comes from this project's client and must contain only its schema's fields.
+    top = _Section(body, "", strict=is_1_1)
     top.optional("submission_timestamp", _time_not_after(now))
-    installation = _Section(top.required("installation", _object), "installation.")
-    period = _Section(top.required("period", _object), "period.")
-    fleet = _Section(top.required("printer_fleet", _object), "printer_fleet.")
-    usage = _Section(top.required("usage_stats", _object), "usage_stats.")
+    installation = _Section(top.required("installation", _object), "installation.", strict=is_1_1)
+    period = _Section(top.required("period", _object), "period.", strict=is_1_1)
+    fleet = _Section(top.required("printer_fleet", _object), "printer_fleet.", strict=is_1_1)
+    usage = _Section(top.required("usage_stats", _object), "usage_stats.", strict=is_1_1)
     error_summary = top.required("error_summary", _map_of(_count(MAX_COUNT)))
     report_id = top.required("report_id", _uuid) if is_1_1 else None
     top.reject_unknown(("schema_version",))
@@ -174,9 +177,10 @@ def _read_usage(usage: _Section, is_1_1: bool) -> dict[str, Any]:
 class _Section:
     """One JSON object of the report: reads its fields and remembers which ones were known."""
 
-    def __init__(self, data: dict[str, Any], prefix: str) -> None:
+    def __init__(self, data: dict[str, Any], prefix: str, *, strict: bool) -> None:
         self._data = data
         self._prefix = prefix
+        self._strict = strict
         self._known: set[str] = set()
 
     def required(self, key: str, check: Callable[[Any, str], Any]) -> Any:
@@ -193,6 +197,9 @@ class _Section:
         return check(value, self._prefix + key)
 
     def reject_unknown(self, also_known: tuple[str, ...] = ()) -> None:
+        """Raise ReportError for a field this schema does not define, unless the section is lenient."""
+        if not self._strict:
+            return
         unknown = sorted(set(self._data) - self._known - set(also_known))
         if unknown:
             name = unknown[0][:64]

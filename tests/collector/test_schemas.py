@@ -55,7 +55,6 @@ MUTATIONS = [
     ("installation.platform", "amiga"),
     ("installation.country_code", "de"),
     ("installation.app_version", "1.0 beta"),
-    ("installation.serial_number", "A1B2"),
     ("period.start", "2026-06-15"),
     ("period.duration_days", 32),
     ("printer_fleet.printer_count", -1),
@@ -66,7 +65,6 @@ MUTATIONS = [
     ("usage_stats.feature_usage", {"camera": "yes"}),
     ("usage_stats.feature_usage", {f"f{n}": True for n in range(51)}),
     ("error_summary", {"bad key": 1}),
-    ("file_path", "/home/user/print.gcode"),
     ("installation", ...),
 ]
 
@@ -81,16 +79,32 @@ def test_schema_and_validator_both_reject(version, path, value):
     assert not validator_accepts(body)
 
 
+@pytest.mark.parametrize(("path", "value"), [("installation.serial_number", "A1B2"), ("file_path", "/home/a.gcode")])
+def test_schema_1_1_rejects_unknown_fields(path, value):
+    body = changed(example("1.1"), path, value)
+
+    assert not jsonschema.Draft202012Validator(load_schema("1.1")).is_valid(body)
+    assert not validator_accepts(body)
+
+
 @pytest.mark.parametrize(
     ("path", "value"),
     [
-        ("installation.deployment_mode", "desktop"),
+        ("installation.serial_number", "A1B2"),
+        ("file_path", "/home/a.gcode"),
         ("report_id", "6f3c2d1e-0a7e-4c1b-9a8e-2d5b7f40c913"),
         ("usage_stats.job_completed_count", 3),
     ],
 )
-def test_schema_1_0_rejects_1_1_fields(path, value):
+def test_schema_1_0_ignores_unknown_fields(path, value):
     body = changed(example("1.0"), path, value)
+
+    assert jsonschema.Draft202012Validator(load_schema("1.0")).is_valid(body)
+    assert validator_accepts(body)
+
+
+def test_schema_1_0_rejects_desktop_mode():
+    body = changed(example("1.0"), "installation.deployment_mode", "desktop")
 
     assert not jsonschema.Draft202012Validator(load_schema("1.0")).is_valid(body)
     assert not validator_accepts(body)

@@ -110,7 +110,6 @@ def test_parse_bad_time_names_field(text):
         ("installation.deployment_mode", "desktop", "installation.deployment_mode"),
         ("installation.country_code", "de", "installation.country_code"),
         ("installation.country_code", "DEU", "installation.country_code"),
-        ("installation.hostname", "my-laptop", "installation.hostname"),
         ("period.duration_days", 32, "period.duration_days"),
         ("printer_fleet.printer_count", -1, "printer_fleet.printer_count"),
         ("printer_fleet.printer_count", 10_001, "printer_fleet.printer_count"),
@@ -124,11 +123,8 @@ def test_parse_bad_time_names_field(text):
         ("usage_stats.uptime_hours", None, "usage_stats.uptime_hours"),
         ("usage_stats.feature_usage", {"a": 1}, "usage_stats.feature_usage.a"),
         ("usage_stats.feature_usage", {f"f{n}": True for n in range(51)}, "usage_stats.feature_usage"),
-        ("usage_stats.job_completed_count", 1, "usage_stats.job_completed_count"),
         ("error_summary", [], "error_summary"),
         ("error_summary", {"TimeoutError": -3}, "error_summary.TimeoutError"),
-        ("report_id", str(uuid.uuid4()), "report_id"),
-        ("trace", "boom", "trace"),
     ],
 )
 def test_parse_1_0_violation_names_field(path, value, field):
@@ -145,10 +141,27 @@ def test_parse_1_0_violation_names_field(path, value, field):
         ("installation.deletion_token_sha256", "zz" * 32, "installation.deletion_token_sha256"),
         ("usage_stats.job_completed_count", ..., "usage_stats.job_completed_count"),
         ("usage_stats.job_failed_count", -1, "usage_stats.job_failed_count"),
+        ("installation.hostname", "my-laptop", "installation.hostname"),
+        ("period.timezone", "Europe/Berlin", "period.timezone"),
+        ("trace", "boom", "trace"),
     ],
 )
 def test_parse_1_1_violation_names_field(path, value, field):
     assert rejected_field(changed(report_1_1(NOW), path, value)) == (field, 422)
+
+
+def test_parse_1_0_ignores_unknown_fields():
+    body = report_1_0()
+    expected = parse_report(copy.deepcopy(body), NOW)
+    body["trace"] = "boom"
+    body["installation"]["hostname"] = "my-laptop"
+    body["usage_stats"]["job_completed_count"] = 1
+    body["report_id"] = str(uuid.uuid4())
+
+    report = parse_report(body, NOW)
+
+    assert report == expected
+    assert report.job_completed_count is None
 
 
 def test_parse_period_end_before_start():
