@@ -60,7 +60,12 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return EXIT_USAGE
 
     configure_logging(config.log_level)
-    store = Store.open(config.database_url)
+    try:
+        store = Store.open(config.database_url)
+    except OSError as error:
+        # Opening a SQLite URL creates the database's folder, which can fail.
+        print(f"collector: cannot create the database folder ({error.strerror}); check DATABASE_URL.", file=sys.stderr)
+        return EXIT_FAILURE
     try:
         if args.command == "serve":
             return serve(config, store, host=args.host, port=args.port, threads=args.threads)

@@ -179,3 +179,14 @@ def test_kill_during_load_keeps_every_acknowledged_report(start_process, request
         assert row.job_failed_count == 2
     store.close()
 
+
+
+def test_cli_uncreatable_database_folder_exits_1(tmp_path, capsys):
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the data folder should be")
+    environ = base_environ(f"sqlite:///{blocker / 'data' / 'collector.db'}", tmp_path)
+
+    status = cli.main(["migrate"], environ=environ)
+
+    assert status == 1
+    assert "cannot create the database folder (Not a directory); check DATABASE_URL." in capsys.readouterr().err
