@@ -4,6 +4,7 @@ from app.core._config import ClientConfig
 from app.core._errors import CollectorError, ConfigError, ConsentError, StorageError, UsageStatsError
 from app.core._events import ALLOWED_METADATA, EventType
 from app.core._history import HistoryCheck
+from app.core._logfile import attach_log_file
 from app.core._policy import PolicyVersion, privacy_policy
 from app.core._records import Consent, Event, SentReport, Status
 from app.core._service import UsageStats
@@ -31,5 +32,6 @@ __all__ = [
     "SubmitOutcome",
     "UsageStats",
     "UsageStatsError",
+    "attach_log_file",
     "privacy_policy",
 ]

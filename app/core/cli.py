@@ -12,7 +12,6 @@ import dataclasses
 import functools
 import json
 import logging
-import logging.handlers
 import re
 import sqlite3
 import sys
@@ -23,6 +22,7 @@ import peewee
 
 from app.core._errors import ConfigError, ConsentError, UsageStatsError
 from app.core._events import ALLOWED_METADATA, EventType
+from app.core._logfile import attach_log_file
 from app.core._policy import privacy_policy
 from app.core._service import UsageStats
 from app.core._submit import DeletionOutcome, Rejected, RetryLater, Sent, Skipped
@@ -30,8 +30,6 @@ from app.core._submit import DeletionOutcome, Rejected, RetryLater, Sent, Skippe
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
-LOG_FILENAME = "app.log"
-LOG_MAX_BYTES = 1024 * 1024
 _INTEGER = re.compile(r"[+-]?\d+")
 
 
@@ -293,23 +291,6 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _log_to_data_folder(stats: UsageStats) -> None:
-    """Append the core's INFO and higher lines to app.log beside the database, so that runs
-    started by cron or a container leave a record of what was sent."""
-    try:
-        handler = logging.handlers.RotatingFileHandler(
-            stats.path.parent / LOG_FILENAME, maxBytes=LOG_MAX_BYTES, backupCount=2, encoding="utf-8"
-        )
-    except OSError as error:
-        logging.getLogger("app.core").debug("app.log cannot be opened: %s", error)
-        return
-    handler.setLevel(logging.INFO)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    core_logger = logging.getLogger("app.core")
-    core_logger.addHandler(handler)
-    core_logger.setLevel(logging.INFO)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     stderr_handler = logging.StreamHandler(sys.stderr)
     # The level sits on the handler because app.log below lowers the core logger to INFO.
@@ -324,7 +305,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageStatsError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE
-    _log_to_data_folder(stats)
+    attach_log_file(stats.path.parent, "app.core")
     try:
         stats.config()
         return args.handler(stats, args)

@@ -92,12 +92,13 @@ def run(argv: list[str]) -> int:
     # The core, httpx and qasync load only after the icon is up: they take most of the start time.
     import qasync
 
-    from app.core import UsageStats, privacy_policy
+    from app.core import UsageStats, attach_log_file, privacy_policy
     from app.ui.application import TrayApplication
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     stats = UsageStats.open(home=home, deployment_mode=DEPLOYMENT_MODE)
+    attach_log_file(stats.path.parent, "app")
     tray_app = TrayApplication(stats, privacy_policy(), tray_available=early_icon is not None, tray_icon=early_icon)
     instance_server.activation_requested.connect(tray_app.window.bring_forward)
     # A logout or an OS shutdown quits Qt without the Quit action; the session still ends cleanly.
