@@ -15,7 +15,16 @@ import peewee
 import waitress
 
 from collector.app import create_app, utc_now
-from collector.config import PORT_RANGE, RETENTION_DAYS_RANGE, THREADS_RANGE, CollectorConfig
+from collector.config import (
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    DEFAULT_RETENTION_DAYS,
+    DEFAULT_THREADS,
+    PORT_RANGE,
+    RETENTION_DAYS_RANGE,
+    THREADS_RANGE,
+    CollectorConfig,
+)
 from collector.errors import ConfigError
 from collector.logs import configure_logging, logger
 from collector.migrations import LATEST_VERSION
@@ -38,14 +47,16 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     serve = commands.add_parser("serve", help="migrate the database, then serve HTTP with Waitress")
-    serve.add_argument("--host", help="address to listen on (default: COLLECTOR_HOST or 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="TCP port, 0 for any free one (default: COLLECTOR_PORT or 8080)")
-    serve.add_argument("--threads", type=int, help="worker threads (default: COLLECTOR_THREADS or 8)")
+    serve.add_argument("--host", help=f"address to listen on (default: COLLECTOR_HOST or {DEFAULT_HOST})")
+    serve.add_argument("--port", type=int, help=f"TCP port, 0 for any free one (default: COLLECTOR_PORT or {DEFAULT_PORT})")
+    serve.add_argument("--threads", type=int, help=f"worker threads (default: COLLECTOR_THREADS or {DEFAULT_THREADS})")
 
     commands.add_parser("migrate", help="bring the database schema up to date, keeping every row")
 
     purge = commands.add_parser("purge", help="delete reports older than the retention period")
-    purge.add_argument("--days", type=int, help="retention in days (default: COLLECTOR_RETENTION_DAYS or 730)")
+    purge.add_argument(
+        "--days", type=int, help=f"retention in days (default: COLLECTOR_RETENTION_DAYS or {DEFAULT_RETENTION_DAYS})"
+    )
     return parser
 
 
