@@ -109,8 +109,9 @@ def test_metrics_need_operator_key(start_server):
 
 
 def test_metrics_count_database_errors(tmp_path):
-    # The folder of this SQLite file does not exist, so every query fails.
-    url = f"sqlite:///{tmp_path / 'missing-folder' / 'collector.db'}"
+    # The database "file" is a folder, so SQLite cannot open it and every query fails.
+    (tmp_path / "collector.db").mkdir()
+    url = f"sqlite:///{tmp_path / 'collector.db'}"
     config = CollectorConfig.from_environ(base_environ(url, tmp_path))
     client = testing.TestClient(create_app(config, Store.open(url)))
 
