@@ -7,7 +7,8 @@ import sys
 
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
-    if args and not args[0].startswith("-"):
+    # Help is printed by the command-line parser, which also describes the tray app.
+    if args and (not args[0].startswith("-") or args[0] in ("-h", "--help")):
         # Headless commands must start without Qt, so the UI package is imported only below.
         from app.core.cli import main as cli_main
 

@@ -242,7 +242,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--deployment-mode", choices=("homeassistant", "docker", "standalone", "pi", "desktop"),
         help="how Printernizer is installed (default: USAGE_STATS_DEPLOYMENT_MODE or standalone)",
     )
-    parser = argparse.ArgumentParser(prog="python -m app", description="Printernizer usage statistics (headless).")
+    parser = argparse.ArgumentParser(
+        prog="python -m app",
+        description="Printernizer usage statistics. Without a COMMAND, the tray app starts; "
+        "--self-test checks that Qt, the store and the resources work, then exits.",
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     command = functools.partial(commands.add_parser, parents=[common])
 

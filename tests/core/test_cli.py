@@ -196,3 +196,11 @@ def test_cli_home_option_after_command(run, tmp_path):
     assert result.returncode == 0, result.stderr
     assert (other / "usage.db").exists()
     assert json.loads(run("status", "--json", "--home", str(other)).stdout)["events_total"] == 1
+
+
+def test_cli_help_without_command_needs_no_display(run):
+    result = run("--help", QT_QPA_PLATFORM="xcb", DISPLAY="")
+
+    assert result.returncode == 0
+    assert result.stdout.startswith("usage: python -m app [-h] COMMAND ...")
+    assert "Without a COMMAND, the tray app starts" in result.stdout
