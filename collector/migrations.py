@@ -8,11 +8,14 @@ empty database therefore gives the same schema as upgrading an old one.
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, timezone
 
 import peewee
 from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator
 
 SCHEMA_VERSION_KEY = "schema_version"
+# Each applied step is recorded as "migration.<number>" -> "<UTC time> <description>".
+STEP_KEY_PREFIX = "migration."
 
 # The submissions columns that the dashboard summaries are built from.
 _DASHBOARD_COLUMNS = (
@@ -148,11 +151,17 @@ def apply_steps(db: peewee.Database, target: int) -> list[int]:
 
     applied = []
     for number in range(current_version(db) + 1, target + 1):
-        _description, step = STEPS[number]
+        description, step = STEPS[number]
         with db.bind_ctx([CollectorMetaV1, InstallationV1, SubmissionV1, SourceHitV3, SourceKeyV3]):
             step(db, migrator)
-            CollectorMetaV1.insert(key=SCHEMA_VERSION_KEY, value=str(number)).on_conflict(
-                conflict_target=[CollectorMetaV1.key], update={CollectorMetaV1.value: str(number)}
-            ).execute()
+            applied_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            _set_meta(f"{STEP_KEY_PREFIX}{number}", f"{applied_at} {description}")
+            _set_meta(SCHEMA_VERSION_KEY, str(number))
         applied.append(number)
     return applied
+
+
+def _set_meta(key: str, value: str) -> None:
+    CollectorMetaV1.insert(key=key, value=value).on_conflict(
+        conflict_target=[CollectorMetaV1.key], update={CollectorMetaV1.value: value}
+    ).execute()

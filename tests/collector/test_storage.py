@@ -76,6 +76,9 @@ def test_migrate_from_version_1_keeps_rows(database_url):
     assert Installation.get_by_id("inst-1").deletion_token_sha256 is None
     summary_rows = store.db.execute_sql("SELECT COUNT(*) FROM dashboard_installations").fetchone()[0]
     assert summary_rows == 1
+    recorded = dict(store.db.execute_sql("SELECT key, value FROM collector_meta").fetchall())
+    assert sorted(recorded) == ["migration.1", "migration.2", "migration.3", "migration.4", "schema_version"]
+    assert recorded["migration.2"].endswith(" add the deletion token hash and the schema 1.1 job counts")
     store.close()
 
 
