@@ -76,8 +76,8 @@ def test_concurrent_reports_two_processes_admit_limit(start_process, start_serve
     assert Submission.select().where(Submission.installation_id == installation_id).count() == LIMIT
 
 
-def test_rate_limit_retry_after_counts_to_oldest(start_server):
-    server = start_server(COLLECTOR_RATE_LIMIT_PER_HOUR="2")
+def test_rate_limit_retry_after_counts_to_oldest(start_server, database_url):
+    server = start_server(database_url=database_url, COLLECTOR_RATE_LIMIT_PER_HOUR="2")
     installation_id = str(uuid.uuid4())
     post(server.url, report_1_1(server.clock.now, installation_id=installation_id))
     server.clock.advance(minutes=10)
@@ -95,8 +95,8 @@ def test_rate_limit_retry_after_counts_to_oldest(start_server):
     assert accepted.status_code == 200
 
 
-def test_rejected_requests_use_no_quota(start_server):
-    server = start_server(COLLECTOR_RATE_LIMIT_PER_HOUR="3")
+def test_rejected_requests_use_no_quota(start_server, database_url):
+    server = start_server(database_url=database_url, COLLECTOR_RATE_LIMIT_PER_HOUR="3")
     installation_id = str(uuid.uuid4())
     invalid = report_1_1(server.clock.now, installation_id=installation_id)
     invalid["installation"]["platform"] = "amiga"
@@ -122,8 +122,8 @@ def test_duplicate_over_limit_still_returns_original(start_server):
     assert repeated.json() == first.json()
 
 
-def test_source_limit_counts_across_installations(start_server):
-    server = start_server(COLLECTOR_SOURCE_RATE_LIMIT_PER_HOUR="3")
+def test_source_limit_counts_across_installations(start_server, database_url):
+    server = start_server(database_url=database_url, COLLECTOR_SOURCE_RATE_LIMIT_PER_HOUR="3")
 
     responses = [post(server.url, report_1_1(server.clock.now)) for _ in range(4)]
 
