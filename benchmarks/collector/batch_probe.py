@@ -6,8 +6,8 @@
 Reports go straight to ``Store.store_report`` in one thread, without HTTP, so the figures
 are the storage cost per report alone. In the batched case an outer transaction wraps
 ``--batch`` reports, which turns each report's own transaction into a savepoint and
-leaves one commit per batch. That is an estimate of a group-commit design, not the design
-itself: a real one must also answer each request only after its batch commits.
+leaves one commit per batch. This estimates a group-commit design and is not that design,
+which must also send each response only after the response's batch has committed.
 """
 
 from __future__ import annotations
