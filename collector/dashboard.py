@@ -1097,12 +1097,17 @@ class DashboardIndexResource:
 def _read_parameters(req: falcon.Request, accepted: tuple[_Parameter, ...]) -> dict[str, int]:
     """Parse the query string, rejecting unknown names and values outside their range."""
     allowed = {parameter.name: parameter for parameter in accepted}
-    for name in req.params:
+    for name, value in req.params.items():
         if name not in allowed:
             expected = ", ".join(allowed) or "no parameters"
             raise falcon.HTTPBadRequest(
                 title="Unknown Query Parameter",
                 description=f"Query parameter {name!r} is not accepted here; this dashboard takes: {expected}.",
+            )
+        if isinstance(value, list):
+            raise falcon.HTTPBadRequest(
+                title="Repeated Query Parameter",
+                description=f"Query parameter {name!r} is given {len(value)} times; send it once.",
             )
 
     values = {}
