@@ -5,7 +5,7 @@ from app.core._errors import CollectorError, ConfigError, ConsentError, StorageE
 from app.core._events import ALLOWED_METADATA, EventType
 from app.core._history import HistoryCheck
 from app.core._logfile import attach_log_file
-from app.core._policy import PolicyVersion, privacy_policy
+from app.core._policy import POLICY_LANGUAGES, PolicyVersion, policy_version, privacy_policy
 from app.core._records import Consent, Event, SentReport, Status
 from app.core._service import UsageStats
 from app.core._submit import DeletionOutcome, Rejected, RetryLater, Sent, Skipped, SubmitOutcome
@@ -21,6 +21,7 @@ __all__ = [
     "Event",
     "EventType",
     "HistoryCheck",
+    "POLICY_LANGUAGES",
     "PolicyVersion",
     "Rejected",
     "RetryLater",
@@ -33,5 +34,6 @@ __all__ = [
     "UsageStats",
     "UsageStatsError",
     "attach_log_file",
+    "policy_version",
     "privacy_policy",
 ]

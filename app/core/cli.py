@@ -23,7 +23,7 @@ import peewee
 from app.core._errors import ConfigError, ConsentError, UsageStatsError
 from app.core._events import ALLOWED_METADATA, EventType
 from app.core._logfile import attach_log_file
-from app.core._policy import privacy_policy
+from app.core._policy import DEFAULT_LANGUAGE, POLICY_LANGUAGES, privacy_policy
 from app.core._service import UsageStats
 from app.core._submit import DeletionOutcome, Rejected, RetryLater, Sent, Skipped
 
@@ -118,13 +118,11 @@ def cmd_preview(stats: UsageStats, args: argparse.Namespace) -> int:
 
 
 def cmd_policy(stats: UsageStats, args: argparse.Namespace) -> int:
-    policy = privacy_policy()
+    policy = privacy_policy(args.language)
     print(policy.as_text())
-    agreed = stats.consent().policy_version
-    changes = policy.changes_since(agreed)
+    changes = policy.changes_since_text(stats.consent().policy_version)
     if changes:
-        print(f"\nChanged since version {agreed}, which you agreed to:")
-        print("\n".join(f"  - {change}" for change in changes))
+        print(f"\n{changes}")
     return EXIT_OK
 
 
@@ -263,7 +261,12 @@ def build_parser() -> argparse.ArgumentParser:
     preview.add_argument("--pretty", action="store_true", help="indent the JSON (the bytes sent are compact)")
     preview.set_defaults(handler=cmd_preview)
 
-    command("policy", help="print the privacy policy and what changed since you agreed").set_defaults(handler=cmd_policy)
+    policy = command("policy", help="print the privacy policy and what changed since you agreed")
+    policy.add_argument(
+        "--language", choices=POLICY_LANGUAGES, default=DEFAULT_LANGUAGE,
+        help=f"language of the policy text (default: {DEFAULT_LANGUAGE})",
+    )
+    policy.set_defaults(handler=cmd_policy)
 
     opt_in = command("opt-in", help="agree to send anonymous weekly reports")
     opt_in.add_argument("--policy-version", help="privacy policy version agreed to (default: the current one)")

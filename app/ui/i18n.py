@@ -36,6 +36,19 @@ def install_translator(app: QCoreApplication, locale: QLocale | None = None) -> 
     return translator
 
 
+def translation_language(translator: QTranslator | None) -> str:
+    """Return the language of the translation `install_translator` loaded, or "en" when it loaded none.
+
+    Texts that Qt does not translate, such as the privacy policy, use this so that they match
+    the language of the menus and dialogs.
+    """
+    if translator is None:
+        return "en"
+
+    language = translator.language().replace("-", "_").split("_", 1)[0].lower()
+    return language if language in SUPPORTED_LANGUAGES else "en"
+
+
 def _install_qt_base_translator(app: QCoreApplication, locale: QLocale) -> QTranslator | None:
     """Translate Qt's own strings too: standard dialog buttons and file dialogs."""
     qt_translator = QTranslator(app)

@@ -13,7 +13,7 @@ import platformdirs
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from app.ui.icons import app_icon, tray_icon
-from app.ui.i18n import install_translator
+from app.ui.i18n import install_translator, translation_language
 from app.ui.instance import SingleInstanceServer, notify_running_instance, server_name
 
 logger = logging.getLogger("app.ui")
@@ -75,7 +75,7 @@ def run(argv: list[str]) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
     app = create_qapplication(argv)
-    translator = install_translator(app)  # noqa: F841 - must stay alive while the app runs
+    translator = install_translator(app)  # must stay alive while the app runs
     home = data_folder()
     name = server_name(home)
     if notify_running_instance(name):
@@ -99,7 +99,8 @@ def run(argv: list[str]) -> int:
     asyncio.set_event_loop(loop)
     stats = UsageStats.open(home=home, deployment_mode=DEPLOYMENT_MODE)
     attach_log_file(stats.path.parent, "app")
-    tray_app = TrayApplication(stats, privacy_policy(), tray_available=early_icon is not None, tray_icon=early_icon)
+    policy = privacy_policy(translation_language(translator))
+    tray_app = TrayApplication(stats, policy, tray_available=early_icon is not None, tray_icon=early_icon)
     instance_server.activation_requested.connect(tray_app.window.bring_forward)
     # A logout or an OS shutdown quits Qt without the Quit action; the session still ends cleanly.
     app.aboutToQuit.connect(tray_app.shutdown)

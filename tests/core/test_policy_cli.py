@@ -1,0 +1,97 @@
+"""`python -m app policy --language`, run in a subprocess as a user runs it."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def run(tmp_path):
+    base_environ = {
+        key: value for key, value in os.environ.items() if not key.startswith("USAGE_STATS_") and key != "DO_NOT_TRACK"
+    }
+    base_environ.update({
+        "USAGE_STATS_HOME": str(tmp_path / "data"),
+        "USAGE_STATS_TIMEZONE": "Europe/Berlin",
+        "PYTHONPATH": str(ROOT),
+        "PYTHONIOENCODING": "utf-8",
+    })
+
+    def run_command(*arguments: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "app", *arguments],
+            capture_output=True, text=True, encoding="utf-8", timeout=60, cwd=ROOT, env=base_environ,
+        )
+
+    return run_command
+
+
+def test_policy_cli_german(run) -> None:
+    result = run("policy", "--language", "de")
+    lines = result.stdout.splitlines()
+
+    assert result.returncode == 0, result.stderr
+    assert lines[0] == "Datenschutzerklärung, Version 2 (gültig ab 01.12.2026)"
+    assert lines[4] == "Was erfasst wird:"
+    assert lines[15] == "Was nie erfasst wird:"
+    assert lines[21] == "  - Der Löschschlüssel selbst"
+    assert lines[-1] == (
+        "Ereignisse bleiben nach ihrer Zählung in einem Bericht noch 90 Tage auf diesem Computer gespeichert. "
+        "Der Statistikserver bewahrt Berichte höchstens zwei Jahre auf."
+    )
+
+
+def test_policy_cli_defaults_to_english(run) -> None:
+    result = run("policy")
+    lines = result.stdout.splitlines()
+
+    assert result.returncode == 0, result.stderr
+    assert lines[0] == "Privacy policy, version 2 (effective 2026-12-01)"
+    assert lines[21] == "  - The deletion key itself"
+    assert result.stdout == run("policy", "--language", "en").stdout
+
+
+def test_policy_cli_german_changes(run) -> None:
+    opted_in = run("opt-in", "--policy-version", "1")
+    result = run("policy", "--language", "de")
+
+    assert opted_in.returncode == 0, opted_in.stderr
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-4:] == [
+        "",
+        "Änderungen seit Version 1, der Sie zugestimmt haben:",
+        "  - Abgeschlossene und fehlgeschlagene Druckaufträge werden jetzt getrennt von den erstellten Aufträgen "
+        "gezählt.",
+        "  - Jeder Bericht enthält einen Fingerabdruck eines geheimen Löschschlüssels, der auf Ihrem Computer "
+        "gespeichert ist. So können nur Sie den Statistikserver bitten, Ihre Daten zu löschen oder Ihnen zu zeigen, "
+        "welche Daten er gespeichert hat.",
+    ]
+
+
+def test_policy_cli_english_changes(run) -> None:
+    run("opt-in", "--policy-version", "1")
+    result = run("policy")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-4:] == [
+        "",
+        "Changed since version 1, which you agreed to:",
+        "  - Completed and failed print jobs are now counted separately from created jobs.",
+        "  - Each report carries a fingerprint of a secret deletion key kept on your computer, so that you, and "
+        "nobody else, can ask the collector to delete your data or show you what it holds.",
+    ]
+
+
+def test_policy_cli_rejects_unknown_language(run) -> None:
+    result = run("policy", "--language", "fr")
+
+    assert result.returncode == 2
+    assert "argument --language: invalid choice: 'fr' (choose from 'en', 'de')" in result.stderr
+    assert result.stdout == ""

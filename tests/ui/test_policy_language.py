@@ -1,0 +1,95 @@
+"""The privacy policy in the language of the loaded Qt translation, shown in real dialogs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from PySide6.QtCore import QLocale
+from PySide6.QtWidgets import QTextBrowser
+
+from app.core import privacy_policy
+from app.ui.consent import ConsentDialog
+from app.ui.i18n import install_translator, translation_language
+from app.ui.policy_dialog import PolicyDialog
+
+
+@pytest.fixture
+def german(qapp) -> Iterator[object]:
+    translator = install_translator(qapp, QLocale(QLocale.Language.German, QLocale.Country.Germany))
+    yield translator
+    if translator is not None:
+        qapp.removeTranslator(translator)
+        if translator.qt_base is not None:
+            qapp.removeTranslator(translator.qt_base)
+
+
+def _policy_view_lines(dialog: ConsentDialog) -> list[str]:
+    return dialog.findChild(QTextBrowser, "policyView").toPlainText().splitlines()
+
+
+def test_translation_language_german(german) -> None:
+    assert translation_language(german) == "de"
+
+
+def test_translation_language_english(qapp) -> None:
+    translator = install_translator(qapp, QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+    try:
+        assert translator is not None
+        assert translation_language(translator) == "en"
+    finally:
+        qapp.removeTranslator(translator)
+
+
+def test_translation_language_without_translation(qapp) -> None:
+    translator = install_translator(qapp, QLocale(QLocale.Language.Japanese, QLocale.Country.Japan))
+
+    assert translator is None
+    assert translation_language(translator) == "en"
+
+
+def test_german_consent_dialog_lists_german_policy(qtbot, german) -> None:
+    dialog = ConsentDialog(privacy_policy(translation_language(german)), "{}", example_is_real=False)
+    qtbot.addWidget(dialog)
+    dialog.open()
+    lines = _policy_view_lines(dialog)
+
+    assert lines[0] == "Was erfasst wird"
+    assert lines[4] == "Die Anzahl der Drucker, aufgeschlüsselt nach Druckertyp"
+    assert lines[10] == "Was nie erfasst wird"
+    assert lines[-1] == "Der Löschschlüssel selbst"
+
+
+def test_german_reconsent_dialog_lists_german_changes(qtbot, german) -> None:
+    policy = privacy_policy(translation_language(german))
+    dialog = ConsentDialog(policy, "{}", example_is_real=False, previous_version="1")
+    qtbot.addWidget(dialog)
+    dialog.open()
+
+    assert _policy_view_lines(dialog) == [
+        "Änderungen in Version 2",
+        "Abgeschlossene und fehlgeschlagene Druckaufträge werden jetzt getrennt von den erstellten Aufträgen gezählt.",
+        "Jeder Bericht enthält einen Fingerabdruck eines geheimen Löschschlüssels, der auf Ihrem Computer "
+        "gespeichert ist. So können nur Sie den Statistikserver bitten, Ihre Daten zu löschen oder Ihnen zu zeigen, "
+        "welche Daten er gespeichert hat.",
+    ]
+
+
+def test_german_policy_dialog_text(qtbot, german) -> None:
+    dialog = PolicyDialog(privacy_policy(translation_language(german)))
+    qtbot.addWidget(dialog)
+    lines = dialog.browser.toPlainText().splitlines()
+
+    assert dialog.windowTitle() == "Datenschutzerklärung (Version 2)"
+    assert lines[0] == "Datenschutzerklärung, Version 2 (gültig ab 01.12.2026)"
+    assert lines[15] == "Was nie erfasst wird:"
+    assert lines[21] == "  - Der Löschschlüssel selbst"
+
+
+def test_english_consent_dialog_lists_english_policy(qtbot) -> None:
+    dialog = ConsentDialog(privacy_policy(translation_language(None)), "{}", example_is_real=False)
+    qtbot.addWidget(dialog)
+    lines = _policy_view_lines(dialog)
+
+    assert lines[0] == "What is collected"
+    assert lines[-1] == "The deletion key itself"
