@@ -182,6 +182,20 @@ def run_scenario(scenario: Scenario, args: argparse.Namespace, folder: Path) -> 
     if database:
         environ["DATABASE_URL"] = database.url
 
+    try:
+        output = _drive(scenario, args, environ, api_key, folder)
+        result = json.loads(output.strip().splitlines()[-1])
+        result["label"] = scenario.label
+        if database:
+            result["stored"] = database.stored_reports()
+    finally:
+        if database:
+            database.drop()
+    return result
+
+
+def _drive(scenario: Scenario, args: argparse.Namespace, environ: dict[str, str], api_key: str, folder: Path) -> str:
+    """Start the servers, run the load client against them, stop them and return the client's output."""
     with open(folder / "server.log", "a") as log_file:
         processes, port = start_servers(scenario, environ, log_file)
         try:
@@ -190,19 +204,12 @@ def run_scenario(scenario: Scenario, args: argparse.Namespace, folder: Path) -> 
                 "--connections", str(scenario.connections), "--seconds", str(args.seconds),
                 "--max-requests", str(args.max_requests), f"--api-key={api_key}",
             ]
-            output = subprocess.run(
+            return subprocess.run(
                 command, cwd=ROOT, env=environ, capture_output=True, text=True, check=True,
                 timeout=args.seconds + CLIENT_TIMEOUT_MARGIN_SECONDS,
             ).stdout
         finally:
             stop_servers(processes)
-
-    result = json.loads(output.strip().splitlines()[-1])
-    result["label"] = scenario.label
-    if database:
-        result["stored"] = database.stored_reports()
-        database.drop()
-    return result
 
 
 def print_row(result: dict, reference: dict[int, float]) -> None:
