@@ -1,7 +1,7 @@
 """Set up a development environment and run the product or its tests.
 
-    python3 dev.py run     start a local collector and the tray app pointed at it
-    python3 dev.py test    run the whole test suite (extra arguments go to pytest)
+    python3 dev.py run [--port N]   start a local collector (default port 8787) and the tray app
+    python3 dev.py test [ARGS]      run the whole test suite (ARGS go to pytest)
 
 Both commands create `.venv` and install the project into it on first use, and
 again whenever pyproject.toml changes. Only the standard library is used here.
@@ -23,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 DEV_DATA = ROOT / ".dev-data"
-COLLECTOR_PORT = 8787
+DEFAULT_COLLECTOR_PORT = 8787
 COLLECTOR_START_TIMEOUT_SECONDS = 20
 
 
@@ -53,9 +53,17 @@ def ensure_environment() -> Path:
     return python
 
 
-def wait_for_health(url: str) -> None:
+def wait_for_health(url: str, collector: subprocess.Popen) -> None:
+    """Wait until the collector started here responds on /health; stop if it exited instead."""
     deadline = time.monotonic() + COLLECTOR_START_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
+        # Another program on the same port could respond on /health, so the process is checked first.
+        if collector.poll() is not None:
+            msg = (
+                f"The collector exited with status {collector.returncode} before it served {url}; "
+                "see its output above. If the port is in use, pick another with --port."
+            )
+            raise SystemExit(msg)
         try:
             with urllib.request.urlopen(url, timeout=1) as response:
                 if response.status == 200:
@@ -76,9 +84,9 @@ def development_keys() -> tuple[str, str]:
     return client_key, operator_key
 
 
-def run_product(python: Path) -> int:
+def run_product(python: Path, port: int) -> int:
     client_key, operator_key = development_keys()
-    base_url = f"http://127.0.0.1:{COLLECTOR_PORT}"
+    base_url = f"http://127.0.0.1:{port}"
     collector_env = {
         **os.environ,
         "COLLECTOR_DATA_DIR": str(DEV_DATA / "collector"),
@@ -86,11 +94,11 @@ def run_product(python: Path) -> int:
         "COLLECTOR_ADMIN_KEYS": operator_key,
     }
     collector = subprocess.Popen(
-        [str(python), "-m", "collector", "serve", "--host", "127.0.0.1", "--port", str(COLLECTOR_PORT)],
+        [str(python), "-m", "collector", "serve", "--host", "127.0.0.1", "--port", str(port)],
         env=collector_env,
     )
     try:
-        wait_for_health(f"{base_url}/health")
+        wait_for_health(f"{base_url}/health", collector)
         print(f"Collector: {base_url} (data in {DEV_DATA / 'collector'})")
         print(f"Operator summary: curl -H 'X-API-Key: {operator_key}' {base_url}/stats/summary", flush=True)
 
@@ -101,7 +109,13 @@ def run_product(python: Path) -> int:
             "USAGE_STATS_API_KEY": client_key,
         }
         if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
-            print("No display found: starting the tray app on Qt's offscreen platform.", flush=True)
+            print(
+                "No display found: the tray app runs on Qt's offscreen platform, where nothing can be seen.\n"
+                "Use the command line against the same store and collector instead, for example:\n"
+                f"  USAGE_STATS_HOME={DEV_DATA / 'app'} {python} -m app status\n"
+                "Press Ctrl+C to stop.",
+                flush=True,
+            )
             app_env["QT_QPA_PLATFORM"] = "offscreen"
         return subprocess.call([str(python), "-m", "app"], env=app_env)
     except KeyboardInterrupt:
@@ -116,15 +130,24 @@ def run_tests(python: Path, pytest_args: list[str]) -> int:
     return subprocess.call([str(python), "-m", "pytest", *pytest_args], cwd=ROOT, env=env)
 
 
+def parse_port(arguments: list[str]) -> int:
+    if not arguments:
+        return DEFAULT_COLLECTOR_PORT
+    if len(arguments) == 2 and arguments[0] == "--port" and arguments[1].isdigit() and 1 <= int(arguments[1]) <= 65535:
+        return int(arguments[1])
+    msg = f"Invalid arguments for run: {' '.join(arguments)!r}. Use 'run' or 'run --port N' with N from 1 to 65535."
+    raise SystemExit(msg)
+
+
 def main(argv: list[str]) -> int:
     if not argv or argv[0] not in {"run", "test"}:
         print(__doc__)
         return 2
 
-    python = ensure_environment()
     if argv[0] == "run":
-        return run_product(python)
-    return run_tests(python, argv[1:])
+        port = parse_port(argv[1:])
+        return run_product(ensure_environment(), port)
+    return run_tests(ensure_environment(), argv[1:])
 
 
 if __name__ == "__main__":
