@@ -62,6 +62,13 @@ def run(coroutine):
     return asyncio.run(coroutine)
 
 
+def opt_in_and_record_a_week(stats: UsageStats, clock) -> None:
+    """Opt in, record a week of events and move the clock to an hour after the first period ends."""
+    stats.opt_in()
+    record_a_week(stats, clock.now)
+    clock.advance(days=7, hours=1)
+
+
 def test_week_of_events_reaches_collector_row(tmp_path, start_server, client_clock):
     server = start_server()
     stats = open_client(tmp_path, server, client_clock)
@@ -110,9 +117,7 @@ def test_week_of_events_reaches_collector_row(tmp_path, start_server, client_clo
 def test_sent_report_in_history_and_summary(tmp_path, start_server, client_clock):
     server = start_server()
     stats = open_client(tmp_path, server, client_clock)
-    stats.opt_in()
-    record_a_week(stats, client_clock.now)
-    client_clock.advance(days=7, hours=1)
+    opt_in_and_record_a_week(stats, client_clock)
     body = stats.preview()
 
     run(stats.submit_due())
@@ -191,9 +196,7 @@ def test_lost_response_stores_one_row(tmp_path, start_server, client_clock):
     server = start_server()
     transport = LosesFirstResponse()
     stats = open_client(tmp_path, server, client_clock, transport)
-    stats.opt_in()
-    record_a_week(stats, client_clock.now)
-    client_clock.advance(days=7, hours=1)
+    opt_in_and_record_a_week(stats, client_clock)
 
     outcomes = run(stats.submit_due())
 
@@ -252,9 +255,7 @@ def test_weeks_offline_send_each_period_once(tmp_path, start_server, client_cloc
 def test_opt_out_deletes_server_data(tmp_path, start_server, client_clock):
     server = start_server()
     stats = open_client(tmp_path, server, client_clock)
-    stats.opt_in()
-    record_a_week(stats, client_clock.now)
-    client_clock.advance(days=7, hours=1)
+    opt_in_and_record_a_week(stats, client_clock)
     run(stats.submit_due())
     old_id = stats.status().installation_id
 
@@ -292,9 +293,7 @@ def test_wrong_api_key_rejected_and_kept(tmp_path, start_server, client_clock):
 def test_server_data_download_matches_row(tmp_path, start_server, client_clock):
     server = start_server()
     stats = open_client(tmp_path, server, client_clock)
-    stats.opt_in()
-    record_a_week(stats, client_clock.now)
-    client_clock.advance(days=7, hours=1)
+    opt_in_and_record_a_week(stats, client_clock)
     run(stats.submit_due())
 
     server_copy = json.loads(run(stats.fetch_server_data()))
