@@ -13,7 +13,7 @@ import logging
 import peewee
 
 from app.core import _history, _settings as keys
-from app.core._clock import format_db_time
+from app.core._clock import format_db_time, format_report_time
 from app.core._report import Installation, Period, Schedule, build_body, gather, report_id_for
 from app.core._settings import Settings
 
@@ -23,6 +23,9 @@ logger = logging.getLogger("app.core")
 MAX_PERIODS_PER_BUILD = 60
 # Smaller steps back are routine clock corrections and are logged at DEBUG only.
 CLOCK_STEP_WARNING = dt.timedelta(hours=1)
+# A report closed early by "Send report now" covers at least this much time, so its start and
+# end differ in the whole-second times that reports carry.
+MIN_EARLY_PERIOD = dt.timedelta(seconds=1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -47,9 +50,20 @@ def read_schedule(settings: Settings, interval_days: int) -> Schedule | None:
 
 
 def build_owed_reports(
-    db: peewee.SqliteDatabase, settings: Settings, installation: Installation, interval_days: int, now: dt.datetime
+    db: peewee.SqliteDatabase,
+    settings: Settings,
+    installation: Installation,
+    interval_days: int,
+    now: dt.datetime,
+    *,
+    close_early: bool = False,
 ) -> int:
-    """Build every owed period into the outbox, oldest first; return how many were built."""
+    """Build every owed period into the outbox, oldest first; return how many were built.
+
+    With `close_early` ("Send report now"), an outbox left empty by that also gets the open
+    period, ended at `now` and cut to whole seconds. The next period then starts there and
+    runs for the full interval.
+    """
     built = 0
     with db.atomic("IMMEDIATE"):
         schedule = read_schedule(settings, interval_days)
@@ -79,7 +93,42 @@ def build_owed_reports(
                 }
             )
             built += 1
+
+        if close_early and not schedule.is_owed(now) and not pending_reports(db):
+            built += _close_open_period(db, settings, installation, schedule, watermark, feature_state, now)
     return built
+
+
+def _close_open_period(
+    db: peewee.SqliteDatabase,
+    settings: Settings,
+    installation: Installation,
+    schedule: Schedule,
+    watermark: int,
+    feature_state: dict[str, bool],
+    now: dt.datetime,
+) -> int:
+    """Build the open period as if it ended at `now`; return 1, or 0 when it is under a second long.
+
+    The end is cut to whole seconds because reports carry whole seconds, so the report's end and
+    the next report's start are the same instant as the stored period boundary.
+    """
+    start = schedule.next_period().start
+    end = now.replace(microsecond=0)
+    if end - start < MIN_EARLY_PERIOD:
+        return 0
+
+    period = Period(start, end)
+    feature_state = _build_one(db, installation, period, watermark, feature_state, now)
+    settings.set_many(
+        {
+            keys.REPORT_LAST_PERIOD_END: period.end,
+            keys.REPORT_PERIOD_OPENED_AT: period.end,
+            keys.REPORT_FEATURE_STATE: feature_state,
+        }
+    )
+    logger.info("Closed the usage report period early at %s to send it now.", format_report_time(period.end))
+    return 1
 
 
 def _build_one(

@@ -420,8 +420,10 @@ class UsageStats:
     async def submit_due(self, force: bool = False) -> list[SubmitOutcome]:
         """Build the owed reports and send every report in the outbox, oldest first.
 
-        `force` ("Send report now") ignores a pause; consent and DO_NOT_TRACK are always honoured.
-        A retryable failure or a rejected API key stops the run and leaves the rest queued.
+        `force` ("Send report now") ignores a pause and, when no report is waiting, closes the
+        open period at the current time so that it is sent now. Consent and DO_NOT_TRACK are
+        always honoured. A retryable failure or a rejected API key stops the run and leaves the
+        rest queued.
         """
         config = self.config()
         blocker = self._submission_blocker(config, force)
@@ -433,7 +435,7 @@ class UsageStats:
         installation = self._installation(config)
         # Marking a week's events as reported can take seconds on a busy host, so it runs on a
         # worker thread and the caller's event loop (the tray's UI thread) stays responsive.
-        await asyncio.to_thread(self._build_owed_reports, installation, config.interval_days, now)
+        await asyncio.to_thread(self._build_owed_reports, installation, config.interval_days, now, force)
         client = self._client(config)
         outcomes: list[SubmitOutcome] = []
         for report in _outbox.pending_reports(self._db):
@@ -450,10 +452,12 @@ class UsageStats:
         self.prune()
         return outcomes or [Skipped("no report is due")]
 
-    def _build_owed_reports(self, installation: Installation, interval_days: int, now: dt.datetime) -> int:
+    def _build_owed_reports(self, installation: Installation, interval_days: int, now: dt.datetime, close_early: bool) -> int:
         """Build the owed reports on the calling thread's own connection, then close that connection."""
         try:
-            return _outbox.build_owed_reports(self._db, self._settings, installation, interval_days, now)
+            return _outbox.build_owed_reports(
+                self._db, self._settings, installation, interval_days, now, close_early=close_early
+            )
         finally:
             # peewee keeps one connection per thread; this closes only the worker's.
             self._db.close()

@@ -275,7 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
     command("opt-out", help="stop sending, cancel queued reports, ask the collector to delete").set_defaults(handler=cmd_opt_out)
 
     submit = command("submit", help="send the reports that are due")
-    submit.add_argument("--force", action="store_true", help="send even while submission is paused")
+    submit.add_argument(
+        "--force", action="store_true",
+        help="send now, even while submission is paused: when no report is waiting, the current period "
+        "ends now and is sent, and the next period starts now",
+    )
     submit.set_defaults(handler=cmd_submit)
 
     export = command("export", help="export all local data")
