@@ -174,6 +174,7 @@ def finalize(
 ) -> bool:
     """Record the collector's response and append the entry to the history chain.
 
+    A rejected report's events are released, so the next report built counts them instead.
     Returns False when another process finalized the entry first, or when the entry was
     cancelled and the response is not a success.
     """
@@ -193,6 +194,9 @@ def finalize(
             (status, sent_at, http_status, submission_id, response_body, previous_hash, entry_hash, report.row_id),
         )
         updates: dict[str, object] = {keys.HISTORY_HEAD: {"hash": entry_hash, "count": count + 1}}
+        if status == "rejected":
+            # The collector did not store the counts, so the events go back to the next report.
+            db.execute_sql("UPDATE usage_events SET reported = 0, report_id = NULL WHERE report_id = ?", (report.report_id,))
         if status == "sent":
             updates[keys.SUBMISSION_LAST_AT] = now
             updates[keys.SUBMISSION_COUNT] = int(settings.get(keys.SUBMISSION_COUNT, 0) or 0) + 1

@@ -494,7 +494,10 @@ class UsageStats:
             self._db, self._settings, report, status="rejected", http_status=outcome.http_status,
             submission_id=None, response_body=outcome.message, now=now,
         )
-        logger.error("The collector at %s rejected usage report %s with HTTP %d.", client.endpoint, report.report_id, outcome.http_status)
+        logger.error(
+            "The collector at %s rejected usage report %s with HTTP %d; its events are counted in the next report.",
+            client.endpoint, report.report_id, outcome.http_status,
+        )
         return True
 
     # The collector's copy

@@ -2,6 +2,8 @@
 
 Only retryable failures (network errors, timeouts, 429 and 5xx) go through stamina. A 401 or
 another 4xx response is permanent and returned at once, so policy is decided in one place.
+The exception is a 422 for a report period in the collector's future: it returns RetryLater
+without a retry, because only a later attempt, after the clocks agree, can succeed.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ MAX_RETRY_AFTER_SECONDS = 120
 RETRY_WAIT_INITIAL_SECONDS = 1.0
 RETRY_WAIT_MAX_SECONDS = 60.0
 MAX_RESPONSE_BYTES_KEPT = 4096
+# Report fields that a collector rejects with HTTP 422 when they lie in its future. Such a
+# report is fine, but this computer's clock is ahead, so it is kept and sent again later.
+CLOCK_CHECKED_FIELDS = ("period.start", "period.end")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -173,6 +178,13 @@ class CollectorClient:
 
         if response.status_code == 200:
             return Sent(report_id, _submission_id(response), 200, response_text(response))
+        field = _json_field(response, "field")
+        if response.status_code == 422 and field in CLOCK_CHECKED_FIELDS:
+            reason = (
+                f"the collector rejected {field} as being in the future, so this computer's clock is probably "
+                "ahead of the collector's; check the system clock"
+            )
+            return RetryLater(reason)
         return Rejected(response.status_code, response_text(response))
 
     async def delete_installation(self, installation_id: str, deletion_token: str) -> DeletionOutcome:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 import json
 import logging
 
@@ -355,3 +356,65 @@ def test_secrets_never_logged(home, clock, caplog):
     assert API_KEY not in logged
     assert token not in logged
     assert API_KEY not in repr(stats.config())
+
+
+def clock_ahead_response(field: str) -> httpx.Response:
+    description = f"Field {field} must not be more than 1 day in the future."
+    return httpx.Response(422, json={"title": "Invalid Report", "description": description, "field": field})
+
+
+@pytest.mark.parametrize("field", ["period.start", "period.end"])
+def test_period_in_future_stays_queued(home, clock, field):
+    collector = ScriptedCollector(clock_ahead_response(field))
+    stats = due_stats(home, clock, collector)
+
+    first = submit(stats)
+    queued = stats.history()
+    second = submit(stats)
+
+    reason = (
+        f"the collector rejected {field} as being in the future, so this computer's clock is probably "
+        "ahead of the collector's; check the system clock"
+    )
+    assert first == [RetryLater(reason, None)]
+    assert [(entry.status, entry.http_status) for entry in queued] == [("pending", None)]
+    assert len(collector.requests) == 2
+    assert collector.requests[0].content == collector.requests[1].content
+    assert isinstance(second[0], Sent)
+    assert stats.status().submission_count == 1
+
+
+def test_other_invalid_field_is_rejected(home, clock):
+    collector = ScriptedCollector(clock_ahead_response("installation.first_seen"))
+    stats = due_stats(home, clock, collector)
+
+    [outcome] = submit(stats)
+
+    assert isinstance(outcome, Rejected)
+    assert outcome.http_status == 422
+    assert [entry.status for entry in stats.history()] == ["rejected"]
+
+
+def test_rejected_report_releases_events(home, clock):
+    collector = ScriptedCollector(httpx.Response(400, text="invalid body"))
+    stats = due_stats(home, clock, collector)
+    stats.record("job_created", printer_type="prusa")
+    stats.record("job_failed")
+
+    rejected = submit(stats)
+    clock.advance(days=7)
+    stats.record("job_created")
+    sent = submit(stats)
+
+    assert rejected == [Rejected(400, "invalid body")]
+    assert [type(outcome) for outcome in sent] == [Sent]
+    first, second = (json.loads(request.content) for request in collector.requests)
+    assert (first["usage_stats"]["job_count"], first["usage_stats"]["job_failed_count"]) == (1, 0)
+    assert (second["usage_stats"]["job_count"], second["usage_stats"]["job_failed_count"]) == (2, 1)
+    assert second["period"]["start"] == first["period"]["end"]
+    newest, oldest = stats.history()
+    assert (oldest.status, oldest.http_status, oldest.sent_at) == ("rejected", 400, clock.now - dt.timedelta(days=7))
+    assert (newest.status, newest.http_status) == ("sent", 200)
+    assert stats.verify_history().ok is True
+    # The newest event falls after the second period's end and waits for the third report.
+    assert [event.reported for event in stats.recent_events()] == [False, True, True, True]
