@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import json
 import logging
 import os
 import secrets
@@ -42,7 +43,13 @@ MAX_PAUSE_DAYS = 365
 # Statuses that point at a wrong endpoint rather than a bad report, as does any status below
 # 400 other than 200 (a redirect, for example). The report then stays queued, not rejected.
 ENDPOINT_ERROR_STATUSES = (404, 405)
+NO_SERVER_DATA_MESSAGE = "The collector holds no data for this installation."
 _INSERT_EVENT = "INSERT INTO usage_events (event_type, occurred_at, metadata, reported) VALUES (?, ?, ?, 0)"
+
+
+def _no_server_data(installation_id: str) -> bytes:
+    data = {"installation_id": installation_id, "submissions": [], "message": NO_SERVER_DATA_MESSAGE}
+    return json.dumps(data, indent=2, sort_keys=True).encode("utf-8")
 
 
 def default_home(environ: Mapping[str, str]) -> Path:
@@ -536,7 +543,11 @@ class UsageStats:
         return outcome
 
     async def fetch_server_data(self) -> bytes:
-        """Return what the collector holds for this installation, as the JSON bytes it sent."""
+        """Return what the collector holds for this installation, as the JSON bytes it sent.
+
+        A 404 means the collector stores nothing for this installation id. The result is then
+        JSON with the installation id, an empty `submissions` list and NO_SERVER_DATA_MESSAGE.
+        """
         config = self.config()
         if config.endpoint is None:
             msg = "Cannot fetch the collector's data: no collector is configured. Set USAGE_STATS_ENDPOINT."
@@ -549,6 +560,9 @@ class UsageStats:
         except Exception as error:
             msg = f"Cannot fetch the collector's data from {config.endpoint}: {type(error).__name__}. Try again later."
             raise CollectorError(msg) from error
+        if response.status_code == 404:
+            logger.info("The collector at %s holds no data for this installation (HTTP 404).", config.endpoint)
+            return _no_server_data(installation_id)
         if response.status_code != 200:
             msg = f"The collector at {config.endpoint} responded with HTTP {response.status_code} to the request for this installation's data."
             raise CollectorError(msg)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 from typing import Any
@@ -232,10 +233,11 @@ class AppActions(QObject):
             return
         self._runner.start(DOWNLOAD_TASK_NAME, self._download_to(Path(path)))
 
-    async def _download_to(self, path: Path) -> Path:
+    async def _download_to(self, path: Path) -> tuple[Path, bool]:
+        """Save what the server holds to `path`; return the path and whether the server holds nothing."""
         body = await self._stats.fetch_server_data()
         path.write_bytes(body)
-        return path
+        return path, _holds_nothing(body)
 
     def show_policy(self) -> None:
         PolicyDialog(self._policy, self.dialog_parent).exec()
@@ -257,7 +259,12 @@ class AppActions(QObject):
         if name == DELETION_TASK_NAME:
             self.message.emit(self._deletion_text(result))
         elif name == DOWNLOAD_TASK_NAME:
-            self.message.emit(self.tr("What the server holds was saved to %1.").replace("%1", str(result)))
+            path, holds_nothing = result  # type: ignore[misc]
+            if holds_nothing:
+                text = self.tr("The statistics server holds no data for this installation; a file saying so was saved to %1.")
+            else:
+                text = self.tr("What the server holds was saved to %1.")
+            self.message.emit(text.replace("%1", str(path)))
         else:
             return
         self._notify_changed()
@@ -281,3 +288,12 @@ class AppActions(QObject):
             return
         self.message.emit(text.replace("%1", error))
         self._notify_changed()
+
+
+def _holds_nothing(body: bytes) -> bool:
+    """Return whether a server-data download lists neither an installation record nor submissions."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return False
+    return isinstance(data, dict) and data.get("submissions") == [] and not data.get("installation")

@@ -112,6 +112,10 @@
         <translation>Das Senden des Berichts ist fehlgeschlagen: %1</translation>
     </message>
     <message>
+        <source>The statistics server holds no data for this installation; a file saying so was saved to %1.</source>
+        <translation>Der Statistikserver hat keine Daten zu dieser Installation; eine Datei mit diesem Hinweis wurde in %1 gespeichert.</translation>
+    </message>
+    <message>
         <source>What the server holds was saved to %1.</source>
         <translation>Die Daten vom Server wurden in %1 gespeichert.</translation>
     </message>

@@ -112,6 +112,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>The statistics server holds no data for this installation; a file saying so was saved to %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>What the server holds was saved to %1.</source>
         <translation type="unfinished"></translation>
     </message>

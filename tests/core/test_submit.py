@@ -10,7 +10,7 @@ import logging
 import httpx
 import pytest
 
-from app.core import ConsentError, Rejected, RetryLater, Sent, Skipped, UsageStats
+from app.core import CollectorError, ConsentError, Rejected, RetryLater, Sent, Skipped, UsageStats
 from app.core._submit import MAX_RETRY_AFTER_SECONDS, RetryableResponse, backoff_for, parse_retry_after
 
 API_KEY = "client-key-5f2a9c"
@@ -418,3 +418,27 @@ def test_rejected_report_releases_events(home, clock):
     assert stats.verify_history().ok is True
     # The newest event falls after the second period's end and waits for the third report.
     assert [event.reported for event in stats.recent_events()] == [False, True, True, True]
+
+
+def test_fetch_server_data_not_found_is_empty(home, clock):
+    not_found = {"title": "Installation Not Found", "description": "Nothing is stored for this installation id."}
+    collector = ScriptedCollector(httpx.Response(404, json=not_found))
+    stats = open_stats(home, clock, collector)
+    stats.opt_in()
+
+    body = asyncio.run(stats.fetch_server_data())
+
+    assert json.loads(body) == {
+        "installation_id": stats.status().installation_id,
+        "message": "The collector holds no data for this installation.",
+        "submissions": [],
+    }
+    assert len(collector.requests) == 1
+
+
+def test_fetch_server_data_other_error_raises(home, clock):
+    collector = ScriptedCollector(httpx.Response(403, json={"title": "Invalid Deletion Token"}))
+    stats = open_stats(home, clock, collector)
+
+    with pytest.raises(CollectorError, match="responded with HTTP 403"):
+        asyncio.run(stats.fetch_server_data())

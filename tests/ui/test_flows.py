@@ -152,6 +152,24 @@ def test_send_now_with_consent_posts_report(tray_app, stats, collector, clock, l
     assert messages[-1] == "Report sent (submission sub-1)."
 
 
+def test_send_now_mid_period_posts_report(tray_app, stats, collector, clock, loop) -> None:
+    stats.opt_in(privacy_policy().version)
+    stats.record("job_created")
+    clock.now = START + dt.timedelta(days=2, hours=3)
+    messages: list[str] = []
+    tray_app.actions.message.connect(messages.append)
+
+    tray_app.actions.send_now_action.trigger()
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    [post] = [request for request in collector.requests if request.method == "POST"]
+    report = json.loads(post.content)
+    assert report["period"] == {"start": "2026-11-02T09:00:00Z", "end": "2026-11-04T12:00:00Z", "duration_days": 2}
+    assert report["usage_stats"]["job_count"] == 1
+    assert messages[-1] == "Report sent (submission sub-1)."
+    assert stats.status().next_submission_due == dt.datetime(2026, 11, 11, 12, 0, tzinfo=dt.timezone.utc)
+
+
 def test_dnt_blocks_dialog_and_sending(qapp, tmp_path, collector, clock, loop) -> None:
     stats = _open(tmp_path, collector, clock, DO_NOT_TRACK="1")
     application = TrayApplication(stats, privacy_policy(), tray_available=True)
@@ -310,3 +328,28 @@ def test_download_saves_server_copy(tray_app, stats, collector, loop, tmp_path) 
     assert [request.method for request in collector.requests] == ["GET"]
     assert collector.requests[0].url == f"{ENDPOINT}/installation/{stats.status().installation_id}"
     assert collector.requests[0].headers["Authorization"].startswith("Bearer ")
+
+
+def test_download_when_server_holds_nothing(qapp, tmp_path, clock, loop) -> None:
+    not_found = {"title": "Installation Not Found", "description": "Nothing is stored for this installation id."}
+    stats = _open(tmp_path / "data", lambda request: httpx.Response(404, json=not_found), clock)
+    application = TrayApplication(stats, privacy_policy(), tray_available=True)
+    target = tmp_path / "server.json"
+    application.actions.choose_save_path = lambda *args: (str(target), "JSON (*.json)")  # type: ignore[method-assign]
+    messages: list[str] = []
+    application.actions.message.connect(messages.append)
+
+    application.actions.download_action.trigger()
+    loop.run_until_complete(application.runner.wait_idle())
+
+    assert json.loads(target.read_bytes()) == {
+        "installation_id": stats.status().installation_id,
+        "message": "The collector holds no data for this installation.",
+        "submissions": [],
+    }
+    assert messages[-1] == (
+        f"The statistics server holds no data for this installation; a file saying so was saved to {target}."
+    )
+    application.scheduler.stop()
+    application.heartbeat_timer.stop()
+    stats.close()

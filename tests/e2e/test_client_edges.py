@@ -1,0 +1,59 @@
+"""The client against a live collector at the edges: nothing stored yet, a client clock ahead."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import json
+
+from app.core import RetryLater, Sent, UsageStats
+from collector.storage import Submission
+from tests.collector.conftest import CLIENT_KEY
+
+
+def open_client(tmp_path, server, clock) -> UsageStats:
+    environ = {
+        "USAGE_STATS_ENDPOINT": server.url,
+        "USAGE_STATS_API_KEY": CLIENT_KEY,
+        "USAGE_STATS_TIMEZONE": "Europe/Berlin",
+        "USAGE_STATS_RETRY_COUNT": "0",
+    }
+    return UsageStats.open(tmp_path / "client", environ=environ, clock=clock, deployment_mode="desktop", app_version="2.4.1")
+
+
+def test_server_data_before_first_report(tmp_path, start_server, client_clock):
+    server = start_server()
+    stats = open_client(tmp_path, server, client_clock)
+    stats.opt_in()
+
+    body = asyncio.run(stats.fetch_server_data())
+
+    assert json.loads(body) == {
+        "installation_id": stats.status().installation_id,
+        "message": "The collector holds no data for this installation.",
+        "submissions": [],
+    }
+    stats.close()
+
+
+def test_client_clock_ahead_keeps_report(tmp_path, start_server, client_clock):
+    server = start_server()
+    server.clock.now = (client_clock.now + dt.timedelta(days=3)).replace(tzinfo=None)
+    stats = open_client(tmp_path, server, client_clock)
+    stats.opt_in()
+    stats.record("job_created")
+    client_clock.advance(days=7, hours=1)
+
+    ahead = asyncio.run(stats.submit_due())
+    server.clock.advance(days=5)
+    caught_up = asyncio.run(stats.submit_due())
+
+    reason = (
+        "the collector rejected period.end as being in the future, so this computer's clock is probably "
+        "ahead of the collector's; check the system clock"
+    )
+    assert ahead == [RetryLater(reason, None)]
+    assert [type(outcome) for outcome in caught_up] == [Sent]
+    assert Submission.select().count() == 1
+    assert Submission.get().job_count == 1
+    stats.close()
