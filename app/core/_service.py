@@ -214,6 +214,7 @@ class UsageStats:
             keys.REPORT_FEATURE_STATE: {},
         }
         if previous_state == "refused":
+            updates[keys.REPORT_EVER_BUILT] = False
             updates[keys.INSTALLATION_ID] = str(uuid.uuid4())
             updates[keys.DELETION_TOKEN] = secrets.token_urlsafe(32)
             updates[keys.FIRST_SEEN] = now
@@ -229,7 +230,9 @@ class UsageStats:
         with self._db.atomic("IMMEDIATE"):
             previous_state = self._settings.get(keys.CONSENT_STATE, "undecided")
             reports_built = self._db.execute_sql("SELECT COUNT(*) FROM sent_reports").fetchone()[0]
-            ever_sent = int(self._settings.get(keys.SUBMISSION_COUNT, 0) or 0) > 0
+            ever_sent = int(self._settings.get(keys.SUBMISSION_COUNT, 0) or 0) > 0 or bool(
+                self._settings.get(keys.REPORT_EVER_BUILT, False)
+            )
             cancelled = _outbox.cancel_pending(self._db)
             updates: dict[str, Any] = {keys.CONSENT_STATE: "refused", keys.CONSENT_DECIDED_AT: now}
             if previous_state == "granted" and (reports_built or ever_sent):
@@ -531,7 +534,11 @@ class UsageStats:
                 logger.warning("The collector has not confirmed the deletion yet: %s.", outcome.message)
                 break
             confirmed.append(entry["installation_id"])
-            logger.info("The collector deleted the data of a former installation id (HTTP %s).", outcome.http_status)
+            logger.info(
+                "The collector deleted the data of installation id %s: %s reports (HTTP %s).",
+                entry["installation_id"], "an unknown number of" if outcome.deleted_count is None else outcome.deleted_count,
+                outcome.http_status,
+            )
 
         with self._db.atomic("IMMEDIATE"):
             current = self._settings.get(keys.SERVER_DELETION) or {}
@@ -664,12 +671,20 @@ class UsageStats:
         return target
 
     def delete_local_data(self) -> None:
-        """Delete events, sessions and the report history; consent and installation id stay."""
+        """Delete events, sessions, the report history and the submission count and time.
+
+        Consent, installation id and the report schedule stay.
+        """
         with self._db.atomic("IMMEDIATE"):
+            reports_built = self._db.execute_sql("SELECT COUNT(*) FROM sent_reports").fetchone()[0]
+            ever_sent = int(self._settings.get(keys.SUBMISSION_COUNT, 0) or 0) > 0
             self._db.execute_sql("DELETE FROM usage_events")
             self._db.execute_sql("DELETE FROM usage_sessions")
             self._db.execute_sql("DELETE FROM sent_reports")
-            self._settings.set(keys.HISTORY_HEAD, None)
+            updates: dict[str, Any] = {keys.HISTORY_HEAD: None, keys.SUBMISSION_COUNT: 0, keys.SUBMISSION_LAST_AT: None}
+            if reports_built or ever_sent:
+                updates[keys.REPORT_EVER_BUILT] = True
+            self._settings.set_many(updates)
         self._session_id = None
         logger.info("Local usage statistics deleted.")
 

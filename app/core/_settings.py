@@ -25,6 +25,9 @@ REPORT_FEATURE_STATE = "report.feature_state"
 SUBMISSION_LAST_AT = "submission.last_at"
 SUBMISSION_COUNT = "submission.count"
 SUBMISSION_PAUSED_UNTIL = "submission.paused_until"
+# True once a report of this installation id was built, even after the local data was deleted,
+# so an opt-out still asks the collector to delete what may have reached it.
+REPORT_EVER_BUILT = "report.ever_built"
 SERVER_DELETION = "server_deletion.state"
 HISTORY_HEAD = "history.head"
 

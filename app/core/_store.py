@@ -266,6 +266,7 @@ _CARRIED_OVER_KEYS = (
     "report.feature_state",
     "submission.last_at",
     "submission.count",
+    "report.ever_built",
     "server_deletion.state",
 )
 

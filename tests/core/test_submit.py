@@ -442,3 +442,45 @@ def test_fetch_server_data_other_error_raises(home, clock):
 
     with pytest.raises(CollectorError, match="responded with HTTP 403"):
         asyncio.run(stats.fetch_server_data())
+
+
+def test_deletion_log_names_current_installation(home, clock, caplog):
+    collector = ScriptedCollector()
+    stats = due_stats(home, clock, collector)
+    submit(stats)
+    installation_id = stats.status().installation_id
+    stats.opt_out()
+
+    with caplog.at_level(logging.INFO, logger="app.core"):
+        asyncio.run(stats.request_server_deletion())
+
+    messages = [record.getMessage() for record in caplog.records if record.name == "app.core"]
+    assert messages == [f"The collector deleted the data of installation id {installation_id}: 2 reports (HTTP 200)."]
+
+
+def test_delete_local_data_resets_submissions(home, clock):
+    collector = ScriptedCollector()
+    stats = due_stats(home, clock, collector)
+    submit(stats)
+    installation_id = stats.status().installation_id
+
+    stats.delete_local_data()
+    status = stats.status()
+
+    assert (status.submission_count, status.last_submission) == (0, None)
+    assert status.installation_id == installation_id
+    assert status.consent.state == "granted"
+    assert stats.history() == []
+
+
+def test_opt_out_after_local_delete_requests_deletion(home, clock):
+    collector = ScriptedCollector()
+    stats = due_stats(home, clock, collector)
+    submit(stats)
+    installation_id = stats.status().installation_id
+    stats.delete_local_data()
+
+    stats.opt_out()
+
+    assert stats.status().server_deletion == "pending"
+    assert stats._settings.get("server_deletion.state")["pending"][0]["installation_id"] == installation_id
