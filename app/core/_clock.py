@@ -35,6 +35,11 @@ def format_report_time(value: dt.datetime) -> str:
     return to_utc(value).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def format_display_time(value: dt.datetime) -> str:
+    """Format a time for people reading command output: UTC to the minute, e.g. `2026-12-11 21:28 UTC`."""
+    return to_utc(value).strftime("%Y-%m-%d %H:%M UTC")
+
+
 def parse_time(text: str) -> dt.datetime:
     """Parse ISO 8601 text (with `T` or a space, with or without a zone) into aware UTC."""
     return to_utc(dt.datetime.fromisoformat(text.replace("Z", "+00:00")))

@@ -120,6 +120,15 @@ ALLOWED_METADATA: dict[EventType, dict[str, ValueKind]] = {
     EventType.FEATURE_DISABLED: {"feature": FEATURE},
 }
 
+# Keys without which an event says nothing, each with an example value. Reports count an
+# error_occurred without error_type as "unknown" and skip a feature event without feature, so
+# record() still stores such events, but the command line rejects them.
+REQUIRED_METADATA: dict[EventType, tuple[str, str]] = {
+    EventType.ERROR_OCCURRED: ("error_type", "ConnectionError"),
+    EventType.FEATURE_ENABLED: ("feature", "timelapse"),
+    EventType.FEATURE_DISABLED: ("feature", "timelapse"),
+}
+
 _EVENT_TYPES_BY_NAME = {member.value: member for member in EventType}
 
 

@@ -44,6 +44,7 @@ class RetryLater:
 
     reason: str
     retry_after_seconds: float | None = None
+    report_id: str | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -172,9 +173,10 @@ class CollectorClient:
         try:
             response = await self.request("POST", "/submit", content=body, headers=headers)
         except RetryableResponse as error:
-            return RetryLater(f"collector responded with HTTP {error.response.status_code}", error.retry_after_seconds)
+            reason = f"collector responded with HTTP {error.response.status_code}"
+            return RetryLater(reason, error.retry_after_seconds, report_id=report_id)
         except httpx.TransportError as error:
-            return RetryLater(f"{type(error).__name__} while sending to {self.endpoint}")
+            return RetryLater(f"{type(error).__name__} while sending to {self.endpoint}", report_id=report_id)
 
         if response.status_code == 200:
             return Sent(report_id, _submission_id(response), 200, response_text(response))
@@ -184,7 +186,7 @@ class CollectorClient:
                 f"the collector rejected {field} as being in the future, so this computer's clock is probably "
                 "ahead of the collector's; check the system clock"
             )
-            return RetryLater(reason)
+            return RetryLater(reason, report_id=report_id)
         return Rejected(response.status_code, response_text(response))
 
     async def delete_installation(self, installation_id: str, deletion_token: str) -> DeletionOutcome:

@@ -1,7 +1,7 @@
 """Headless command line: `python -m app COMMAND`. Imports no Qt.
 
 Exit status: 0 on success, 1 when an operation failed (a report not sent, the collector not
-reachable), 2 on invalid input or configuration.
+reachable, standard output closed early as by `| head`), 2 on invalid input or configuration.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import json
 import logging
+import os
 import re
 import sqlite3
 import sys
@@ -20,8 +21,9 @@ from typing import Any
 
 import peewee
 
+from app.core._clock import format_display_time
 from app.core._errors import ConfigError, ConsentError, UsageStatsError
-from app.core._events import ALLOWED_METADATA, EventType
+from app.core._events import ALLOWED_METADATA, REQUIRED_METADATA, EventType
 from app.core._logfile import attach_log_file
 from app.core._policy import DEFAULT_LANGUAGE, POLICY_LANGUAGES, privacy_policy
 from app.core._service import UsageStats
@@ -63,7 +65,17 @@ def parse_metadata(event_type: EventType, pairs: Sequence[str]) -> dict[str, Any
             msg = f"Invalid value {text!r} for {key}: it must be {kind.description}."
             raise UsageError(msg)
         metadata[key] = value
+
+    required = REQUIRED_METADATA.get(event_type)
+    if required is not None and required[0] not in metadata:
+        key, example = required
+        msg = f"Missing metadata key {key!r} for {event_type.value}: add it, for example record {event_type.value} {key}={example}."
+        raise UsageError(msg)
     return metadata
+
+
+def _display_time(value: Any) -> str:
+    return format_display_time(value) if value is not None else "-"
 
 
 def _print_json(data: Any) -> None:
@@ -83,9 +95,9 @@ def cmd_status(stats: UsageStats, args: argparse.Namespace) -> int:
         f"Installation id:    {status.installation_id}",
         f"Events stored:      {status.events_total} ({status.events_this_week} in the last 7 days)",
         f"Reports queued:     {status.pending_reports}",
-        f"Reports sent:       {status.submission_count}" + (f", last at {status.last_submission.isoformat()}" if status.last_submission else ""),
-        f"Next report due:    {status.next_submission_due.isoformat() if status.next_submission_due else '-'}",
-        f"Paused until:       {status.paused_until.isoformat() if status.paused_until else '-'}",
+        f"Reports sent:       {status.submission_count}" + (f", last at {_display_time(status.last_submission)}" if status.last_submission else ""),
+        f"Next report due:    {_display_time(status.next_submission_due)}",
+        f"Paused until:       {_display_time(status.paused_until)}",
         f"Collector:          {status.endpoint or 'not configured'}",
         f"Server deletion:    {status.server_deletion}",
         f"Database:           {stats.path}",
@@ -160,7 +172,7 @@ def cmd_submit(stats: UsageStats, args: argparse.Namespace) -> int:
             print(f"Nothing sent: {outcome.reason}.")
         elif isinstance(outcome, RetryLater):
             wait = f", retry after {outcome.retry_after_seconds:.0f} s" if outcome.retry_after_seconds else ""
-            print(f"Not sent, kept for a later try: {outcome.reason}{wait}.", file=sys.stderr)
+            print(f"Report {outcome.report_id} not sent, kept for a later try: {outcome.reason}{wait}.", file=sys.stderr)
             failed = True
         elif isinstance(outcome, Rejected):
             print(f"Rejected by the collector: HTTP {outcome.http_status} {outcome.message}", file=sys.stderr)
@@ -191,7 +203,10 @@ def cmd_delete(stats: UsageStats, args: argparse.Namespace) -> int:
         msg = "Refusing to delete without confirmation: run `delete --yes` to delete all local events and history."
         raise UsageError(msg)
     stats.delete_local_data()
-    print("Deleted all local events, sessions and report history. Consent and installation id are kept.")
+    print(
+        "Deleted all local events, sessions, the report history and the count of sent reports. "
+        "Consent, installation id and report schedule are kept."
+    )
     return EXIT_OK
 
 
@@ -208,13 +223,13 @@ def cmd_pause(stats: UsageStats, args: argparse.Namespace) -> int:
         print("Submission resumed.")
         return EXIT_OK
     until = stats.pause(args.days)
-    print(f"Submission paused until {until.isoformat()}.")
+    print(f"Submission paused until {format_display_time(until)}.")
     return EXIT_OK
 
 
 def cmd_history(stats: UsageStats, args: argparse.Namespace) -> int:
     for entry in stats.history():
-        sent = entry.sent_at.isoformat() if entry.sent_at else "-"
+        sent = _display_time(entry.sent_at)
         print(f"{entry.report_id}  {entry.status:9}  HTTP {entry.http_status or '-'}  sent {sent}")
     check = stats.verify_history()
     if check.ok:
@@ -287,7 +302,7 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--output", metavar="FILE", help="file to write (default: standard output)")
     export.set_defaults(handler=cmd_export)
 
-    delete = command("delete", help="delete all local events and history")
+    delete = command("delete", help="delete all local events, the report history and the count of sent reports")
     delete.add_argument("--yes", action="store_true", help="confirm the deletion")
     delete.set_defaults(handler=cmd_delete)
 
@@ -302,11 +317,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _not_from_stamina(record: logging.LogRecord) -> bool:
+    return not record.name.startswith("stamina")
+
+
+def _discard_stdout() -> None:
+    """Point standard output at the null device, so the flush at exit cannot raise BrokenPipeError again."""
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, sys.stdout.fileno())
+    os.close(null)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     stderr_handler = logging.StreamHandler(sys.stderr)
     # The level sits on the handler because app.log below lowers the core logger to INFO.
     stderr_handler.setLevel(logging.WARNING)
     stderr_handler.setFormatter(logging.Formatter("usage-stats: %(levelname)s: %(message)s"))
+    # stamina logs each scheduled retry as a WARNING named by its event ("stamina.retry_scheduled").
+    # The submit command prints one line per report that stayed queued instead.
+    stderr_handler.addFilter(_not_from_stamina)
     logging.getLogger().addHandler(stderr_handler)
     logging.getLogger().setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)
@@ -319,7 +348,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     attach_log_file(stats.path.parent, "app.core")
     try:
         stats.config()
-        return args.handler(stats, args)
+        exit_status = args.handler(stats, args)
+        sys.stdout.flush()
+        return exit_status
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_FAILED
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE

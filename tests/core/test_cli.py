@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
+import socket
 import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -131,7 +134,7 @@ def test_cli_submit_unreachable_collector_exits_1(run, tmp_path):
     result = run("submit", USAGE_STATS_ENDPOINT="http://127.0.0.1:9", USAGE_STATS_RETRY_COUNT="0")
 
     assert result.returncode == 1
-    assert "Not sent, kept for a later try: ConnectError" in result.stderr
+    assert "not sent, kept for a later try: ConnectError" in result.stderr
     assert json.loads(run("status", "--json").stdout)["pending_reports"] > 0
 
 
@@ -204,3 +207,93 @@ def test_cli_help_without_command_needs_no_display(run):
     assert result.returncode == 0
     assert result.stdout.startswith("usage: python -m app [-h] COMMAND ...")
     assert "Without a COMMAND, the tray app starts" in result.stdout
+
+
+def test_cli_status_times_to_minute(run):
+    run("opt-in")
+    run("pause", "--days", "3")
+
+    lines = run("status").stdout.splitlines()
+    status = json.loads(run("status", "--json").stdout)
+
+    due = dt.datetime.fromisoformat(status["next_submission_due"])
+    paused_until = dt.datetime.fromisoformat(status["paused_until"])
+    assert f"Next report due:    {due.strftime('%Y-%m-%d %H:%M')} UTC" in lines
+    assert f"Paused until:       {paused_until.strftime('%Y-%m-%d %H:%M')} UTC" in lines
+    assert status["next_submission_due"] == str(due)
+
+
+def test_cli_status_into_closed_pipe_is_quiet(tmp_path):
+    environ = {**os.environ, "USAGE_STATS_HOME": str(tmp_path / "data"), "PYTHONPATH": str(ROOT)}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app", "status"], cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    process.stdout.close()
+
+    stderr = process.stderr.read()
+    process.stderr.close()
+
+    assert process.wait(timeout=60) == 1
+    assert stderr == b""
+
+
+def test_cli_submit_collector_down_one_line(run):
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    environ = {"USAGE_STATS_ENDPOINT": f"http://127.0.0.1:{port}", "USAGE_STATS_RETRY_COUNT": "1"}
+    run("opt-in")
+    run("record", "job_created")
+    time.sleep(1.1)
+
+    result = run("submit", "--force", **environ)
+
+    [report_id] = [line.split()[0] for line in run("history").stdout.splitlines()[:-1]]
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"Report {report_id} not sent, kept for a later try: ConnectError while sending to http://127.0.0.1:{port}.\n"
+    )
+
+
+def test_cli_delete_resets_reports_sent(run, tmp_path):
+    run("opt-in")
+    with sqlite3.connect(tmp_path / "data" / "usage.db") as connection:
+        connection.execute("UPDATE usage_settings SET value = '3' WHERE key = 'submission.count'")
+        connection.execute(
+            "INSERT OR REPLACE INTO usage_settings (key, value, updated_at) VALUES (?, ?, ?)",
+            ("submission.last_at", '"2026-12-11T21:28:19.012605Z"', "2026-12-11 21:28:19.012605"),
+        )
+    before = run("status").stdout.splitlines()
+
+    run("delete", "--yes")
+    after = run("status").stdout.splitlines()
+
+    assert "Reports sent:       3, last at 2026-12-11 21:28 UTC" in before
+    assert "Reports sent:       0" in after
+
+
+@pytest.mark.parametrize(
+    ("event_type", "message"),
+    [
+        ("feature_enabled", "Missing metadata key 'feature' for feature_enabled: add it, for example "
+                            "record feature_enabled feature=timelapse."),
+        ("feature_disabled", "Missing metadata key 'feature' for feature_disabled: add it, for example "
+                             "record feature_disabled feature=timelapse."),
+        ("error_occurred", "Missing metadata key 'error_type' for error_occurred: add it, for example "
+                           "record error_occurred error_type=ConnectionError."),
+    ],
+)
+def test_cli_record_requires_key(run, event_type, message):
+    result = run("record", event_type)
+
+    assert result.returncode == 2
+    assert result.stderr == f"error: {message}\n"
+    assert json.loads(run("status", "--json").stdout)["events_total"] == 0
+
+
+def test_cli_record_feature_with_key(run):
+    result = run("record", "feature_enabled", "feature=timelapse")
+
+    assert result.returncode == 0, result.stderr
+    assert json.loads(run("status", "--json").stdout)["events_total"] == 1
