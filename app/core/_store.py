@@ -6,6 +6,7 @@ import dataclasses
 import datetime as dt
 import json
 import logging
+import os
 import sqlite3
 from collections.abc import Callable
 from pathlib import Path
@@ -26,6 +27,11 @@ SCHEMA_VERSION_KEY = "store.schema_version"
 WAL_AUTOCHECKPOINT_PAGES = 10_000
 # About 0.1 s of quick_check on a typical disk; a store within the 90-day retention is far smaller.
 QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024
+# The database holds the deletion token, so on POSIX only the owner may open the folder and files.
+FOLDER_MODE = 0o700
+FILE_MODE = 0o600
+# SQLite's companion files in WAL mode, which it creates with the database file's mode.
+_COMPANION_SUFFIXES = ("-wal", "-shm")
 
 
 
@@ -309,13 +315,15 @@ def open_store(home: Path, now: dt.datetime) -> OpenedStore:
     A corrupted file is renamed to `usage.db.corrupt-<UTC time>` and kept for inspection. The
     installation id and consent are copied into the new file when they can still be read.
     """
+    path = home / DATABASE_FILENAME
     try:
-        home.mkdir(parents=True, exist_ok=True)
+        home.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+        _create_private_file(path)
     except OSError as error:
         msg = f"Cannot create the usage statistics folder {str(home)!r}: {error}. Set USAGE_STATS_HOME to a writable folder."
         raise StorageError(msg) from error
 
-    path = home / DATABASE_FILENAME
+    _restrict_permissions(home, path)
     try:
         return _open_checked(path, now, recovered_from=None)
     except _DamagedDatabase as error:
@@ -324,7 +332,9 @@ def open_store(home: Path, now: dt.datetime) -> OpenedStore:
     carried_over = _read_carried_over_settings(path)
     moved_to = _move_aside(path, now)
     logger.warning("The damaged usage database was kept as %s.", moved_to)
+    _create_private_file(path)
     opened = _open_checked(path, now, recovered_from=moved_to)
+    _restrict_permissions(home, path)
     with opened.db.atomic("IMMEDIATE"):
         for key, value in carried_over.items():
             opened.db.execute_sql(
@@ -332,6 +342,29 @@ def open_store(home: Path, now: dt.datetime) -> OpenedStore:
                 (key, value, format_db_time(now)),
             )
     return opened
+
+
+def _create_private_file(path: Path) -> None:
+    """Create an empty database file readable only by its owner, unless it exists already."""
+    if os.name != "posix" or path.exists():
+        return
+    descriptor = os.open(path, os.O_WRONLY | os.O_CREAT, FILE_MODE)
+    os.close(descriptor)
+
+
+def _restrict_permissions(home: Path, path: Path) -> None:
+    """Narrow the modes of the data folder and the database files left by older versions."""
+    if os.name != "posix":
+        return
+
+    targets = [(home, FOLDER_MODE), (path, FILE_MODE)]
+    targets += [(path.with_name(path.name + suffix), FILE_MODE) for suffix in _COMPANION_SUFFIXES]
+    for target, mode in targets:
+        try:
+            if target.exists() and target.stat().st_mode & 0o777 != mode:
+                os.chmod(target, mode)
+        except OSError as error:
+            logger.warning("Cannot restrict the permissions of %s to %o: %s.", target, mode, error)
 
 
 class _DamagedDatabase(Exception):

@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import sqlite3
+import stat
 import subprocess
 import sys
 import textwrap
@@ -237,3 +238,36 @@ def test_open_locked_database_keeps_file(home, environ, clock):
     with UsageStats.open(home, environ=environ, clock=clock) as stats:
         assert stats.recovered_from is None
     assert _settings(home / "usage.db")["store.schema_version"] == SCHEMA_VERSION
+
+
+posix_only = pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX permissions")
+
+
+def _mode(path: Path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@posix_only
+def test_new_store_private_to_owner(tmp_path):
+    home = tmp_path / "data"
+
+    opened = UsageStats.open(home, environ={})
+    opened.record("job_created")
+    modes = {name: _mode(home / name) for name in ("usage.db", "usage.db-wal", "usage.db-shm")}
+    opened.close()
+
+    assert _mode(home) == 0o700
+    assert modes == {"usage.db": 0o600, "usage.db-wal": 0o600, "usage.db-shm": 0o600}
+
+
+@posix_only
+def test_existing_store_permissions_narrowed(tmp_path):
+    home = tmp_path / "data"
+    UsageStats.open(home, environ={}).close()
+    os.chmod(home, 0o755)
+    os.chmod(home / "usage.db", 0o644)
+
+    UsageStats.open(home, environ={}).close()
+
+    assert _mode(home) == 0o700
+    assert _mode(home / "usage.db") == 0o600
