@@ -17,6 +17,7 @@ from collector.metrics import CollectorMetrics, MetricsMiddleware, add_metrics_r
 from collector.openapi import add_openapi_route
 from collector.resources import Clock, HealthResource, InstallationResource, SubmitResource, SummaryResource
 from collector.storage import Store
+from collector.writer import ReportWriter, WriterClosed
 
 DATABASE_RETRY_AFTER_SECONDS = 30
 
@@ -26,9 +27,16 @@ def utc_now() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def create_app(config: CollectorConfig, store: Store, *, clock: Clock | None = None) -> falcon.App:
-    """Return the collector's WSGI application; ``clock`` returns naive UTC datetimes."""
+def create_app(
+    config: CollectorConfig, store: Store, *, clock: Clock | None = None, writer: ReportWriter | None = None
+) -> falcon.App:
+    """Return the collector's WSGI application; ``clock`` returns naive UTC datetimes.
+
+    Reports are stored through ``writer``, a new ReportWriter of ``store`` when omitted.
+    The caller that passes one closes it after the server stopped, so queued reports are stored.
+    """
     clock = clock or utc_now
+    writer = writer or ReportWriter(store)
     metrics = CollectorMetrics()
     app = falcon.App(
         middleware=[
@@ -38,7 +46,7 @@ def create_app(config: CollectorConfig, store: Store, *, clock: Clock | None = N
         ],
     )
 
-    app.add_route("/submit", SubmitResource(config, store, clock))
+    app.add_route("/submit", SubmitResource(config, store, writer, clock))
     app.add_route("/installation/{installation_id:uuid}", InstallationResource(store))
     app.add_route("/stats/summary", SummaryResource(store, clock))
     app.add_route("/health", HealthResource(store))
@@ -52,6 +60,7 @@ def create_app(config: CollectorConfig, store: Store, *, clock: Clock | None = N
     app.add_error_handler(RateLimited, _rate_limited)
     app.add_error_handler(peewee.OperationalError, _database_unavailable)
     app.add_error_handler(peewee.InterfaceError, _database_unavailable)
+    app.add_error_handler(WriterClosed, _shutting_down)
     # Falcon picks the most specific handler, so HTTPError and the errors above keep theirs.
     app.add_error_handler(Exception, _unexpected_error)
     return app
@@ -105,6 +114,12 @@ def _database_unavailable(
     logger.error("database unavailable: %s", type(error).__name__, extra={"event": "database_unavailable"})
     resp.set_header("Retry-After", str(DATABASE_RETRY_AFTER_SECONDS))
     _answer(resp, 503, "Database Unavailable", "The collector cannot reach its database; retry later.")
+
+
+def _shutting_down(req: falcon.Request, resp: falcon.Response, error: WriterClosed, params: dict[str, Any]) -> None:
+    req.context.outcome = "error"
+    resp.set_header("Retry-After", str(DATABASE_RETRY_AFTER_SECONDS))
+    _answer(resp, 503, "Shutting Down", "The collector is stopping and stores no more reports; retry later.")
 
 
 def _unexpected_error(req: falcon.Request, resp: falcon.Response, error: Exception, params: dict[str, Any]) -> None:

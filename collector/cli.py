@@ -29,6 +29,7 @@ from collector.errors import ConfigError
 from collector.logs import configure_logging, logger
 from collector.migrations import LATEST_VERSION
 from collector.storage import Store
+from collector.writer import ReportWriter
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -136,8 +137,9 @@ def serve(config: CollectorConfig, store: Store, *, host: str | None, port: int 
     if not config.api_keys and not config.admin_keys:
         logger.warning("no API keys configured: every submission is rejected", extra={"event": "no_keys"})
 
+    writer = ReportWriter(store)
     server = make_server(
-        create_app(config, store),
+        create_app(config, store, writer=writer),
         config,
         host=host or config.host,
         port=config.port if port is None else port,
@@ -150,6 +152,7 @@ def serve(config: CollectorConfig, store: Store, *, host: str | None, port: int 
         extra={"event": "started", "port": int(server.effective_port)},
     )
     server.run()  # Returns after SystemExit or KeyboardInterrupt, once the worker threads stopped.
+    writer.close()
     logger.info("stopped", extra={"event": "stopped"})
     return EXIT_OK
 

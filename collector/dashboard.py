@@ -18,8 +18,11 @@ or a million stored reports:
 - ``dashboard_weeks`` and ``dashboard_weekly_facets``: per ISO week, the
   versions and enabled features of the installations that reported that week.
 
-The collector keeps them current by calling ``record_submission`` after each
-stored report, ``forget_installation`` when an installation's data is deleted and
+``submissions`` stays the source of truth. ``catch_up`` adds the submissions
+whose id is above the watermark in ``dashboard_watermark`` with ``record_submission``,
+in id order. The collector calls it after storing reports and before every dashboard
+answers, so a dashboard counts every acknowledged report.
+``forget_installation`` runs when an installation's data is deleted and
 ``purge_summaries_before`` from the retention purge. ``rebuild_summaries``
 recreates them from ``submissions`` (after a restore, or for an existing database).
 
@@ -129,6 +132,11 @@ SUMMARY_TABLES = (
     "dashboard_weekly_facets",
 )
 
+# One row (id 1): the highest submission id already in the summary tables.
+_WATERMARK_SCHEMA = "CREATE TABLE IF NOT EXISTS dashboard_watermark (id INTEGER PRIMARY KEY, submission_id BIGINT NOT NULL)"
+# Submissions read per query by catch_up, so a long backlog is read in bounded pieces.
+CATCH_UP_BATCH_ROWS = 5_000
+
 _DAILY_COLUMNS = ("submissions", "errors", "new_installations", "active_7_delta", "active_30_delta")
 
 # Facets tracked per week for the trend dashboards; "reporting" counts every
@@ -187,12 +195,85 @@ def ensure_summary_tables(db: peewee.Database) -> None:
             db.execute_sql(statement)
 
 
+def ensure_watermark(db: peewee.Database) -> None:
+    """Create the watermark at the highest submission id unless it exists.
+
+    Before the watermark existed, each report's own transaction updated the summaries,
+    so they already cover every stored submission.
+    """
+    db.execute_sql(_WATERMARK_SCHEMA)
+    if _fetch_one(db, "SELECT submission_id FROM dashboard_watermark WHERE id = 1", ()) is None:
+        newest = _fetch_one(db, "SELECT COALESCE(MAX(id), 0) FROM submissions", ())[0]
+        _execute(db, "INSERT INTO dashboard_watermark (id, submission_id) VALUES (1, ?)", (newest,))
+
+
+def summaries_current(db: peewee.Database) -> bool:
+    """Return whether the summaries include the highest committed submission id."""
+    row = _fetch_one(
+        db,
+        "SELECT (SELECT submission_id FROM dashboard_watermark WHERE id = 1), (SELECT COALESCE(MAX(id), 0) FROM submissions)",
+        (),
+    )
+    return row[0] is not None and row[0] >= row[1]
+
+
+def catch_up(db: peewee.Database, *, up_to: int | None = None, max_reports: int | None = None) -> int:
+    """Add the submissions above the watermark to the summaries, in id order; return how many.
+
+    Reads ids up to ``up_to`` (all when None) and at most ``max_reports`` of them. The
+    caller holds the only catch-up transaction and guarantees that no id it may read is
+    still uncommitted: SQLite's BEGIN IMMEDIATE does, or on PostgreSQL an ``up_to``
+    read while no report writer was in flight.
+    """
+    row = _fetch_one(db, "SELECT submission_id FROM dashboard_watermark WHERE id = 1", ())
+    if row is None:
+        ensure_watermark(db)
+        return 0
+
+    watermark = int(row[0])
+    added = 0
+    columns = ", ".join(("id", *SUMMARY_SOURCE_COLUMNS))
+    bound = "" if up_to is None else f" AND id <= {int(up_to)}"
+    while max_reports is None or added < max_reports:
+        limit = CATCH_UP_BATCH_ROWS if max_reports is None else min(CATCH_UP_BATCH_ROWS, max_reports - added)
+        cursor = db.execute_sql(
+            _sql(db, f"SELECT {columns} FROM submissions WHERE id > ?{bound} ORDER BY id LIMIT {limit}"), (watermark,)
+        )
+        names = [column[0] for column in cursor.description]
+        rows = cursor.fetchall()
+        for values in rows:
+            record_submission(db, dict(zip(names, values)))
+        added += len(rows)
+        if rows:
+            watermark = int(rows[-1][0])
+        if len(rows) < limit:
+            break
+
+    if added:
+        _execute(db, "UPDATE dashboard_watermark SET submission_id = ? WHERE id = 1", (watermark,))
+    return added
+
+
+def lower_watermark(db: peewee.Database) -> None:
+    """Set the watermark to the highest remaining submission id after a delete that followed ``catch_up``.
+
+    SQLite gives a new row the highest remaining id plus one, so after the newest
+    submissions are deleted a new one could reuse an id at or below the watermark.
+    """
+    _execute(
+        db,
+        "UPDATE dashboard_watermark SET submission_id = (SELECT COALESCE(MAX(id), 0) FROM submissions) "
+        "WHERE id = 1 AND submission_id > (SELECT COALESCE(MAX(id), 0) FROM submissions)",
+        (),
+    )
+
+
 def record_submission(db: peewee.Database, submission: Any) -> None:
     """Add one stored report to the summary tables.
 
     ``submission`` is a ``Submission`` row or a mapping with the same column names.
-    Call it in the transaction that stores the report, once per new row (never for a
-    duplicate), so the summaries and ``submissions`` change together.
+    Call it once per new row (never for a duplicate), in id order per installation;
+    ``catch_up`` does so for the collector.
     """
     facts = report_facts(submission)
     totals = _PendingTotals()
@@ -327,7 +408,12 @@ def rebuild_from_submissions(db: peewee.Database) -> int:
         f"SELECT {', '.join(SUMMARY_SOURCE_COLUMNS)} FROM submissions ORDER BY installation_id, received_at"
     )
     names = [column[0] for column in cursor.description]
-    return rebuild_summaries(db, (dict(zip(names, row)) for row in cursor))
+    count = rebuild_summaries(db, (dict(zip(names, row)) for row in cursor))
+
+    ensure_watermark(db)
+    newest = _fetch_one(db, "SELECT COALESCE(MAX(id), 0) FROM submissions", ())[0]
+    _execute(db, "UPDATE dashboard_watermark SET submission_id = ? WHERE id = 1", (newest,))
+    return count
 
 
 def _summarize_installation(group: list[ReportFacts], writer: _BulkWriter, totals: _PendingTotals, finished: set[str]) -> None:
@@ -1039,10 +1125,13 @@ DASHBOARD_NAMES = tuple(DASHBOARD_PARAMETERS)
 class DashboardResource:
     """``GET /stats/dashboard/{name}``: one JSON dashboard; operator-only through the auth middleware."""
 
-    def __init__(self, db: peewee.Database, min_group_size: int, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self, db: peewee.Database, min_group_size: int, clock: Callable[[], datetime], catch_up: Callable[[], Any]
+    ) -> None:
         self._queries = DashboardQueries(db, min_group_size)
         self._min_group_size = min_group_size
         self._clock = clock
+        self._catch_up = catch_up
 
     def on_get(self, req: falcon.Request, resp: falcon.Response, name: str) -> None:
         if name not in DASHBOARD_PARAMETERS:
@@ -1052,6 +1141,7 @@ class DashboardResource:
             )
 
         values = _read_parameters(req, DASHBOARD_PARAMETERS[name])
+        self._catch_up()
         now = _as_utc(self._clock())
         today = _day_of_datetime(now)
         body: dict[str, Any] = {
@@ -1129,7 +1219,7 @@ def _read_parameters(req: falcon.Request, accepted: tuple[_Parameter, ...]) -> d
 
 def add_dashboard_routes(app: falcon.App, store: Any, config: Any, clock: Callable[[], datetime] | None = None) -> None:
     """Add the ``/stats/dashboard`` routes to ``app``; the summary tables come from the migration."""
-    resource = DashboardResource(store.db, config.min_group_size, clock or _utc_now)
+    resource = DashboardResource(store.db, config.min_group_size, clock or _utc_now, store.catch_up_summaries)
     app.add_route("/stats/dashboard", DashboardIndexResource())
     app.add_route("/stats/dashboard/{name}", resource)
 

@@ -1,7 +1,7 @@
 """Work out which address a request came from and turn it into an unlinkable counter key.
 
 The per-installation and per-source counts themselves are taken in
-``Store.store_report``, inside the transaction that inserts the report.
+``Store.store_reports`` (and ``Store.store_report``), inside the transaction that inserts the report.
 """
 
 from __future__ import annotations

@@ -17,8 +17,9 @@ from collector.auth import authorize_installation
 from collector.config import CollectorConfig
 from collector.logs import logger
 from collector.ratelimit import client_address, source_hash
-from collector.storage import Store
+from collector.storage import ReportRequest, Store
 from collector.validation import parse_report
+from collector.writer import ReportWriter
 
 Clock = Callable[[], datetime]
 
@@ -60,11 +61,12 @@ def _raise_too_large(req: falcon.Request, max_bytes: int) -> None:
 
 
 class SubmitResource:
-    """POST /submit: store one report and return its submission id."""
+    """POST /submit: queue one report for the writer and return its submission id once committed."""
 
-    def __init__(self, config: CollectorConfig, store: Store, clock: Clock) -> None:
+    def __init__(self, config: CollectorConfig, store: Store, writer: ReportWriter, clock: Clock) -> None:
         self.config = config
         self.store = store
+        self.writer = writer
         self.clock = clock
 
     @falcon.before(require_json)
@@ -75,13 +77,14 @@ class SubmitResource:
         report = parse_report(body, now)
 
         address = client_address(req.remote_addr, req.get_header("X-Forwarded-For"), self.config.trusted_proxies)
-        stored = self.store.store_report(
+        request = ReportRequest(
             report,
             received_at=now,
             source_hash=source_hash(self.store, address, now),
             limit_per_hour=self.config.rate_limit_per_hour,
             source_limit_per_hour=self.config.source_rate_limit_per_hour,
         )
+        stored = self.writer.submit(request)
 
         req.context.outcome = "duplicate" if stored.duplicate else "accepted"
         resp.media = {"status": "ok", "submission_id": stored.submission_id}

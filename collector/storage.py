@@ -14,7 +14,7 @@ import json
 import math
 import secrets
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -26,7 +26,7 @@ import peewee
 
 from collector import dashboard, migrations
 from collector.config import validate_database_url
-from collector.errors import DeletionTokenMismatch, RateLimited, ReportIdConflict
+from collector.errors import CollectorError, DeletionTokenMismatch, RateLimited, ReportIdConflict
 from collector.validation import Report
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
@@ -39,6 +39,13 @@ MAX_TRANSACTION_ATTEMPTS = 3
 # Namespaces of the PostgreSQL advisory locks (first argument of pg_advisory_xact_lock).
 _LOCK_MIGRATION = 1
 _LOCK_INSTALLATION = 2
+# Report writers take the watermark lock shared. While a transaction holds it exclusively,
+# no submission id is still uncommitted (Store._committed_submission_id relies on this).
+_LOCK_WATERMARK = 3
+# Serializes the dashboard summary catch-ups of all processes.
+_LOCK_SUMMARIES = 4
+# Keeps each IN (...) list of a batch's lookups well below SQLite's parameter limit.
+_MAX_IN_LIST_VALUES = 500
 
 _T = TypeVar("_T")
 
@@ -136,6 +143,17 @@ class StoredSubmission:
 
 
 @dataclass(frozen=True)
+class ReportRequest:
+    """A validated report waiting to be stored, with the values its checks use."""
+
+    report: Report
+    received_at: datetime
+    source_hash: str
+    limit_per_hour: int
+    source_limit_per_hour: int
+
+
+@dataclass(frozen=True)
 class PurgeResult:
     """Rows removed by a retention purge, per table."""
 
@@ -209,7 +227,10 @@ class Store:
 
         with self._write_transaction():
             self._lock(_LOCK_MIGRATION, "schema")
-            return migrations.apply_steps(self.db, target)
+            applied = migrations.apply_steps(self.db, target)
+            if self.db.table_exists("dashboard_installations"):
+                dashboard.ensure_watermark(self.db)
+            return applied
 
     @_drops_broken_connection
     def schema_version(self) -> int:
@@ -230,7 +251,8 @@ class Store:
 
         Checks the deletion token and both hourly limits and inserts the row in one
         transaction that holds the installation's lock, so concurrent requests and
-        several server processes count each installation exactly.
+        several server processes count each installation exactly. The dashboard
+        summaries are brought up to date after the commit.
 
         NOTE: on PostgreSQL the per-source count takes no lock, so simultaneous reports
         of different installations from one address can pass that limit by up to the
@@ -240,78 +262,101 @@ class Store:
         for attempt in range(1, MAX_TRANSACTION_ATTEMPTS + 1):
             try:
                 with self._write_transaction():
+                    self._lock_summary_watermark(exclusive=False)
                     self._lock(_LOCK_INSTALLATION, report.installation_id)
-                    return self._store_locked(report, received_at, source_hash, limit_per_hour, source_limit_per_hour)
+                    stored = self._store_locked(report, received_at, source_hash, limit_per_hour, source_limit_per_hour)
+                break
             except peewee.IntegrityError:
                 # Another installation inserted the same report id between our lookup and insert.
                 raise ReportIdConflict(report.report_id) from None
             except Exception as error:
                 if attempt == MAX_TRANSACTION_ATTEMPTS or _sqlstate(error) not in RETRYABLE_SQLSTATES:
                     raise
+        self.catch_up_summaries()
+        return stored
+
+    @_drops_broken_connection
+    def store_reports(self, requests: Sequence[ReportRequest]) -> list[StoredSubmission | CollectorError]:
+        """Store a batch of reports in one transaction and return one outcome per report, in order.
+
+        Each report gets the checks of ``store_report`` in turn, seeing the reports
+        before it in the batch. A report that breaks a rule gets its error as its
+        outcome and writes nothing. Any other error rolls the whole batch back and is
+        raised. The dashboard summaries are left to ``catch_up_summaries``.
+        """
+        installation_ids = sorted({request.report.installation_id for request in requests})
+        for attempt in range(1, MAX_TRANSACTION_ATTEMPTS + 1):
+            try:
+                with self._write_transaction():
+                    self._lock_summary_watermark(exclusive=False)
+                    self._lock_installations(installation_ids)
+                    batch = _Batch(self)
+                    batch.prefetch(requests)
+                    outcomes = [batch.store_or_error(request) for request in requests]
+                    batch.flush()
+                    return outcomes
+            except Exception as error:
+                # An IntegrityError means another process stored one of these report ids
+                # after our lookup. The next attempt finds that row and returns a duplicate
+                # or a ReportIdConflict for that report only.
+                retryable = isinstance(error, peewee.IntegrityError) or _sqlstate(error) in RETRYABLE_SQLSTATES
+                if attempt == MAX_TRANSACTION_ATTEMPTS or not retryable:
+                    raise
         raise AssertionError("unreachable: the last attempt returns or raises")
+
+    @_drops_broken_connection
+    def catch_up_summaries(self, chunk_reports: int | None = None) -> int:
+        """Add the submissions stored since the last call to the dashboard summaries; return how many.
+
+        With ``chunk_reports`` each transaction summarizes at most that many reports, so
+        on SQLite a report writer waits for one chunk at a time, not for the whole backlog.
+        """
+        if dashboard.summaries_current(self.db):
+            return 0
+
+        committed_up_to = self._committed_submission_id()
+        added = 0
+        while True:
+            with self._write_transaction():
+                self._lock(_LOCK_SUMMARIES, "catch-up")
+                chunk = dashboard.catch_up(self.db, up_to=committed_up_to, max_reports=chunk_reports)
+            added += chunk
+            if chunk_reports is None or chunk < chunk_reports:
+                return added
+
+    def _committed_submission_id(self) -> int | None:
+        """Return an id at or below which every submission is committed (PostgreSQL), None on SQLite.
+
+        PostgreSQL hands out ids before commit, so a later id can commit first. Report
+        writers hold the watermark lock shared, so while it is held exclusively none is
+        in flight. SQLite needs no bound: BEGIN IMMEDIATE lets one writer in at a time.
+        """
+        if not self.is_postgres:
+            return None
+        with self.db.atomic():
+            self._lock_summary_watermark(exclusive=True)
+            return int(self._fetch_one("SELECT COALESCE(MAX(id), 0) FROM submissions", ())[0])
 
     def _store_locked(
         self, report: Report, now: datetime, source_hash: str, limit_per_hour: int, source_limit_per_hour: int
     ) -> StoredSubmission:
-        # Plain SQL on this path: building the same statements with peewee's query
-        # builder cost more CPU than running them.
-        installation = self._fetch_one(
-            "SELECT deletion_token_sha256 FROM installations WHERE installation_id = ?", (report.installation_id,)
-        )
-        _check_token(installation[0] if installation else None, report)
-
-        existing = self._fetch_one("SELECT id, installation_id FROM submissions WHERE report_id = ?", (report.report_id,))
-        if existing is not None:
-            if existing[1] != report.installation_id:
-                raise ReportIdConflict(report.report_id)
-            return StoredSubmission(existing[0], duplicate=True)
-
-        window_start = self._time(now - RATE_WINDOW)
-        recent = self._fetch_one(
-            "SELECT COUNT(*), MIN(received_at) FROM submissions WHERE installation_id = ? AND received_at > ?",
-            (report.installation_id, window_start),
-        )
-        _enforce_limit("installation", recent, limit_per_hour, now)
-        self._execute("DELETE FROM source_hits WHERE source_hash = ? AND hit_at <= ?", (source_hash, window_start))
-        hits = self._fetch_one("SELECT COUNT(*), MIN(hit_at) FROM source_hits WHERE source_hash = ?", (source_hash,))
-        _enforce_limit("source", hits, source_limit_per_hour, now)
-
-        self._upsert_installation(installation is not None, report, now)
-        row = _submission_row(report, now)
-        submission_id = self._insert_submission(row)
-        self._execute("INSERT INTO source_hits (source_hash, hit_at) VALUES (?, ?)", (source_hash, self._time(now)))
-        dashboard.record_submission(self.db, row)
-        return StoredSubmission(submission_id, duplicate=False)
-
-    def _upsert_installation(self, known: bool, report: Report, now: datetime) -> None:
-        if not known:
-            self._execute(
-                "INSERT INTO installations (installation_id, deletion_token_sha256, first_seen_at, last_seen_at) "
-                "VALUES (?, ?, ?, ?)",
-                (report.installation_id, report.deletion_token_sha256, self._time(now), self._time(now)),
-            )
-            return
-
-        # The first registered token hash is kept; _check_token rejected any other one.
-        self._execute(
-            "UPDATE installations SET last_seen_at = ?, deletion_token_sha256 = COALESCE(deletion_token_sha256, ?) "
-            "WHERE installation_id = ?",
-            (self._time(now), report.deletion_token_sha256, report.installation_id),
-        )
-
-    def _insert_submission(self, row: dict[str, Any]) -> int:
-        columns = ", ".join(row)
-        placeholders = ", ".join("?" for _ in row)
-        values = tuple(self._time(value) if isinstance(value, datetime) else value for value in row.values())
-        statement = f"INSERT INTO submissions ({columns}) VALUES ({placeholders})"
-        if self.is_postgres:
-            return int(self._fetch_one(statement + " RETURNING id", values)[0])
-        return int(self._execute(statement, values).lastrowid)
+        batch = _Batch(self)
+        stored = batch.store(ReportRequest(report, now, source_hash, limit_per_hour, source_limit_per_hour))
+        batch.flush()
+        return stored
 
     def _execute(self, statement: str, params: tuple[Any, ...]) -> Any:
         if self.is_postgres:
             statement = statement.replace("?", "%s")
         return self.db.execute_sql(statement, params)
+
+    def _execute_many(self, statement: str, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        if self.is_postgres:
+            statement = statement.replace("?", "%s")
+        cursor = self.db.cursor()
+        cursor.executemany(statement, rows)
 
     def _fetch_one(self, statement: str, params: tuple[Any, ...]) -> tuple[Any, ...] | None:
         return self._execute(statement, params).fetchone()
@@ -356,10 +401,14 @@ class Store:
         with self._write_transaction():
             # The installation's lock makes a report being stored right now either finish
             # before this delete or see the deleted installation afterwards.
+            self._lock(_LOCK_SUMMARIES, "catch-up")
+            self._lock_summary_watermark(exclusive=True)
             self._lock(_LOCK_INSTALLATION, installation_id)
+            dashboard.catch_up(self.db)
             deleted = Submission.delete().where(Submission.installation_id == installation_id).execute()
             Installation.delete().where(Installation.installation_id == installation_id).execute()
             dashboard.forget_installation(self.db, installation_id)
+            dashboard.lower_watermark(self.db)
         return deleted
 
     @_drops_broken_connection
@@ -387,6 +436,11 @@ class Store:
         longer count against any limit.
         """
         with self._write_transaction():
+            # Summarize every stored report first, so an installation that reported
+            # again after the cutoff keeps its summary rows.
+            self._lock(_LOCK_SUMMARIES, "catch-up")
+            self._lock_summary_watermark(exclusive=True)
+            dashboard.catch_up(self.db)
             submissions = Submission.delete().where(Submission.received_at < older_than).execute()
             reporting = Submission.select(Submission.installation_id).distinct()
             installations = (
@@ -396,6 +450,7 @@ class Store:
             )
             hits = SourceHit.delete().where(SourceHit.hit_at <= now - RATE_WINDOW).execute()
             dashboard.purge_summaries_before(self.db, older_than)
+            dashboard.lower_watermark(self.db)
         return PurgeResult(submissions, installations, hits)
 
     @_drops_broken_connection
@@ -424,10 +479,199 @@ class Store:
             with self._sqlite_writer, self.db.atomic(lock_type="IMMEDIATE"):
                 yield
 
+    def _lock_installations(self, installation_ids: list[str]) -> None:
+        # PostgreSQL only. The locks are taken in the order of their keys, the same in
+        # every process, so two batches cannot each hold a lock the other waits for.
+        if self.is_postgres:
+            self.db.execute_sql(
+                "SELECT pg_advisory_xact_lock(%s, key) FROM "
+                "(SELECT DISTINCT hashtext(name) AS key FROM unnest(%s::text[]) AS name ORDER BY key) AS keys",
+                (_LOCK_INSTALLATION, installation_ids),
+            )
+
+    def _lock_summary_watermark(self, *, exclusive: bool) -> None:
+        if self.is_postgres:
+            function = "pg_advisory_xact_lock" if exclusive else "pg_advisory_xact_lock_shared"
+            self.db.execute_sql(f"SELECT {function}(%s, 0)", (_LOCK_WATERMARK,))
+
     def _lock(self, namespace: int, name: str) -> None:
         # PostgreSQL only: SQLite's BEGIN IMMEDIATE already serializes every writer.
         if self.is_postgres:
             self.db.execute_sql("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (namespace, name))
+
+
+_SUBMISSION_COLUMNS = (
+    "report_id", "installation_id", "schema_version", "received_at", "period_start", "period_end",
+    "app_version", "python_version", "platform", "deployment_mode", "country_code", "printer_count",
+    "printer_type_counts", "job_count", "job_completed_count", "job_failed_count", "file_count",
+    "upload_count", "uptime_hours", "feature_usage", "error_summary",
+)
+_INSERT_SUBMISSION = (
+    f"INSERT INTO submissions ({', '.join(_SUBMISSION_COLUMNS)}) VALUES ({', '.join('?' for _ in _SUBMISSION_COLUMNS)})"
+)
+
+
+class _Batch:
+    """One write transaction's view of the reports it stores, one after another.
+
+    Each installation, report id and source is looked up once per batch and then
+    tracked in memory, so a report sees the reports stored before it in the batch.
+    Installation and source-hit rows are written together by ``flush``.
+    """
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+        # installation id -> registered deletion token hash; absent when not looked up yet.
+        self._tokens: dict[str, str | None] = {}
+        self._known_installations: set[str] = set()
+        self._reports: dict[str, tuple[int, str] | None] = {}
+        self._installation_counts: dict[str, list[Any]] = {}
+        self._source_counts: dict[str, list[Any]] = {}
+        self._new_installations: dict[str, list[Any]] = {}
+        self._seen_installations: dict[str, datetime] = {}
+        self._source_hits: list[tuple[str, Any]] = []
+
+    def prefetch(self, requests: Sequence[ReportRequest]) -> None:
+        """Look up every installation and report id of ``requests`` with one query each."""
+        installation_ids = list({request.report.installation_id for request in requests})
+        self._tokens.update(dict.fromkeys(installation_ids))
+        rows = self._fetch_in("SELECT installation_id, deletion_token_sha256 FROM installations", "installation_id", installation_ids)
+        for installation_id, token in rows:
+            self._known_installations.add(installation_id)
+            self._tokens[installation_id] = token
+
+        report_ids = list({request.report.report_id for request in requests})
+        self._reports.update(dict.fromkeys(report_ids))
+        for report_id, submission_id, installation_id in self._fetch_in(
+            "SELECT report_id, id, installation_id FROM submissions", "report_id", report_ids
+        ):
+            self._reports[report_id] = (submission_id, installation_id)
+
+    def store_or_error(self, request: ReportRequest) -> StoredSubmission | CollectorError:
+        try:
+            return self.store(request)
+        except CollectorError as error:
+            return error
+
+    def store(self, request: ReportRequest) -> StoredSubmission:
+        """Check one report against its token, its report id and both limits, then insert it."""
+        report, now = request.report, request.received_at
+        _check_token(self._registered_token(report.installation_id), report)
+
+        existing = self._existing_report(report.report_id)
+        if existing is not None:
+            if existing[1] != report.installation_id:
+                raise ReportIdConflict(report.report_id)
+            return StoredSubmission(existing[0], duplicate=True)
+
+        installation_count = self._installation_count(report.installation_id, now)
+        _enforce_limit("installation", installation_count, request.limit_per_hour, now)
+        source_count = self._source_count(request.source_hash, now)
+        _enforce_limit("source", source_count, request.source_limit_per_hour, now)
+
+        submission_id = self._insert_submission(_submission_row(report, now))
+        self._reports[report.report_id] = (submission_id, report.installation_id)
+        _count_one(installation_count, now)
+        _count_one(source_count, now)
+        self._record_installation(report, now)
+        self._source_hits.append((request.source_hash, self._store._time(now)))
+        return StoredSubmission(submission_id, duplicate=False)
+
+    def flush(self) -> None:
+        """Write the installation and source-hit rows of every report stored so far."""
+        store = self._store
+        store._execute_many(
+            "INSERT INTO installations (installation_id, deletion_token_sha256, first_seen_at, last_seen_at) "
+            "VALUES (?, ?, ?, ?)",
+            [(installation_id, *values) for installation_id, values in self._new_installations.items()],
+        )
+        # The first registered token hash is kept; _check_token rejected any other one.
+        store._execute_many(
+            "UPDATE installations SET last_seen_at = ?, deletion_token_sha256 = COALESCE(deletion_token_sha256, ?) "
+            "WHERE installation_id = ?",
+            [
+                (store._time(seen_at), self._tokens[installation_id], installation_id)
+                for installation_id, seen_at in self._seen_installations.items()
+            ],
+        )
+        store._execute_many("INSERT INTO source_hits (source_hash, hit_at) VALUES (?, ?)", self._source_hits)
+        self._new_installations.clear()
+        self._seen_installations.clear()
+        self._source_hits.clear()
+
+    def _registered_token(self, installation_id: str) -> str | None:
+        if installation_id not in self._tokens:
+            row = self._store._fetch_one(
+                "SELECT deletion_token_sha256 FROM installations WHERE installation_id = ?", (installation_id,)
+            )
+            self._tokens[installation_id] = row[0] if row else None
+            if row is not None:
+                self._known_installations.add(installation_id)
+        return self._tokens[installation_id]
+
+    def _existing_report(self, report_id: str) -> tuple[int, str] | None:
+        if report_id not in self._reports:
+            row = self._store._fetch_one("SELECT id, installation_id FROM submissions WHERE report_id = ?", (report_id,))
+            self._reports[report_id] = (row[0], row[1]) if row else None
+        return self._reports[report_id]
+
+    def _installation_count(self, installation_id: str, now: datetime) -> list[Any]:
+        # NOTE: the count is read once per batch, at the window of the installation's first
+        # report in it. A row that leaves the window during the batch's few milliseconds
+        # still counts for the later reports, so the limit can only err on the strict side.
+        counted = self._installation_counts.get(installation_id)
+        if counted is None:
+            row = self._store._fetch_one(
+                "SELECT COUNT(*), MIN(received_at) FROM submissions WHERE installation_id = ? AND received_at > ?",
+                (installation_id, self._store._time(now - RATE_WINDOW)),
+            )
+            counted = self._installation_counts[installation_id] = list(row or (0, None))
+        return counted
+
+    def _source_count(self, source_hash: str, now: datetime) -> list[Any]:
+        counted = self._source_counts.get(source_hash)
+        if counted is None:
+            store = self._store
+            store._execute("DELETE FROM source_hits WHERE source_hash = ? AND hit_at <= ?", (source_hash, store._time(now - RATE_WINDOW)))
+            row = store._fetch_one("SELECT COUNT(*), MIN(hit_at) FROM source_hits WHERE source_hash = ?", (source_hash,))
+            counted = self._source_counts[source_hash] = list(row or (0, None))
+        return counted
+
+    def _record_installation(self, report: Report, now: datetime) -> None:
+        installation_id = report.installation_id
+        if installation_id in self._new_installations:
+            self._new_installations[installation_id][2] = self._store._time(now)
+            return
+        if installation_id not in self._known_installations:
+            at = self._store._time(now)
+            self._new_installations[installation_id] = [report.deletion_token_sha256, at, at]
+            self._tokens[installation_id] = report.deletion_token_sha256
+            return
+
+        self._seen_installations[installation_id] = now
+        if self._tokens[installation_id] is None:
+            self._tokens[installation_id] = report.deletion_token_sha256
+
+    def _insert_submission(self, row: dict[str, Any]) -> int:
+        store = self._store
+        values = tuple(store._time(value) if isinstance(value, datetime) else value for value in row.values())
+        if store.is_postgres:
+            return int(store._fetch_one(_INSERT_SUBMISSION + " RETURNING id", values)[0])
+        return int(store._execute(_INSERT_SUBMISSION, values).lastrowid)
+
+    def _fetch_in(self, select: str, column: str, values: list[str]) -> list[tuple[Any, ...]]:
+        rows: list[tuple[Any, ...]] = []
+        for start in range(0, len(values), _MAX_IN_LIST_VALUES):
+            chunk = values[start : start + _MAX_IN_LIST_VALUES]
+            placeholders = ", ".join("?" for _ in chunk)
+            rows.extend(self._store._execute(f"{select} WHERE {column} IN ({placeholders})", tuple(chunk)).fetchall())
+        return rows
+
+
+def _count_one(count_and_oldest: list[Any], now: datetime) -> None:
+    count_and_oldest[0] += 1
+    if count_and_oldest[1] is None:
+        count_and_oldest[1] = now
 
 
 def _open_sqlite(path: str) -> peewee.SqliteDatabase:

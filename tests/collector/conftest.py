@@ -25,6 +25,7 @@ from collector.app import create_app, utc_now
 from collector.cli import make_server
 from collector.config import CollectorConfig
 from collector.storage import Store
+from collector.writer import ReportWriter
 
 ROOT = Path(__file__).resolve().parents[2]
 POSTGRES_URL = os.environ.get("USAGE_STATS_TEST_POSTGRES_URL")
@@ -213,7 +214,7 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
     Keyword arguments are environment overrides (COLLECTOR_RATE_LIMIT_PER_HOUR="3"),
     plus ``database_url`` and ``clock``. Every server is stopped after the test.
     """
-    servers: list[tuple[Any, threading.Thread, Store]] = []
+    servers: list[tuple[Any, threading.Thread, Store, ReportWriter]] = []
 
     def start(database_url: str | None = None, clock: MutableClock | None = None, **overrides: str) -> LiveServer:
         url = database_url or f"sqlite:///{tmp_path / 'collector.db'}"
@@ -221,15 +222,17 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
         store = Store.open(url)
         store.migrate()
         clock = clock or MutableClock()
-        server = make_server(create_app(config, store, clock=clock), config, host="127.0.0.1", port=0, threads=8)
+        writer = ReportWriter(store)
+        app = create_app(config, store, clock=clock, writer=writer)
+        server = make_server(app, config, host="127.0.0.1", port=0, threads=8)
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
-        servers.append((server, thread, store))
+        servers.append((server, thread, store, writer))
         return LiveServer(f"http://127.0.0.1:{server.effective_port}", config, store, clock)
 
     yield start
 
-    for server, thread, store in servers:
+    for server, thread, store, writer in servers:
         server.task_dispatcher.shutdown(timeout=SERVER_STOP_TIMEOUT_SECONDS)
         # Sockets are closed by the loop's own thread: closing them from here races its select().
         try:
@@ -237,6 +240,7 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
         except OSError:
             server.close()  # The loop already stopped and closed its trigger.
         thread.join(SERVER_STOP_TIMEOUT_SECONDS)
+        writer.close()
         store.close()
 
 
@@ -313,5 +317,11 @@ def start_process(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
 
     yield start
 
+    # SIGTERM first: a collector stops its writer and summary threads, so none of its
+    # PostgreSQL sessions still holds locks when the test schema is dropped.
     for process in processes:
-        process.kill()
+        if process.process.poll() is None:
+            try:
+                process.terminate()
+            except subprocess.TimeoutExpired:
+                process.kill()

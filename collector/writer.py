@@ -1,0 +1,148 @@
+"""Group commit: one thread per process stores the reports that request threads queue.
+
+A request thread calls ``ReportWriter.submit`` and waits. The writer thread takes
+everything queued (up to ``max_batch_reports``), stores it with ``Store.store_reports``
+in one transaction and completes each waiting request after the commit, so no report is
+acknowledged before it is durable. A second thread brings the dashboard summaries
+up to date after stored batches, ``summary_chunk_reports`` reports per transaction,
+so on SQLite a batch waits for one chunk at most, never for the whole backlog.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from concurrent.futures import Future
+from typing import Any
+
+from collector.storage import ReportRequest, StoredSubmission, Store
+
+logger = logging.getLogger("collector.writer")
+
+DEFAULT_MAX_BATCH_REPORTS = 256
+# Reports summarized per transaction of the summary thread.
+DEFAULT_SUMMARY_CHUNK_REPORTS = 32
+# How long ``close`` waits for the queued reports to be stored.
+DEFAULT_CLOSE_TIMEOUT_SECONDS = 30.0
+
+
+class WriterClosed(RuntimeError):
+    """The writer was stopped, so a report can no longer be queued."""
+
+
+class ReportWriter:
+    """Queues reports for one writer thread, which stores them in batches; thread-safe."""
+
+    def __init__(
+        self,
+        store: Store,
+        *,
+        max_batch_reports: int = DEFAULT_MAX_BATCH_REPORTS,
+        summary_chunk_reports: int = DEFAULT_SUMMARY_CHUNK_REPORTS,
+    ) -> None:
+        self._store = store
+        self._max_batch_reports = max_batch_reports
+        self._summary_chunk_reports = summary_chunk_reports
+        self._queue: deque[tuple[ReportRequest, Future[StoredSubmission]]] = deque()
+        self._condition = threading.Condition()
+        self._closing = False
+        self._thread: threading.Thread | None = None
+        self._summary_thread: threading.Thread | None = None
+        self._summaries_behind = threading.Event()
+
+    def submit(self, request: ReportRequest) -> StoredSubmission:
+        """Queue one report and wait until its batch is committed.
+
+        Raises the report's own error (a CollectorError such as RateLimited), the
+        database error that rolled its batch back, or WriterClosed.
+        """
+        future: Future[StoredSubmission] = Future()
+        with self._condition:
+            if self._closing:
+                raise WriterClosed("The report writer is stopped; no report can be stored.")
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="collector-writer", daemon=True)
+                self._summary_thread = threading.Thread(target=self._summarize, name="collector-summaries", daemon=True)
+                self._thread.start()
+                self._summary_thread.start()
+            self._queue.append((request, future))
+            self._condition.notify()
+        return future.result()
+
+    def close(self, timeout: float = DEFAULT_CLOSE_TIMEOUT_SECONDS) -> None:
+        """Store every queued report, then stop the thread; later ``submit`` calls raise WriterClosed."""
+        deadline = time.monotonic() + timeout
+        with self._condition:
+            self._closing = True
+            self._condition.notify()
+            threads = (self._thread, self._summary_thread)
+        self._summaries_behind.set()
+        for thread in threads:
+            if thread is not None:
+                thread.join(max(0.0, deadline - time.monotonic()))
+
+    def _run(self) -> None:
+        try:
+            while (batch := self._next_batch()) is not None:
+                self._store_batch(batch)
+                self._summaries_behind.set()
+        finally:
+            self._store.close()
+            # Wakes the summary thread for a last catch-up after the writer stopped.
+            self._summaries_behind.set()
+
+    def _next_batch(self) -> list[tuple[ReportRequest, Future[StoredSubmission]]] | None:
+        """Wait for queued reports and return up to a batch of them, or None once closed and drained."""
+        with self._condition:
+            while not self._queue and not self._closing:
+                self._condition.wait()
+            if not self._queue:
+                return None
+
+            count = min(len(self._queue), self._max_batch_reports)
+            return [self._queue.popleft() for _ in range(count)]
+
+    def _store_batch(self, batch: list[tuple[ReportRequest, Future[StoredSubmission]]]) -> None:
+        try:
+            outcomes: list[Any] = self._store.store_reports([request for request, _ in batch])
+        except Exception as error:  # noqa: BLE001 - every waiter gets the error; the request maps it to HTTP.
+            logger.warning(
+                "storing a batch of %s reports failed: %s",
+                len(batch),
+                type(error).__name__,
+                extra={"event": "batch_failed", "reports": len(batch)},
+            )
+            for _, future in batch:
+                future.set_exception(error)
+            return
+
+        for (_, future), outcome in zip(batch, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                future.set_exception(outcome)
+            else:
+                future.set_result(outcome)
+
+    def _summarize(self) -> None:
+        try:
+            while not self._writer_stopped():
+                self._summaries_behind.wait()
+                self._summaries_behind.clear()
+                self._catch_up()
+            self._catch_up()
+        finally:
+            self._store.close()
+
+    def _writer_stopped(self) -> bool:
+        return self._closing and not (self._thread is not None and self._thread.is_alive())
+
+    def _catch_up(self) -> None:
+        try:
+            self._store.catch_up_summaries(self._summary_chunk_reports)
+        except Exception as error:  # noqa: BLE001 - the next catch-up or dashboard request retries.
+            logger.warning(
+                "updating the dashboard summaries failed: %s",
+                type(error).__name__,
+                extra={"event": "summary_catch_up_failed"},
+            )
