@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import logging
+from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QStandardPaths, Signal
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
@@ -137,12 +138,12 @@ class AppActions(QObject):
         self.changed.emit()
 
     # The file dialog is the one place tests replace, so every save goes through it.
-    def choose_save_path(self, title: str, suggested_name: str, name_filters: str) -> tuple[str, str]:
-        return QFileDialog.getSaveFileName(self.dialog_parent, title, suggested_name, name_filters)
+    def choose_save_path(self, title: str, suggested_path: str, name_filters: str) -> tuple[str, str]:
+        return QFileDialog.getSaveFileName(self.dialog_parent, title, suggested_path, name_filters)
 
     def export_data(self) -> None:
         path, chosen_filter = self.choose_save_path(
-            self.tr("Export my data"), "usage-statistics.json", ";;".join(EXPORT_FORMATS.values())
+            self.tr("Export my data"), suggested_save_path("printernizer-usage-statistics"), ";;".join(EXPORT_FORMATS.values())
         )
         if not path:
             return
@@ -227,7 +228,7 @@ class AppActions(QObject):
 
     def download_server_data(self) -> None:
         path, _ = self.choose_save_path(
-            self.tr("Save what the server holds"), "server-data.json", EXPORT_FORMATS["json"]
+            self.tr("Save what the server holds"), suggested_save_path("printernizer-usage-server-data"), EXPORT_FORMATS["json"]
         )
         if not path:
             return
@@ -288,6 +289,14 @@ class AppActions(QObject):
             return
         self.message.emit(text.replace("%1", error))
         self._notify_changed()
+
+
+def suggested_save_path(stem: str) -> str:
+    """Return `<Documents>/<stem>-<today>.json`, or the same name in the home folder without a Documents folder."""
+    folder = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or Path.home())
+    if not folder.is_dir():
+        folder = Path.home()
+    return str(folder / f"{stem}-{date.today().isoformat()}.json")
 
 
 def _holds_nothing(body: bytes) -> bool:

@@ -17,6 +17,7 @@ from app.ui.facade import (
     server_deletion_state,
 )
 
+
 def _as_utc(value: datetime | str | None) -> datetime | None:
     if value is None or value == "":
         return None
@@ -25,24 +26,34 @@ def _as_utc(value: datetime | str | None) -> datetime | None:
     return value if value.tzinfo is not None else value.replace(tzinfo=timezone.utc)
 
 
-def short_day(value: datetime | str | None) -> str:
-    """Name the local day of `value` as the locale writes it, e.g. "Tue" or "Di."."""
+def format_time(value: datetime | str | None) -> str:
+    """Show a UTC time in the local zone as "YYYY-MM-DD HH:MM"; "-" when there is none."""
+    if value is None or value == "":
+        return "-"
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return value
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone.utc)
+    return value.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def day_and_date(value: datetime | str | None) -> str:
+    """Name the local day and date of `value` as the locale writes them, e.g. "Fri 11 Dec" or "Fr. 11 Dez."."""
     moment = _as_utc(value)
     if moment is None:
         return "-"
     local = moment.astimezone()
-    return QLocale().toString(QDate(local.year, local.month, local.day), "ddd")
+    return QLocale().toString(QDate(local.year, local.month, local.day), "ddd d MMM")
 
 
 def long_date(value: datetime | date | str | None) -> str:
-    if value is None or value == "":
-        return "-"
-    if isinstance(value, (datetime, str)):
-        moment = _as_utc(value)
-        assert moment is not None
-        local = moment.astimezone()
-        return QLocale().toString(local.replace(tzinfo=None), QLocale.FormatType.ShortFormat)
-    return QLocale().toString(QDate(value.year, value.month, value.day), QLocale.FormatType.ShortFormat)
+    """Show a time like the events table does ("YYYY-MM-DD HH:MM", local zone), or a date as "YYYY-MM-DD"."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value.isoformat()
+    return format_time(value)
 
 
 def sharing_status_text(status: Any, consent: Any, policy_version: str | None = None) -> str:
@@ -64,7 +75,7 @@ def sharing_status_text(status: Any, consent: Any, policy_version: str | None = 
     if getattr(status, "endpoint", None) is None:
         return QCoreApplication.translate("Status", "Sharing: on - no collector configured")
     text = QCoreApplication.translate("Status", "Sharing: on - next report %1")
-    return text.replace("%1", short_day(status.next_submission_due))
+    return text.replace("%1", day_and_date(status.next_submission_due))
 
 
 def server_deletion_text(status: Any) -> str:

@@ -10,6 +10,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplicat
 from PySide6.QtGui import QBrush, QColor
 
 from app.ui.facade import state_name
+from app.ui.formatting import format_time
 
 EVENT_ROW_LIMIT = 500
 BROKEN_ENTRY_COLOR = QColor("#f4c7c3")
@@ -38,20 +39,6 @@ _UNVERIFIABLE = QT_TRANSLATE_NOOP("TableHeaders", "unverifiable")
 _BROKEN_TOOLTIP = QT_TRANSLATE_NOOP(
     "TableHeaders", "This entry or an earlier one was changed or removed after it was recorded."
 )
-
-
-def format_time(value: datetime | str | None) -> str:
-    """Show a UTC time in the local zone as "YYYY-MM-DD HH:MM"; "-" when there is none."""
-    if value is None or value == "":
-        return "-"
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
-            return value
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=timezone.utc)
-    return value.astimezone().strftime("%Y-%m-%d %H:%M")
 
 
 def event_metadata(event: Any) -> dict[str, Any]:

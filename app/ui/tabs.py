@@ -225,10 +225,20 @@ class NextReportTab(QWidget):
             self._show_error(str(error))
             return
 
-        self.size_label.setText(self.tr("Exactly these %1 bytes would be sent:").replace("%1", str(len(self._body))))
+        self.size_label.setText(self._size_text(len(self._body)))
         self.exact_view.setPlainText(self._body.decode("utf-8", errors="replace"))
         self.pretty_view.setPlainText(pretty_json(self._body))
         self.changes_view.setPlainText(self._changes_text())
+
+    def _size_text(self, size_bytes: int) -> str:
+        consent = self._stats.consent()
+        if consent_state(consent) == "granted" and not consent_blocked_by_dnt(consent):
+            text = self.tr("Exactly these %1 bytes would be sent:")
+        else:
+            text = self.tr(
+                "Sharing is off, so nothing will be sent. If you turn sharing on, these %1 bytes would be sent:"
+            )
+        return text.replace("%1", str(size_bytes))
 
     def _changes_text(self) -> str:
         sent = [report for report in self._stats.history() if state_name(report.status) == "sent"]

@@ -302,6 +302,10 @@
         <translation>Genau diese %1 Bytes würden gesendet:</translation>
     </message>
     <message>
+        <source>Sharing is off, so nothing will be sent. If you turn sharing on, these %1 bytes would be sent:</source>
+        <translation>Das Teilen ist aus, daher wird nichts gesendet. Wenn Sie das Teilen einschalten, würden genau diese %1 Bytes gesendet:</translation>
+    </message>
+    <message>
         <source>No report has been sent yet, so everything above would be new.</source>
         <translation>Es wurde noch kein Bericht gesendet, daher wäre alles oben neu.</translation>
     </message>

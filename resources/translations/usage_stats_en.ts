@@ -302,6 +302,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Sharing is off, so nothing will be sent. If you turn sharing on, these %1 bytes would be sent:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>No report has been sent yet, so everything above would be new.</source>
         <translation type="unfinished"></translation>
     </message>

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -68,7 +69,9 @@ def test_window_close_hides_it(tray_app: TrayApplication) -> None:
     assert not tray_app.stats.closed
 
 
-def test_export_action_writes_chosen_file(tray_app: TrayApplication, tmp_path: Path) -> None:
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Documents folder is set through XDG on Linux")
+def test_export_action_writes_chosen_file(tray_app: TrayApplication, tmp_path: Path, monkeypatch) -> None:
+    documents = _documents_folder(tmp_path, monkeypatch)
     target = tmp_path / "mine.csv"
     requests: list[tuple[str, str, str]] = []
 
@@ -80,7 +83,35 @@ def test_export_action_writes_chosen_file(tray_app: TrayApplication, tmp_path: P
     tray_app.actions.export_action.trigger()
 
     assert target.read_text() == "csv:0"
-    assert requests == [("Export my data", "usage-statistics.json", "JSON (*.json);;CSV (*.csv)")]
+    suggested = str(documents / f"printernizer-usage-statistics-{date.today().isoformat()}.json")
+    assert requests == [("Export my data", suggested, "JSON (*.json);;CSV (*.csv)")]
+
+
+def _documents_folder(tmp_path: Path, monkeypatch) -> Path:
+    """Point the XDG Documents folder, which QStandardPaths reads on Linux, at a new folder."""
+    documents = tmp_path / "Documents"
+    documents.mkdir()
+    config = tmp_path / "config"
+    config.mkdir()
+    (config / "user-dirs.dirs").write_text(f'XDG_DOCUMENTS_DIR="{documents}"\n', encoding="utf-8")
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config))
+    return documents
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Documents folder is set through XDG on Linux")
+def test_download_suggests_documents_folder(tray_app: TrayApplication, tmp_path: Path, monkeypatch) -> None:
+    documents = _documents_folder(tmp_path, monkeypatch)
+    requests: list[tuple[str, str, str]] = []
+
+    def choose(title: str, suggested: str, filters: str) -> tuple[str, str]:
+        requests.append((title, suggested, filters))
+        return "", ""
+
+    tray_app.actions.choose_save_path = choose  # type: ignore[method-assign]
+    tray_app.actions.download_action.trigger()
+
+    suggested = str(documents / f"printernizer-usage-server-data-{date.today().isoformat()}.json")
+    assert requests == [("Save what the server holds", suggested, "JSON (*.json)")]
 
 
 def test_export_action_cancelled_writes_nothing(tray_app: TrayApplication, tmp_path: Path) -> None:

@@ -1,0 +1,85 @@
+"""Dates and notices as the window and the tray show them, under a fixed zone and the C locale."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections.abc import Iterator
+from datetime import datetime, timezone
+
+import pytest
+from PySide6.QtCore import QLocale, QModelIndex
+
+from app.ui.formatting import sharing_status_text
+from app.ui.models import EventTableModel
+from app.ui.tabs import NextReportTab, OverviewTab
+from tests.ui.fakes import FakeStats
+
+
+@pytest.fixture(autouse=True)
+def utc_and_c_locale(monkeypatch) -> Iterator[None]:
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    previous = QLocale()
+    QLocale.setDefault(QLocale.c())
+    yield
+    QLocale.setDefault(previous)
+    monkeypatch.undo()
+    time.tzset()
+
+
+def test_overview_dates_match_events_table(qtbot, fake_stats: FakeStats) -> None:
+    fake_stats.record("job_created")
+    overview = OverviewTab(fake_stats)
+    qtbot.addWidget(overview)
+    model = EventTableModel(fake_stats)
+    model.set_filter(None, None)
+
+    overview.refresh()
+
+    assert overview.field_text("first_seen") == "2026-11-01 12:00"
+    assert overview.field_text("next_submission") == "2026-12-03 12:00"
+    assert overview.field_text("last_submission") == "-"
+    assert model.data(model.index(0, EventTableModel.COLUMN_TIME, QModelIndex())) == "2026-12-01 12:00"
+
+
+def test_tray_status_names_report_date(fake_stats: FakeStats) -> None:
+    fake_stats.opt_in("2")
+    status = dataclasses.replace(
+        fake_stats.status(), endpoint="http://127.0.0.1:9", next_submission_due=datetime(2026, 12, 11, 21, 0, tzinfo=timezone.utc)
+    )
+
+    text = sharing_status_text(status, fake_stats.consent(), "2")
+
+    assert text == "Sharing: on - next report Fri 11 Dec"
+
+
+def test_next_report_says_nothing_sent_when_off(qtbot, fake_stats: FakeStats) -> None:
+    tab = NextReportTab(fake_stats)
+    qtbot.addWidget(tab)
+
+    tab.refresh()
+    undecided = tab.size_label.text()
+    fake_stats.opt_in("2")
+    tab.refresh()
+    granted = tab.size_label.text()
+    fake_stats.opt_out()
+    tab.refresh()
+    refused = tab.size_label.text()
+
+    off_text = "Sharing is off, so nothing will be sent. If you turn sharing on, these 52 bytes would be sent:"
+    assert undecided == off_text
+    assert granted == "Exactly these 52 bytes would be sent:"
+    assert refused == off_text
+    assert tab.exact_view.toPlainText() == '{"report_id":"r-next","usage_stats":{"job_count":0}}'
+
+
+def test_next_report_off_under_do_not_track(qtbot, fake_stats: FakeStats) -> None:
+    fake_stats.opt_in("2")
+    fake_stats.consent_value = dataclasses.replace(fake_stats.consent_value, blocked_by_dnt=True)
+    tab = NextReportTab(fake_stats)
+    qtbot.addWidget(tab)
+
+    tab.refresh()
+
+    assert tab.size_label.text().startswith("Sharing is off, so nothing will be sent.")
