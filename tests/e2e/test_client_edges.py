@@ -57,3 +57,28 @@ def test_client_clock_ahead_keeps_report(tmp_path, start_server, client_clock):
     assert Submission.select().count() == 1
     assert Submission.get().job_count == 1
     stats.close()
+
+
+def test_forced_send_then_scheduled_send(tmp_path, start_server, client_clock):
+    server = start_server()
+    stats = open_client(tmp_path, server, client_clock)
+    stats.opt_in()
+    opted_in_at = client_clock.now
+    stats.record("job_created")
+    client_clock.advance(hours=30)
+
+    forced = asyncio.run(stats.submit_due(force=True))
+    stats.record("job_created")
+    stats.record("job_created")
+    client_clock.advance(days=7, minutes=1)
+    scheduled = asyncio.run(stats.submit_due())
+
+    assert [type(outcome) for outcome in forced + scheduled] == [Sent, Sent]
+    rows = list(Submission.select().order_by(Submission.id))
+    forced_end = opted_in_at.replace(tzinfo=None) + dt.timedelta(hours=30)
+    assert [(row.period_start, row.period_end) for row in rows] == [
+        (opted_in_at.replace(tzinfo=None), forced_end),
+        (forced_end, forced_end + dt.timedelta(days=7)),
+    ]
+    assert [row.job_count for row in rows] == [1, 2]
+    stats.close()
