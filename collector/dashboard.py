@@ -241,8 +241,7 @@ def catch_up(db: peewee.Database, *, up_to: int | None = None, max_reports: int 
         )
         names = [column[0] for column in cursor.description]
         rows = cursor.fetchall()
-        for values in rows:
-            record_submission(db, dict(zip(names, values)))
+        record_submissions(db, (dict(zip(names, values)) for values in rows))
         added += len(rows)
         if rows:
             watermark = int(rows[-1][0])
@@ -275,19 +274,32 @@ def record_submission(db: peewee.Database, submission: Any) -> None:
     Call it once per new row (never for a duplicate), in id order per installation;
     ``catch_up`` does so for the collector.
     """
-    facts = report_facts(submission)
+    record_submissions(db, [submission])
+
+
+def record_submissions(db: peewee.Database, submissions: Iterable[Any]) -> None:
+    """Add stored reports to the summary tables, in the given order, as ``record_submission`` does.
+
+    The changes to the shared per-day and per-week totals are summed over all the
+    reports and written once at the end, so a day's row is written once per call.
+    """
     totals = _PendingTotals()
     with _transaction(db):
-        first_report = _record_installation(db, facts, totals)
-        _record_activity(db, facts, totals)
-        if first_report:
-            _insert_facets(db, facts, totals)
-        elif _is_latest_report(db, facts):
-            _uncount_facets(db, facts.installation_id, totals)
-            _execute(db, "DELETE FROM dashboard_facets WHERE installation_id = ?", (facts.installation_id,))
-            _insert_facets(db, facts, totals)
-        _record_week(db, facts, totals)
+        for submission in submissions:
+            _record_one(db, report_facts(submission), totals)
         totals.flush(db)
+
+
+def _record_one(db: peewee.Database, facts: ReportFacts, totals: _PendingTotals) -> None:
+    first_report = _record_installation(db, facts, totals)
+    _record_activity(db, facts, totals)
+    if first_report:
+        _insert_facets(db, facts, totals)
+    elif _is_latest_report(db, facts):
+        _uncount_facets(db, facts.installation_id, totals)
+        _execute(db, "DELETE FROM dashboard_facets WHERE installation_id = ?", (facts.installation_id,))
+        _insert_facets(db, facts, totals)
+    _record_week(db, facts, totals)
 
 
 def _transaction(db: peewee.Database) -> contextlib.AbstractContextManager:
