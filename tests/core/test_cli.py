@@ -244,7 +244,9 @@ def test_cli_submit_collector_down_one_line(run):
     environ = {"USAGE_STATS_ENDPOINT": f"http://127.0.0.1:{port}", "USAGE_STATS_RETRY_COUNT": "1"}
     run("opt-in")
     run("record", "job_created")
-    time.sleep(1.1)
+    # A forced send closes the open period at the last whole second, which needs a whole second
+    # after the opt-in; two seconds guarantee it whatever fraction of a second the opt-in fell on.
+    time.sleep(2)
 
     result = run("submit", "--force", **environ)
 
