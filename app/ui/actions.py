@@ -235,7 +235,7 @@ class AppActions(QObject):
         self._runner.start(DOWNLOAD_TASK_NAME, self._download_to(Path(path)))
 
     async def _download_to(self, path: Path) -> tuple[Path, bool]:
-        """Save what the server holds to `path`; return the path and whether the server holds nothing."""
+        """Save the server's copy to `path`; return the path and whether the server stores nothing for this installation."""
         body = await self._stats.fetch_server_data()
         path.write_bytes(body)
         return path, _holds_nothing(body)

@@ -135,7 +135,7 @@ def test_forced_send_sends_owed_report_first(home, clock):
     assert collector.periods() == [("2026-03-02T09:00:00Z", "2026-03-09T09:00:00Z", 7)]
 
 
-def test_forced_send_keeps_waiting_report(home, clock):
+def test_forced_send_sends_queued_report_only(home, clock):
     failures = iter([httpx.Response(503)] * 4)
     bodies: list[dict] = []
 
