@@ -20,8 +20,8 @@ or a million stored reports:
 
 ``submissions`` stays the source of truth. ``catch_up`` adds the submissions
 whose id is above the watermark in ``dashboard_watermark`` with ``record_submission``,
-in id order. The collector calls it after storing reports and before every dashboard
-answers, so a dashboard counts every acknowledged report.
+in id order. The collector calls it after storing reports and before it builds any
+dashboard, so a dashboard counts every acknowledged report.
 ``forget_installation`` runs when an installation's data is deleted and
 ``purge_summaries_before`` from the retention purge. ``rebuild_summaries``
 recreates them from ``submissions`` (after a restore, or for an existing database).
@@ -220,10 +220,10 @@ def summaries_current(db: peewee.Database) -> bool:
 def catch_up(db: peewee.Database, *, up_to: int | None = None, max_reports: int | None = None) -> int:
     """Add the submissions above the watermark to the summaries, in id order; return how many.
 
-    Reads ids up to ``up_to`` (all when None) and at most ``max_reports`` of them. The
-    caller holds the only catch-up transaction and guarantees that no id it may read is
-    still uncommitted: SQLite's BEGIN IMMEDIATE does, or on PostgreSQL an ``up_to``
-    read while no report writer was in flight.
+    Reads ids up to ``up_to`` (all when None) and at most ``max_reports`` of them. Only
+    one catch-up may run at a time, and no id it reads may still be uncommitted. On
+    SQLite, BEGIN IMMEDIATE ensures both. On PostgreSQL the caller takes the catch-up
+    lock and passes an ``up_to`` read while no report writer was in flight.
     """
     row = _fetch_one(db, "SELECT submission_id FROM dashboard_watermark WHERE id = 1", ())
     if row is None:

@@ -24,9 +24,17 @@ _STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", 
 class JsonFormatter(logging.Formatter):
     """Format a record as one JSON object: time, level, logger, message and the extra fields."""
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._encoder = json.JSONEncoder(default=str)
+        # The last whole second formatted, because consecutive lines mostly share it.
+        # Handler.handle calls format under the handler's lock, so threads never race here.
+        self._second: datetime | None = None
+        self._second_text = ""
+
     def format(self, record: logging.LogRecord) -> str:
         line: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "time": self._format_time(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -36,7 +44,16 @@ class JsonFormatter(logging.Formatter):
                 line[name] = value
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
-        return json.dumps(line, default=str)
+        return self._encoder.encode(line)
+
+    def _format_time(self, created: float) -> str:
+        """Return ``created`` as ISO 8601 UTC with milliseconds, as ``isoformat(timespec="milliseconds")`` does."""
+        moment = datetime.fromtimestamp(created, timezone.utc)
+        second = moment.replace(microsecond=0)
+        if second != self._second:
+            self._second_text = second.strftime("%Y-%m-%dT%H:%M:%S")
+            self._second = second
+        return f"{self._second_text}.{moment.microsecond // 1000:03d}+00:00"
 
 
 def configure_logging(level: str) -> None:
