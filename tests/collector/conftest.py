@@ -35,6 +35,7 @@ OPERATOR_KEY = "operator-key-0123456789abcdef"
 DELETION_TOKEN = "deletion-token-for-tests-0123456789"
 SERVER_START_TIMEOUT_SECONDS = 20
 SERVER_STOP_TIMEOUT_SECONDS = 10
+SCHEMA_DROP_ATTEMPTS = 3
 
 
 def token_sha256(token: str) -> str:
@@ -169,8 +170,17 @@ def postgres_url() -> Iterator[str]:
     separator = "&" if "?" in POSTGRES_URL else "?"
     yield f"{POSTGRES_URL}{separator}options={quote(f'-c search_path={schema}')}"
 
-    with admin.cursor() as cursor:
-        cursor.execute(f"DROP SCHEMA {schema} CASCADE")
+    # A collector served in this process may still be in a summary catch-up, because
+    # pytest tears start_server down after this fixture when a test requests it first.
+    # DROP SCHEMA and that transaction can deadlock, and PostgreSQL then aborts one of them.
+    for attempt in range(1, SCHEMA_DROP_ATTEMPTS + 1):
+        try:
+            with admin.cursor() as cursor:
+                cursor.execute(f"DROP SCHEMA {schema} CASCADE")
+            break
+        except psycopg2.errors.DeadlockDetected:
+            if attempt == SCHEMA_DROP_ATTEMPTS:
+                raise
     admin.close()
 
 
