@@ -72,7 +72,10 @@ class ReportWriter:
         return future.result()
 
     def close(self, timeout: float = DEFAULT_CLOSE_TIMEOUT_SECONDS) -> None:
-        """Store every queued report, then stop the thread; later ``submit`` calls raise WriterClosed."""
+        """Store every queued report and summarize it, then stop both threads.
+
+        Waits at most ``timeout`` seconds in all. Later ``submit`` calls raise WriterClosed.
+        """
         deadline = time.monotonic() + timeout
         with self._condition:
             self._closing = True
