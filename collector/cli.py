@@ -138,13 +138,24 @@ def serve(config: CollectorConfig, store: Store, *, host: str | None, port: int 
         logger.warning("no API keys configured: every submission is rejected", extra={"event": "no_keys"})
 
     writer = ReportWriter(store)
-    server = make_server(
-        create_app(config, store, writer=writer),
-        config,
-        host=host or config.host,
-        port=config.port if port is None else port,
-        threads=threads or config.threads,
-    )
+    listen_host = host or config.host
+    listen_port = config.port if port is None else port
+    try:
+        server = make_server(
+            create_app(config, store, writer=writer),
+            config,
+            host=listen_host,
+            port=listen_port,
+            threads=threads or config.threads,
+        )
+    except OSError as error:
+        writer.close()
+        print(
+            f"collector: cannot listen on {listen_host}:{listen_port}: {error.strerror}. "
+            "Stop the program using that port, or choose another with --port or COLLECTOR_PORT.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
     signal.signal(signal.SIGTERM, _stop_on_signal)
     logger.info(
         "listening on port %s",

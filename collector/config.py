@@ -105,7 +105,11 @@ def default_data_dir() -> Path:
 
 
 def validate_database_url(url: str) -> None:
-    """Raise ConfigError unless ``url`` is a ``sqlite:///path`` or ``postgresql://`` URL."""
+    """Raise ConfigError unless ``url`` is a ``sqlite:///path`` or ``postgresql://`` URL.
+
+    ``sqlite:///relative.db`` names a file in the working folder and ``sqlite:////abs/path.db``
+    an absolute path, as in SQLAlchemy.
+    """
     parts = urlsplit(url)
     if parts.scheme not in DATABASE_SCHEMES:
         msg = (
@@ -115,7 +119,7 @@ def validate_database_url(url: str) -> None:
         raise ConfigError(msg)
 
     if parts.scheme == "sqlite" and not parts.path.strip("/"):
-        msg = f"DATABASE_URL {url!r} names no file; use sqlite:///absolute/path/collector.db."
+        msg = f"DATABASE_URL {url!r} names no file; use sqlite:////absolute/path/collector.db (four slashes for an absolute path)."
         raise ConfigError(msg)
 
     if parts.scheme != "sqlite" and not (parts.hostname and parts.path.strip("/")):

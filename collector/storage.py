@@ -194,7 +194,7 @@ class Store:
         validate_database_url(database_url)
         parts = urlsplit(database_url)
         if parts.scheme == "sqlite":
-            return cls(_open_sqlite(unquote(parts.path)))
+            return cls(_open_sqlite(sqlite_path(database_url)))
         return cls(_open_postgres(parts))
 
     def close(self) -> None:
@@ -672,6 +672,15 @@ def _count_one(count_and_oldest: list[Any], now: datetime) -> None:
     count_and_oldest[0] += 1
     if count_and_oldest[1] is None:
         count_and_oldest[1] = now
+
+
+def sqlite_path(url: str) -> str:
+    """Return the file of a ``sqlite:`` URL, read as SQLAlchemy reads it.
+
+    ``sqlite:///collector.db`` is relative to the working folder and ``sqlite:////var/lib/x.db``
+    is absolute: the three slashes separate the scheme from the path.
+    """
+    return unquote(urlsplit(url).path)[1:]
 
 
 def _open_sqlite(path: str) -> peewee.SqliteDatabase:

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
+import socket
 import subprocess
 import sys
 import threading
@@ -190,3 +192,25 @@ def test_cli_uncreatable_database_folder_exits_1(tmp_path, capsys):
 
     assert status == 1
     assert "cannot create the database folder (Not a directory); check DATABASE_URL." in capsys.readouterr().err
+
+
+def test_serve_port_in_use_exits_1(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        environ = {
+            **os.environ,
+            "COLLECTOR_DATA_DIR": str(tmp_path),
+            "COLLECTOR_API_KEYS": CLIENT_KEY,
+            "PYTHONPATH": str(ROOT),
+        }
+
+        result = subprocess.run(
+            [sys.executable, "-m", "collector", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            capture_output=True, text=True, timeout=60, cwd=ROOT, env=environ,
+        )
+
+    assert result.returncode == 1
+    assert f"collector: cannot listen on 127.0.0.1:{port}: Address already in use." in result.stderr
+    assert "Traceback" not in result.stderr

@@ -280,3 +280,17 @@ def test_store_report_raises_other_driver_errors(sqlite_store, monkeypatch):
     with pytest.raises(FakeDriverError):
         store_at(sqlite_store, NOW)
     assert Submission.select().count() == 0
+
+
+def test_sqlite_url_slashes_follow_sqlalchemy(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+
+    relative = Store.open("sqlite:///relative.db")
+    relative.migrate()
+    relative.close()
+    absolute = Store.open(f"sqlite:///{tmp_path / 'absolute.db'}")
+    absolute.migrate()
+    absolute.close()
+
+    assert (tmp_path / "relative.db").is_file()
+    assert (tmp_path / "absolute.db").is_file()
