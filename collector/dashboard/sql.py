@@ -1,0 +1,41 @@
+"""Run the dashboard's SQL on SQLite and PostgreSQL, written once with ``?`` placeholders."""
+
+from __future__ import annotations
+
+import re
+
+import peewee
+
+# The placeholder group of a single-row INSERT, replaced for psycopg2's execute_values.
+_VALUES_PATTERN = re.compile(r"VALUES \([?, ]+\)")
+
+
+def _sql(db: peewee.Database, statement: str) -> str:
+    """Use the driver's placeholder: SQLite takes ``?`` and psycopg2 takes ``%s``."""
+    return statement if db.param == "?" else statement.replace("?", db.param)
+
+
+def _execute(db: peewee.Database, statement: str, params: tuple) -> int:
+    cursor = db.execute_sql(_sql(db, statement), params)
+    return cursor.rowcount
+
+
+def _execute_many(db: peewee.Database, statement: str, rows: list[tuple]) -> None:
+    """Run an INSERT for many rows; on PostgreSQL as one multi-row statement, not one round trip per row."""
+    if not rows:
+        return
+    cursor = db.cursor()
+    if isinstance(db, peewee.PostgresqlDatabase):
+        from psycopg2.extras import execute_values
+
+        execute_values(cursor, _VALUES_PATTERN.sub("VALUES %s", statement, count=1), rows, page_size=len(rows))
+        return
+    cursor.executemany(statement, rows)
+
+
+def _fetch_one(db: peewee.Database, statement: str, params: tuple) -> tuple | None:
+    return db.execute_sql(_sql(db, statement), params).fetchone()
+
+
+def _fetch_all(db: peewee.Database, statement: str, params: tuple) -> list[tuple]:
+    return list(db.execute_sql(_sql(db, statement), params).fetchall())
