@@ -51,6 +51,10 @@ class ReportWriter:
         self._thread: threading.Thread | None = None
         self._summary_thread: threading.Thread | None = None
         self._summaries_behind = threading.Event()
+        # Set by the writer thread before its last wake-up of the summary thread, so the
+        # summary thread reads it after clearing the event. Thread.is_alive stays true a
+        # moment longer, and a check on it could miss that last wake-up.
+        self._writer_finished = False
 
     def submit(self, request: ReportRequest) -> StoredSubmission:
         """Queue one report and wait until its batch is committed.
@@ -93,6 +97,7 @@ class ReportWriter:
                 self._summaries_behind.set()
         finally:
             self._store.close()
+            self._writer_finished = True
             # Wakes the summary thread for a last catch-up after the writer stopped.
             self._summaries_behind.set()
 
@@ -129,16 +134,13 @@ class ReportWriter:
 
     def _summarize(self) -> None:
         try:
-            while not self._writer_stopped():
+            while not self._writer_finished:
                 self._summaries_behind.wait()
                 self._summaries_behind.clear()
                 self._catch_up()
             self._catch_up()
         finally:
             self._store.close()
-
-    def _writer_stopped(self) -> bool:
-        return self._closing and not (self._thread is not None and self._thread.is_alive())
 
     def _catch_up(self) -> None:
         try:
