@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 
 import pytest
-import stamina
 
-from tests.collector.conftest import start_server  # noqa: F401  (re-exported fixture)
-from tests.core.conftest import FakeClock
+# Imported fixtures are registered here as they are defined there, so no_retry_waits stays autouse.
+from tests.collector.conftest import start_server  # noqa: F401
+from tests.core.conftest import FakeClock, no_retry_waits  # noqa: F401
 
 
 @pytest.fixture
@@ -21,10 +20,3 @@ def client_clock() -> FakeClock:
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
     return FakeClock(now - dt.timedelta(days=8))
 
-
-@pytest.fixture(autouse=True)
-def no_retry_waits() -> Iterator[None]:
-    """Run stamina's retries without sleeping; each call keeps its own attempt count."""
-    stamina.set_testing(True, attempts=100, cap=True)
-    yield
-    stamina.set_testing(False)
