@@ -70,10 +70,12 @@ def tuning_scenarios(databases: list[str]) -> list[Scenario]:
     scenarios = [
         Scenario("trivial endpoint, 64 conn", "trivial", None, 64),
         Scenario("trivial endpoint, 2 processes SO_REUSEPORT, 64 conn", "trivial", None, 64, 2, ("--reuse-port",)),
+        Scenario("trivial endpoint, Waitress's stock channel, 64 conn", "trivial", None, 64, 1, ("--stock-channel",)),
     ]
     for database in databases:
         name = f"collector {database}"
         scenarios += [
+            Scenario(f"{name}, Waitress's stock channel, 64 conn", "collector", database, 64, 1, ("--stock-channel",)),
             Scenario(f"{name}, threads 4, 64 conn", "collector", database, 64, 1, ("--threads", "4")),
             Scenario(f"{name}, threads 16, 64 conn", "collector", database, 64, 1, ("--threads", "16")),
             Scenario(f"{name}, threads 32, 64 conn", "collector", database, 64, 1, ("--threads", "32")),
@@ -249,7 +251,7 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="collector-load-") as temporary:
         for scenario in scenarios:
             result = run_scenario(scenario, args, Path(temporary))
-            if scenario.app == "trivial" and scenario.processes == 1:
+            if scenario.app == "trivial" and scenario.processes == 1 and not scenario.serve_options:
                 reference[scenario.connections] = result["ok_per_second"]
             print_row(result, reference)
     return 0

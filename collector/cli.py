@@ -12,7 +12,6 @@ from types import FrameType
 from typing import Any
 
 import peewee
-import waitress
 
 from collector.app import create_app, utc_now
 from collector.config import (
@@ -28,6 +27,7 @@ from collector.config import (
 from collector.errors import ConfigError
 from collector.logs import configure_logging, logger
 from collector.migrations import LATEST_VERSION
+from collector.server import create_server
 from collector.storage import Store
 from collector.writer import ReportWriter
 
@@ -170,7 +170,7 @@ def serve(config: CollectorConfig, store: Store, *, host: str | None, port: int 
 
 def make_server(app: Any, config: CollectorConfig, *, host: str, port: int, threads: int) -> Any:
     """Create the Waitress server for ``app``. It binds its socket at once, and ``run()`` serves requests."""
-    return waitress.create_server(
+    return create_server(
         app,
         host=host,
         port=port,

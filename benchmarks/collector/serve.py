@@ -6,7 +6,8 @@
 The collector is configured from the environment exactly as ``python -m collector
 serve`` is, and built with the same ``create_app``. The trivial app responds to
 POST /submit after reading the body, with the same JSON shape and the same Waitress
-settings. Its rate is the reference. ``--reuse-port`` binds with SO_REUSEPORT
+settings and the collector's Waitress channel (``--stock-channel`` swaps in Waitress's own
+for both). Its rate is the reference. ``--reuse-port`` binds with SO_REUSEPORT
 so several processes can share one port, and the kernel spreads connections over
 them. The bound port is printed as one JSON line on stdout.
 """
@@ -21,7 +22,9 @@ import sys
 from types import FrameType
 
 import falcon
-import waitress
+from waitress.channel import HTTPChannel
+
+from collector.server import WorkerFlushedChannel, create_server
 
 HOST = "127.0.0.1"
 
@@ -77,12 +80,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--backlog", type=int, default=1024, help="listen backlog (Waitress default 1024)")
     parser.add_argument("--channel-timeout", type=int, default=120, help="Waitress channel_timeout in seconds (default 120)")
     parser.add_argument("--reuse-port", action="store_true", help="bind with SO_REUSEPORT to share the port with other processes")
+    parser.add_argument(
+        "--stock-channel", action="store_true",
+        help="use Waitress's own HTTPChannel instead of the collector's WorkerFlushedChannel",
+    )
     args = parser.parse_args(argv)
 
     app, body_limit = build_app(args.app)
     sock = bound_socket(args.port, args.reuse_port, args.backlog)
-    server = waitress.create_server(
+    server = create_server(
         app,
+        channel_class=HTTPChannel if args.stock_channel else WorkerFlushedChannel,
         sockets=[sock],
         threads=args.threads,
         connection_limit=args.connection_limit,
