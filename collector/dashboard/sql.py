@@ -8,6 +8,8 @@ import peewee
 
 # The placeholder group of a single-row INSERT, replaced for psycopg2's execute_values.
 _VALUES_PATTERN = re.compile(r"VALUES \([?, ]+\)")
+# Values per IN (...) list; SQLite before 3.32 accepts at most 999 parameters per statement.
+_MAX_IN_LIST_VALUES = 500
 
 
 def _sql(db: peewee.Database, statement: str) -> str:
@@ -39,3 +41,24 @@ def _fetch_one(db: peewee.Database, statement: str, params: tuple) -> tuple | No
 
 def _fetch_all(db: peewee.Database, statement: str, params: tuple) -> list[tuple]:
     return list(db.execute_sql(_sql(db, statement), params).fetchall())
+
+
+def _fetch_in(db: peewee.Database, statement: str, values: list, params: tuple = ()) -> list[tuple]:
+    """Run a SELECT whose ``{values}`` becomes an IN list, in pieces of at most ``_MAX_IN_LIST_VALUES``.
+
+    ``params`` fill the ``?`` placeholders after the IN list. Returns the rows of
+    every piece, the pieces in the order of ``values``.
+    """
+    rows: list[tuple] = []
+    for start in range(0, len(values), _MAX_IN_LIST_VALUES):
+        piece = values[start : start + _MAX_IN_LIST_VALUES]
+        placeholders = ", ".join("?" for _ in piece)
+        rows += _fetch_all(db, statement.format(values=placeholders), (*piece, *params))
+    return rows
+
+
+def _execute_in(db: peewee.Database, statement: str, values: list) -> None:
+    """Run a statement whose ``{values}`` becomes an IN list, in pieces of at most ``_MAX_IN_LIST_VALUES``."""
+    for start in range(0, len(values), _MAX_IN_LIST_VALUES):
+        piece = values[start : start + _MAX_IN_LIST_VALUES]
+        _execute(db, statement.format(values=", ".join("?" for _ in piece)), tuple(piece))

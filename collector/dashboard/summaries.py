@@ -33,6 +33,7 @@ same integer arithmetic works on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import logging
 import re
@@ -43,7 +44,7 @@ from typing import Any
 
 import peewee
 
-from collector.dashboard.sql import _execute, _execute_many, _fetch_all, _fetch_one, _sql
+from collector.dashboard.sql import _execute, _execute_in, _execute_many, _fetch_all, _fetch_in, _fetch_one, _sql
 
 logger = logging.getLogger("collector.dashboard")
 
@@ -264,26 +265,20 @@ def record_submission(db: peewee.Database, submission: Any) -> None:
 def record_submissions(db: peewee.Database, submissions: Iterable[Any]) -> None:
     """Add stored reports to the summary tables, in the given order, as ``record_submission`` does.
 
-    The changes to the shared per-day and per-week totals are summed over all the
-    reports and written once at the end, so a day's row is written once per call.
+    Each chunk of up to ``CATCH_UP_BATCH_ROWS`` reports costs a fixed number of
+    statements: a few reads of its installations' summary rows, the reports applied
+    in memory, then one multi-row write per table. The changes to the shared per-day
+    and per-week totals are summed over all the reports and written once at the end.
     """
     totals = _PendingTotals()
+    reports = (report_facts(submission) for submission in submissions)
     with _transaction(db):
-        for submission in submissions:
-            _record_one(db, report_facts(submission), totals)
+        while chunk := list(itertools.islice(reports, CATCH_UP_BATCH_ROWS)):
+            state = _ChunkState.load(db, chunk)
+            for facts in chunk:
+                state.record(facts, totals)
+            state.write(db)
         totals.flush(db)
-
-
-def _record_one(db: peewee.Database, facts: ReportFacts, totals: _PendingTotals) -> None:
-    first_report = _record_installation(db, facts, totals)
-    _record_activity(db, facts, totals)
-    if first_report:
-        _insert_facets(db, facts, totals)
-    elif _is_latest_report(db, facts):
-        _uncount_facets(db, facts.installation_id, totals)
-        _execute(db, "DELETE FROM dashboard_facets WHERE installation_id = ?", (facts.installation_id,))
-        _insert_facets(db, facts, totals)
-    _record_week(db, facts, totals)
 
 
 def _transaction(db: peewee.Database) -> contextlib.AbstractContextManager:
@@ -494,71 +489,206 @@ class _BulkWriter:
         rows.clear()
 
 
-def _record_installation(db: peewee.Database, facts: ReportFacts, totals: _PendingTotals) -> bool:
-    """Insert or update the installation's row; return True for its first report."""
-    inserted = _execute(
-        db,
-        "INSERT INTO dashboard_installations (installation_id, first_day, last_day, last_received_us) "
-        "VALUES (?, ?, ?, ?) ON CONFLICT (installation_id) DO NOTHING",
-        (facts.installation_id, facts.day, facts.day, facts.received_us),
-    )
-    if inserted:
-        totals.add_daily(facts.day, new_installations=1)
+class _ChunkState:
+    """The summary rows of one chunk's installations, read at once, changed report by report, written at once.
+
+    ``record`` applies one report with the same rules and in the same order as one
+    statement per row would, so the written rows match adding the reports one by one.
+    """
+
+    def __init__(self) -> None:
+        # installation_id -> [first_day, last_day, last_received_us]
+        self.installations: dict[str, list[int]] = {}
+        self.changed_installations: set[str] = set()
+        # installation_id -> (facet, value, amount, last_day) rows of its latest report
+        self.facets: dict[str, list[tuple[str, str, int, int]]] = {}
+        # Installations whose rows in dashboard_facets must be deleted before their new rows are inserted.
+        self.stored_facets: set[str] = set()
+        self.changed_facets: set[str] = set()
+        # installation_id -> its report days, read only as far as they can change the coverage of a chunk's day
+        self.days: dict[str, set[int]] = {}
+        # (installation_id, day) -> [submissions, errors] to add to dashboard_activity
+        self.activity_changes: dict[tuple[str, int], list[int]] = {}
+        # (installation_id, week) -> (received_us, weekly facets) of the latest report that week
+        self.weeks: dict[tuple[str, int], tuple[int, list]] = {}
+        self.changed_weeks: set[tuple[str, int]] = set()
+
+    @classmethod
+    def load(cls, db: peewee.Database, chunk: list[ReportFacts]) -> _ChunkState:
+        """Read the summary rows that the reports in ``chunk`` can change.
+
+        On PostgreSQL the installations' rows are locked in key order, the same order
+        in every transaction, so two transactions cannot each hold a lock the other waits for.
+        """
+        state = cls()
+        ids = sorted({facts.installation_id for facts in chunk})
+        lock = " FOR UPDATE" if isinstance(db, peewee.PostgresqlDatabase) else ""
+        rows = _fetch_in(
+            db,
+            "SELECT installation_id, first_day, last_day, last_received_us FROM dashboard_installations "
+            "WHERE installation_id IN ({values}) ORDER BY installation_id" + lock,
+            ids,
+        )
+        for installation_id, first_day, last_day, last_received_us in rows:
+            state.installations[installation_id] = [int(first_day), int(last_day), int(last_received_us)]
+
+        rows = _fetch_in(
+            db,
+            "SELECT installation_id, facet, value, amount, last_day FROM dashboard_facets WHERE installation_id IN ({values})",
+            sorted(state.installations),
+        )
+        for installation_id, facet, value, amount, last_day in rows:
+            state.facets.setdefault(installation_id, []).append((facet, value, int(amount), int(last_day)))
+        state.stored_facets = set(state.facets)
+
+        # A report day farther than the widest window from every day of the chunk
+        # changes no coverage, as _add_coverage shows, so it is not read.
+        days = [facts.day for facts in chunk]
+        reach = max(ACTIVE_WINDOWS_DAYS) - 1
+        rows = _fetch_in(
+            db,
+            "SELECT installation_id, day FROM dashboard_activity WHERE installation_id IN ({values}) AND day BETWEEN ? AND ?",
+            ids,
+            (min(days) - reach, max(days) + reach),
+        )
+        for installation_id, day in rows:
+            state.days.setdefault(installation_id, set()).add(int(day))
+
+        weeks = [_week_of_day(day) for day in days]
+        rows = _fetch_in(
+            db,
+            "SELECT installation_id, week, received_us, facets FROM dashboard_weeks "
+            "WHERE installation_id IN ({values}) AND week BETWEEN ? AND ?",
+            ids,
+            (min(weeks), max(weeks)),
+        )
+        for installation_id, week, received_us, facets_json in rows:
+            state.weeks[(installation_id, int(week))] = (int(received_us), json.loads(facets_json))
+        return state
+
+    def record(self, facts: ReportFacts, totals: _PendingTotals) -> None:
+        """Apply one report to the rows in memory and its changes to ``totals``."""
+        first_report = self._record_installation(facts, totals)
+        self._record_activity(facts, totals)
+        if first_report or self._record_latest(facts):
+            self._replace_facets(facts, totals)
+        self._record_week(facts, totals)
+
+    def write(self, db: peewee.Database) -> None:
+        """Write the changed rows with one multi-row statement per table, in key order."""
+        installation_rows = [(installation_id, *self.installations[installation_id]) for installation_id in sorted(self.changed_installations)]
+        _execute_many(
+            db,
+            "INSERT INTO dashboard_installations (installation_id, first_day, last_day, last_received_us) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (installation_id) DO UPDATE SET first_day = excluded.first_day, last_day = excluded.last_day, "
+            "last_received_us = excluded.last_received_us",
+            installation_rows,
+        )
+
+        _execute_in(db, "DELETE FROM dashboard_facets WHERE installation_id IN ({values})", sorted(self.changed_facets & self.stored_facets))
+        facet_rows = [(installation_id, *row) for installation_id in sorted(self.changed_facets) for row in self.facets[installation_id]]
+        _execute_many(db, "INSERT INTO dashboard_facets (installation_id, facet, value, amount, last_day) VALUES (?, ?, ?, ?, ?)", facet_rows)
+
+        activity_rows = [(*key, submissions, errors) for key, (submissions, errors) in sorted(self.activity_changes.items())]
+        _execute_many(
+            db,
+            "INSERT INTO dashboard_activity (installation_id, day, submissions, errors) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (installation_id, day) DO UPDATE SET submissions = dashboard_activity.submissions + excluded.submissions, "
+            "errors = dashboard_activity.errors + excluded.errors",
+            activity_rows,
+        )
+
+        week_rows = []
+        for key in sorted(self.changed_weeks):
+            received_us, facets = self.weeks[key]
+            week_rows.append((*key, received_us, json.dumps(facets)))
+        _execute_many(
+            db,
+            "INSERT INTO dashboard_weeks (installation_id, week, received_us, facets) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (installation_id, week) DO UPDATE SET received_us = excluded.received_us, facets = excluded.facets",
+            week_rows,
+        )
+
+    def _record_installation(self, facts: ReportFacts, totals: _PendingTotals) -> bool:
+        """Add the installation or move its first day earlier; return True for its first report."""
+        row = self.installations.get(facts.installation_id)
+        if row is None:
+            self.installations[facts.installation_id] = [facts.day, facts.day, facts.received_us]
+            self.changed_installations.add(facts.installation_id)
+            totals.add_daily(facts.day, new_installations=1)
+            return True
+
+        first_day = row[0]
+        if facts.day < first_day:
+            totals.add_daily(first_day, new_installations=-1)
+            totals.add_daily(facts.day, new_installations=1)
+            row[0] = facts.day
+            self.changed_installations.add(facts.installation_id)
+        return False
+
+    def _record_latest(self, facts: ReportFacts) -> bool:
+        """Make the report the installation's latest unless a later one is stored; return whether it is.
+
+        A report received at the same microsecond as the stored latest one replaces it,
+        so the later arrival wins a tie.
+        """
+        row = self.installations[facts.installation_id]
+        if facts.received_us < row[2]:
+            return False
+        row[1] = facts.day
+        row[2] = facts.received_us
+        self.changed_installations.add(facts.installation_id)
         return True
 
-    lock = " FOR UPDATE" if isinstance(db, peewee.PostgresqlDatabase) else ""
-    first_day, _, _ = _fetch_one(
-        db, f"SELECT first_day, last_day, last_received_us FROM dashboard_installations WHERE installation_id = ?{lock}", (facts.installation_id,)
-    )
-    if facts.day < first_day:
-        totals.add_daily(first_day, new_installations=-1)
-        totals.add_daily(facts.day, new_installations=1)
-        _execute(db, "UPDATE dashboard_installations SET first_day = ? WHERE installation_id = ?", (facts.day, facts.installation_id))
-    return False
+    def _record_activity(self, facts: ReportFacts, totals: _PendingTotals) -> None:
+        """Count the report on its day and extend the installation's active-day coverage."""
+        change = self.activity_changes.setdefault((facts.installation_id, facts.day), [0, 0])
+        change[0] += 1
+        change[1] += facts.error_total
+        totals.add_daily(facts.day, submissions=1, errors=facts.error_total)
+
+        days = self.days.setdefault(facts.installation_id, set())
+        if facts.day in days:
+            return
+        previous_day = max((day for day in days if day < facts.day), default=None)
+        next_day = min((day for day in days if day > facts.day), default=None)
+        days.add(facts.day)
+        _add_coverage(facts.day, previous_day, next_day, totals)
+
+    def _replace_facets(self, facts: ReportFacts, totals: _PendingTotals) -> None:
+        """Take the installation's facet rows out of the per-day counts and count the report's instead."""
+        for facet, value, amount, last_day in self.facets.get(facts.installation_id, []):
+            totals.add_facet_day(facet, value, last_day, -1, -amount)
+        rows = [(facet, value, amount, facts.day) for facet, value, amount in facts.facets()]
+        for facet, value, amount, day in rows:
+            totals.add_facet_day(facet, value, day, 1, amount)
+        self.facets[facts.installation_id] = rows
+        self.changed_facets.add(facts.installation_id)
+
+    def _record_week(self, facts: ReportFacts, totals: _PendingTotals) -> None:
+        """Count the installation once per week, with the facets of its latest report that week."""
+        key = (facts.installation_id, _week_of_day(facts.day))
+        stored = self.weeks.get(key)
+        if stored is not None:
+            received_us, old_facets = stored
+            if facts.received_us < received_us:
+                return
+            totals.add_weekly(key[1], old_facets, -1)
+        new_facets = facts.weekly_facets()
+        totals.add_weekly(key[1], new_facets, 1)
+        self.weeks[key] = (facts.received_us, new_facets)
+        self.changed_weeks.add(key)
 
 
-def _is_latest_report(db: peewee.Database, facts: ReportFacts) -> bool:
-    updated = _execute(
-        db,
-        "UPDATE dashboard_installations SET last_day = ?, last_received_us = ? WHERE installation_id = ? AND last_received_us <= ?",
-        (facts.day, facts.received_us, facts.installation_id, facts.received_us),
-    )
-    return updated > 0
-
-
-def _record_activity(db: peewee.Database, facts: ReportFacts, totals: _PendingTotals) -> None:
-    """Count the report on its day and extend the installation's active-day coverage."""
-    inserted = _execute(
-        db,
-        "INSERT INTO dashboard_activity (installation_id, day, submissions, errors) VALUES (?, ?, 1, ?) "
-        "ON CONFLICT (installation_id, day) DO NOTHING",
-        (facts.installation_id, facts.day, facts.error_total),
-    )
-    if not inserted:
-        _execute(
-            db,
-            "UPDATE dashboard_activity SET submissions = submissions + 1, errors = errors + ? WHERE installation_id = ? AND day = ?",
-            (facts.error_total, facts.installation_id, facts.day),
-        )
-    totals.add_daily(facts.day, submissions=1, errors=facts.error_total)
-    if inserted:
-        _add_coverage(db, facts.installation_id, facts.day, totals)
-
-
-def _add_coverage(db: peewee.Database, installation_id: str, day: int, totals: _PendingTotals) -> None:
-    """Record the days on which this new active day makes the installation newly active.
+def _add_coverage(day: int, previous_day: int | None, next_day: int | None, totals: _PendingTotals) -> None:
+    """Record the days on which the new active ``day`` makes the installation newly active.
 
     An installation is active on day D in a W-day window when it has a report day in
     [D - W + 1, D], so report day d covers [d, d + W - 1]. Only the part not already
     covered by the nearest earlier (p) and later (n) report days is new:
-    [max(d, p + W), min(d + W - 1, n - 1)]. This is true in any arrival order.
+    [max(d, p + W), min(d + W - 1, n - 1)]. This is true in any arrival order. A day p
+    at or before d - W, or n at or after d + W, leaves the range unchanged.
     """
-    previous_day, next_day = _fetch_one(
-        db,
-        "SELECT (SELECT MAX(day) FROM dashboard_activity WHERE installation_id = ? AND day < ?), "
-        "(SELECT MIN(day) FROM dashboard_activity WHERE installation_id = ? AND day > ?)",
-        (installation_id, day, installation_id, day),
-    )
     for window in ACTIVE_WINDOWS_DAYS:
         start = day if previous_day is None else max(day, previous_day + window)
         end = day + window - 1 if next_day is None else min(day + window - 1, next_day - 1)
@@ -579,46 +709,11 @@ def _covered_ranges(days: list[int], window: int) -> list[tuple[int, int]]:
     return ranges
 
 
-def _insert_facets(db: peewee.Database, facts: ReportFacts, totals: _PendingTotals) -> None:
-    rows = [(facts.installation_id, facet, value, amount, facts.day) for facet, value, amount in facts.facets()]
-    _execute_many(db, "INSERT INTO dashboard_facets (installation_id, facet, value, amount, last_day) VALUES (?, ?, ?, ?, ?)", rows)
-    for facet, value, amount in facts.facets():
-        totals.add_facet_day(facet, value, facts.day, 1, amount)
-
-
 def _uncount_facets(db: peewee.Database, installation_id: str, totals: _PendingTotals) -> None:
     """Take the installation's current facet rows out of the per-day facet counts."""
     rows = _fetch_all(db, "SELECT facet, value, amount, last_day FROM dashboard_facets WHERE installation_id = ?", (installation_id,))
     for facet, value, amount, last_day in rows:
         totals.add_facet_day(facet, value, last_day, -1, -int(amount))
-
-
-def _record_week(db: peewee.Database, facts: ReportFacts, totals: _PendingTotals) -> None:
-    """Count the installation once per week, with the facets of its latest report that week."""
-    week = _week_of_day(facts.day)
-    new_facets = facts.weekly_facets()
-    inserted = _execute(
-        db,
-        "INSERT INTO dashboard_weeks (installation_id, week, received_us, facets) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (installation_id, week) DO NOTHING",
-        (facts.installation_id, week, facts.received_us, json.dumps(new_facets)),
-    )
-    if inserted:
-        totals.add_weekly(week, new_facets, 1)
-        return
-
-    received_us, old_json = _fetch_one(
-        db, "SELECT received_us, facets FROM dashboard_weeks WHERE installation_id = ? AND week = ?", (facts.installation_id, week)
-    )
-    if facts.received_us < received_us:
-        return
-    totals.add_weekly(week, json.loads(old_json), -1)
-    totals.add_weekly(week, new_facets, 1)
-    _execute(
-        db,
-        "UPDATE dashboard_weeks SET received_us = ?, facets = ? WHERE installation_id = ? AND week = ?",
-        (facts.received_us, json.dumps(new_facets), facts.installation_id, week),
-    )
 
 
 class _PendingTotals:
