@@ -28,16 +28,22 @@ def utc_now() -> datetime:
 
 
 def create_app(
-    config: CollectorConfig, store: Store, *, clock: Clock | None = None, writer: ReportWriter | None = None
+    config: CollectorConfig,
+    store: Store,
+    *,
+    clock: Clock | None = None,
+    writer: ReportWriter | None = None,
+    metrics: CollectorMetrics | None = None,
 ) -> falcon.App:
     """Return the collector's WSGI application; ``clock`` returns naive UTC datetimes.
 
     Reports are stored through ``writer``, a new ReportWriter of ``store`` when omitted.
     The caller that passes one closes it after the server stopped, so queued reports are stored.
+    ``/metrics`` shows ``metrics``, new ones when omitted.
     """
     clock = clock or utc_now
     writer = writer or ReportWriter(store)
-    metrics = CollectorMetrics()
+    metrics = metrics or CollectorMetrics()
     app = falcon.App(
         middleware=[
             MetricsMiddleware(metrics),

@@ -26,6 +26,7 @@ from collector.config import (
 )
 from collector.errors import ConfigError
 from collector.logs import configure_logging, logger
+from collector.metrics import CollectorMetrics
 from collector.migrations import LATEST_VERSION
 from collector.server import create_server
 from collector.storage import Store
@@ -138,11 +139,12 @@ def serve(config: CollectorConfig, store: Store, *, host: str | None, port: int 
         logger.warning("no API keys configured: every submission is rejected", extra={"event": "no_keys"})
 
     writer = ReportWriter(store)
+    metrics = CollectorMetrics()
     listen_host = host or config.host
     listen_port = config.port if port is None else port
     try:
         server = make_server(
-            create_app(config, store, writer=writer),
+            create_app(config, store, writer=writer, metrics=metrics),
             config,
             host=listen_host,
             port=listen_port,
@@ -156,6 +158,7 @@ def serve(config: CollectorConfig, store: Store, *, host: str | None, port: int 
             file=sys.stderr,
         )
         return EXIT_FAILURE
+    metrics.watch_request_queue(server.task_dispatcher)
     signal.signal(signal.SIGTERM, _stop_on_signal)
     logger.info(
         "listening on port %s",

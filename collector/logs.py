@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 import logging
+import queue
 import sys
+import threading
 import time
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, TextIO
 
 import falcon
 
@@ -56,15 +58,96 @@ class JsonFormatter(logging.Formatter):
         return f"{self._second_text}.{moment.microsecond // 1000:03d}+00:00"
 
 
-def configure_logging(level: str) -> None:
-    """Send the collector's and Waitress's records to stderr as JSON lines at ``level``."""
-    handler = logging.StreamHandler(sys.stderr)
+# Lines a BackgroundLineHandler joins into one write at most.
+MAX_LINES_PER_WRITE = 256
+
+
+class BackgroundLineHandler(logging.Handler):
+    """Handler that queues records for one thread, which formats them and writes them in batches.
+
+    A request thread only appends the record to a queue. Writing from every request
+    thread costs a system call per line, and under load each such call gives the GIL
+    away and makes the thread wait to get it back.
+    """
+
+    def __init__(self, stream: TextIO) -> None:
+        super().__init__()
+        self._stream = stream
+        self._records: queue.SimpleQueue[logging.LogRecord | None] = queue.SimpleQueue()
+        self._thread = threading.Thread(target=self._write_records, name="collector-log", daemon=True)
+        self._thread.start()
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self._records.put(record)
+
+    def flush(self) -> None:
+        """Wait until every queued record is written."""
+        if not self._thread.is_alive():
+            return
+        written = threading.Event()
+        marker = logging.makeLogRecord({"_written": written})
+        self._records.put(marker)
+        written.wait()
+
+    def close(self) -> None:
+        """Write every queued record, then stop the thread."""
+        if self._thread.is_alive():
+            self._records.put(None)
+            self._thread.join()
+        super().close()
+
+    def _write_records(self) -> None:
+        while True:
+            record = self._records.get()
+            lines: list[str] = []
+            while record is not None:
+                if written := record.__dict__.get("_written"):
+                    written.set()
+                else:
+                    lines.append(self._line(record))
+                if len(lines) >= MAX_LINES_PER_WRITE:
+                    break
+                try:
+                    record = self._records.get_nowait()
+                except queue.Empty:
+                    break
+            if lines:
+                self._write(lines)
+            if record is None:
+                return
+
+    def _line(self, record: logging.LogRecord) -> str:
+        try:
+            return self.format(record)
+        except Exception:  # noqa: BLE001 - one bad record must not stop the log thread.
+            return json.dumps({"level": "ERROR", "logger": "collector.logs", "message": f"cannot format a {record.levelname} record of {record.name}"})
+
+    def _write(self, lines: list[str]) -> None:
+        try:
+            self._stream.write("\n".join(lines) + "\n")
+            self._stream.flush()
+        except (OSError, ValueError):
+            # The stream is closed or full. Losing log lines is better than stopping the server.
+            pass
+
+
+def configure_logging(level: str, stream: TextIO | None = None) -> None:
+    """Send the collector's and Waitress's records to ``stream`` (stderr) as JSON lines at ``level``.
+
+    Waitress's "Task queue depth" warning comes on every request that finds all worker
+    threads busy, which is normal for the report writer's waiting threads. It is
+    kept at ERROR, and /metrics shows the queue depth instead.
+    """
+    handler = BackgroundLineHandler(stream or sys.stderr)
     handler.setFormatter(JsonFormatter())
     for name in ("collector", "waitress"):
         named = logging.getLogger(name)
+        for old_handler in named.handlers:
+            old_handler.close()
         named.handlers[:] = [handler]
         named.setLevel(level)
         named.propagate = False
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
 
 
 class RequestLogMiddleware:

@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 import falcon
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 SUBMIT_ROUTE = "/submit"
 NO_ROUTE_LABEL = "(no route)"
@@ -68,8 +68,17 @@ class CollectorMetrics:
             "Requests that failed because the database could not be reached or answered with an error.",
             registry=self.registry,
         )
+        self.queued_requests = Gauge(
+            "collector_queued_requests",
+            "Requests read and waiting for a free Waitress worker thread.",
+            registry=self.registry,
+        )
         for reason in REJECTION_REASONS:
             self.reports_rejected.labels(reason=reason)
+
+    def watch_request_queue(self, task_dispatcher: Any) -> None:
+        """Report the length of a Waitress server's task queue, read at each scrape."""
+        self.queued_requests.set_function(lambda: len(task_dispatcher.queue))
 
     def render(self) -> bytes:
         return generate_latest(self.registry)

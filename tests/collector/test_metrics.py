@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import collections
 import json
+import types
 import uuid
 
 import httpx
@@ -11,6 +13,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from collector.app import create_app, utc_now
 from collector.config import CollectorConfig
+from collector.metrics import CollectorMetrics
 from collector.storage import Store
 from tests.collector.conftest import CLIENT_KEY, OPERATOR_KEY, base_environ, report_1_1
 
@@ -135,3 +138,16 @@ def test_metrics_registries_kept_per_app(sqlite_store, tmp_path):
     assert response.status_code == 200
     assert first_samples[("collector_reports_accepted_total", ())] == 1
     assert second_samples[("collector_reports_accepted_total", ())] == 0
+
+
+def test_queued_requests_gauge_reads_waitress_queue():
+    metrics = CollectorMetrics()
+    task_dispatcher = types.SimpleNamespace(queue=collections.deque(["first", "second", "third"]))
+
+    metrics.watch_request_queue(task_dispatcher)
+    before = parse_samples(metrics.render().decode())[("collector_queued_requests", ())]
+    task_dispatcher.queue.popleft()
+    after = parse_samples(metrics.render().decode())[("collector_queued_requests", ())]
+
+    assert before == 3
+    assert after == 2
