@@ -541,8 +541,8 @@ class _ChunkState:
             state.facets.setdefault(installation_id, []).append((facet, value, int(amount), int(last_day)))
         state.stored_facets = set(state.facets)
 
-        # A report day farther than the widest window from every day of the chunk
-        # changes no coverage, as _add_coverage shows, so it is not read.
+        # Report days W or more days away from every day of the chunk, W being the
+        # widest window, change no coverage (see _add_coverage), so they are not read.
         days = [facts.day for facts in chunk]
         reach = max(ACTIVE_WINDOWS_DAYS) - 1
         rows = _fetch_in(
