@@ -3,16 +3,18 @@
 A request thread calls ``ReportWriter.submit`` and waits. The writer thread takes
 everything queued (up to ``max_batch_reports``), stores it with ``Store.store_reports``
 in one transaction and completes each waiting request after the commit, so no report is
-acknowledged before it is durable. A second thread brings the dashboard summaries
-up to date after stored batches, ``summary_chunk_reports`` reports per transaction,
-so on SQLite a batch waits for one chunk at most, never for the whole backlog.
+acknowledged before it is durable. Then, before it takes the next batch, it brings
+the dashboard summaries up to date, ``summary_chunk_reports`` reports per transaction.
+Reports that arrive meanwhile wait for the next batch, so a busy writer stores larger
+batches and summarizes larger chunks, and the summaries never fall more than one
+batch behind. One thread doing both also keeps a second thread from competing for
+SQLite's write lock and for the GIL.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import deque
 from concurrent.futures import Future
 from typing import Any
@@ -22,8 +24,8 @@ from collector.storage import ReportRequest, StoredSubmission, Store
 logger = logging.getLogger("collector.writer")
 
 DEFAULT_MAX_BATCH_REPORTS = 256
-# Reports summarized per transaction of the summary thread.
-DEFAULT_SUMMARY_CHUNK_REPORTS = 32
+# Reports summarized per transaction, so that a stored batch is summarized in one.
+DEFAULT_SUMMARY_CHUNK_REPORTS = DEFAULT_MAX_BATCH_REPORTS
 # How long ``close`` waits for the queued reports to be stored.
 DEFAULT_CLOSE_TIMEOUT_SECONDS = 30.0
 
@@ -49,12 +51,6 @@ class ReportWriter:
         self._condition = threading.Condition()
         self._closing = False
         self._thread: threading.Thread | None = None
-        self._summary_thread: threading.Thread | None = None
-        self._summaries_behind = threading.Event()
-        # Set by the writer thread before its last wake-up of the summary thread, so the
-        # summary thread reads it after clearing the event. Thread.is_alive stays true a
-        # moment longer, and a check on it could miss that last wake-up.
-        self._writer_finished = False
 
     def submit(self, request: ReportRequest) -> StoredSubmission:
         """Queue one report and wait until its batch is committed.
@@ -68,38 +64,30 @@ class ReportWriter:
                 raise WriterClosed("The report writer is stopped; no report can be stored.")
             if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="collector-writer", daemon=True)
-                self._summary_thread = threading.Thread(target=self._summarize, name="collector-summaries", daemon=True)
                 self._thread.start()
-                self._summary_thread.start()
             self._queue.append((request, future))
             self._condition.notify()
         return future.result()
 
     def close(self, timeout: float = DEFAULT_CLOSE_TIMEOUT_SECONDS) -> None:
-        """Store every queued report and summarize it, then stop both threads.
+        """Store every queued report and summarize it, then stop the writer thread.
 
-        Waits at most ``timeout`` seconds in all. Later ``submit`` calls raise WriterClosed.
+        Waits at most ``timeout`` seconds. Later ``submit`` calls raise WriterClosed.
         """
-        deadline = time.monotonic() + timeout
         with self._condition:
             self._closing = True
             self._condition.notify()
-            threads = (self._thread, self._summary_thread)
-        self._summaries_behind.set()
-        for thread in threads:
-            if thread is not None:
-                thread.join(max(0.0, deadline - time.monotonic()))
+            thread = self._thread
+        if thread is not None:
+            thread.join(timeout)
 
     def _run(self) -> None:
         try:
             while (batch := self._next_batch()) is not None:
                 self._store_batch(batch)
-                self._summaries_behind.set()
+                self._catch_up()
         finally:
             self._store.close()
-            self._writer_finished = True
-            # Wakes the summary thread for a last catch-up after the writer stopped.
-            self._summaries_behind.set()
 
     def _next_batch(self) -> list[tuple[ReportRequest, Future[StoredSubmission]]] | None:
         """Wait for queued reports and return up to a batch of them, or None once closed and drained."""
@@ -131,16 +119,6 @@ class ReportWriter:
                 future.set_exception(outcome)
             else:
                 future.set_result(outcome)
-
-    def _summarize(self) -> None:
-        try:
-            while not self._writer_finished:
-                self._summaries_behind.wait()
-                self._summaries_behind.clear()
-                self._catch_up()
-            self._catch_up()
-        finally:
-            self._store.close()
 
     def _catch_up(self) -> None:
         try:
