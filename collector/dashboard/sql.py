@@ -57,8 +57,15 @@ def _fetch_in(db: peewee.Database, statement: str, values: list, params: tuple =
     return rows
 
 
-def _execute_in(db: peewee.Database, statement: str, values: list) -> None:
-    """Run a statement whose ``{values}`` becomes an IN list, in pieces of at most ``_MAX_IN_LIST_VALUES``."""
-    for start in range(0, len(values), _MAX_IN_LIST_VALUES):
-        piece = values[start : start + _MAX_IN_LIST_VALUES]
-        _execute(db, statement.format(values=", ".join("?" for _ in piece)), tuple(piece))
+def _delete_keys(db: peewee.Database, table: str, columns: tuple[str, ...], keys: list[tuple]) -> None:
+    """Delete the rows of ``table`` whose ``columns`` equal one of ``keys``, on PostgreSQL with one statement."""
+    if not keys:
+        return
+    if isinstance(db, peewee.PostgresqlDatabase):
+        from psycopg2.extras import execute_values
+
+        match = " AND ".join(f"{table}.{column} = keys_to_delete.{column}" for column in columns)
+        statement = f"DELETE FROM {table} USING (VALUES %s) AS keys_to_delete ({', '.join(columns)}) WHERE {match}"
+        execute_values(db.cursor(), statement, keys, page_size=len(keys))
+        return
+    db.cursor().executemany(f"DELETE FROM {table} WHERE " + " AND ".join(f"{column} = ?" for column in columns), keys)

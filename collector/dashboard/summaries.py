@@ -33,6 +33,7 @@ same integer arithmetic works on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import contextlib
+import functools
 import itertools
 import json
 import logging
@@ -44,7 +45,7 @@ from typing import Any
 
 import peewee
 
-from collector.dashboard.sql import _execute, _execute_in, _execute_many, _fetch_all, _fetch_in, _fetch_one, _sql
+from collector.dashboard.sql import _delete_keys, _execute, _execute_many, _fetch_all, _fetch_in, _fetch_one, _sql
 
 logger = logging.getLogger("collector.dashboard")
 
@@ -144,8 +145,9 @@ class ReportFacts:
     feature_usage: Mapping[str, bool]
     error_summary: Mapping[str, int]
 
-    @property
+    @functools.cached_property
     def day(self) -> int:
+        # cached_property writes the instance __dict__ directly, so it works on a frozen dataclass.
         return _day_of_microseconds(self.received_us)
 
     @property
@@ -502,8 +504,8 @@ class _ChunkState:
         self.changed_installations: set[str] = set()
         # installation_id -> (facet, value, amount, last_day) rows of its latest report
         self.facets: dict[str, list[tuple[str, str, int, int]]] = {}
-        # Installations whose rows in dashboard_facets must be deleted before their new rows are inserted.
-        self.stored_facets: set[str] = set()
+        # installation_id -> {(facet, value): (amount, last_day)} as read from dashboard_facets
+        self.stored_facets: dict[str, dict[tuple[str, str], tuple[int, int]]] = {}
         self.changed_facets: set[str] = set()
         # installation_id -> its report days, read only as far as they can change the coverage of a chunk's day
         self.days: dict[str, set[int]] = {}
@@ -539,7 +541,7 @@ class _ChunkState:
         )
         for installation_id, facet, value, amount, last_day in rows:
             state.facets.setdefault(installation_id, []).append((facet, value, int(amount), int(last_day)))
-        state.stored_facets = set(state.facets)
+            state.stored_facets.setdefault(installation_id, {})[(facet, value)] = (int(amount), int(last_day))
 
         # Report days W or more days away from every day of the chunk, W being the
         # widest window, change no coverage (see _add_coverage), so they are not read.
@@ -575,7 +577,7 @@ class _ChunkState:
         self._record_week(facts, totals)
 
     def write(self, db: peewee.Database) -> None:
-        """Write the changed rows with one multi-row statement per table, in key order."""
+        """Write the changed rows in key order, with one or two multi-row statements per table."""
         installation_rows = [(installation_id, *self.installations[installation_id]) for installation_id in sorted(self.changed_installations)]
         _execute_many(
             db,
@@ -585,9 +587,22 @@ class _ChunkState:
             installation_rows,
         )
 
-        _execute_in(db, "DELETE FROM dashboard_facets WHERE installation_id IN ({values})", sorted(self.changed_facets & self.stored_facets))
-        facet_rows = [(installation_id, *row) for installation_id in sorted(self.changed_facets) for row in self.facets[installation_id]]
-        _execute_many(db, "INSERT INTO dashboard_facets (installation_id, facet, value, amount, last_day) VALUES (?, ?, ?, ?, ?)", facet_rows)
+        # Only the facet rows that differ from the stored ones are written, so a report
+        # that repeats the facets of the one before writes only the rows whose day changed.
+        removed_facets = []
+        facet_rows = []
+        for installation_id in sorted(self.changed_facets):
+            stored = self.stored_facets.get(installation_id, {})
+            current = {(facet, value): (amount, last_day) for facet, value, amount, last_day in self.facets[installation_id]}
+            removed_facets += [(installation_id, *key) for key in sorted(stored.keys() - current.keys())]
+            facet_rows += [(installation_id, *key, *values) for key, values in sorted(current.items()) if stored.get(key) != values]
+        _delete_keys(db, "dashboard_facets", ("installation_id", "facet", "value"), removed_facets)
+        _execute_many(
+            db,
+            "INSERT INTO dashboard_facets (installation_id, facet, value, amount, last_day) VALUES (?, ?, ?, ?, ?) "
+            "ON CONFLICT (installation_id, facet, value) DO UPDATE SET amount = excluded.amount, last_day = excluded.last_day",
+            facet_rows,
+        )
 
         activity_rows = [(*key, submissions, errors) for key, (submissions, errors) in sorted(self.activity_changes.items())]
         _execute_many(
@@ -642,10 +657,11 @@ class _ChunkState:
 
     def _record_activity(self, facts: ReportFacts, totals: _PendingTotals) -> None:
         """Count the report on its day and extend the installation's active-day coverage."""
+        errors = facts.error_total
         change = self.activity_changes.setdefault((facts.installation_id, facts.day), [0, 0])
         change[0] += 1
-        change[1] += facts.error_total
-        totals.add_daily(facts.day, submissions=1, errors=facts.error_total)
+        change[1] += errors
+        totals.add_daily(facts.day, submissions=1, errors=errors)
 
         days = self.days.setdefault(facts.installation_id, set())
         if facts.day in days:
