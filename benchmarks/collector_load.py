@@ -9,6 +9,8 @@ fresh database. A second process (``benchmarks.collector.load_client``) drives t
 ``--seconds`` or until the request budget is spent. The script then compares the stored
 row count with the accepted count and stops the servers it started, by PID. PostgreSQL
 runs use a fresh schema in USAGE_STATS_TEST_POSTGRES_URL's database, dropped afterwards.
+"srv ms" and "cli ms" are the CPU time per request of the server processes (read from
+/proc, so Linux only) and of the load client; PostgreSQL's own processes are not counted.
 """
 
 from __future__ import annotations
@@ -76,9 +78,9 @@ def tuning_scenarios(databases: list[str]) -> list[Scenario]:
         name = f"collector {database}"
         scenarios += [
             Scenario(f"{name}, Waitress's stock channel, 64 conn", "collector", database, 64, 1, ("--stock-channel",)),
-            Scenario(f"{name}, threads 4, 64 conn", "collector", database, 64, 1, ("--threads", "4")),
-            Scenario(f"{name}, threads 16, 64 conn", "collector", database, 64, 1, ("--threads", "16")),
+            Scenario(f"{name}, threads 8, 64 conn", "collector", database, 64, 1, ("--threads", "8")),
             Scenario(f"{name}, threads 32, 64 conn", "collector", database, 64, 1, ("--threads", "32")),
+            Scenario(f"{name}, threads 64, 64 conn", "collector", database, 64, 1, ("--threads", "64")),
             Scenario(f"{name}, connection_limit 32, 64 conn", "collector", database, 64, 1, ("--connection-limit", "32")),
             Scenario(f"{name}, backlog 64, channel_timeout 10, 64 conn", "collector", database, 64, 1, ("--backlog", "64", "--channel-timeout", "10")),
             Scenario(f"{name}, log level WARNING, 64 conn", "collector", database, 64, 1, (), {"COLLECTOR_LOG_LEVEL": "WARNING"}),
@@ -156,6 +158,20 @@ def start_servers(scenario: Scenario, environ: dict[str, str], log_file) -> tupl
     return processes, port
 
 
+def cpu_seconds(processes: list[subprocess.Popen]) -> float | None:
+    """Return the CPU time the processes used so far, read from /proc; None where /proc is missing."""
+    total = 0.0
+    ticks_per_second = os.sysconf("SC_CLK_TCK")
+    for process in processes:
+        try:
+            fields = Path(f"/proc/{process.pid}/stat").read_text().rpartition(")")[2].split()
+        except OSError:
+            return None
+        # utime and stime, the 14th and 15th fields of the whole line.
+        total += (int(fields[11]) + int(fields[12])) / ticks_per_second
+    return total
+
+
 def stop_servers(processes: list[subprocess.Popen]) -> None:
     for process in processes:
         if process.poll() is None:
@@ -185,9 +201,11 @@ def run_scenario(scenario: Scenario, args: argparse.Namespace, folder: Path) -> 
         environ["DATABASE_URL"] = database.url
 
     try:
-        output = _drive(scenario, args, environ, api_key, folder)
+        output, server_cpu = _drive(scenario, args, environ, api_key, folder)
         result = json.loads(output.strip().splitlines()[-1])
         result["label"] = scenario.label
+        if server_cpu is not None and result["requests"]:
+            result["server_cpu_ms_per_request"] = round(server_cpu * 1000 / result["requests"], 3)
         if database:
             result["stored"] = database.stored_reports()
     finally:
@@ -196,20 +214,29 @@ def run_scenario(scenario: Scenario, args: argparse.Namespace, folder: Path) -> 
     return result
 
 
-def _drive(scenario: Scenario, args: argparse.Namespace, environ: dict[str, str], api_key: str, folder: Path) -> str:
-    """Start the servers, run the load client against them, stop them and return the client's output."""
+def _drive(
+    scenario: Scenario, args: argparse.Namespace, environ: dict[str, str], api_key: str, folder: Path
+) -> tuple[str, float | None]:
+    """Start the servers, run the load client against them and stop them.
+
+    Returns the client's output and the CPU seconds the servers used during the run.
+    """
     with open(folder / "server.log", "a") as log_file:
         processes, port = start_servers(scenario, environ, log_file)
+        cpu_before = cpu_seconds(processes)
         try:
             command = [
                 sys.executable, "-m", "benchmarks.collector.load_client", "--port", str(port),
                 "--connections", str(scenario.connections), "--seconds", str(args.seconds),
                 "--max-requests", str(args.max_requests), f"--api-key={api_key}",
             ]
-            return subprocess.run(
+            output = subprocess.run(
                 command, cwd=ROOT, env=environ, capture_output=True, text=True, check=True,
                 timeout=args.seconds + CLIENT_TIMEOUT_MARGIN_SECONDS,
             ).stdout
+            cpu_after = cpu_seconds(processes)
+            server_cpu = None if cpu_before is None or cpu_after is None else cpu_after - cpu_before
+            return output, server_cpu
         finally:
             stop_servers(processes)
 
@@ -218,9 +245,11 @@ def print_row(result: dict, reference: dict[int, float]) -> None:
     trivial = reference.get(result["connections"])
     ratio = f"{result['ok_per_second'] / trivial:.2f}" if trivial else "-"
     stored = result.get("stored", "-")
+    server_cpu = result.get("server_cpu_ms_per_request", "-")
+    client_cpu = result.get("client_cpu_ms_per_request", "-")
     print(
         f"{result['label']:<58} {result['ok_per_second']:>9.1f} {ratio:>6} {result['p50_ms']:>8.2f} {result['p99_ms']:>8.2f} "
-        f"{result['ok']:>7} {stored!s:>7} {json.dumps(result['statuses'])}",
+        f"{result['ok']:>7} {stored!s:>7} {server_cpu!s:>8} {client_cpu!s:>8} {json.dumps(result['statuses'])}",
         flush=True,
     )
 
@@ -246,7 +275,7 @@ def main(argv: list[str] | None = None) -> int:
         scenarios += tuning_scenarios(databases)
 
     print(f"{os.cpu_count()} CPUs, {args.seconds:g} s per run, budget {args.max_requests} requests")
-    print(f"{'scenario':<58} {'ok/s':>9} {'ratio':>6} {'p50 ms':>8} {'p99 ms':>8} {'ok':>7} {'stored':>7} statuses")
+    print(f"{'scenario':<58} {'ok/s':>9} {'ratio':>6} {'p50 ms':>8} {'p99 ms':>8} {'ok':>7} {'stored':>7} {'srv ms':>8} {'cli ms':>8} statuses")
     reference: dict[int, float] = {}
     with tempfile.TemporaryDirectory(prefix="collector-load-") as temporary:
         for scenario in scenarios:

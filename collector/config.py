@@ -22,7 +22,8 @@ DEFAULT_MIN_GROUP_SIZE = 5
 DEFAULT_LOG_LEVEL = "INFO"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
-DEFAULT_THREADS = 8
+# Request threads mostly wait for the report writer, so more of them make its batches larger.
+DEFAULT_THREADS = 16
 
 MIN_KEY_LENGTH_CHARS = 16
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")

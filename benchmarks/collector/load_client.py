@@ -111,10 +111,14 @@ async def run_connection(port: int, requests: list[bytes], state: dict, deadline
 async def run_load(port: int, connections: int, seconds: float, requests: list[bytes]) -> dict:
     state: dict = {"next": 0, "latencies": [], "statuses": {}, "errors": []}
     started = time.perf_counter()
+    cpu_started = time.process_time()
     deadline = started + seconds
     await asyncio.gather(*(run_connection(port, requests, state, deadline) for _ in range(connections)))
     elapsed = time.perf_counter() - started
-    return summarize(state, elapsed, connections)
+    result = summarize(state, elapsed, connections)
+    if state["latencies"]:
+        result["client_cpu_ms_per_request"] = round((time.process_time() - cpu_started) * 1000 / len(state["latencies"]), 3)
+    return result
 
 
 def summarize(state: dict, elapsed: float, connections: int) -> dict:

@@ -327,7 +327,7 @@ def start_process(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
 
     yield start
 
-    # SIGTERM first: a collector stops its writer and summary threads, so none of its
+    # SIGTERM first: a collector stops its writer thread, so none of its
     # PostgreSQL sessions still holds locks when the test schema is dropped.
     for process in processes:
         if process.process.poll() is None:
