@@ -79,7 +79,7 @@ def tuning_scenarios(databases: list[str]) -> list[Scenario]:
         scenarios += [
             Scenario(f"{name}, Waitress's stock channel, 64 conn", "collector", database, 64, 1, ("--stock-channel",)),
             Scenario(f"{name}, threads 8, 64 conn", "collector", database, 64, 1, ("--threads", "8")),
-            Scenario(f"{name}, threads 32, 64 conn", "collector", database, 64, 1, ("--threads", "32")),
+            Scenario(f"{name}, threads 16, 64 conn", "collector", database, 64, 1, ("--threads", "16")),
             Scenario(f"{name}, threads 64, 64 conn", "collector", database, 64, 1, ("--threads", "64")),
             Scenario(f"{name}, connection_limit 32, 64 conn", "collector", database, 64, 1, ("--connection-limit", "32")),
             Scenario(f"{name}, backlog 64, channel_timeout 10, 64 conn", "collector", database, 64, 1, ("--backlog", "64", "--channel-timeout", "10")),

@@ -23,7 +23,7 @@ DEFAULT_LOG_LEVEL = "INFO"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 # Request threads mostly wait for the report writer, so more of them make its batches larger.
-DEFAULT_THREADS = 16
+DEFAULT_THREADS = 32
 
 MIN_KEY_LENGTH_CHARS = 16
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")

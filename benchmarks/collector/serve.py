@@ -1,7 +1,7 @@
 """Serve the collector, or a trivial Falcon app, under Waitress with tunable settings.
 
-    python -m benchmarks.collector.serve --app collector --port 0 --threads 16
-    python -m benchmarks.collector.serve --app trivial --port 0 --threads 16
+    python -m benchmarks.collector.serve --app collector --port 0 --threads 32
+    python -m benchmarks.collector.serve --app trivial --port 0 --threads 32
 
 The collector is configured from the environment exactly as ``python -m collector
 serve`` is, and built with the same ``create_app``. The trivial app responds to
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Serve the collector or a trivial app on 127.0.0.1 for benchmarks.")
     parser.add_argument("--app", choices=("collector", "trivial"), required=True)
     parser.add_argument("--port", type=int, default=0)
-    parser.add_argument("--threads", type=int, default=16, help="Waitress worker threads (collector default 16)")
+    parser.add_argument("--threads", type=int, default=32, help="Waitress worker threads (collector default 32)")
     parser.add_argument("--connection-limit", type=int, default=100, help="Waitress connection_limit (default 100)")
     parser.add_argument("--backlog", type=int, default=1024, help="listen backlog (Waitress default 1024)")
     parser.add_argument("--channel-timeout", type=int, default=120, help="Waitress channel_timeout in seconds (default 120)")

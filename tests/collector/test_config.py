@@ -26,7 +26,7 @@ def test_config_defaults(tmp_path):
     assert config.retention_days == 730
     assert config.min_group_size == 5
     assert config.log_level == "INFO"
-    assert (config.host, config.port, config.threads) == ("127.0.0.1", 8080, 16)
+    assert (config.host, config.port, config.threads) == ("127.0.0.1", 8080, 32)
 
 
 def test_config_default_data_dir_is_platform_folder():
