@@ -2,13 +2,55 @@
 
 from __future__ import annotations
 
+import io
 import logging
 import logging.handlers
+import os
 from pathlib import Path
+
+from app.core._store import FILE_MODE
 
 LOG_FILENAME = "app.log"
 LOG_MAX_BYTES = 1024 * 1024
 LOG_BACKUP_COUNT = 2
+
+
+class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
+    """A RotatingFileHandler whose log file and rotated copies only the owner may read on POSIX.
+
+    The log names reports and the collector URL, and it sits next to the 0600 database, so it
+    gets the same mode whatever the umask. Rotation renames the open file, which keeps its mode.
+    """
+
+    def __init__(self, filename: Path, **options: object) -> None:
+        super().__init__(filename, **options)
+        if os.name != "posix":
+            return
+        try:
+            self._restrict_backups()
+        except OSError:
+            self.close()
+            raise
+
+    def _open(self) -> io.TextIOWrapper:
+        if os.name != "posix":
+            return super()._open()
+
+        descriptor = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
+        try:
+            # O_CREAT sets the mode of a new file only, so an app.log left by an older version is narrowed here.
+            os.fchmod(descriptor, FILE_MODE)
+            return open(descriptor, self.mode, encoding=self.encoding, errors=self.errors)
+        except BaseException:
+            os.close(descriptor)
+            raise
+
+    def _restrict_backups(self) -> None:
+        """Narrow rotated copies left by an older version. Later copies are renamed from the 0600 app.log."""
+        for number in range(1, self.backupCount + 1):
+            backup = self.rotation_filename(f"{self.baseFilename}.{number}")
+            if os.path.exists(backup) and os.stat(backup).st_mode & 0o777 != FILE_MODE:
+                os.chmod(backup, FILE_MODE)
 
 
 def attach_log_file(folder: Path, logger_name: str) -> logging.Handler | None:
@@ -18,7 +60,7 @@ def attach_log_file(folder: Path, logger_name: str) -> logging.Handler | None:
     Returns the handler, or None when the file cannot be opened (logged at DEBUG, never raised).
     """
     try:
-        handler = logging.handlers.RotatingFileHandler(
+        handler = PrivateRotatingFileHandler(
             folder / LOG_FILENAME, maxBytes=LOG_MAX_BYTES, backupCount=LOG_BACKUP_COUNT, encoding="utf-8"
         )
     except OSError as error:
