@@ -159,7 +159,7 @@ def start_servers(scenario: Scenario, environ: dict[str, str], log_file) -> tupl
 
 
 def cpu_seconds(processes: list[subprocess.Popen]) -> float | None:
-    """Return the CPU time the processes used so far, read from /proc; None where /proc is missing."""
+    """Return the CPU seconds the processes used so far, read from /proc, or None without /proc."""
     total = 0.0
     ticks_per_second = os.sysconf("SC_CLK_TCK")
     for process in processes:
