@@ -54,10 +54,12 @@ def export_data(db: peewee.SqliteDatabase, settings: Settings, now: dt.datetime)
     history = [
         {"report_id": row[0], "period_start": _iso(row[1]), "period_end": _iso(row[2]), "body": row[3],
          "created_at": _iso(row[4]), "sent_at": _iso(row[5]), "status": row[6], "http_status": row[7],
-         "submission_id": row[8], "response_body": row[9], "previous_hash": row[10], "entry_hash": row[11]}
+         "submission_id": row[8], "response_body": row[9], "previous_hash": row[10], "entry_hash": row[11],
+         "requeued_events": row[12], "dropped_events": row[13]}
         for row in db.execute_sql(
             "SELECT report_id, period_start, period_end, body, created_at, sent_at, status, http_status,"
-            " submission_id, response_body, previous_hash, entry_hash FROM sent_reports ORDER BY id"
+            " submission_id, response_body, previous_hash, entry_hash, requeued_events, dropped_events"
+            " FROM sent_reports ORDER BY id"
         )
     ]
     return {

@@ -26,6 +26,9 @@ CLOCK_STEP_WARNING = dt.timedelta(hours=1)
 # A report closed early by "Send report now" covers at least this much time, so its start and
 # end differ in the whole-second times that reports carry.
 MIN_EARLY_PERIOD = dt.timedelta(seconds=1)
+# How many times the events of a rejected report are counted again in a later report. After
+# that they stay linked to the last report that was rejected: stored locally, never sent.
+MAX_EVENT_REQUEUES = 1
 
 
 @dataclasses.dataclass(frozen=True)
@@ -174,9 +177,10 @@ def finalize(
 ) -> bool:
     """Record the collector's response and append the entry to the history chain.
 
-    A rejected report's events are released, so the next report built counts them instead.
-    Returns False when another process finalized the entry first, or when the entry was
-    cancelled and the response is not a success.
+    A rejected report's events are released, so the next report built counts them instead,
+    unless they were already released MAX_EVENT_REQUEUES times. Those stay with this report
+    and are never sent. The entry stores both counts. Returns False when another process
+    finalized the entry first, or when the entry was cancelled and the response is not a success.
     """
     with db.atomic("IMMEDIATE"):
         row = db.execute_sql("SELECT status FROM sent_reports WHERE id = ?", (report.row_id,)).fetchone()
@@ -195,13 +199,33 @@ def finalize(
         )
         updates: dict[str, object] = {keys.HISTORY_HEAD: {"hash": entry_hash, "count": count + 1}}
         if status == "rejected":
-            # The collector did not store the counts, so the events go back to the next report.
-            db.execute_sql("UPDATE usage_events SET reported = 0, report_id = NULL WHERE report_id = ?", (report.report_id,))
+            requeued, dropped = _requeue_rejected_events(db, report.report_id)
+            db.execute_sql(
+                "UPDATE sent_reports SET requeued_events = ?, dropped_events = ? WHERE id = ?",
+                (requeued, dropped, report.row_id),
+            )
         if status == "sent":
             updates[keys.SUBMISSION_LAST_AT] = now
             updates[keys.SUBMISSION_COUNT] = int(settings.get(keys.SUBMISSION_COUNT, 0) or 0) + 1
         settings.set_many(updates)
     return True
+
+
+def _requeue_rejected_events(db: peewee.SqliteDatabase, report_id: str) -> tuple[int, int]:
+    """Release the events of a rejected report to the next report, and return (requeued, dropped).
+
+    The collector did not store the counts, so each event is counted again, but only up to
+    MAX_EVENT_REQUEUES times. A collector that rejects every report would otherwise receive
+    the same events in each later report, and the counts would keep growing.
+    """
+    counted = db.execute_sql(
+        "UPDATE usage_events SET rejection_count = rejection_count + 1 WHERE report_id = ?", (report_id,)
+    ).rowcount
+    requeued = db.execute_sql(
+        "UPDATE usage_events SET reported = 0, report_id = NULL WHERE report_id = ? AND rejection_count <= ?",
+        (report_id, MAX_EVENT_REQUEUES),
+    ).rowcount
+    return requeued, counted - requeued
 
 
 def cancel_pending(db: peewee.SqliteDatabase) -> int:

@@ -71,6 +71,11 @@ class SentReport:
     response_body: str | None
     previous_hash: str | None
     entry_hash: str | None
+    # Set for a rejected report only: its events counted again in the next report, and those
+    # kept back because they were already requeued (stored locally, never sent). Neither is
+    # part of the hash chain.
+    requeued_events: int | None = None
+    dropped_events: int | None = None
 
 
 def event_rows(db: peewee.SqliteDatabase, tail: str, parameters: list[Any]) -> list[Event]:
@@ -102,4 +107,6 @@ def sent_report_from_row(row: tuple) -> SentReport:
         response_body=row[9],
         previous_hash=row[10],
         entry_hash=row[11],
+        requeued_events=row[12],
+        dropped_events=row[13],
     )

@@ -504,9 +504,13 @@ class UsageStats:
             self._db, self._settings, report, status="rejected", http_status=outcome.http_status,
             submission_id=None, response_body=outcome.message, now=now,
         )
+        requeued, dropped = self._db.execute_sql(
+            "SELECT requeued_events, dropped_events FROM sent_reports WHERE id = ?", (report.row_id,)
+        ).fetchone()
         logger.error(
-            "The collector at %s rejected usage report %s with HTTP %d; its events are counted in the next report.",
-            client.endpoint, report.report_id, outcome.http_status,
+            "The collector at %s rejected usage report %s with HTTP %d. Events counted again in the next report: "
+            "%s. Events kept locally and never sent, because a rejected report counted them before: %s.",
+            client.endpoint, report.report_id, outcome.http_status, requeued, dropped,
         )
         return True
 
@@ -649,7 +653,8 @@ class UsageStats:
         """Return every outbox and history entry, newest first."""
         rows = self._db.execute_sql(
             "SELECT report_id, period_start, period_end, body, created_at, sent_at, status, http_status,"
-            " submission_id, response_body, previous_hash, entry_hash FROM sent_reports ORDER BY id DESC"
+            " submission_id, response_body, previous_hash, entry_hash, requeued_events, dropped_events"
+            " FROM sent_reports ORDER BY id DESC"
         ).fetchall()
         return [sent_report_from_row(row) for row in rows]
 

@@ -60,6 +60,7 @@ class UsageEvent(BaseModel):
     metadata = peewee.TextField(default="{}")
     reported = peewee.BooleanField(default=False)
     report_id = peewee.TextField(null=True)
+    rejection_count = peewee.IntegerField(default=0)
 
     class Meta:
         table_name = "usage_events"
@@ -96,6 +97,8 @@ class OutboxReport(BaseModel):
     response_body = peewee.TextField(null=True)
     previous_hash = peewee.TextField(null=True)
     entry_hash = peewee.TextField(null=True)
+    requeued_events = peewee.IntegerField(null=True)
+    dropped_events = peewee.IntegerField(null=True)
 
     class Meta:
         table_name = "sent_reports"
@@ -177,8 +180,24 @@ def _migrate_to_3(db: peewee.SqliteDatabase) -> None:
     db.execute_sql("DROP INDEX IF EXISTS usage_events_reported_occurred_at")
 
 
+def _migrate_to_4(db: peewee.SqliteDatabase) -> None:
+    """Count the rejected reports of each event, and record what a rejection did with its events.
+
+    The count bounds how often a rejected event is counted again, so a collector that rejects
+    every report does not receive the same events in each later report.
+    """
+    db.execute_sql("ALTER TABLE usage_events ADD COLUMN rejection_count INTEGER NOT NULL DEFAULT 0")
+    db.execute_sql("ALTER TABLE sent_reports ADD COLUMN requeued_events INTEGER")
+    db.execute_sql("ALTER TABLE sent_reports ADD COLUMN dropped_events INTEGER")
+
+
 # Ordered steps; step N turns a database at version N-1 into version N. Append, never edit.
-MIGRATIONS: tuple[Callable[[peewee.SqliteDatabase], None], ...] = (_migrate_to_1, _migrate_to_2, _migrate_to_3)
+MIGRATIONS: tuple[Callable[[peewee.SqliteDatabase], None], ...] = (
+    _migrate_to_1,
+    _migrate_to_2,
+    _migrate_to_3,
+    _migrate_to_4,
+)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

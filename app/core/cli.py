@@ -230,7 +230,10 @@ def cmd_pause(stats: UsageStats, args: argparse.Namespace) -> int:
 def cmd_history(stats: UsageStats, args: argparse.Namespace) -> int:
     for entry in stats.history():
         sent = _display_time(entry.sent_at)
-        print(f"{entry.report_id}  {entry.status:9}  HTTP {entry.http_status or '-'}  sent {sent}")
+        line = f"{entry.report_id}  {entry.status:9}  HTTP {entry.http_status or '-'}  sent {sent}"
+        if entry.status == "rejected" and entry.dropped_events is not None:
+            line += f"  events requeued {entry.requeued_events}, kept locally and not sent {entry.dropped_events}"
+        print(line)
     check = stats.verify_history()
     if check.ok:
         print(f"History verified: {check.entries_checked} entries, chain intact.")

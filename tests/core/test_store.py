@@ -69,7 +69,7 @@ def test_open_migrates_version_1_database(home, environ, clock):
         events = stats.recent_events()
         installation_id = stats.status().installation_id
 
-    assert _settings(home / "usage.db")["store.schema_version"] == SCHEMA_VERSION == 3
+    assert _settings(home / "usage.db")["store.schema_version"] == SCHEMA_VERSION == 4
     assert installation_id == "7b0f0f4e-8d1c-4a55-9a38-4a0c86f0d7a1"
     assert [(event.id, event.event_type, event.reported, event.report_id) for event in events] == [
         (2, "job_failed", False, None),
