@@ -124,8 +124,8 @@ def purge(store: Store, days: int) -> int:
         extra={"event": "purge", "submissions": result.submissions, "installations": result.installations},
     )
     print(
-        f"Deleted {result.submissions} submissions and {result.installations} installations "
-        f"with no report in the last {days} days."
+        f"Deleted {result.submissions} reports received more than {days} days ago and "
+        f"{result.installations} installations with no report since then."
     )
     return EXIT_OK
 

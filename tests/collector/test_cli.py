@@ -85,7 +85,7 @@ def test_cli_purge_deletes_reports_past_retention(sqlite_url, tmp_path, capsys):
     status = cli.main(["purge", "--days", "30"], environ=base_environ(sqlite_url, tmp_path))
 
     assert status == 0
-    assert "Deleted 2 submissions and 2 installations with no report in the last 30 days." in capsys.readouterr().out
+    assert "Deleted 2 reports received more than 30 days ago and 2 installations with no report since then." in capsys.readouterr().out
     assert Store.open(sqlite_url).summary(now)["submissions_total"] == 1
 
 
