@@ -376,7 +376,12 @@ def rebuild_summaries(db: peewee.Database, submissions: Iterable[Any]) -> int:
             _summarize_installation(group, writer, totals, finished)
         writer.flush()
         totals.flush(db)
-    logger.info("dashboard summaries rebuilt rows=%s installations=%s", count, len(finished))
+    logger.info(
+        "rebuilt the dashboard summaries from %s submissions of %s installations",
+        count,
+        len(finished),
+        extra={"event": "summaries_rebuilt", "submissions": count, "installations": len(finished)},
+    )
     return count
 
 
