@@ -9,6 +9,7 @@ from typing import Any
 import peewee
 
 from app.core._clock import to_utc
+from app.core._outbox import MAX_EVENT_REQUEUES
 
 
 @dataclasses.dataclass(frozen=True)
@@ -53,6 +54,13 @@ class Event:
     metadata: str
     reported: bool
     report_id: str | None
+    # How many rejected reports counted this event.
+    rejection_count: int = 0
+
+    @property
+    def kept_back(self) -> bool:
+        """Whether the event stayed with a rejected report: marked reported, but never accepted by the collector."""
+        return self.reported and self.rejection_count > MAX_EVENT_REQUEUES
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,11 +88,12 @@ class SentReport:
 
 def event_rows(db: peewee.SqliteDatabase, tail: str, parameters: list[Any]) -> list[Event]:
     rows = db.execute_sql(
-        f"SELECT id, event_type, occurred_at, metadata, reported, report_id FROM usage_events {tail}", parameters
+        f"SELECT id, event_type, occurred_at, metadata, reported, report_id, rejection_count FROM usage_events {tail}",
+        parameters,
     ).fetchall()
     return [
         Event(id=row[0], event_type=row[1], occurred_at=to_utc(dt.datetime.fromisoformat(row[2])), metadata=row[3],
-              reported=bool(row[4]), report_id=row[5])
+              reported=bool(row[4]), report_id=row[5], rejection_count=row[6])
         for row in rows
     ]
 

@@ -176,3 +176,33 @@ def test_cli_history_shows_rejection_counts(rejected_stats, clock, capsys):
     assert lines[0].endswith("  events requeued 1, kept locally and not sent 1")
     assert lines[2].endswith("  events requeued 1, kept locally and not sent 0")
     assert lines[3] == "History verified: 3 entries, chain intact."
+
+
+def test_events_show_kept_back_state(rejected_stats, clock):
+    run_three_rejected_periods(rejected_stats, clock)
+
+    events = {event.event_type: event for event in rejected_stats.recent_events()}
+
+    assert events["job_created"].rejection_count == 2
+    assert events["job_created"].kept_back is True
+    assert events["job_failed"].rejection_count == 2
+    assert events["job_failed"].kept_back is True
+    # Rejected once and released, so it waits for the next report.
+    assert events["job_completed"].rejection_count == 1
+    assert events["job_completed"].kept_back is False
+
+
+def test_event_accepted_after_rejection_not_kept_back(rejected_stats, clock, collector):
+    rejected_stats.record("job_created")
+    clock.advance(days=7, minutes=5)
+    submit(rejected_stats)
+    collector.accept = True
+    clock.advance(days=7)
+
+    [outcome] = submit(rejected_stats)
+
+    assert isinstance(outcome, Sent)
+    [event] = rejected_stats.recent_events()
+    assert (event.reported, event.report_id) == (True, outcome.report_id)
+    assert event.rejection_count == 1
+    assert event.kept_back is False
