@@ -33,6 +33,15 @@ _HISTORY_HEADERS = (
 )
 _YES = QT_TRANSLATE_NOOP("TableHeaders", "yes")
 _NO = QT_TRANSLATE_NOOP("TableHeaders", "no")
+_KEPT_BACK = QT_TRANSLATE_NOOP("TableHeaders", "not sent (rejected)")
+_KEPT_BACK_TOOLTIP = QT_TRANSLATE_NOOP(
+    "TableHeaders",
+    "The collector rejected every report that counted this event. It stays on this computer and is never sent.",
+)
+_REJECTED_ANSWER = QT_TRANSLATE_NOOP(
+    "TableHeaders",
+    "Rejected (HTTP %1). Events counted again in the next report: %2. Events kept on this computer and never sent: %3.",
+)
 _VERIFIED = QT_TRANSLATE_NOOP("TableHeaders", "verified")
 _BROKEN = QT_TRANSLATE_NOOP("TableHeaders", "broken")
 _UNVERIFIABLE = QT_TRANSLATE_NOOP("TableHeaders", "unverifiable")
@@ -117,6 +126,8 @@ class EventTableModel(QAbstractTableModel):
             return event
         if role == Qt.ItemDataRole.ToolTipRole and column == self.COLUMN_METADATA:
             return json.dumps(event_metadata(event), indent=2, sort_keys=True)
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.COLUMN_REPORTED and event.kept_back:
+            return _translate(_KEPT_BACK_TOOLTIP)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == self.COLUMN_REPORTED:
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
@@ -128,6 +139,8 @@ class EventTableModel(QAbstractTableModel):
             return state_name(event.event_type)
         if column == self.COLUMN_METADATA:
             return ", ".join(f"{key}={value}" for key, value in sorted(event_metadata(event).items()))
+        if event.kept_back:
+            return _translate(_KEPT_BACK)
         return _translate(_YES) if event.reported else _translate(_NO)
 
 
@@ -184,6 +197,8 @@ class HistoryTableModel(QAbstractTableModel):
             return QBrush(BROKEN_ENTRY_COLOR)
         if role == Qt.ItemDataRole.ToolTipRole and broken:
             return _translate(_BROKEN_TOOLTIP)
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.COLUMN_ANSWER:
+            return rejection_summary(report)
         return None
 
     def _display(self, report: Any, column: int, row: int) -> str:
@@ -194,12 +209,33 @@ class HistoryTableModel(QAbstractTableModel):
         if column == self.COLUMN_STATUS:
             return state_name(report.status)
         if column == self.COLUMN_ANSWER:
-            return "-" if report.http_status is None else f"HTTP {report.http_status}"
+            return collector_answer_text(report)
         if column == self.COLUMN_SUBMISSION:
             return "-" if report.submission_id is None else str(report.submission_id)
         if self._broken_row is None or row > self._broken_row:
             return _translate(_VERIFIED)
         return _translate(_BROKEN) if row == self._broken_row else _translate(_UNVERIFIABLE)
+
+
+def collector_answer_text(report: Any) -> str:
+    """Name the collector's HTTP status and, for a rejected report, what happened to its events."""
+    if report.http_status is None:
+        return "-"
+    return rejection_summary(report) or f"HTTP {report.http_status}"
+
+
+def rejection_summary(report: Any) -> str | None:
+    """Describe a rejected report's HTTP status and how many of its events were requeued and kept back.
+
+    Returns None for any other report, and for a report rejected before the store counted
+    requeued and kept-back events, because its counts are unknown.
+    """
+    if state_name(report.status) != "rejected" or report.dropped_events is None:
+        return None
+
+    text = _translate(_REJECTED_ANSWER).replace("%1", str(report.http_status))
+    text = text.replace("%2", str(report.requeued_events))
+    return text.replace("%3", str(report.dropped_events))
 
 
 def _find_broken_row(reports: list[Any], check: Any) -> int | None:

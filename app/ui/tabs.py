@@ -25,7 +25,7 @@ from app.core import EventType
 from app.ui.chart import DailyBarChart
 from app.ui.facade import consent_blocked_by_dnt, consent_state, pretty_json, report_changes, state_name
 from app.ui.formatting import long_date, server_deletion_text
-from app.ui.models import EventTableModel, HistoryTableModel
+from app.ui.models import EventTableModel, HistoryTableModel, rejection_summary
 
 logger = logging.getLogger("app.ui")
 
@@ -311,4 +311,10 @@ class HistoryTab(QWidget):
         report = self.model.report_at(row)
         sent = self.tr("Sent body (%1 bytes):").replace("%1", str(len(report.body.encode("utf-8") if isinstance(report.body, str) else report.body)))
         answer = self.tr("Collector answer:")
-        self.detail_view.setPlainText(f"{sent}\n{pretty_json(report.body)}\n\n{answer}\n{pretty_json(report.response_body or '-')}")
+        text = f"{sent}\n{pretty_json(report.body)}\n\n{answer}\n{pretty_json(report.response_body or '-')}"
+        # The table cell of a rejected entry can be wider than the window, so the detail view
+        # repeats what happened to its events above the body.
+        summary = rejection_summary(report)
+        if summary is not None:
+            text = f"{summary}\n\n{text}"
+        self.detail_view.setPlainText(text)

@@ -537,6 +537,18 @@
         <translation>nein</translation>
     </message>
     <message>
+        <source>not sent (rejected)</source>
+        <translation>nicht gesendet (abgelehnt)</translation>
+    </message>
+    <message>
+        <source>The collector rejected every report that counted this event. It stays on this computer and is never sent.</source>
+        <translation>Der Statistikserver hat jeden Bericht abgelehnt, der dieses Ereignis gezählt hat. Es bleibt auf diesem Computer und wird nie gesendet.</translation>
+    </message>
+    <message>
+        <source>Rejected (HTTP %1). Events counted again in the next report: %2. Events kept on this computer and never sent: %3.</source>
+        <translation>Abgelehnt (HTTP %1). Ereignisse, die im nächsten Bericht erneut gezählt werden: %2. Ereignisse, die auf diesem Computer bleiben und nie gesendet werden: %3.</translation>
+    </message>
+    <message>
         <source>verified</source>
         <translation>geprüft</translation>
     </message>

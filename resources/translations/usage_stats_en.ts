@@ -537,6 +537,18 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>not sent (rejected)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The collector rejected every report that counted this event. It stays on this computer and is never sent.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rejected (HTTP %1). Events counted again in the next report: %2. Events kept on this computer and never sent: %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>verified</source>
         <translation type="unfinished"></translation>
     </message>

@@ -44,6 +44,7 @@ class FakeEvent:
     occurred_at: datetime
     metadata: str
     reported: bool = False
+    kept_back: bool = False
 
 
 @dataclasses.dataclass
@@ -58,6 +59,8 @@ class FakeSentReport:
     http_status: int | None
     submission_id: str | None
     response_body: str | None
+    requeued_events: int | None = None
+    dropped_events: int | None = None
 
 
 @dataclasses.dataclass

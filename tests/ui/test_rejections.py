@@ -1,0 +1,228 @@
+"""The Events and History tabs over a real store whose collector rejects reports.
+
+The collector is an httpx MockTransport that responds with HTTP 400 until a test lets it accept.
+Each event is counted again in one later report at most, so after three rejected weeks two
+events stay on the computer, one waits for the next report, and a later accepted report sends it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from PySide6.QtCore import QLocale, Qt
+
+from app.core import UsageStats, privacy_policy
+from app.ui.i18n import install_translator
+from app.ui.models import EventTableModel, HistoryTableModel
+from app.ui.stats_window import StatsWindow
+
+START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.timezone.utc)
+ENDPOINT = "http://127.0.0.1:9"
+REJECTION = {"title": "Invalid Report", "description": "usage_stats.job_count is not allowed"}
+
+REJECTED_TWICE_ANSWER = (
+    "Rejected (HTTP 400). Events counted again in the next report: 1. "
+    "Events kept on this computer and never sent: 1."
+)
+REJECTED_ONCE_ANSWER = (
+    "Rejected (HTTP 400). Events counted again in the next report: 1. "
+    "Events kept on this computer and never sent: 0."
+)
+KEPT_BACK_TOOLTIP = (
+    "The collector rejected every report that counted this event. It stays on this computer and is never sent."
+)
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+class RejectingCollector:
+    """Respond to every report with HTTP 400 until `accept` is set, then with HTTP 200."""
+
+    def __init__(self) -> None:
+        self.accept = False
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if self.accept:
+            return httpx.Response(200, json={"submission_id": "sub-accepted"})
+        return httpx.Response(400, json=REJECTION)
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def collector() -> RejectingCollector:
+    return RejectingCollector()
+
+
+@pytest.fixture
+def stats(tmp_path: Path, clock: Clock, collector: RejectingCollector) -> Iterator[UsageStats]:
+    environment = {"USAGE_STATS_ENDPOINT": ENDPOINT, "USAGE_STATS_API_KEY": "client-key"}
+    opened = UsageStats.open(home=tmp_path, environ=environment, clock=clock,
+                             transport=httpx.MockTransport(collector), deployment_mode="desktop")
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def window(qtbot, stats: UsageStats, clock: Clock, collector: RejectingCollector, loop) -> StatsWindow:
+    """A stats window over three rejected weekly reports, one accepted report and one new event."""
+    stats.opt_in(privacy_policy().version)
+    for week, event_type in enumerate(("job_created", "job_failed", "job_completed"), start=1):
+        stats.record(event_type, printer_type="prusa_mk4")
+        clock.now = START + dt.timedelta(days=7 * week, minutes=5)
+        loop.run_until_complete(stats.submit_due())
+    collector.accept = True
+    clock.now = START + dt.timedelta(days=28, minutes=5)
+    loop.run_until_complete(stats.submit_due())
+    stats.record("job_created", printer_type="bambu_x1c")
+
+    stats_window = StatsWindow(stats, [])
+    qtbot.addWidget(stats_window)
+    stats_window.refresh()
+    events_tab = stats_window.events_tab
+    # The store's clock is set to November 2026, so "All time" keeps the wall clock out of the filter.
+    events_tab.period_filter.setCurrentIndex(events_tab.period_filter.findData(None))
+    return stats_window
+
+
+@pytest.fixture
+def german(qapp) -> Iterator[object]:
+    translator = install_translator(qapp, QLocale(QLocale.Language.German, QLocale.Country.Germany))
+    yield translator
+    if translator is not None:
+        qapp.removeTranslator(translator)
+        if translator.qt_base is not None:
+            qapp.removeTranslator(translator.qt_base)
+
+
+def _reported_cells(model: EventTableModel) -> list[tuple[str, str, str]]:
+    return [
+        (
+            model.index(row, EventTableModel.COLUMN_TYPE).data(),
+            model.index(row, EventTableModel.COLUMN_METADATA).data(),
+            model.index(row, EventTableModel.COLUMN_REPORTED).data(),
+        )
+        for row in range(model.rowCount())
+    ]
+
+
+def _answer_cells(model: HistoryTableModel) -> list[str]:
+    return [model.index(row, HistoryTableModel.COLUMN_ANSWER).data() for row in range(model.rowCount())]
+
+
+def test_store_matches_scenario(window, stats) -> None:
+    history = stats.history()
+
+    assert [entry.status for entry in history] == ["sent", "rejected", "rejected", "rejected"]
+    assert [(entry.requeued_events, entry.dropped_events) for entry in history] == [
+        (None, None), (1, 1), (1, 1), (1, 0),
+    ]
+
+
+def test_events_tab_reported_states(window) -> None:
+    model = window.events_tab.model
+
+    assert _reported_cells(model) == [
+        ("job_created", "printer_type=bambu_x1c", "no"),
+        ("job_completed", "printer_type=prusa_mk4", "yes"),
+        ("job_failed", "printer_type=prusa_mk4", "not sent (rejected)"),
+        ("job_created", "printer_type=prusa_mk4", "not sent (rejected)"),
+    ]
+
+
+def test_events_tab_kept_back_tooltip(window) -> None:
+    model = window.events_tab.model
+    tooltips = [
+        model.index(row, EventTableModel.COLUMN_REPORTED).data(Qt.ItemDataRole.ToolTipRole)
+        for row in range(model.rowCount())
+    ]
+
+    assert tooltips == [None, None, KEPT_BACK_TOOLTIP, KEPT_BACK_TOOLTIP]
+
+
+def test_history_tab_rejection_counts(window) -> None:
+    model = window.history_tab.model
+
+    assert _answer_cells(model) == ["HTTP 200", REJECTED_TWICE_ANSWER, REJECTED_TWICE_ANSWER, REJECTED_ONCE_ANSWER]
+    assert model.index(1, HistoryTableModel.COLUMN_STATUS).data() == "rejected"
+    assert model.index(1, HistoryTableModel.COLUMN_SUBMISSION).data() == "-"
+    assert window.history_tab.chain_label.text() == "The history is intact: every entry matches the one before it."
+
+
+def test_history_tab_rejection_without_counts(window, stats) -> None:
+    # Entries rejected before the store counted requeued and kept-back events have no counts.
+    with sqlite3.connect(stats.path) as connection:
+        connection.execute("UPDATE sent_reports SET requeued_events = NULL, dropped_events = NULL")
+
+    window.refresh()
+
+    assert _answer_cells(window.history_tab.model) == ["HTTP 200", "HTTP 400", "HTTP 400", "HTTP 400"]
+
+
+def test_history_answer_tooltip(window) -> None:
+    model = window.history_tab.model
+    tooltips = [
+        model.index(row, HistoryTableModel.COLUMN_ANSWER).data(Qt.ItemDataRole.ToolTipRole)
+        for row in range(model.rowCount())
+    ]
+
+    assert tooltips == [None, REJECTED_TWICE_ANSWER, REJECTED_TWICE_ANSWER, REJECTED_ONCE_ANSWER]
+
+
+def test_history_detail_starts_with_counts(window) -> None:
+    window.history_tab.table.selectRow(3)
+
+    detail = window.history_tab.detail_view.toPlainText()
+
+    assert detail.startswith(REJECTED_ONCE_ANSWER + "\n\nSent body (")
+    assert detail.endswith("Collector answer:\n" + json.dumps(REJECTION, indent=2, sort_keys=True))
+
+
+def test_history_detail_of_sent_entry(window) -> None:
+    window.history_tab.table.selectRow(0)
+
+    detail = window.history_tab.detail_view.toPlainText()
+
+    assert detail.startswith("Sent body (")
+    assert detail.endswith('Collector answer:\n{\n  "submission_id": "sub-accepted"\n}')
+
+
+def test_german_reported_states(window, german) -> None:
+    assert german is not None
+    model = window.events_tab.model
+
+    assert [cells[2] for cells in _reported_cells(model)] == [
+        "nein", "ja", "nicht gesendet (abgelehnt)", "nicht gesendet (abgelehnt)",
+    ]
+    assert model.index(3, EventTableModel.COLUMN_REPORTED).data(Qt.ItemDataRole.ToolTipRole) == (
+        "Der Statistikserver hat jeden Bericht abgelehnt, der dieses Ereignis gezählt hat. "
+        "Es bleibt auf diesem Computer und wird nie gesendet."
+    )
+
+
+def test_german_rejection_counts(window, german) -> None:
+    assert german is not None
+
+    assert _answer_cells(window.history_tab.model)[1:] == [
+        "Abgelehnt (HTTP 400). Ereignisse, die im nächsten Bericht erneut gezählt werden: 1. "
+        "Ereignisse, die auf diesem Computer bleiben und nie gesendet werden: 1.",
+        "Abgelehnt (HTTP 400). Ereignisse, die im nächsten Bericht erneut gezählt werden: 1. "
+        "Ereignisse, die auf diesem Computer bleiben und nie gesendet werden: 1.",
+        "Abgelehnt (HTTP 400). Ereignisse, die im nächsten Bericht erneut gezählt werden: 1. "
+        "Ereignisse, die auf diesem Computer bleiben und nie gesendet werden: 0.",
+    ]
