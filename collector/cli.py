@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import signal
 import sys
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
-from types import FrameType
 from typing import Any
 
 import peewee
@@ -28,7 +26,7 @@ from collector.errors import ConfigError
 from collector.logs import configure_logging, logger
 from collector.metrics import CollectorMetrics
 from collector.migrations import LATEST_VERSION
-from collector.server import create_server
+from collector.server import GracefulStop, create_server
 from collector.storage import Store
 from collector.writer import ReportWriter
 
@@ -131,7 +129,7 @@ def purge(store: Store, days: int) -> int:
 
 
 def serve(config: CollectorConfig, store: Store, *, host: str | None, port: int | None, threads: int | None) -> int:
-    """Migrate, then serve until SIGTERM or SIGINT; requests in progress get 5 s to finish (Waitress 3 default)."""
+    """Migrate, then serve until SIGTERM or SIGINT; requests already read are finished first (see GracefulStop)."""
     applied = store.migrate()
     if applied:
         logger.info("applied schema steps %s", applied, extra={"event": "migrated", "steps": applied})
@@ -159,7 +157,7 @@ def serve(config: CollectorConfig, store: Store, *, host: str | None, port: int 
         )
         return EXIT_FAILURE
     metrics.watch_request_queue(server.task_dispatcher)
-    signal.signal(signal.SIGTERM, _stop_on_signal)
+    GracefulStop(server).install()
     logger.info(
         "listening on port %s",
         server.effective_port,
@@ -185,6 +183,3 @@ def make_server(app: Any, config: CollectorConfig, *, host: str, port: int, thre
         ident="collector",
     )
 
-
-def _stop_on_signal(signum: int, frame: FrameType | None) -> None:
-    raise SystemExit(EXIT_OK)

@@ -17,11 +17,26 @@ output is left over or when its task ends, so the I/O thread looks again then.
 
 from __future__ import annotations
 
+import logging
+import os
+import signal
+import threading
+import time
+from types import FrameType
 from typing import Any
 
 import waitress
+from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer
+
+logger = logging.getLogger("collector.server")
+
+# How long a stopping server waits for queued and running requests before it cancels them.
+DEFAULT_DRAIN_SECONDS = 10.0
+# A stopping server exits once no request was queued or running for this long.
+IDLE_SECONDS = 0.1
+POLL_SECONDS = 0.02
 
 
 class WorkerFlushedChannel(HTTPChannel):
@@ -52,3 +67,65 @@ def create_server(app: Any, *, channel_class: type[HTTPChannel] = WorkerFlushedC
         if isinstance(dispatcher, BaseWSGIServer):
             dispatcher.channel_class = channel_class
     return server
+
+
+class GracefulStop:
+    """Stop a Waitress server on SIGTERM or SIGINT without dropping the requests it has read.
+
+    Waitress stops at once on SystemExit and cancels every request still waiting for a
+    worker thread. On the first signal this handler instead closes the listening socket,
+    so a reverse proxy's new connections are refused and go to another process. It then
+    waits until no request has been queued or running for IDLE_SECONDS, at most
+    ``drain_seconds``, and stops the server by sending itself the signal again. A
+    second signal from outside stops the server at once.
+
+    Call ``install`` on the main thread, which must be the thread that runs the server.
+    """
+
+    def __init__(self, server: Any, drain_seconds: float = DEFAULT_DRAIN_SECONDS) -> None:
+        self._server = server
+        self._drain_seconds = drain_seconds
+        self._stopping = False
+
+    def install(self) -> None:
+        for signal_number in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(signal_number, self._on_signal)
+
+    def _on_signal(self, signal_number: int, frame: FrameType | None) -> None:
+        if self._stopping:
+            raise SystemExit(0)
+        self._stopping = True
+        logger.info(
+            "stopping: no new connections, finishing the requests already read",
+            extra={"event": "stopping", "signal": signal.Signals(signal_number).name},
+        )
+        # The listening socket is closed by the loop's own thread, between two select() calls.
+        self._server.trigger.pull_trigger(self._close_listeners)
+        threading.Thread(target=self._stop_when_idle, args=(signal_number,), name="collector-stop", daemon=True).start()
+
+    def _close_listeners(self) -> None:
+        listeners = [self._server] if isinstance(self._server, BaseWSGIServer) else list(self._server.map.values())
+        for listener in listeners:
+            if isinstance(listener, BaseWSGIServer):
+                # BaseWSGIServer.close would close the trigger too, which the loop still needs.
+                wasyncore.dispatcher.close(listener)
+
+    def _stop_when_idle(self, signal_number: int) -> None:
+        tasks = self._server.task_dispatcher
+        deadline = time.monotonic() + self._drain_seconds
+        idle_since: float | None = None
+        while (now := time.monotonic()) < deadline:
+            if tasks.queue or tasks.active_count:
+                idle_since = None
+            elif idle_since is None:
+                idle_since = now
+            elif now - idle_since >= IDLE_SECONDS:
+                break
+            time.sleep(POLL_SECONDS)
+        else:
+            logger.warning(
+                "requests still queued or running after %s s are cancelled",
+                self._drain_seconds,
+                extra={"event": "drain_timed_out", "queued": len(tasks.queue), "running": tasks.active_count},
+            )
+        os.kill(os.getpid(), signal_number)

@@ -263,10 +263,10 @@ def _close_server(server: Any) -> None:
 class ServerProcess:
     """``python -m collector serve`` in a child process, with its JSON log lines collected."""
 
-    def __init__(self, environ: dict[str, str]) -> None:
+    def __init__(self, environ: dict[str, str], threads: int = 8) -> None:
         env = {**os.environ, **environ, "PYTHONPATH": str(ROOT)}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "collector", "serve", "--host", "127.0.0.1", "--port", "0", "--threads", "8"],
+            [sys.executable, "-m", "collector", "serve", "--host", "127.0.0.1", "--port", "0", "--threads", str(threads)],
             cwd=ROOT,
             env=env,
             stdout=subprocess.DEVNULL,
@@ -320,8 +320,8 @@ def start_process(tmp_path: Path) -> Iterator[Callable[..., ServerProcess]]:
     """Return a function that starts collector processes; each one is killed after the test."""
     processes: list[ServerProcess] = []
 
-    def start(database_url: str, **overrides: str) -> ServerProcess:
-        process = ServerProcess(base_environ(database_url, tmp_path, **overrides))
+    def start(database_url: str, threads: int = 8, **overrides: str) -> ServerProcess:
+        process = ServerProcess(base_environ(database_url, tmp_path, **overrides), threads)
         processes.append(process)
         return process
 

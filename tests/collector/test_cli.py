@@ -121,6 +121,49 @@ def test_serve_stops_cleanly_on_signal(start_process, sqlite_url, signal_number)
     ]
 
 
+STOP_CLIENTS = 24
+REQUESTS_PER_CLIENT = 15
+
+
+@pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT])
+def test_stop_finishes_requests_already_read(start_process, sqlite_url, signal_number):
+    process = start_process(sqlite_url, threads=2, COLLECTOR_SOURCE_RATE_LIMIT_PER_HOUR="100000")
+    first_answers = threading.Barrier(STOP_CLIENTS + 1)
+    outcomes: list[list[object]] = [[] for _ in range(STOP_CLIENTS)]
+
+    def send_reports(number: int) -> None:
+        headers = {"X-API-Key": CLIENT_KEY}
+        with httpx.Client(base_url=process.url, timeout=30) as client:
+            for index in range(REQUESTS_PER_CLIENT):
+                try:
+                    outcomes[number].append(client.post("/submit", json=report_1_1(utc_now()), headers=headers).status_code)
+                except httpx.HTTPError as error:
+                    outcomes[number].append(type(error).__name__)
+                if index == 0:
+                    first_answers.wait(30)
+
+    clients = [threading.Thread(target=send_reports, args=(number,)) for number in range(STOP_CLIENTS)]
+    for client in clients:
+        client.start()
+    # Every client holds an open connection and has more requests to send.
+    first_answers.wait(30)
+    status = process.terminate(signal_number)
+    for client in clients:
+        client.join(30)
+
+    answered = [outcome for client_outcomes in outcomes for outcome in client_outcomes]
+    store = Store.open(sqlite_url)
+    stored = store.db.execute_sql("SELECT COUNT(*) FROM submissions").fetchone()[0]
+    store.close()
+    assert status == 0
+    assert answered == [200] * (STOP_CLIENTS * REQUESTS_PER_CLIENT)
+    assert stored == STOP_CLIENTS * REQUESTS_PER_CLIENT
+    assert [record["event"] for record in process.log_records() if record.get("event") in {"stopping", "drain_timed_out", "stopped"}] == [
+        "stopping",
+        "stopped",
+    ]
+
+
 def test_serve_logs_no_address_key_or_token(start_process, sqlite_url):
     process = start_process(sqlite_url, COLLECTOR_LOG_LEVEL="DEBUG")
     body = report_1_1(utc_now())

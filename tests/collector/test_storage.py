@@ -231,6 +231,7 @@ def test_unexpected_error_is_json_500(tmp_path, caplog):
     store = Store.open(f"sqlite:///{tmp_path / 'collector.db'}")
     store.migrate()
     app = create_app(config, store, clock=MutableClock(NOW))
+    caplog.clear()
 
     def broken_summary(now):
         raise KeyError("summary")
