@@ -18,7 +18,6 @@ output is left over or when its task ends, so the I/O thread looks again then.
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 import time
@@ -128,4 +127,6 @@ class GracefulStop:
                 self._drain_seconds,
                 extra={"event": "drain_timed_out", "queued": len(tasks.queue), "running": tasks.active_count},
             )
-        os.kill(os.getpid(), signal_number)
+        # The handler runs on the main thread, which the trigger wakes from select().
+        signal.raise_signal(signal_number)
+        self._server.trigger.pull_trigger()
