@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import secrets
+import shlex
 import subprocess
 import sys
 import time
@@ -84,6 +85,13 @@ def development_keys() -> tuple[str, str]:
     return client_key, operator_key
 
 
+def command_line_example(python: Path, app_env: dict[str, str]) -> str:
+    """Return a shell command that runs `app status` with the tray app's store, collector and client key."""
+    names = ("USAGE_STATS_HOME", "USAGE_STATS_ENDPOINT", "USAGE_STATS_API_KEY")
+    assignments = " ".join(f"{name}={shlex.quote(app_env[name])}" for name in names)
+    return f"{assignments} {shlex.quote(str(python))} -m app status"
+
+
 def run_product(python: Path, port: int) -> int:
     client_key, operator_key = development_keys()
     base_url = f"http://127.0.0.1:{port}"
@@ -112,7 +120,7 @@ def run_product(python: Path, port: int) -> int:
             print(
                 "No display found: the tray app runs on Qt's offscreen platform, where nothing can be seen.\n"
                 "Use the command line against the same store and collector instead, for example:\n"
-                f"  USAGE_STATS_HOME={DEV_DATA / 'app'} {python} -m app status\n"
+                f"  {command_line_example(python, app_env)}\n"
                 "Press Ctrl+C to stop.",
                 flush=True,
             )
