@@ -13,6 +13,7 @@ import hashlib
 import os
 import secrets
 import shlex
+import signal
 import subprocess
 import sys
 import time
@@ -24,6 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent
 VENV = ROOT / ".venv"
 DEV_DATA = ROOT / ".dev-data"
+# How long a stopped child may take to exit before it is killed.
+STOP_TIMEOUT_SECONDS = 10
 DEFAULT_COLLECTOR_PORT = 8787
 COLLECTOR_START_TIMEOUT_SECONDS = 20
 
@@ -93,6 +96,9 @@ def command_line_example(python: Path, app_env: dict[str, str]) -> str:
 
 
 def run_product(python: Path, port: int) -> int:
+    # SIGTERM (kill, a closing terminal's session manager) stops both children, as Ctrl+C does.
+    signal.signal(signal.SIGTERM, _interrupt)
+    signal.signal(signal.SIGINT, _interrupt)
     client_key, operator_key = development_keys()
     base_url = f"http://127.0.0.1:{port}"
     collector_env = {
@@ -101,11 +107,11 @@ def run_product(python: Path, port: int) -> int:
         "COLLECTOR_API_KEYS": client_key,
         "COLLECTOR_ADMIN_KEYS": operator_key,
     }
-    collector = subprocess.Popen(
-        [str(python), "-m", "collector", "serve", "--host", "127.0.0.1", "--port", str(port)],
-        env=collector_env,
-    )
+    children: list[subprocess.Popen] = []
     try:
+        collector = _start_child(
+            [str(python), "-m", "collector", "serve", "--host", "127.0.0.1", "--port", str(port)], collector_env, children
+        )
         wait_for_health(f"{base_url}/health", collector)
         print(f"Collector: {base_url} (data in {DEV_DATA / 'collector'})")
         print(f"Operator summary: curl -H 'X-API-Key: {operator_key}' {base_url}/stats/summary", flush=True)
@@ -125,12 +131,55 @@ def run_product(python: Path, port: int) -> int:
                 flush=True,
             )
             app_env["QT_QPA_PLATFORM"] = "offscreen"
-        return subprocess.call([str(python), "-m", "app"], env=app_env)
+        return _start_child([str(python), "-m", "app"], app_env, children).wait()
     except KeyboardInterrupt:
         return 130
     finally:
-        collector.terminate()
-        collector.wait(timeout=10)
+        for child in children:
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            _wait_or_kill(child)
+
+
+def _start_child(command: list[str], environ: dict[str, str], children: list[subprocess.Popen]) -> subprocess.Popen:
+    """Start ``command`` and add it to ``children`` before a SIGTERM or Ctrl+C can interrupt."""
+    # A KeyboardInterrupt raised inside Popen would leave a started child out of ``children``,
+    # so the signal is only noted meanwhile and acted on once the child is in the list.
+    _interrupts.deferring = True
+    try:
+        child = subprocess.Popen(command, env=environ)
+        children.append(child)
+    finally:
+        _interrupts.deferring = False
+    if _interrupts.pending:
+        raise KeyboardInterrupt
+    return child
+
+
+def _wait_or_kill(child: subprocess.Popen) -> None:
+    try:
+        child.wait(timeout=STOP_TIMEOUT_SECONDS)
+    except subprocess.TimeoutExpired:
+        child.kill()
+        child.wait()
+
+
+class _Interrupts:
+    """Whether SIGTERM or SIGINT is to be held back, and whether one arrived meanwhile."""
+
+    deferring = False
+    pending = False
+
+
+_interrupts = _Interrupts()
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    if _interrupts.deferring:
+        _interrupts.pending = True
+        return
+    raise KeyboardInterrupt
 
 
 def run_tests(python: Path, pytest_args: list[str]) -> int:

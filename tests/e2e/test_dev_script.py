@@ -1,19 +1,24 @@
-"""The command line example that `dev.py run` prints when no display is found, run against a live collector."""
+"""`dev.py run`: its headless command line example against a live collector, and stopping on SIGTERM."""
 
 from __future__ import annotations
 
 import os
 import shlex
+import signal
+import socket
 import subprocess
 import sys
 import time
 from pathlib import Path
+
+import pytest
 
 import dev
 from collector.storage import Submission
 from tests.collector.conftest import CLIENT_KEY
 
 ROOT = Path(__file__).resolve().parents[2]
+STOP_TIMEOUT_SECONDS = 30
 
 
 def build_shell_environ() -> dict[str, str]:
@@ -47,3 +52,48 @@ def test_example_reaches_dev_collector(tmp_path, start_server):
     assert sent.stdout.startswith("Sent report "), sent.stdout
     assert sent.stdout.endswith(" (submission id 1).\n"), sent.stdout
     assert Submission.select().count() == 1
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads child processes from /proc")
+def test_sigterm_stops_collector_and_app(tmp_path):
+    port = free_port()
+    environ = {key: value for key, value in build_shell_environ().items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    code = "import sys, dev; from pathlib import Path; dev.DEV_DATA = Path(sys.argv[1]); sys.exit(dev.run_product(Path(sys.executable), int(sys.argv[2])))"
+    runner = subprocess.Popen(
+        [sys.executable, "-c", code, str(tmp_path / "dev data"), str(port)],
+        cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    )
+    try:
+        lines = []
+        while (line := runner.stdout.readline()) and not line.startswith("Press Ctrl+C to stop."):
+            lines.append(line)
+        children = wait_for_children(runner.pid, 2)
+
+        runner.send_signal(signal.SIGTERM)
+        status = runner.wait(STOP_TIMEOUT_SECONDS)
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+            runner.wait()
+
+    assert lines[0] == f"Collector: http://127.0.0.1:{port} (data in {tmp_path / 'dev data' / 'collector'})\n"
+    assert len(children) == 2
+    assert status == 130
+    assert [pid for pid in children if Path(f"/proc/{pid}").exists()] == []
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_children(pid: int, count: int) -> list[str]:
+    """Return the child process ids of ``pid`` once there are ``count`` of them."""
+    deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        if len(children) == count:
+            return children
+        time.sleep(0.05)
+    raise AssertionError(f"process {pid} did not start {count} children in {STOP_TIMEOUT_SECONDS} s")
