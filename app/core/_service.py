@@ -44,6 +44,9 @@ MAX_PAUSE_DAYS = 365
 # 400 other than 200 (a redirect, for example). The report then stays queued, not rejected.
 ENDPOINT_ERROR_STATUSES = (404, 405)
 NO_SERVER_DATA_MESSAGE = "The collector holds no data for this installation."
+# Report ids per query in report_statuses(), because SQLite before 3.32.0 allows at most 999
+# parameters per statement by default.
+REPORT_STATUS_BATCH = 500
 _INSERT_EVENT = "INSERT INTO usage_events (event_type, occurred_at, metadata, reported) VALUES (?, ?, ?, 0)"
 
 
@@ -657,6 +660,23 @@ class UsageStats:
             " FROM sent_reports ORDER BY id DESC"
         ).fetchall()
         return [sent_report_from_row(row) for row in rows]
+
+    def report_statuses(self, report_ids: Iterable[str]) -> dict[str, str]:
+        """Map each given report id to its outbox status: "pending", "sent", "rejected" or "cancelled".
+
+        Ids without an outbox entry are left out. A table of events looks up the reports of all
+        its rows with this, in one query for up to REPORT_STATUS_BATCH distinct ids.
+        """
+        unique_ids = sorted({str(report_id) for report_id in report_ids})
+        statuses: dict[str, str] = {}
+        for start in range(0, len(unique_ids), REPORT_STATUS_BATCH):
+            batch = unique_ids[start:start + REPORT_STATUS_BATCH]
+            placeholders = ", ".join("?" * len(batch))
+            rows = self._db.execute_sql(
+                f"SELECT report_id, status FROM sent_reports WHERE report_id IN ({placeholders})", batch
+            ).fetchall()
+            statuses.update(rows)
+        return statuses
 
     def verify_history(self) -> HistoryCheck:
         return _history.verify(self._db, self._settings.get(keys.HISTORY_HEAD))
