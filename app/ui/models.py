@@ -33,11 +33,27 @@ _HISTORY_HEADERS = (
 )
 _YES = QT_TRANSLATE_NOOP("TableHeaders", "yes")
 _NO = QT_TRANSLATE_NOOP("TableHeaders", "no")
+_WAITING = QT_TRANSLATE_NOOP("TableHeaders", "waiting to be sent")
+_WAITING_TOOLTIP = QT_TRANSLATE_NOOP(
+    "TableHeaders", "A queued report counts this event. The collector has not accepted that report yet."
+)
 _KEPT_BACK = QT_TRANSLATE_NOOP("TableHeaders", "not sent (rejected)")
 _KEPT_BACK_TOOLTIP = QT_TRANSLATE_NOOP(
     "TableHeaders",
     "The collector rejected every report that counted this event. It stays on this computer and is never sent.",
 )
+_CANCELLED = QT_TRANSLATE_NOOP("TableHeaders", "not sent (cancelled)")
+_CANCELLED_TOOLTIP = QT_TRANSLATE_NOOP(
+    "TableHeaders",
+    "Sharing was turned off before the report that counts this event was sent. It stays on this computer and is never sent.",
+)
+# The outbox statuses of app/core. A status missing here is shown as it is stored.
+_REPORT_STATUS_NAMES = {
+    "pending": QT_TRANSLATE_NOOP("ReportStatus", "Waiting to be sent"),
+    "sent": QT_TRANSLATE_NOOP("ReportStatus", "Sent"),
+    "rejected": QT_TRANSLATE_NOOP("ReportStatus", "Rejected"),
+    "cancelled": QT_TRANSLATE_NOOP("ReportStatus", "Cancelled"),
+}
 _REJECTED_ANSWER = QT_TRANSLATE_NOOP(
     "TableHeaders",
     "Rejected (HTTP %1). Events counted again in the next report: %2. Events kept on this computer and never sent: %3.",
@@ -74,6 +90,7 @@ class EventTableModel(QAbstractTableModel):
         super().__init__(parent)
         self._stats = stats
         self._events: list[Any] = []
+        self._report_statuses: dict[str, str] = {}
         self._event_type: str | None = None
         self._period_days: int | None = None
 
@@ -98,6 +115,8 @@ class EventTableModel(QAbstractTableModel):
 
         self.beginResetModel()
         self._events = list(self._stats.recent_events(limit=EVENT_ROW_LIMIT, event_type=self._event_type, since=since))
+        linked_ids = [event.report_id for event in self._events if event.reported and event.report_id]
+        self._report_statuses = self._stats.report_statuses(linked_ids)
         self.endResetModel()
 
     def event_at(self, row: int) -> Any:
@@ -126,8 +145,9 @@ class EventTableModel(QAbstractTableModel):
             return event
         if role == Qt.ItemDataRole.ToolTipRole and column == self.COLUMN_METADATA:
             return json.dumps(event_metadata(event), indent=2, sort_keys=True)
-        if role == Qt.ItemDataRole.ToolTipRole and column == self.COLUMN_REPORTED and event.kept_back:
-            return _translate(_KEPT_BACK_TOOLTIP)
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.COLUMN_REPORTED:
+            tooltip = reported_texts(event, self._report_statuses)[1]
+            return None if tooltip is None else _translate(tooltip)
         if role == Qt.ItemDataRole.TextAlignmentRole and column == self.COLUMN_REPORTED:
             return int(Qt.AlignmentFlag.AlignCenter)
         return None
@@ -139,9 +159,37 @@ class EventTableModel(QAbstractTableModel):
             return state_name(event.event_type)
         if column == self.COLUMN_METADATA:
             return ", ".join(f"{key}={value}" for key, value in sorted(event_metadata(event).items()))
-        if event.kept_back:
-            return _translate(_KEPT_BACK)
-        return _translate(_YES) if event.reported else _translate(_NO)
+        return _translate(reported_texts(event, self._report_statuses)[0])
+
+
+def reported_texts(event: Any, report_statuses: dict[str, str]) -> tuple[str, str | None]:
+    """Return the untranslated Reported cell text and tooltip of an event.
+
+    `report_statuses` maps report ids to outbox statuses, as `report_statuses()` returns them.
+    """
+    if not event.reported:
+        return _NO, None
+    if event.kept_back:
+        return _KEPT_BACK, _KEPT_BACK_TOOLTIP
+
+    status = report_statuses.get(event.report_id)
+    if status == "pending":
+        return _WAITING, _WAITING_TOOLTIP
+    if status == "cancelled":
+        return _CANCELLED, _CANCELLED_TOOLTIP
+    if status == "rejected":
+        # NOTE: this event was read before its report was rejected. The rejection may have released
+        # it to the next report instead of keeping it back, which the next refresh shows.
+        return _KEPT_BACK, _KEPT_BACK_TOOLTIP
+    # Accepted, or marked reported before the store linked events to reports, so no report is known.
+    return _YES, None
+
+
+def report_status_text(status: Any) -> str:
+    """Translate an outbox status for display. An unknown status is shown as it is stored."""
+    raw = state_name(status)
+    source = _REPORT_STATUS_NAMES.get(raw)
+    return raw if source is None else QCoreApplication.translate("ReportStatus", source)
 
 
 class HistoryTableModel(QAbstractTableModel):
@@ -207,7 +255,7 @@ class HistoryTableModel(QAbstractTableModel):
         if column == self.COLUMN_PERIOD:
             return f"{format_time(report.period_start)[:10]} - {format_time(report.period_end)[:10]}"
         if column == self.COLUMN_STATUS:
-            return state_name(report.status)
+            return report_status_text(report.status)
         if column == self.COLUMN_ANSWER:
             return collector_answer_text(report)
         if column == self.COLUMN_SUBMISSION:

@@ -401,6 +401,25 @@
     </message>
 </context>
 <context>
+    <name>ReportStatus</name>
+    <message>
+        <source>Waiting to be sent</source>
+        <translation>Wartet auf Versand</translation>
+    </message>
+    <message>
+        <source>Sent</source>
+        <translation>Gesendet</translation>
+    </message>
+    <message>
+        <source>Rejected</source>
+        <translation>Abgelehnt</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>Verworfen</translation>
+    </message>
+</context>
+<context>
     <name>StatsWindow</name>
     <message>
         <source>Printernizer usage statistics</source>
@@ -537,12 +556,28 @@
         <translation>nein</translation>
     </message>
     <message>
+        <source>waiting to be sent</source>
+        <translation>wartet auf Versand</translation>
+    </message>
+    <message>
+        <source>A queued report counts this event. The collector has not accepted that report yet.</source>
+        <translation>Ein wartender Bericht zählt dieses Ereignis. Der Statistikserver hat diesen Bericht noch nicht angenommen.</translation>
+    </message>
+    <message>
         <source>not sent (rejected)</source>
         <translation>nicht gesendet (abgelehnt)</translation>
     </message>
     <message>
         <source>The collector rejected every report that counted this event. It stays on this computer and is never sent.</source>
         <translation>Der Statistikserver hat jeden Bericht abgelehnt, der dieses Ereignis gezählt hat. Es bleibt auf diesem Computer und wird nie gesendet.</translation>
+    </message>
+    <message>
+        <source>not sent (cancelled)</source>
+        <translation>nicht gesendet (verworfen)</translation>
+    </message>
+    <message>
+        <source>Sharing was turned off before the report that counts this event was sent. It stays on this computer and is never sent.</source>
+        <translation>Das Teilen wurde ausgeschaltet, bevor der Bericht mit diesem Ereignis gesendet wurde. Es bleibt auf diesem Computer und wird nie gesendet.</translation>
     </message>
     <message>
         <source>Rejected (HTTP %1). Events counted again in the next report: %2. Events kept on this computer and never sent: %3.</source>

@@ -401,6 +401,25 @@
     </message>
 </context>
 <context>
+    <name>ReportStatus</name>
+    <message>
+        <source>Waiting to be sent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Rejected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>StatsWindow</name>
     <message>
         <source>Printernizer usage statistics</source>
@@ -537,11 +556,27 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>waiting to be sent</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A queued report counts this event. The collector has not accepted that report yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>not sent (rejected)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>The collector rejected every report that counted this event. It stays on this computer and is never sent.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not sent (cancelled)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sharing was turned off before the report that counts this event was sent. It stays on this computer and is never sent.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -45,6 +45,7 @@ class FakeEvent:
     metadata: str
     reported: bool = False
     kept_back: bool = False
+    report_id: str | None = None
 
 
 @dataclasses.dataclass
@@ -166,6 +167,10 @@ class FakeStats:
         chosen = [e for e in self.events if event_type is None or e.event_type == event_type]
         chosen = [e for e in chosen if since is None or e.occurred_at >= since]
         return sorted(chosen, key=lambda e: e.id, reverse=True)[:limit]
+
+    def report_statuses(self, report_ids: Any) -> dict[str, str]:
+        requested = set(report_ids)
+        return {report.report_id: report.status for report in self.reports if report.report_id in requested}
 
     def events_per_day(self, days: int = 30) -> list[tuple[date, int]]:
         return [(NOW.date() - timedelta(days=offset), 0) for offset in range(days - 1, -1, -1)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime, timedelta, timezone
 
 from PySide6.QtCore import Qt
@@ -97,4 +98,34 @@ def test_history_model_intact_chain(qapp) -> None:
     assert model.broken_row is None
     assert model.index(0, HistoryTableModel.COLUMN_ANSWER).data() == "HTTP 200"
     assert model.index(0, HistoryTableModel.COLUMN_SUBMISSION).data() == "s1"
-    assert model.index(0, HistoryTableModel.COLUMN_STATUS).data() == "sent"
+    assert model.index(0, HistoryTableModel.COLUMN_STATUS).data() == "Sent"
+
+
+def test_event_model_reported_cases(qapp) -> None:
+    # Each case: the event's reported flag, kept_back flag and report id, then the expected cell.
+    cases = [
+        (False, False, None, "no"),
+        (True, False, "r-sent", "yes"),
+        (True, False, "r-pending", "waiting to be sent"),
+        (True, False, "r-cancelled", "not sent (cancelled)"),
+        (True, True, "r-rejected", "not sent (rejected)"),
+        # Read before the rejection released or kept back the event.
+        (True, False, "r-rejected", "not sent (rejected)"),
+        # Marked reported before events named their report, or naming a report that is gone.
+        (True, False, None, "yes"),
+        (True, False, "r-missing", "yes"),
+    ]
+    stats = FakeStats()
+    stats.reports = [
+        dataclasses.replace(_report(1), report_id=f"r-{status}", status=status)
+        for status in ("sent", "pending", "cancelled", "rejected")
+    ]
+    stats.events = [
+        FakeEvent(len(cases) - number, "job_created", NOW, "{}", reported=reported, kept_back=kept_back, report_id=report_id)
+        for number, (reported, kept_back, report_id, _) in enumerate(cases)
+    ]
+    model = EventTableModel(stats)
+    model.set_filter(None, None)
+
+    for row, case in enumerate(cases):
+        assert model.index(row, EventTableModel.COLUMN_REPORTED).data() == case[3], case

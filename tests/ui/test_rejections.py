@@ -159,7 +159,7 @@ def test_history_tab_rejection_counts(window) -> None:
     model = window.history_tab.model
 
     assert _answer_cells(model) == ["HTTP 200", REJECTED_TWICE_ANSWER, REJECTED_TWICE_ANSWER, REJECTED_ONCE_ANSWER]
-    assert model.index(1, HistoryTableModel.COLUMN_STATUS).data() == "rejected"
+    assert model.index(1, HistoryTableModel.COLUMN_STATUS).data() == "Rejected"
     assert model.index(1, HistoryTableModel.COLUMN_SUBMISSION).data() == "-"
     assert window.history_tab.chain_label.text() == "The history is intact: every entry matches the one before it."
 
