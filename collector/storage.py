@@ -45,6 +45,8 @@ _LOCK_INSTALLATION = 2
 _LOCK_WATERMARK = 3
 # Serializes the dashboard summary catch-ups of all processes.
 _LOCK_SUMMARIES = 4
+# Per source hash, taken after the installation locks, so a source's count is exact too.
+_LOCK_SOURCE = 5
 # Keeps each IN (...) list of a batch's lookups well below SQLite's parameter limit.
 _MAX_IN_LIST_VALUES = 500
 # PostgreSQL's wire protocol counts bind parameters in 16 bits. psycopg2 interpolates the
@@ -257,20 +259,16 @@ class Store:
         """Store one report, or return the stored one when its report id is known.
 
         Checks the deletion token and both hourly limits and inserts the row in one
-        transaction that holds the installation's lock, so concurrent requests and
-        several server processes count each installation exactly. The dashboard
-        summaries are brought up to date after the commit.
-
-        NOTE: on PostgreSQL the per-source count takes no lock, so simultaneous reports
-        of different installations from one address can pass that limit by up to the
-        number of requests in flight. A source lock would serialize every report that
-        arrives through one proxy address.
+        transaction that holds the installation's and the source's locks, so concurrent
+        requests and several server processes count each installation and each source
+        exactly. The dashboard summaries are brought up to date after the commit.
         """
         for attempt in range(1, MAX_TRANSACTION_ATTEMPTS + 1):
             try:
                 with self._write_transaction():
                     self._lock_summary_watermark(exclusive=False)
                     self._lock(_LOCK_INSTALLATION, report.installation_id)
+                    self._lock(_LOCK_SOURCE, source_hash)
                     stored = self._store_locked(report, received_at, source_hash, limit_per_hour, source_limit_per_hour)
                 break
             except peewee.IntegrityError:
@@ -292,11 +290,13 @@ class Store:
         raised. The dashboard summaries are left to ``catch_up_summaries``.
         """
         installation_ids = sorted({request.report.installation_id for request in requests})
+        source_hashes = sorted({request.source_hash for request in requests})
         for attempt in range(1, MAX_TRANSACTION_ATTEMPTS + 1):
             try:
                 with self._write_transaction():
                     self._lock_summary_watermark(exclusive=False)
-                    self._lock_installations(installation_ids)
+                    self._lock_names(_LOCK_INSTALLATION, installation_ids)
+                    self._lock_names(_LOCK_SOURCE, source_hashes)
                     return _Batch(self).store_all(requests)
             except Exception as error:
                 # An IntegrityError means another process stored one of these report ids
@@ -515,14 +515,15 @@ class Store:
             with self._sqlite_writer, self.db.atomic(lock_type="IMMEDIATE"):
                 yield
 
-    def _lock_installations(self, installation_ids: list[str]) -> None:
-        # PostgreSQL only. The locks are taken in the order of their keys, the same in
-        # every process, so two batches cannot each hold a lock the other waits for.
+    def _lock_names(self, namespace: int, names: list[str]) -> None:
+        # PostgreSQL only. Every writer takes its installation locks, then its source locks,
+        # each set in the order of its keys, so two batches cannot each hold a lock the
+        # other waits for.
         if self.is_postgres:
             self.db.execute_sql(
                 "SELECT pg_advisory_xact_lock(%s, key) FROM "
                 "(SELECT DISTINCT hashtext(name) AS key FROM unnest(%s::text[]) AS name ORDER BY key) AS keys",
-                (_LOCK_INSTALLATION, installation_ids),
+                (namespace, names),
             )
 
     def _lock_summary_watermark(self, *, exclusive: bool) -> None:

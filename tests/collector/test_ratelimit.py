@@ -122,6 +122,21 @@ def test_duplicate_over_limit_still_returns_original(start_server):
     assert repeated.json() == first.json()
 
 
+def test_concurrent_sources_two_processes_admit_limit(start_process, start_server, database_url):
+    counter = start_server(database_url=database_url)
+    first = start_process(database_url, COLLECTOR_SOURCE_RATE_LIMIT_PER_HOUR=str(LIMIT))
+    second = start_process(database_url, COLLECTOR_SOURCE_RATE_LIMIT_PER_HOUR=str(LIMIT))
+    # A new installation in every report, all from 127.0.0.1: only the source limit applies.
+    bodies = [report_1_1(counter.clock.now) for _ in range(CONCURRENT_REPORTS)]
+
+    responses = post_all_at_once([first.url, second.url], bodies)
+
+    statuses = sorted(response.status_code for response in responses)
+    assert statuses == [200] * LIMIT + [429] * (CONCURRENT_REPORTS - LIMIT)
+    assert all("source limit" in response.json()["description"] for response in responses if response.status_code == 429)
+    assert Submission.select().count() == LIMIT
+
+
 def test_source_limit_counts_across_installations(start_server, database_url):
     server = start_server(database_url=database_url, COLLECTOR_SOURCE_RATE_LIMIT_PER_HOUR="3")
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from datetime import datetime, timedelta
 
+import psycopg2
 import pytest
 
 from collector import storage
@@ -222,3 +224,28 @@ def test_batch_statement_count_is_fixed(tmp_path, batch_reports):
     assert [outcome.duplicate for outcome in outcomes] == [False] * batch_reports
     # BEGIN, 2 lookups, 2 window counts, the source-hit delete, 3 inserts and COMMIT.
     assert len(statements) == 10
+
+
+@pytest.mark.postgres
+def test_batch_waits_for_source_lock(postgres_url):
+    """Another process's batch from the same source holds this lock until it commits."""
+    store = Store.open(postgres_url)
+    store.migrate()
+    holder = psycopg2.connect(postgres_url)
+    outcomes: list[object] = []
+    try:
+        with holder.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s, hashtext(%s))", (storage._LOCK_SOURCE, SOURCE))
+        writer = threading.Thread(target=lambda: outcomes.extend(store.store_reports([request_for(report_1_1(NOW))])))
+        writer.start()
+        writer.join(0.5)
+        waited = writer.is_alive()
+        holder.rollback()
+        writer.join(10)
+    finally:
+        holder.close()
+        store.close()
+
+    assert waited
+    assert not writer.is_alive()
+    assert [type(outcome) for outcome in outcomes] == [StoredSubmission]
