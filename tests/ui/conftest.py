@@ -1,15 +1,20 @@
-"""Fixtures for the tray app tests: a qasync loop on pytest-qt's QApplication and a fake store."""
+"""Fixtures for the tray app tests: a qasync loop, a fake store, a real store and German translations."""
 
 from __future__ import annotations
 
 import asyncio
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import qasync
+from PySide6.QtCore import QLocale, QTranslator
 from PySide6.QtWidgets import QApplication
 
+from app.core import UsageStats
+from app.ui.i18n import install_translator
+from tests.ui.core_stats import Clock, open_stats
 from tests.ui.fakes import FakePolicy, FakeStats
 
 # A plain `pytest` run on a machine without a display still gets working widgets.
@@ -34,3 +39,27 @@ def fake_stats() -> FakeStats:
 @pytest.fixture
 def fake_policy() -> FakePolicy:
     return FakePolicy()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def stats(tmp_path: Path, collector, clock: Clock) -> Iterator[UsageStats]:
+    """A real store in `tmp_path` that sends to the test module's own `collector` fixture."""
+    opened = open_stats(tmp_path, collector, clock)
+    yield opened
+    opened.close()
+
+
+@pytest.fixture
+def german(qapp: QApplication) -> Iterator[QTranslator | None]:
+    """Install the German translations for one test, then remove them again."""
+    translator = install_translator(qapp, QLocale(QLocale.Language.German, QLocale.Country.Germany))
+    yield translator
+    if translator is not None:
+        qapp.removeTranslator(translator)
+        if translator.qt_base is not None:
+            qapp.removeTranslator(translator.qt_base)

@@ -10,7 +10,6 @@ import datetime as dt
 import json
 import sqlite3
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
@@ -21,20 +20,7 @@ from app.core import UsageStats, privacy_policy
 from app.ui.application import TrayApplication
 from app.ui.consent import ConsentDecision, apply_consent_decision, ask_for_consent
 from app.ui.delete_dialog import DeleteChoice
-
-START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.timezone.utc)
-ENDPOINT = "http://127.0.0.1:9"
-
-
-class Clock:
-    """A settable UTC clock for the core, so a test can move past the end of a report period."""
-
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
+from tests.ui.core_stats import ENDPOINT, START, Clock, open_stats, show_all_time
 
 class CountingCollector:
     """Respond like the collector and keep every request."""
@@ -54,24 +40,6 @@ class CountingCollector:
 @pytest.fixture
 def collector() -> CountingCollector:
     return CountingCollector()
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-def _open(home: Path, collector: CountingCollector, clock: Clock, **environ: str) -> UsageStats:
-    environment = {"USAGE_STATS_ENDPOINT": ENDPOINT, "USAGE_STATS_API_KEY": "client-key", **environ}
-    return UsageStats.open(home=home, environ=environment, clock=clock, transport=httpx.MockTransport(collector),
-                           deployment_mode="desktop")
-
-
-@pytest.fixture
-def stats(tmp_path: Path, collector: CountingCollector, clock: Clock) -> Iterator[UsageStats]:
-    opened = _open(tmp_path, collector, clock)
-    yield opened
-    opened.close()
 
 
 @pytest.fixture
@@ -171,7 +139,7 @@ def test_send_now_mid_period_posts_report(tray_app, stats, collector, clock, loo
 
 
 def test_dnt_blocks_dialog_and_sending(qapp, tmp_path, collector, clock, loop) -> None:
-    stats = _open(tmp_path, collector, clock, DO_NOT_TRACK="1")
+    stats = open_stats(tmp_path, collector, clock, DO_NOT_TRACK="1")
     application = TrayApplication(stats, privacy_policy(), tray_available=True)
     _owe_a_report(stats, clock)
 
@@ -194,8 +162,7 @@ def test_window_tabs_show_store_data(tray_app, stats, clock, loop) -> None:
     window = tray_app.window
 
     tray_app.actions.view_action.trigger()
-    # The core's clock is set to November, so "All time" keeps the wall clock out of the filter.
-    window.events_tab.period_filter.setCurrentIndex(window.events_tab.period_filter.findData(None))
+    show_all_time(window.events_tab)
 
     assert window.overview_tab.field_text("installation_id") == stats.status().installation_id
     assert window.overview_tab.field_text("events_total") == "4"
@@ -332,7 +299,7 @@ def test_download_saves_server_copy(tray_app, stats, collector, loop, tmp_path) 
 
 def test_download_when_server_holds_nothing(qapp, tmp_path, clock, loop) -> None:
     not_found = {"title": "Installation Not Found", "description": "Nothing is stored for this installation id."}
-    stats = _open(tmp_path / "data", lambda request: httpx.Response(404, json=not_found), clock)
+    stats = open_stats(tmp_path / "data", lambda request: httpx.Response(404, json=not_found), clock)
     application = TrayApplication(stats, privacy_policy(), tray_available=True)
     target = tmp_path / "server.json"
     application.actions.choose_save_path = lambda *args: (str(target), "JSON (*.json)")  # type: ignore[method-assign]

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
-import pytest
 from PySide6.QtCore import QLocale
 from PySide6.QtWidgets import QTextBrowser
 
@@ -12,16 +10,6 @@ from app.core import privacy_policy
 from app.ui.consent import ConsentDialog
 from app.ui.i18n import install_translator, translation_language
 from app.ui.policy_dialog import PolicyDialog
-
-
-@pytest.fixture
-def german(qapp) -> Iterator[object]:
-    translator = install_translator(qapp, QLocale(QLocale.Language.German, QLocale.Country.Germany))
-    yield translator
-    if translator is not None:
-        qapp.removeTranslator(translator)
-        if translator.qt_base is not None:
-            qapp.removeTranslator(translator.qt_base)
 
 
 def _policy_view_lines(dialog: ConsentDialog) -> list[str]:

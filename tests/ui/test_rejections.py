@@ -10,20 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
-from PySide6.QtCore import QLocale, Qt
+from PySide6.QtCore import Qt
 
 from app.core import UsageStats, privacy_policy
-from app.ui.i18n import install_translator
 from app.ui.models import EventTableModel, HistoryTableModel
 from app.ui.stats_window import StatsWindow
+from tests.ui.core_stats import START, Clock, show_all_time
 
-START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.timezone.utc)
-ENDPOINT = "http://127.0.0.1:9"
 REJECTION = {"title": "Invalid Report", "description": "usage_stats.job_count is not allowed"}
 
 REJECTED_TWICE_ANSWER = (
@@ -39,14 +35,6 @@ KEPT_BACK_TOOLTIP = (
 )
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> dt.datetime:
-        return self.now
-
-
 class RejectingCollector:
     """Respond to every report with HTTP 400 until `accept` is set, then with HTTP 200."""
 
@@ -60,22 +48,8 @@ class RejectingCollector:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
 def collector() -> RejectingCollector:
     return RejectingCollector()
-
-
-@pytest.fixture
-def stats(tmp_path: Path, clock: Clock, collector: RejectingCollector) -> Iterator[UsageStats]:
-    environment = {"USAGE_STATS_ENDPOINT": ENDPOINT, "USAGE_STATS_API_KEY": "client-key"}
-    opened = UsageStats.open(home=tmp_path, environ=environment, clock=clock,
-                             transport=httpx.MockTransport(collector), deployment_mode="desktop")
-    yield opened
-    opened.close()
 
 
 @pytest.fixture
@@ -94,20 +68,8 @@ def window(qtbot, stats: UsageStats, clock: Clock, collector: RejectingCollector
     stats_window = StatsWindow(stats, [])
     qtbot.addWidget(stats_window)
     stats_window.refresh()
-    events_tab = stats_window.events_tab
-    # The store's clock is set to November 2026, so "All time" keeps the wall clock out of the filter.
-    events_tab.period_filter.setCurrentIndex(events_tab.period_filter.findData(None))
+    show_all_time(stats_window.events_tab)
     return stats_window
-
-
-@pytest.fixture
-def german(qapp) -> Iterator[object]:
-    translator = install_translator(qapp, QLocale(QLocale.Language.German, QLocale.Country.Germany))
-    yield translator
-    if translator is not None:
-        qapp.removeTranslator(translator)
-        if translator.qt_base is not None:
-            qapp.removeTranslator(translator.qt_base)
 
 
 def _reported_cells(model: EventTableModel) -> list[tuple[str, str, str]]:

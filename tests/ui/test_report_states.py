@@ -11,34 +11,22 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from PySide6.QtCore import QLocale, Qt
+from PySide6.QtCore import Qt
 
 from app.core import UsageStats, privacy_policy
-from app.ui.i18n import install_translator
 from app.ui.models import EventTableModel, HistoryTableModel
 from app.ui.stats_window import StatsWindow
-
-START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.timezone.utc)
-ENDPOINT = "http://127.0.0.1:9"
+from tests.ui.core_stats import START, Clock, show_all_time
 
 WAITING_TOOLTIP = "A queued report counts this event. The collector has not accepted that report yet."
 CANCELLED_TOOLTIP = (
     "Sharing was turned off before the report that counts this event was sent. "
     "It stays on this computer and is never sent."
 )
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = START
-
-    def __call__(self) -> dt.datetime:
-        return self.now
 
 
 class ScriptedCollector:
@@ -55,22 +43,8 @@ class ScriptedCollector:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
-@pytest.fixture
 def collector() -> ScriptedCollector:
     return ScriptedCollector()
-
-
-@pytest.fixture
-def stats(tmp_path: Path, clock: Clock, collector: ScriptedCollector) -> Iterator[UsageStats]:
-    environment = {"USAGE_STATS_ENDPOINT": ENDPOINT, "USAGE_STATS_API_KEY": "client-key"}
-    opened = UsageStats.open(home=tmp_path, environ=environment, clock=clock,
-                             transport=httpx.MockTransport(collector), deployment_mode="desktop")
-    yield opened
-    opened.close()
 
 
 @pytest.fixture
@@ -86,20 +60,8 @@ def window(qtbot, stats: UsageStats, clock: Clock, loop) -> StatsWindow:
     stats_window = StatsWindow(stats, [])
     qtbot.addWidget(stats_window)
     stats_window.refresh()
-    events_tab = stats_window.events_tab
-    # The store's clock is set to November 2026, so "All time" keeps the wall clock out of the filter.
-    events_tab.period_filter.setCurrentIndex(events_tab.period_filter.findData(None))
+    show_all_time(stats_window.events_tab)
     return stats_window
-
-
-@pytest.fixture
-def german(qapp) -> Iterator[object]:
-    translator = install_translator(qapp, QLocale(QLocale.Language.German, QLocale.Country.Germany))
-    yield translator
-    if translator is not None:
-        qapp.removeTranslator(translator)
-        if translator.qt_base is not None:
-            qapp.removeTranslator(translator.qt_base)
 
 
 def _reported_cells(model: EventTableModel) -> list[tuple[str, str]]:

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import sys
 import xml.etree.ElementTree as ET
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from PySide6.QtCore import QCoreApplication, QLocale
 
 from app.ui.formatting import sharing_status_text
@@ -17,16 +15,6 @@ from tests.ui.fakes import FakeConsent, FakeStats
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
 import build_translations  # noqa: E402
-
-
-@pytest.fixture
-def german(qapp) -> Iterator[object]:
-    translator = install_translator(qapp, QLocale(QLocale.Language.German, QLocale.Country.Germany))
-    yield translator
-    if translator is not None:
-        qapp.removeTranslator(translator)
-        if translator.qt_base is not None:
-            qapp.removeTranslator(translator.qt_base)
 
 
 def test_german_locale_translates_menu(german) -> None:

@@ -1,0 +1,40 @@
+"""Helpers for tray app tests over the real client core: a settable clock and a store that sends to a mock."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+
+from app.core import UsageStats
+from app.ui.tabs import EventsTab
+
+START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.timezone.utc)
+# A loopback address that nothing listens on. Every request goes to the test's MockTransport.
+ENDPOINT = "http://127.0.0.1:9"
+
+
+class Clock:
+    """A settable UTC clock for the core, so a test can move past the end of a report period."""
+
+    def __init__(self) -> None:
+        self.now = START
+
+    def __call__(self) -> dt.datetime:
+        return self.now
+
+
+def open_stats(
+    home: Path, collector: Callable[[httpx.Request], httpx.Response], clock: Clock, **environ: str
+) -> UsageStats:
+    """Open a real store in `home` whose reports go to `collector` through an httpx MockTransport."""
+    environment = {"USAGE_STATS_ENDPOINT": ENDPOINT, "USAGE_STATS_API_KEY": "client-key", **environ}
+    return UsageStats.open(home=home, environ=environment, clock=clock, transport=httpx.MockTransport(collector),
+                           deployment_mode="desktop")
+
+
+def show_all_time(events_tab: EventsTab) -> None:
+    """Select the "All time" period, because the core's November 2026 clock is not the wall clock."""
+    events_tab.period_filter.setCurrentIndex(events_tab.period_filter.findData(None))
