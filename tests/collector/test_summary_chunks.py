@@ -80,6 +80,24 @@ def assert_same_as_rebuild(chunked, other, reports: list[dict]) -> None:
     assert_same_summaries(chunked, other)
 
 
+def record_both_ways(database_pair, history: list[dict], chunk: list[dict]) -> None:
+    """Record `history`, then `chunk`, as two chunks in the first database and one by one in the second.
+
+    Then check that both give the same summaries, and the same as a rebuild from the reports.
+    """
+    chunked, single = database_pair
+    for db in database_pair:
+        dashboard.ensure_summary_tables(db)
+
+    dashboard.record_submissions(chunked, history)
+    dashboard.record_submissions(chunked, chunk)
+    for item in history + chunk:
+        dashboard.record_submission(single, item)
+
+    assert_same_summaries(chunked, single)
+    assert_same_as_rebuild(chunked, single, history + chunk)
+
+
 def insert_submission(db, item: dict) -> None:
     db.execute_sql(
         dashboard._sql(
@@ -153,17 +171,10 @@ CHUNK = [
 
 
 def test_scripted_chunk_matches_one_report_per_call(database_pair):
-    chunked, single = database_pair
-    for db in database_pair:
-        dashboard.ensure_summary_tables(db)
+    chunked, _ = database_pair
 
-    dashboard.record_submissions(chunked, HISTORY)
-    dashboard.record_submissions(chunked, CHUNK)
-    for item in HISTORY + CHUNK:
-        dashboard.record_submission(single, item)
+    record_both_ways(database_pair, HISTORY, CHUNK)
 
-    assert_same_summaries(chunked, single)
-    assert_same_as_rebuild(chunked, single, HISTORY + CHUNK)
     latest_a = MONDAY + timedelta(days=6, hours=14)
     latest_b = MONDAY + timedelta(days=3, hours=5)
     latest_c = MONDAY + timedelta(days=4)
@@ -248,16 +259,9 @@ def test_chunk_beyond_in_list_size_matches(database_pair):
     count = dashboard._MAX_IN_LIST_VALUES + 20
     history = [report(f"inst-{number}", MONDAY - timedelta(days=3 + number % 40), app_version="1.0.0") for number in range(count)]
     chunk = [report(f"inst-{number}", MONDAY - timedelta(days=number % 3), app_version="1.1.0") for number in range(count)]
-    chunked, single = database_pair
-    for db in database_pair:
-        dashboard.ensure_summary_tables(db)
+    chunked, _ = database_pair
 
-    dashboard.record_submissions(chunked, history)
-    dashboard.record_submissions(chunked, chunk)
-    for item in history + chunk:
-        dashboard.record_submission(single, item)
+    record_both_ways(database_pair, history, chunk)
 
-    assert_same_summaries(chunked, single)
-    assert_same_as_rebuild(chunked, single, history + chunk)
     (latest_versions,) = chunked.execute_sql("SELECT COUNT(*) FROM dashboard_facets WHERE facet = 'version' AND value = '1.1.0'").fetchone()
     assert latest_versions == count
