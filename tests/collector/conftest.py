@@ -243,15 +243,20 @@ def start_server(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
     yield start
 
     for server, thread, store, writer in servers:
-        server.task_dispatcher.shutdown(timeout=SERVER_STOP_TIMEOUT_SECONDS)
-        # Sockets are closed by the loop's own thread: closing them from here races its select().
-        try:
-            server.trigger.pull_trigger(functools.partial(_close_server, server))
-        except OSError:
-            server.close()  # The loop already stopped and closed its trigger.
-        thread.join(SERVER_STOP_TIMEOUT_SECONDS)
+        stop_server(server, thread)
         writer.close()
         store.close()
+
+
+def stop_server(server: Any, thread: threading.Thread) -> None:
+    """Stop a Waitress server that ``thread`` runs: its worker threads, its sockets, then its loop."""
+    server.task_dispatcher.shutdown(timeout=SERVER_STOP_TIMEOUT_SECONDS)
+    # Sockets are closed by the loop's own thread: closing them from here races its select().
+    try:
+        server.trigger.pull_trigger(functools.partial(_close_server, server))
+    except OSError:
+        server.close()  # The loop already stopped and closed its trigger.
+    thread.join(SERVER_STOP_TIMEOUT_SECONDS)
 
 
 def _close_server(server: Any) -> None:

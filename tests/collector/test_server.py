@@ -13,10 +13,11 @@ import pytest
 from waitress.channel import HTTPChannel
 
 from collector.server import WorkerFlushedChannel, create_server
+from tests.collector.conftest import stop_server
 
 HOLD_SECONDS = 0.3
 LARGE_BODY_BYTES = 8 * 1024 * 1024
-STOP_TIMEOUT_SECONDS = 10
+CLIENT_TIMEOUT_SECONDS = 10
 
 
 class CountingChannel:
@@ -81,13 +82,11 @@ def serve() -> Iterator[Callable[..., int]]:
     yield start
 
     for server, thread in servers:
-        server.task_dispatcher.shutdown(timeout=STOP_TIMEOUT_SECONDS)
-        server.trigger.pull_trigger(server.close)
-        thread.join(STOP_TIMEOUT_SECONDS)
+        stop_server(server, thread)
 
 
 def get(port: int, path: str = "/") -> bytes:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=STOP_TIMEOUT_SECONDS)
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=CLIENT_TIMEOUT_SECONDS)
     try:
         connection.request("GET", path)
         response = connection.getresponse()
@@ -117,7 +116,7 @@ def test_stock_channel_spins(serve):
 
 def test_large_response_to_slow_reader(serve):
     port = serve(large_body, WorkerFlushedChannel)
-    with socket.create_connection(("127.0.0.1", port), timeout=STOP_TIMEOUT_SECONDS) as client:
+    with socket.create_connection(("127.0.0.1", port), timeout=CLIENT_TIMEOUT_SECONDS) as client:
         client.sendall(b"GET / HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n")
         # The worker fills the socket buffers and leaves the rest for the I/O thread.
         time.sleep(0.5)
@@ -138,7 +137,7 @@ def test_pipelined_requests_in_order(serve):
         return [body]
 
     port = serve(echo_path, WorkerFlushedChannel)
-    with socket.create_connection(("127.0.0.1", port), timeout=STOP_TIMEOUT_SECONDS) as client:
+    with socket.create_connection(("127.0.0.1", port), timeout=CLIENT_TIMEOUT_SECONDS) as client:
         client.sendall(
             b"GET /first HTTP/1.1\r\nHost: test\r\n\r\n"
             b"GET /second HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n"
