@@ -26,6 +26,7 @@ from urllib.parse import unquote, urlsplit
 import peewee
 
 from collector import dashboard, migrations
+from collector.dashboard.sql import _MAX_IN_LIST_VALUES, _fetch_in
 from collector.config import validate_database_url
 from collector.errors import CollectorError, DeletionTokenMismatch, RateLimited, ReportIdConflict
 from collector.validation import Report
@@ -47,8 +48,6 @@ _LOCK_WATERMARK = 3
 _LOCK_SUMMARIES = 4
 # Per source hash, taken after the installation locks, so a source's count is exact too.
 _LOCK_SOURCE = 5
-# Keeps each IN (...) list of a batch's lookups well below SQLite's parameter limit.
-_MAX_IN_LIST_VALUES = 500
 # PostgreSQL's wire protocol counts bind parameters in 16 bits. psycopg2 interpolates the
 # values on the client, so this only keeps multi-row statements at a familiar size.
 _MAX_POSTGRES_PARAMETERS = 65_535
@@ -597,15 +596,16 @@ class _Batch:
         """Look up the batch's installations, report ids and rate windows with one query each."""
         installation_ids = list({request.report.installation_id for request in requests})
         self._tokens.update(dict.fromkeys(installation_ids))
-        rows = self._fetch_in("SELECT installation_id, deletion_token_sha256 FROM installations", "installation_id", installation_ids)
+        db = self._store.db
+        rows = _fetch_in(db, "SELECT installation_id, deletion_token_sha256 FROM installations WHERE installation_id IN ({values})", installation_ids)
         for installation_id, token in rows:
             self._known_installations.add(installation_id)
             self._tokens[installation_id] = token
 
         report_ids = list({request.report.report_id for request in requests})
         self._reports.update(dict.fromkeys(report_ids))
-        for report_id, submission_id, installation_id in self._fetch_in(
-            "SELECT report_id, id, installation_id FROM submissions", "report_id", report_ids
+        for report_id, submission_id, installation_id in _fetch_in(
+            db, "SELECT report_id, id, installation_id FROM submissions WHERE report_id IN ({values})", report_ids
         ):
             self._reports[report_id] = (submission_id, installation_id)
 
@@ -750,14 +750,6 @@ class _Batch:
         self._seen_installations[installation_id] = now
         if self._tokens[installation_id] is None:
             self._tokens[installation_id] = report.deletion_token_sha256
-
-    def _fetch_in(self, select: str, column: str, values: list[str]) -> list[tuple[Any, ...]]:
-        rows: list[tuple[Any, ...]] = []
-        for start in range(0, len(values), _MAX_IN_LIST_VALUES):
-            chunk = values[start : start + _MAX_IN_LIST_VALUES]
-            placeholders = ", ".join("?" for _ in chunk)
-            rows.extend(self._store._execute(f"{select} WHERE {column} IN ({placeholders})", tuple(chunk)).fetchall())
-        return rows
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@
 """
 
 from collector.dashboard.queries import (
-    _MAX_IN_LIST_VALUES,
     ACTIVE_DROP_RATIO,
     ANOMALY_BASELINE_DAYS,
     ANOMALY_RULES,
@@ -27,7 +26,7 @@ from collector.dashboard.routes import (
     DashboardResource,
     add_dashboard_routes,
 )
-from collector.dashboard.sql import _sql
+from collector.dashboard.sql import _MAX_IN_LIST_VALUES, _sql
 from collector.dashboard.summaries import (
     ACTIVE_WINDOWS_DAYS,
     CATCH_UP_BATCH_ROWS,

@@ -14,7 +14,7 @@ from typing import Any
 
 import peewee
 
-from collector.dashboard.sql import _fetch_all, _fetch_one
+from collector.dashboard.sql import _fetch_all, _fetch_in, _fetch_one
 from collector.dashboard.summaries import _week_of_day, version_sort_key
 
 DEFAULT_WINDOW_DAYS = 30
@@ -22,8 +22,6 @@ ANOMALY_BASELINE_DAYS = 28
 ACTIVE_DROP_RATIO = 0.8
 SPIKE_STANDARD_DEVIATIONS = 3.0
 SPIKE_MEAN_FACTOR = 2.0
-# Values per IN (...) list; SQLite before 3.32 accepts at most 999 parameters per statement.
-_MAX_IN_LIST_VALUES = 500
 
 
 # Small-count suppression ----------------------------------------------------------
@@ -161,20 +159,13 @@ class DashboardQueries:
 
     def _count_installations_with(self, facet: str, since: int, values: list[str]) -> int:
         """Count installations active since ``since`` with at least one of ``values`` for ``facet``."""
-        count = 0
-        seen: set[str] = set()
-        for start in range(0, len(values), _MAX_IN_LIST_VALUES):
-            chunk = values[start : start + _MAX_IN_LIST_VALUES]
-            rows = _fetch_all(
-                self._db,
-                f"SELECT DISTINCT installation_id FROM dashboard_facets WHERE facet = ? AND value IN ({', '.join('?' for _ in chunk)}) "
-                "AND last_day >= ?",
-                (facet, *chunk, since),
-            )
-            new_ids = {row[0] for row in rows} - seen
-            count += len(new_ids)
-            seen |= new_ids
-        return count
+        rows = _fetch_in(
+            self._db,
+            "SELECT DISTINCT installation_id FROM dashboard_facets WHERE value IN ({values}) AND facet = ? AND last_day >= ?",
+            values,
+            (facet, since),
+        )
+        return len({row[0] for row in rows})
 
     def weekly_trend(self, facet: str, today: int, days: int) -> list[dict[str, Any]]:
         """Return, per ISO week in the last ``days`` days, the installations reporting each value."""
