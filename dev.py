@@ -96,7 +96,7 @@ def command_line_example(python: Path, app_env: dict[str, str]) -> str:
 
 
 def run_product(python: Path, port: int) -> int:
-    # SIGTERM (kill, a closing terminal's session manager) stops both children, as Ctrl+C does.
+    # SIGTERM, from kill or a service manager, stops both children as Ctrl+C does.
     signal.signal(signal.SIGTERM, _interrupt)
     signal.signal(signal.SIGINT, _interrupt)
     client_key, operator_key = development_keys()

@@ -75,8 +75,8 @@ class GracefulStop:
     worker thread. On the first signal this handler instead closes the listening socket,
     so a reverse proxy's new connections are refused and go to another process. It then
     waits until no request has been queued or running for IDLE_SECONDS, at most
-    ``drain_seconds``, and stops the server by sending itself the signal again. A
-    second signal from outside stops the server at once.
+    ``drain_seconds``, and stops the server by raising the same signal again in its own
+    process. A second signal from outside stops the server at once.
 
     Call ``install`` on the main thread, which must be the thread that runs the server.
     """

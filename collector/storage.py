@@ -554,8 +554,8 @@ class _Batch:
     """One write transaction's view of the reports it stores, one after another.
 
     Every installation, report id and source of the batch is looked up before the
-    first check, and then tracked in memory, so a report sees the reports accepted
-    before it in the batch. The accepted submissions, and the installation and
+    first check, and then tracked in memory, so each report's checks count the reports
+    accepted before it in the batch. The accepted submissions, and the installation and
     source-hit rows, are written together once every report is checked.
     """
 

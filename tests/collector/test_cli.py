@@ -145,7 +145,7 @@ def test_stop_finishes_requests_already_read(start_process, sqlite_url, signal_n
     clients = [threading.Thread(target=send_reports, args=(number,)) for number in range(STOP_CLIENTS)]
     for client in clients:
         client.start()
-    # Every client holds an open connection and has more requests to send.
+    # Every client has an open connection and more requests to send.
     first_answers.wait(30)
     status = process.terminate(signal_number)
     for client in clients:

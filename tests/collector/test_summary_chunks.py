@@ -225,7 +225,7 @@ def test_scripted_chunk_keeps_latest_facets(database_pair):
     ]
 
 
-def test_random_catch_up_chunks_match_one_report_per_call(database_pair):
+def test_random_chunks_match_single_calls(database_pair):
     generator = random.Random(5)
     day_offsets = [0, 0, 1, 2, 5, 6, 7, 8, 13, 29, 30, 31, 45, 90]
     reports = [
