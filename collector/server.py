@@ -13,6 +13,12 @@ throughput to a fifth of what it is with 16 connections.
 ``WorkerFlushedChannel`` leaves such a channel out of the write set while its task
 holds the lock. The worker sends what it can and pulls Waitress's trigger when
 output is left over or when its task ends, so the I/O thread looks again then.
+
+A stopping server also has to end its keep-alive connections. A reverse proxy keeps
+idle connections to each upstream and sends new requests over them, so a process
+that keeps serving them never becomes idle under steady load. It would then be
+cut off by the drain timeout with requests still running, and the proxy would return
+502 for those requests.
 """
 
 from __future__ import annotations
@@ -28,6 +34,7 @@ import waitress
 from waitress import wasyncore
 from waitress.channel import HTTPChannel
 from waitress.server import BaseWSGIServer
+from waitress.task import WSGITask
 
 logger = logging.getLogger("collector.server")
 
@@ -38,8 +45,38 @@ IDLE_SECONDS = 0.1
 POLL_SECONDS = 0.02
 
 
+class StopAwareTask(WSGITask):
+    """A WSGI task that closes its connection after the response once the server is stopping."""
+
+    channel: WorkerFlushedChannel
+
+    def build_response_header(self) -> bytes:
+        if self.channel.stopping and not self.channel.has_next_request():
+            # Adds "Connection: close", and the channel closes once the response is sent.
+            self.set_close_on_finish()
+        return super().build_response_header()
+
+
 class WorkerFlushedChannel(HTTPChannel):
-    """An HTTP channel that the I/O thread does not try to flush while a worker is writing to it."""
+    """An HTTP channel that the I/O thread does not try to flush while a worker is writing to it.
+
+    Once ``stopping`` is set, each connection is closed after the response to the last
+    request received on it, so a client or proxy opens a new connection for its next
+    request. While the server is stopping, that new connection goes to another process.
+    """
+
+    task_class = StopAwareTask
+    # Set by GracefulStop on the I/O thread. Worker threads read it while they build a response.
+    stopping = False
+
+    def has_next_request(self) -> bool:
+        """Return whether a further request, complete or partly received, follows the current one.
+
+        Read without requests_lock, which the I/O thread can hold while it waits for output
+        to drain. A pipelined request that arrives after this check gets no response,
+        because the connection closes after the current one.
+        """
+        return len(self.requests) > 1 or self.request is not None
 
     def writable(self) -> bool:
         if not super().writable():
@@ -73,8 +110,10 @@ class GracefulStop:
 
     Waitress stops at once on SystemExit and cancels every request still waiting for a
     worker thread. On the first signal this handler instead closes the listening socket,
-    so a reverse proxy's new connections are refused and go to another process. It then
-    waits until no request has been queued or running for IDLE_SECONDS, at most
+    so a reverse proxy's new connections are refused and go to another process. Every
+    response from then on carries ``Connection: close`` (see WorkerFlushedChannel), so
+    the proxy also stops sending requests over its open keep-alive connections. The
+    handler waits until no request has been queued or running for IDLE_SECONDS, at most
     ``drain_seconds``, and stops the server by raising the same signal again in its own
     process. A second signal from outside stops the server at once.
 
@@ -103,11 +142,15 @@ class GracefulStop:
         threading.Thread(target=self._stop_when_idle, args=(signal_number,), name="collector-stop", daemon=True).start()
 
     def _close_listeners(self) -> None:
-        listeners = [self._server] if isinstance(self._server, BaseWSGIServer) else list(self._server.map.values())
-        for listener in listeners:
-            if isinstance(listener, BaseWSGIServer):
+        # Runs on the I/O thread, so no connection is accepted after the channels are marked.
+        # A single listener keeps the socket map in wasyncore's _map, a MultiSocketServer in map.
+        socket_map = self._server._map if isinstance(self._server, BaseWSGIServer) else self._server.map
+        for dispatcher in list(socket_map.values()):
+            if isinstance(dispatcher, BaseWSGIServer):
                 # BaseWSGIServer.close would close the trigger too, which the loop still needs.
-                wasyncore.dispatcher.close(listener)
+                wasyncore.dispatcher.close(dispatcher)
+            elif isinstance(dispatcher, WorkerFlushedChannel):
+                dispatcher.stopping = True
 
     def _stop_when_idle(self, signal_number: int) -> None:
         tasks = self._server.task_dispatcher
