@@ -1,0 +1,213 @@
+"""The example Caddyfile in front of two collector processes, run with a real Caddy.
+
+Skipped when no `caddy` executable is on PATH. The Caddyfile is the shipped one with only
+the site address, the listen address and the upstream ports replaced.
+"""
+
+from __future__ import annotations
+
+import collections
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from collector.app import utc_now
+from collector.storage import Store
+from tests.collector.conftest import CLIENT_KEY, ROOT, report_1_1
+
+CADDY = shutil.which("caddy")
+CADDYFILE = ROOT / "packaging" / "collector" / "Caddyfile"
+HEADERS = {"X-API-Key": CLIENT_KEY}
+CADDY_START_TIMEOUT_SECONDS = 10
+LOAD_CLIENTS = 8
+MAX_REPORTS_PER_CLIENT = 300
+ANSWERS_BEFORE_STOP = 100
+# The stopped process finishes the requests it has read and exits well within this time.
+STOP_TIMEOUT_SECONDS = 3
+# Load kept running after the stopped process exited, longer than the example's health_interval.
+LOAD_AFTER_STOP_SECONDS = 2.5
+HEALTH_REQUESTS = 5
+
+pytestmark = pytest.mark.skipif(CADDY is None, reason="caddy is not installed")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def local_caddyfile(port: int, upstream_ports: list[int]) -> str:
+    """Return the shipped Caddyfile serving plain HTTP on 127.0.0.1:``port`` in front of ``upstream_ports``."""
+    text = CADDYFILE.read_text()
+    replacements = [
+        # The admin endpoint would listen on port 2019, which another Caddy may hold.
+        ("{\n\t# Uncomment", "{\n\tadmin off\n\t# Uncomment"),
+        ("stats.example.org {", f"http://127.0.0.1:{port} {{\n\tbind 127.0.0.1"),
+        ("reverse_proxy 127.0.0.1:8080 {", "reverse_proxy " + " ".join(f"127.0.0.1:{p}" for p in upstream_ports) + " {"),
+    ]
+    for old, new in replacements:
+        assert text.count(old) == 1, f"the Caddyfile no longer contains {old!r} once"
+        text = text.replace(old, new)
+    return text
+
+
+@pytest.fixture
+def start_caddy(tmp_path: Path) -> Iterator[Callable[[list[int]], str]]:
+    """Return a function that runs Caddy in front of the given collector ports and returns its URL."""
+    processes: list[subprocess.Popen[bytes]] = []
+
+    def start(upstream_ports: list[int]) -> str:
+        port = free_port()
+        config = tmp_path / "Caddyfile"
+        config.write_text(local_caddyfile(port, upstream_ports))
+        home = tmp_path / "caddy-home"
+        env = {**os.environ, "HOME": str(home), "XDG_DATA_HOME": str(home), "XDG_CONFIG_HOME": str(home)}
+        with (tmp_path / "caddy.log").open("wb") as log:
+            process = subprocess.Popen(
+                [CADDY, "run", "--config", str(config), "--adapter", "caddyfile"], env=env, stdout=log, stderr=log
+            )
+        processes.append(process)
+        url = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + CADDY_START_TIMEOUT_SECONDS
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{url}/health", timeout=5).status_code == 200:
+                    return url
+            except httpx.TransportError:
+                pass
+            time.sleep(0.1)
+        raise AssertionError("Caddy did not start:\n" + (tmp_path / "caddy.log").read_text())
+
+    yield start
+
+    for process in processes:
+        process.terminate()
+        try:
+            process.wait(10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
+
+
+def submit_from(url: str, source_address: str) -> int:
+    transport = httpx.HTTPTransport(local_address=source_address)
+    with httpx.Client(transport=transport, timeout=10) as client:
+        return client.post(f"{url}/submit", json=report_1_1(utc_now()), headers=HEADERS).status_code
+
+
+def stored_report_ids(database_url: str) -> set[str]:
+    store = Store.open(database_url)
+    try:
+        return {row[0] for row in store.db.execute_sql("SELECT report_id FROM submissions")}
+    finally:
+        store.close()
+
+
+def test_caddy_forwards_client_address(start_process, start_caddy, sqlite_url):
+    limits = {"COLLECTOR_SOURCE_RATE_LIMIT_PER_HOUR": "2", "COLLECTOR_TRUSTED_PROXIES": "127.0.0.1,::1"}
+    processes = [start_process(sqlite_url, **limits) for _ in range(2)]
+    url = start_caddy([process.port for process in processes])
+
+    # Linux routes all of 127.0.0.0/8 to the loopback interface, so each address is one client.
+    first_client = [submit_from(url, "127.0.0.2") for _ in range(3)]
+    second_client = [submit_from(url, "127.0.0.3") for _ in range(2)]
+
+    assert first_client == [200, 200, 429]
+    assert second_client == [200, 200]
+    assert len(stored_report_ids(sqlite_url)) == 4
+
+
+def test_caddy_without_trusted_proxy_limits_all(start_process, start_caddy, sqlite_url):
+    processes = [start_process(sqlite_url, COLLECTOR_SOURCE_RATE_LIMIT_PER_HOUR="2") for _ in range(2)]
+    url = start_caddy([process.port for process in processes])
+
+    first_client = [submit_from(url, "127.0.0.2") for _ in range(2)]
+    second_client = [submit_from(url, "127.0.0.3") for _ in range(2)]
+
+    # Every request seems to come from Caddy, so both clients share one limit.
+    assert first_client == [200, 200]
+    assert second_client == [429, 429]
+
+
+@pytest.mark.parametrize("body_bytes", [70_000, 300_000])
+def test_caddy_oversized_body_gets_413(start_process, start_caddy, sqlite_url, body_bytes):
+    # Both are above the default COLLECTOR_MAX_BODY_BYTES (65536), and 300000 bytes is also
+    # above four times it, where Waitress itself rejects the body.
+    process = start_process(sqlite_url)
+    url = start_caddy([process.port])
+
+    response = httpx.post(
+        f"{url}/submit", content=b"x" * body_bytes, headers={**HEADERS, "Content-Type": "application/json"}, timeout=10
+    )
+
+    assert response.status_code == 413
+
+
+def test_caddy_stop_one_process_under_load(start_process, start_caddy, sqlite_url):
+    limits = {"COLLECTOR_SOURCE_RATE_LIMIT_PER_HOUR": "100000", "COLLECTOR_TRUSTED_PROXIES": "127.0.0.1,::1"}
+    stopped, survivor = (start_process(sqlite_url, **limits) for _ in range(2))
+    url = start_caddy([stopped.port, survivor.port])
+    outcomes: list[list[object]] = [[] for _ in range(LOAD_CLIENTS)]
+    accepted_ids: set[str] = set()
+    end_load = threading.Event()
+
+    def send_reports(number: int) -> None:
+        with httpx.Client(base_url=url, timeout=30) as client:
+            for _ in range(MAX_REPORTS_PER_CLIENT):
+                if end_load.is_set():
+                    return
+                body = report_1_1(utc_now())
+                try:
+                    response = client.post("/submit", json=body, headers=HEADERS)
+                except httpx.HTTPError as error:
+                    outcomes[number].append(type(error).__name__)
+                    continue
+                outcomes[number].append(response.status_code)
+                if response.status_code == 200:
+                    accepted_ids.add(body["report_id"])
+
+    clients = [threading.Thread(target=send_reports, args=(number,)) for number in range(LOAD_CLIENTS)]
+    for client in clients:
+        client.start()
+    while sum(map(len, outcomes)) < ANSWERS_BEFORE_STOP and any(client.is_alive() for client in clients):
+        time.sleep(0.01)
+    stop_started = time.monotonic()
+    stopped.process.send_signal(signal.SIGTERM)
+    exit_status = stopped.process.wait(STOP_TIMEOUT_SECONDS + 5)
+    stop_seconds = time.monotonic() - stop_started
+    load_running_at_exit = any(client.is_alive() for client in clients)
+    # Sent before a health check finds the stopped process down, so some reach it first.
+    health_after_stop = [httpx.get(f"{url}/health", timeout=10).status_code for _ in range(HEALTH_REQUESTS)]
+    time.sleep(LOAD_AFTER_STOP_SECONDS)
+    end_load.set()
+    for client in clients:
+        client.join(30)
+
+    statuses = collections.Counter(outcome for client_outcomes in outcomes for outcome in client_outcomes)
+    events = [record["event"] for record in stopped.log_records() if record.get("event") in {"stopping", "drain_timed_out", "stopped"}]
+    assert exit_status == 0
+    # Keep-alive connections from Caddy are closed after their current response, so the
+    # stopped process does not wait for the drain timeout.
+    assert stop_seconds < STOP_TIMEOUT_SECONDS
+    assert load_running_at_exit
+    assert events == ["stopping", "stopped"]
+    # NOTE: Caddy 2.6 cannot retry a POST on the other upstream, because its transport has
+    # closed the body after the refused connection. Such a POST gets a 502 response until
+    # a health check finds the stopped process down. A Caddy that retries would return 200.
+    assert set(statuses) <= {200, 502}, statuses
+    assert statuses[200] > ANSWERS_BEFORE_STOP
+    # Once a health check found the stopped process down, every report is accepted again.
+    assert [client_outcomes[-1] for client_outcomes in outcomes] == [200] * LOAD_CLIENTS
+    # A request without a body is retried on the process that still runs.
+    assert health_after_stop == [200] * HEALTH_REQUESTS
+    assert accepted_ids == stored_report_ids(sqlite_url)
