@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import datetime, timezone
 from typing import Any
 
@@ -34,12 +35,14 @@ def create_app(
     clock: Clock | None = None,
     writer: ReportWriter | None = None,
     metrics: CollectorMetrics | None = None,
+    stopping: threading.Event | None = None,
 ) -> falcon.App:
     """Return the collector's WSGI application; ``clock`` returns naive UTC datetimes.
 
     Reports are stored through ``writer``, a new ReportWriter of ``store`` when omitted.
     The caller that passes one closes it after the server stopped, so queued reports are stored.
-    ``/metrics`` shows ``metrics``, new ones when omitted.
+    ``/metrics`` shows ``metrics``, new ones when omitted. Once ``stopping`` is set,
+    ``/health`` returns 503 so that a load balancer stops routing requests to this process.
     """
     clock = clock or utc_now
     writer = writer or ReportWriter(store)
@@ -55,7 +58,7 @@ def create_app(
     app.add_route("/submit", SubmitResource(config, store, writer, clock))
     app.add_route("/installation/{installation_id:uuid}", InstallationResource(store))
     app.add_route("/stats/summary", SummaryResource(store, clock))
-    app.add_route("/health", HealthResource(store))
+    app.add_route("/health", HealthResource(store, stopping or threading.Event()))
     add_dashboard_routes(app, store, config, clock)
     add_metrics_route(app, metrics)
     add_openapi_route(app)

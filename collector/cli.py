@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
@@ -16,9 +17,11 @@ from collector.config import (
     DEFAULT_HOST,
     DEFAULT_PORT,
     DEFAULT_RETENTION_DAYS,
+    DEFAULT_STOP_DELAY_SECONDS,
     DEFAULT_THREADS,
     PORT_RANGE,
     RETENTION_DAYS_RANGE,
+    STOP_DELAY_RANGE,
     THREADS_RANGE,
     CollectorConfig,
 )
@@ -50,6 +53,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help=f"address to listen on (default: COLLECTOR_HOST or {DEFAULT_HOST})")
     serve.add_argument("--port", type=int, help=f"TCP port, 0 for any free one (default: COLLECTOR_PORT or {DEFAULT_PORT})")
     serve.add_argument("--threads", type=int, help=f"worker threads (default: COLLECTOR_THREADS or {DEFAULT_THREADS})")
+    serve.add_argument(
+        "--stop-delay",
+        type=int,
+        help=(
+            "seconds to keep serving after SIGTERM while /health returns 503, so a load balancer "
+            f"stops routing here first (default: COLLECTOR_STOP_DELAY_SECONDS or {DEFAULT_STOP_DELAY_SECONDS})"
+        ),
+    )
 
     commands.add_parser("migrate", help="bring the database schema up to date, keeping every row")
 
@@ -79,7 +90,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         return EXIT_FAILURE
     try:
         if args.command == "serve":
-            return serve(config, store, host=args.host, port=args.port, threads=args.threads)
+            return serve(config, store, host=args.host, port=args.port, threads=args.threads, stop_delay=args.stop_delay)
         if args.command == "migrate":
             return migrate(store)
         return purge(store, args.days or config.retention_days)
@@ -93,6 +104,7 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
 
 def _check_overrides(args: argparse.Namespace) -> None:
     checks = [("--port", getattr(args, "port", None), PORT_RANGE), ("--threads", getattr(args, "threads", None), THREADS_RANGE)]
+    checks.append(("--stop-delay", getattr(args, "stop_delay", None), STOP_DELAY_RANGE))
     checks.append(("--days", getattr(args, "days", None), RETENTION_DAYS_RANGE))
     for option, value, (low, high) in checks:
         if value is not None and not low <= value <= high:
@@ -128,7 +140,15 @@ def purge(store: Store, days: int) -> int:
     return EXIT_OK
 
 
-def serve(config: CollectorConfig, store: Store, *, host: str | None, port: int | None, threads: int | None) -> int:
+def serve(
+    config: CollectorConfig,
+    store: Store,
+    *,
+    host: str | None,
+    port: int | None,
+    threads: int | None,
+    stop_delay: int | None = None,
+) -> int:
     """Migrate, then serve until SIGTERM or SIGINT; requests already read are finished first (see GracefulStop)."""
     applied = store.migrate()
     if applied:
@@ -138,11 +158,12 @@ def serve(config: CollectorConfig, store: Store, *, host: str | None, port: int 
 
     writer = ReportWriter(store)
     metrics = CollectorMetrics()
+    stopping = threading.Event()
     listen_host = host or config.host
     listen_port = config.port if port is None else port
     try:
         server = make_server(
-            create_app(config, store, writer=writer, metrics=metrics),
+            create_app(config, store, writer=writer, metrics=metrics, stopping=stopping),
             config,
             host=listen_host,
             port=listen_port,
@@ -157,7 +178,8 @@ def serve(config: CollectorConfig, store: Store, *, host: str | None, port: int 
         )
         return EXIT_FAILURE
     metrics.watch_request_queue(server.task_dispatcher)
-    GracefulStop(server).install()
+    delay_seconds = config.stop_delay_seconds if stop_delay is None else stop_delay
+    GracefulStop(server, delay_seconds=delay_seconds, stopping=stopping).install()
     logger.info(
         "listening on port %s",
         server.effective_port,

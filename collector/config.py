@@ -24,6 +24,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 # Request threads mostly wait for the report writer, so more of them make its batches larger.
 DEFAULT_THREADS = 32
+DEFAULT_STOP_DELAY_SECONDS = 0
 
 MIN_KEY_LENGTH_CHARS = 16
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -36,6 +37,7 @@ RETENTION_DAYS_RANGE = (1, 36_500)
 MIN_GROUP_SIZE_RANGE = (1, 1_000)
 PORT_RANGE = (0, 65_535)
 THREADS_RANGE = (1, 256)
+STOP_DELAY_RANGE = (0, 60)
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,7 @@ class CollectorConfig:
     host: str = DEFAULT_HOST
     port: int = DEFAULT_PORT
     threads: int = DEFAULT_THREADS
+    stop_delay_seconds: int = DEFAULT_STOP_DELAY_SECONDS
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> CollectorConfig:
@@ -95,6 +98,7 @@ class CollectorConfig:
             host=env.get("COLLECTOR_HOST") or DEFAULT_HOST,
             port=_read_int(env, "COLLECTOR_PORT", DEFAULT_PORT, PORT_RANGE),
             threads=_read_int(env, "COLLECTOR_THREADS", DEFAULT_THREADS, THREADS_RANGE),
+            stop_delay_seconds=_read_int(env, "COLLECTOR_STOP_DELAY_SECONDS", DEFAULT_STOP_DELAY_SECONDS, STOP_DELAY_RANGE),
         )
 
 

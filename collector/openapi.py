@@ -182,7 +182,7 @@ def _service_paths() -> dict[str, Any]:
                 "security": [],
                 "responses": {
                     "200": _ok("The database answered.", {"$ref": "#/components/schemas/Health"}),
-                    "503": _DATABASE_UNAVAILABLE,
+                    "503": _error_response("The database cannot be reached, or this process is stopping.", retry_after=True),
                 },
             }
         },

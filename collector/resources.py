@@ -7,6 +7,7 @@ Errors are mapped to HTTP responses once, in ``app.py``.
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -134,11 +135,16 @@ class SummaryResource:
 
 
 class HealthResource:
-    """GET /health: 200 when a query on the database succeeds, 503 when it fails."""
+    """GET /health: 200 when a query on the database succeeds, 503 when it fails or the process is stopping."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, stopping: threading.Event) -> None:
         self.store = store
+        self.stopping = stopping
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        if self.stopping.is_set():
+            resp.status = 503
+            resp.media = {"title": "Stopping", "description": "This collector process is stopping. Send requests to another one."}
+            return
         self.store.check()
         resp.media = {"status": "ok", "database": "ok"}

@@ -109,8 +109,10 @@ class GracefulStop:
     """Stop a Waitress server on SIGTERM or SIGINT without dropping the requests it has read.
 
     Waitress stops at once on SystemExit and cancels every request still waiting for a
-    worker thread. On the first signal this handler instead closes the listening socket,
-    so a reverse proxy's new connections are refused and go to another process. Every
+    worker thread. On the first signal this handler instead sets ``stopping``, which makes
+    ``/health`` return 503, and keeps serving for ``delay_seconds``, so a load balancer's
+    health check can take this process out of rotation first. It then closes the
+    listening socket, so a reverse proxy's new connections are refused. Every
     response from then on carries ``Connection: close`` (see WorkerFlushedChannel), so
     the proxy also stops sending requests over its open keep-alive connections. The
     handler waits until no request has been queued or running for IDLE_SECONDS, at most
@@ -120,26 +122,39 @@ class GracefulStop:
     Call ``install`` on the main thread, which must be the thread that runs the server.
     """
 
-    def __init__(self, server: Any, drain_seconds: float = DEFAULT_DRAIN_SECONDS) -> None:
+    def __init__(
+        self,
+        server: Any,
+        drain_seconds: float = DEFAULT_DRAIN_SECONDS,
+        *,
+        delay_seconds: float = 0.0,
+        stopping: threading.Event | None = None,
+    ) -> None:
         self._server = server
         self._drain_seconds = drain_seconds
-        self._stopping = False
+        self._delay_seconds = delay_seconds
+        self._stopping = stopping or threading.Event()
 
     def install(self) -> None:
         for signal_number in (signal.SIGTERM, signal.SIGINT):
             signal.signal(signal_number, self._on_signal)
 
     def _on_signal(self, signal_number: int, frame: FrameType | None) -> None:
-        if self._stopping:
+        if self._stopping.is_set():
             raise SystemExit(0)
-        self._stopping = True
+        self._stopping.set()
         logger.info(
-            "stopping: no new connections, finishing the requests already read",
-            extra={"event": "stopping", "signal": signal.Signals(signal_number).name},
+            "stopping: /health returns 503, new connections are refused after %s s",
+            self._delay_seconds,
+            extra={"event": "stopping", "signal": signal.Signals(signal_number).name, "delay_seconds": self._delay_seconds},
         )
+        threading.Thread(target=self._stop, args=(signal_number,), name="collector-stop", daemon=True).start()
+
+    def _stop(self, signal_number: int) -> None:
+        time.sleep(self._delay_seconds)
         # The listening socket is closed by the loop's own thread, between two select() calls.
         self._server.trigger.pull_trigger(self._close_listeners)
-        threading.Thread(target=self._stop_when_idle, args=(signal_number,), name="collector-stop", daemon=True).start()
+        self._stop_when_idle(signal_number)
 
     def _close_listeners(self) -> None:
         # Runs on the I/O thread, so no connection is accepted after the channels are marked.

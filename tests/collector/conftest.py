@@ -310,8 +310,12 @@ class ServerProcess:
     def terminate(self, signal_number: int = signal.SIGTERM) -> int:
         """Send ``signal_number`` and return the exit status."""
         self.process.send_signal(signal_number)
-        returncode = self.process.wait(SERVER_STOP_TIMEOUT_SECONDS)
-        self._reader.join(SERVER_STOP_TIMEOUT_SECONDS)
+        return self.wait()
+
+    def wait(self, timeout_seconds: float = SERVER_STOP_TIMEOUT_SECONDS) -> int:
+        """Wait until the process exits and its log is read, and return the exit status."""
+        returncode = self.process.wait(timeout_seconds)
+        self._reader.join(timeout_seconds)
         return returncode
 
     def kill(self) -> None:

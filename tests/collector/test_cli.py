@@ -49,6 +49,13 @@ def test_cli_out_of_range_option_exits_2(tmp_path, capsys):
     assert "--port 70000 is out of range: expected a whole number from 0 to 65535." in capsys.readouterr().err
 
 
+def test_cli_out_of_range_stop_delay_exits_2(tmp_path, capsys):
+    status = cli.main(["serve", "--stop-delay", "61"], environ={"COLLECTOR_DATA_DIR": str(tmp_path)})
+
+    assert status == 2
+    assert "--stop-delay 61 is out of range: expected a whole number from 0 to 60." in capsys.readouterr().err
+
+
 def test_serve_process_bad_database_url_exits_2(tmp_path):
     environ = {"PATH": "/usr/bin:/bin", "PYTHONPATH": str(ROOT), "DATABASE_URL": "oracle://db/x"}
 
@@ -119,6 +126,27 @@ def test_serve_stops_cleanly_on_signal(start_process, sqlite_url, signal_number)
         "started",
         "stopped",
     ]
+
+
+def test_stop_delay_fails_health_keeps_serving(start_process, sqlite_url):
+    process = start_process(sqlite_url, COLLECTOR_STOP_DELAY_SECONDS="1")
+    signalled = time.monotonic()
+    process.process.send_signal(signal.SIGTERM)
+    health_statuses = []
+    deadline = signalled + 0.5
+    while time.monotonic() < deadline and 503 not in health_statuses:
+        health_statuses.append(httpx.get(f"{process.url}/health", timeout=10).status_code)
+    # A new connection is still accepted during the delay.
+    submitted = httpx.post(f"{process.url}/submit", content=json.dumps(report_1_1(utc_now())), headers=HEADERS, timeout=10)
+
+    status = process.wait()
+    stop_seconds = time.monotonic() - signalled
+
+    assert health_statuses[-1] == 503
+    assert submitted.status_code == 200
+    assert status == 0
+    assert stop_seconds >= 1
+    assert [record.get("delay_seconds") for record in process.log_records() if record.get("event") == "stopping"] == [1]
 
 
 STOP_CLIENTS = 24

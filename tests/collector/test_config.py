@@ -27,6 +27,7 @@ def test_config_defaults(tmp_path):
     assert config.min_group_size == 5
     assert config.log_level == "INFO"
     assert (config.host, config.port, config.threads) == ("127.0.0.1", 8080, 32)
+    assert config.stop_delay_seconds == 0
 
 
 def test_config_default_data_dir_is_platform_folder():
@@ -52,6 +53,7 @@ def test_config_reads_every_variable(tmp_path):
         "COLLECTOR_HOST": "0.0.0.0",
         "COLLECTOR_PORT": "9000",
         "COLLECTOR_THREADS": "16",
+        "COLLECTOR_STOP_DELAY_SECONDS": "3",
     }
 
     config = CollectorConfig.from_environ(environ)
@@ -72,6 +74,7 @@ def test_config_reads_every_variable(tmp_path):
     assert config.min_group_size == 10
     assert config.log_level == "DEBUG"
     assert (config.host, config.port, config.threads) == ("0.0.0.0", 9000, 16)
+    assert config.stop_delay_seconds == 3
 
 
 def test_config_repr_hides_keys():
@@ -91,6 +94,7 @@ def test_config_repr_hides_keys():
         ("COLLECTOR_MIN_GROUP_SIZE", "0", "from 1 to 1000"),
         ("COLLECTOR_PORT", "70000", "COLLECTOR_PORT='70000' is invalid: expected a whole number from 0 to 65535"),
         ("COLLECTOR_THREADS", "0", "COLLECTOR_THREADS='0' is invalid"),
+        ("COLLECTOR_STOP_DELAY_SECONDS", "61", "COLLECTOR_STOP_DELAY_SECONDS='61' is invalid: expected a whole number from 0 to 60"),
         ("COLLECTOR_LOG_LEVEL", "LOUD", "COLLECTOR_LOG_LEVEL='LOUD' is invalid: expected one of DEBUG, INFO, WARNING, ERROR"),
         ("COLLECTOR_TRUSTED_PROXIES", "10.0.0.0/33", "COLLECTOR_TRUSTED_PROXIES entry '10.0.0.0/33' is invalid"),
         ("COLLECTOR_API_KEYS", "short", "COLLECTOR_API_KEYS entry 1 is invalid: a key must be at least 16"),
