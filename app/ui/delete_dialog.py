@@ -119,9 +119,18 @@ class DeleteDialog(QDialog):
             "All events, sessions and the history of sent reports on this computer will be deleted. "
             "Your sharing choice and installation id are kept."
         )
+        # A server deletion also turns sharing off, so with both only the installation id is kept.
+        local_with_server = self.tr(
+            "All events, sessions and the history of sent reports on this computer will be deleted. "
+            "Your installation id is kept."
+        )
         server = self.tr(
             "Sharing is turned off, and the statistics server is asked to delete every report it holds "
             "for this installation. If it cannot be reached now, the request is retried until it is confirmed."
         )
-        parts = {DeleteChoice.LOCAL: [local], DeleteChoice.SERVER: [server], DeleteChoice.BOTH: [local, server]}[choice]
+        parts = {
+            DeleteChoice.LOCAL: [local],
+            DeleteChoice.SERVER: [server],
+            DeleteChoice.BOTH: [local_with_server, server],
+        }[choice]
         return "\n\n".join([*parts, self.tr("This cannot be undone.")])

@@ -233,6 +233,10 @@
         <translation>Alle Ereignisse, Sitzungen und der Verlauf gesendeter Berichte auf diesem Computer werden gelöscht. Ihre Entscheidung zum Teilen und die Installations-ID bleiben erhalten.</translation>
     </message>
     <message>
+        <source>All events, sessions and the history of sent reports on this computer will be deleted. Your installation id is kept.</source>
+        <translation>Alle Ereignisse, Sitzungen und der Verlauf gesendeter Berichte auf diesem Computer werden gelöscht. Die Installations-ID bleibt erhalten.</translation>
+    </message>
+    <message>
         <source>Sharing is turned off, and the statistics server is asked to delete every report it holds for this installation. If it cannot be reached now, the request is retried until it is confirmed.</source>
         <translation>Das Teilen wird ausgeschaltet, und der Statistikserver wird gebeten, alle Berichte dieser Installation zu löschen. Ist er gerade nicht erreichbar, wird die Anfrage wiederholt, bis er sie bestätigt.</translation>
     </message>

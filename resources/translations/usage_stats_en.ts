@@ -233,6 +233,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>All events, sessions and the history of sent reports on this computer will be deleted. Your installation id is kept.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Sharing is turned off, and the statistics server is asked to delete every report it holds for this installation. If it cannot be reached now, the request is retried until it is confirmed.</source>
         <translation type="unfinished"></translation>
     </message>

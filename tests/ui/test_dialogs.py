@@ -157,6 +157,24 @@ def test_delete_dialog_returns_confirmed_choice(qtbot, choice: DeleteChoice) -> 
     assert ("statistics server" in questions[0]) == (choice != DeleteChoice.LOCAL)
 
 
+@pytest.mark.parametrize(
+    ("choice", "kept"),
+    [
+        (DeleteChoice.LOCAL, "Your sharing choice and installation id are kept."),
+        (DeleteChoice.BOTH, "Your installation id is kept."),
+    ],
+)
+def test_delete_confirmation_names_what_stays(qtbot, choice: DeleteChoice, kept: str) -> None:
+    dialog = DeleteDialog(server_deletion_possible=True)
+    qtbot.addWidget(dialog)
+
+    text = dialog.confirmation_text(choice)
+
+    assert kept in text
+    assert ("sharing choice" in text) == (choice == DeleteChoice.LOCAL)
+    assert ("Sharing is turned off" in text) == (choice == DeleteChoice.BOTH)
+
+
 def test_delete_dialog_cancelled_confirmation(qtbot) -> None:
     dialog, questions = _delete_dialog(qtbot, QMessageBox.StandardButton.Cancel)
     dialog.select(DeleteChoice.BOTH)
