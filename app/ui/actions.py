@@ -275,7 +275,7 @@ class AppActions(QObject):
             return self.tr("Nothing from this installation was sent to the statistics server, so nothing was deleted there.")
         if getattr(outcome, "confirmed", False):
             count = getattr(outcome, "deleted_count", None)
-            text = self.tr("The statistics server deleted the data of this installation (%1 reports).")
+            text = self.tr("The statistics server deleted the data of this installation. Reports deleted: %1.")
             return text.replace("%1", "?" if count is None else str(count))
         text = self.tr("The statistics server did not confirm the deletion (%1); it will be asked again later.")
         return text.replace("%1", str(getattr(outcome, "message", outcome)))

@@ -124,8 +124,8 @@
         <translation>Von dieser Installation wurde nichts an den Statistikserver gesendet, daher wurde dort nichts gelöscht.</translation>
     </message>
     <message>
-        <source>The statistics server deleted the data of this installation (%1 reports).</source>
-        <translation>Der Statistikserver hat die Daten dieser Installation gelöscht (%1 Berichte).</translation>
+        <source>The statistics server deleted the data of this installation. Reports deleted: %1.</source>
+        <translation>Der Statistikserver hat die Daten dieser Installation gelöscht. Gelöschte Berichte: %1.</translation>
     </message>
     <message>
         <source>The statistics server did not confirm the deletion (%1); it will be asked again later.</source>

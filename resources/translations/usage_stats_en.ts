@@ -124,7 +124,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>The statistics server deleted the data of this installation (%1 reports).</source>
+        <source>The statistics server deleted the data of this installation. Reports deleted: %1.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -220,6 +220,8 @@ def test_delete_both_clears_store_and_asks_server(tray_app, stats, collector, cl
     _owe_a_report(stats, clock)
     loop.run_until_complete(stats.submit_due())
     installation_id = stats.status().installation_id
+    messages: list[str] = []
+    tray_app.actions.message.connect(messages.append)
 
     tray_app.actions.apply_delete_choice(DeleteChoice.BOTH)
     loop.run_until_complete(tray_app.runner.wait_idle())
@@ -229,6 +231,7 @@ def test_delete_both_clears_store_and_asks_server(tray_app, stats, collector, cl
     assert [request.method for request in collector.requests] == ["POST", "DELETE"]
     assert collector.requests[1].url == f"{ENDPOINT}/installation/{installation_id}"
     assert stats.status().server_deletion == "confirmed"
+    assert messages[-1] == "The statistics server deleted the data of this installation. Reports deleted: 1."
 
 
 def test_delete_server_before_any_report(tray_app, stats, collector, loop) -> None:
