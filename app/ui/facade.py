@@ -71,8 +71,12 @@ def pretty_json(body: bytes | str) -> str:
 
 
 def flatten_json(value: Any, prefix: str = "") -> dict[str, Any]:
-    """Map each leaf of a JSON value to its dotted path, e.g. ``usage_stats.job_count``."""
-    if isinstance(value, dict) and value:
+    """Map each leaf of a JSON value to its dotted path, e.g. ``usage_stats.job_count``.
+
+    An empty object has no leaves, so ``{"ConnectionError": 2}`` becoming ``{}`` shows as the
+    one removed leaf ``error_summary.ConnectionError`` and not also as a new ``error_summary``.
+    """
+    if isinstance(value, dict):
         flat: dict[str, Any] = {}
         for key, item in value.items():
             flat.update(flatten_json(item, f"{prefix}.{key}" if prefix else str(key)))
@@ -80,12 +84,22 @@ def flatten_json(value: Any, prefix: str = "") -> dict[str, Any]:
     return {prefix: value}
 
 
+class _Missing:
+    """Marker for a field that one of two compared reports does not have."""
+
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+
+
 def report_changes(previous_body: bytes | str | None, next_body: bytes | str) -> list[tuple[str, Any, Any]]:
     """List (path, previous value, next value) for each field that differs between two reports.
 
     Fields that change with every report by design (report id, period, send time) are left
     out, so the list shows what the user's own usage changed. A field missing on one side
-    has None there.
+    has ``MISSING`` there, which keeps it apart from a JSON null.
     """
     if previous_body is None:
         return []
@@ -97,7 +111,7 @@ def report_changes(previous_body: bytes | str | None, next_body: bytes | str) ->
     for path in sorted(previous.keys() | upcoming.keys()):
         if path.split(".")[0] in _FIELDS_THAT_ALWAYS_CHANGE or path in _FIELDS_THAT_ALWAYS_CHANGE:
             continue
-        before, after = previous.get(path), upcoming.get(path)
+        before, after = previous.get(path, MISSING), upcoming.get(path, MISSING)
         if before != after:
             changes.append((path, before, after))
     return changes

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
@@ -23,7 +24,7 @@ from PySide6.QtWidgets import (
 
 from app.core import EventType
 from app.ui.chart import DailyBarChart
-from app.ui.facade import consent_blocked_by_dnt, consent_state, pretty_json, report_changes, state_name
+from app.ui.facade import MISSING, consent_blocked_by_dnt, consent_state, pretty_json, report_changes, state_name
 from app.ui.formatting import long_date, server_deletion_text
 from app.ui.models import EventTableModel, HistoryTableModel, rejection_summary
 
@@ -249,7 +250,16 @@ class NextReportTab(QWidget):
         changes = report_changes(last_sent.body, self._body)
         if not changes:
             return self.tr("Nothing changed since the last report apart from its id and period.")
-        return "\n".join(f"{path}: {before!r} -> {after!r}" for path, before, after in changes)
+        lines = []
+        for path, before, after in changes:
+            lines.append(f"{path}: {self._change_value(before)} -> {self._change_value(after)}")
+        return "\n".join(lines)
+
+    def _change_value(self, value: Any) -> str:
+        """Format a report value as JSON, as the report views show it, or mark it absent."""
+        if value is MISSING:
+            return self.tr("(absent)")
+        return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
     def _show_error(self, message: str) -> None:
         self._body = b""

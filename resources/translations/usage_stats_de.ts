@@ -318,6 +318,10 @@
         <translation>Seit dem letzten Bericht hat sich außer ID und Zeitraum nichts geändert.</translation>
     </message>
     <message>
+        <source>(absent)</source>
+        <translation>(nicht vorhanden)</translation>
+    </message>
+    <message>
         <source>The next report could not be built: %1</source>
         <translation>Der nächste Bericht konnte nicht erstellt werden: %1</translation>
     </message>

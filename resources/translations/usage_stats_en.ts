@@ -318,6 +318,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>(absent)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>The next report could not be built: %1</source>
         <translation type="unfinished"></translation>
     </message>

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 import time
 from collections.abc import Iterator
 from datetime import datetime, timezone
@@ -10,10 +11,11 @@ from datetime import datetime, timezone
 import pytest
 from PySide6.QtCore import QLocale, QModelIndex
 
+from app.ui.facade import MISSING, report_changes
 from app.ui.formatting import sharing_status_text
 from app.ui.models import EventTableModel
 from app.ui.tabs import NextReportTab, OverviewTab
-from tests.ui.fakes import FakeStats
+from tests.ui.fakes import FakeSentReport, FakeStats
 
 
 @pytest.fixture(autouse=True)
@@ -83,3 +85,47 @@ def test_next_report_off_under_do_not_track(qtbot, fake_stats: FakeStats) -> Non
     tab.refresh()
 
     assert tab.size_label.text().startswith("Sharing is off, so nothing will be sent.")
+
+
+def test_report_changes_marks_missing_fields() -> None:
+    previous = '{"error_summary": {"ConnectionError": 2}, "installation": {"country_code": null}}'
+    upcoming = '{"error_summary": {}, "installation": {}}'
+
+    changes = report_changes(previous, upcoming)
+
+    assert changes == [
+        ("error_summary.ConnectionError", 2, MISSING),
+        ("installation.country_code", None, MISSING),
+    ]
+
+
+def test_next_report_changes_read_as_json(qtbot, fake_stats: FakeStats) -> None:
+    sent_body = {
+        "error_summary": {"ConnectionError": 2},
+        "installation": {"app_version": "1.0", "deployment_mode": "desktop"},
+        "usage_stats": {"feature_usage": {"library": True}, "job_count": 3},
+    }
+    next_body = {
+        "error_summary": {},
+        "installation": {"app_version": "1.1", "deployment_mode": "desktop"},
+        "usage_stats": {"feature_usage": {"library": True}, "job_count": 0, "upload_count": 1},
+    }
+    sent_at = datetime(2026, 11, 30, 12, 0, tzinfo=timezone.utc)
+    fake_stats.reports.append(
+        FakeSentReport(
+            report_id="r-sent", period_start=sent_at, period_end=sent_at, body=json.dumps(sent_body), created_at=sent_at,
+            sent_at=sent_at, status="sent", http_status=200, submission_id="1", response_body=None,
+        )
+    )
+    fake_stats.preview = lambda: json.dumps(next_body).encode()  # type: ignore[method-assign]
+    tab = NextReportTab(fake_stats)
+    qtbot.addWidget(tab)
+
+    tab.refresh()
+
+    assert tab.changes_view.toPlainText().splitlines() == [
+        "error_summary.ConnectionError: 2 -> (absent)",
+        'installation.app_version: "1.0" -> "1.1"',
+        "usage_stats.job_count: 3 -> 0",
+        "usage_stats.upload_count: (absent) -> 1",
+    ]
