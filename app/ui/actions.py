@@ -162,6 +162,10 @@ class AppActions(QObject):
             logger.debug("Send report now ignored: sharing is not allowed")
             self.message.emit(self.tr("Nothing was sent because sharing is off."))
             return
+        if self._stats.status().endpoint is None:
+            logger.debug("Send report now ignored: no collector is configured")
+            self.message.emit(self.tr("Nothing was sent because no collector is configured."))
+            return
 
         if self._scheduler.trigger_now():
             self.send_now_action.setEnabled(False)

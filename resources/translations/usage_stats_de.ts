@@ -76,6 +76,10 @@
         <translation>Es wurde nichts gesendet, weil das Teilen ausgeschaltet ist.</translation>
     </message>
     <message>
+        <source>Nothing was sent because no collector is configured.</source>
+        <translation>Es wurde nichts gesendet, weil kein Statistikserver eingerichtet ist.</translation>
+    </message>
+    <message>
         <source>Sending the report...</source>
         <translation>Der Bericht wird gesendet...</translation>
     </message>

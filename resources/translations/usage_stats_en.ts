@@ -76,6 +76,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Nothing was sent because no collector is configured.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Sending the report...</source>
         <translation type="unfinished"></translation>
     </message>

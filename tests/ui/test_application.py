@@ -131,6 +131,18 @@ def test_send_now_without_consent_sends_nothing(tray_app: TrayApplication, fake_
     assert messages == ["Nothing was sent because sharing is off."]
 
 
+def test_send_now_without_collector_sends_nothing(tray_app: TrayApplication, fake_stats: FakeStats, loop) -> None:
+    fake_stats.opt_in("2")
+    fake_stats.endpoint = None
+    messages: list[str] = []
+    tray_app.actions.message.connect(messages.append)
+    tray_app.actions.send_now_action.trigger()
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    assert fake_stats.network_calls == []
+    assert messages == ["Nothing was sent because no collector is configured."]
+
+
 def test_send_now_with_consent_submits(tray_app: TrayApplication, fake_stats: FakeStats, loop) -> None:
     fake_stats.opt_in("2")
     messages: list[str] = []
