@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 from app.ui.icons import app_icon, tray_icon
 from app.ui.i18n import install_translator, translation_language
 from app.ui.instance import SingleInstanceServer, notify_running_instance, server_name
+from app.ui.stop_signals import watch_stop_signals
 
 logger = logging.getLogger("app.ui")
 
@@ -104,9 +105,13 @@ def run(argv: list[str]) -> int:
     instance_server.activation_requested.connect(tray_app.window.bring_forward)
     # A logout or an OS shutdown quits Qt without the Quit action; the session still ends cleanly.
     app.aboutToQuit.connect(tray_app.shutdown)
+    # SIGTERM (from kill, a service manager or dev.py) and Ctrl+C take the same path.
+    stop_signals = watch_stop_signals(app)
     tray_app.start()
 
     with loop:
         loop.run_forever()
+    if stop_signals is not None:
+        stop_signals.close()
     instance_server.close()
     return 0

@@ -1,4 +1,4 @@
-"""One tray app per data folder: a second launch signals the first and exits 0."""
+"""One tray app per data folder: a second launch signals the first and exits 0. A stop signal ends its session."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from PySide6.QtNetwork import QLocalSocket
 
 from app.core import UsageStats
@@ -101,3 +102,25 @@ def test_run_without_tray_records_start(qapp, tmp_path: Path) -> None:
     with UsageStats.open(home=tmp_path, environ={"DO_NOT_TRACK": "1"}) as stats:
         events = stats.recent_events()
     assert [event.event_type for event in events] == ["app_start"]
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows sends no SIGTERM or SIGINT to a GUI process")
+@pytest.mark.parametrize("stop_signal", [signal.SIGTERM, signal.SIGINT])
+def test_stop_signal_ends_session(tmp_path: Path, stop_signal: signal.Signals) -> None:
+    app = subprocess.Popen([sys.executable, "-m", "app"], cwd=ROOT, env=_app_environment(tmp_path),
+                           stderr=subprocess.PIPE, text=True)
+    try:
+        _wait_for_app_start(tmp_path / "usage.db", app)
+        app.send_signal(stop_signal)
+        _, stderr = app.communicate(timeout=START_TIMEOUT_SECONDS)
+    finally:
+        if app.poll() is None:
+            app.kill()
+            app.wait()
+
+    assert app.returncode == 0, stderr
+    assert f"Quitting the tray app on {stop_signal.name}" in stderr
+    with contextlib.closing(sqlite3.connect(tmp_path / "usage.db")) as connection:
+        ended = connection.execute("SELECT ended_at FROM usage_sessions").fetchall()
+    assert len(ended) == 1
+    assert ended[0][0] is not None
