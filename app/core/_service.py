@@ -44,6 +44,7 @@ MAX_PAUSE_DAYS = 365
 # 400 other than 200 (a redirect, for example). The report then stays queued, not rejected.
 ENDPOINT_ERROR_STATUSES = (404, 405)
 NO_SERVER_DATA_MESSAGE = "The collector holds no data for this installation."
+NOTHING_SENT_MESSAGE = "No report of this installation was ever built, so the collector was not asked and holds nothing."
 # Report ids per query in report_statuses(), because SQLite before 3.32.0 allows at most 999
 # parameters per statement by default.
 REPORT_STATUS_BATCH = 500
@@ -52,6 +53,11 @@ _INSERT_EVENT = "INSERT INTO usage_events (event_type, occurred_at, metadata, re
 
 def _no_server_data(installation_id: str) -> bytes:
     data = {"installation_id": installation_id, "submissions": [], "message": NO_SERVER_DATA_MESSAGE}
+    return json.dumps(data, indent=2, sort_keys=True).encode("utf-8")
+
+
+def _nothing_sent(installation_id: str) -> bytes:
+    data = {"installation_id": installation_id, "submissions": [], "message": NOTHING_SENT_MESSAGE, "collector_asked": False}
     return json.dumps(data, indent=2, sort_keys=True).encode("utf-8")
 
 
@@ -232,16 +238,23 @@ class UsageStats:
         now = self._clock()
         with self._db.atomic("IMMEDIATE"):
             previous_state = self._settings.get(keys.CONSENT_STATE, "undecided")
-            reports_built = self._db.execute_sql("SELECT COUNT(*) FROM sent_reports").fetchone()[0]
-            ever_sent = int(self._settings.get(keys.SUBMISSION_COUNT, 0) or 0) > 0 or bool(
-                self._settings.get(keys.REPORT_EVER_BUILT, False)
-            )
+            may_have_sent = self._may_have_sent_data()
             cancelled = _outbox.cancel_pending(self._db)
             updates: dict[str, Any] = {keys.CONSENT_STATE: "refused", keys.CONSENT_DECIDED_AT: now}
-            if previous_state == "granted" and (reports_built or ever_sent):
+            if previous_state == "granted" and may_have_sent:
                 updates[keys.SERVER_DELETION] = self._queue_deletion()
             self._settings.set_many(updates)
         logger.info("Usage statistics consent refused; %d queued reports cancelled.", cancelled)
+
+    def _may_have_sent_data(self) -> bool:
+        """Return whether this installation's data may have reached the collector.
+
+        True once a report was built, kept or not, because a send that timed out may still
+        have arrived.
+        """
+        reports_built = self._db.execute_sql("SELECT COUNT(*) FROM sent_reports").fetchone()[0]
+        submissions = int(self._settings.get(keys.SUBMISSION_COUNT, 0) or 0)
+        return reports_built > 0 or submissions > 0 or bool(self._settings.get(keys.REPORT_EVER_BUILT, False))
 
     def _queue_deletion(self) -> dict[str, Any]:
         deletion = self._settings.get(keys.SERVER_DELETION) or {}
@@ -561,14 +574,21 @@ class UsageStats:
 
         A 404 means the collector stores nothing for this installation id. The result is then
         JSON with the installation id, an empty `submissions` list and NO_SERVER_DATA_MESSAGE.
+        Before the first report is built the collector is not contacted at all, because the
+        request itself would send the installation id. The result then carries NOTHING_SENT_MESSAGE
+        and ``"collector_asked": false``.
         """
+        installation_id = self._settings.get(keys.INSTALLATION_ID)
+        if not self._may_have_sent_data():
+            logger.info("No report was ever built, so the collector was not asked for this installation's data.")
+            return _nothing_sent(installation_id)
+
         config = self.config()
         if config.endpoint is None:
             msg = "Cannot fetch the collector's data: no collector is configured. Set USAGE_STATS_ENDPOINT."
             raise CollectorError(msg)
 
         client = self._client(config)
-        installation_id = self._settings.get(keys.INSTALLATION_ID)
         try:
             response = await client.fetch_installation(installation_id, self._settings.get(keys.DELETION_TOKEN))
         except Exception as error:
@@ -701,13 +721,12 @@ class UsageStats:
         Consent, installation id and the report schedule stay.
         """
         with self._db.atomic("IMMEDIATE"):
-            reports_built = self._db.execute_sql("SELECT COUNT(*) FROM sent_reports").fetchone()[0]
-            ever_sent = int(self._settings.get(keys.SUBMISSION_COUNT, 0) or 0) > 0
+            may_have_sent = self._may_have_sent_data()
             self._db.execute_sql("DELETE FROM usage_events")
             self._db.execute_sql("DELETE FROM usage_sessions")
             self._db.execute_sql("DELETE FROM sent_reports")
             updates: dict[str, Any] = {keys.HISTORY_HEAD: None, keys.SUBMISSION_COUNT: 0, keys.SUBMISSION_LAST_AT: None}
-            if reports_built or ever_sent:
+            if may_have_sent:
                 updates[keys.REPORT_EVER_BUILT] = True
             self._settings.set_many(updates)
         self._session_id = None

@@ -25,6 +25,10 @@ logger = logging.getLogger("app.ui")
 PAUSE_DAYS = 7
 DELETION_TASK_NAME = "server-deletion"
 DOWNLOAD_TASK_NAME = "server-download"
+# Kinds of server-data download.
+STORED_DATA = "stored"
+NOTHING_STORED = "nothing-stored"
+NOTHING_SENT = "nothing-sent"
 EXPORT_FORMATS = {"json": "JSON (*.json)", "csv": "CSV (*.csv)"}
 
 
@@ -238,11 +242,11 @@ class AppActions(QObject):
             return
         self._runner.start(DOWNLOAD_TASK_NAME, self._download_to(Path(path)))
 
-    async def _download_to(self, path: Path) -> tuple[Path, bool]:
-        """Save the server's copy to `path`; return the path and whether the server stores nothing for this installation."""
+    async def _download_to(self, path: Path) -> tuple[Path, str]:
+        """Save the server's copy to `path`; return the path and the kind of download (see _download_kind)."""
         body = await self._stats.fetch_server_data()
         path.write_bytes(body)
-        return path, _holds_nothing(body)
+        return path, _download_kind(body)
 
     def show_policy(self) -> None:
         PolicyDialog(self._policy, self.dialog_parent).exec()
@@ -264,8 +268,13 @@ class AppActions(QObject):
         if name == DELETION_TASK_NAME:
             self.message.emit(self._deletion_text(result))
         elif name == DOWNLOAD_TASK_NAME:
-            path, holds_nothing = result  # type: ignore[misc]
-            if holds_nothing:
+            path, kind = result  # type: ignore[misc]
+            if kind == NOTHING_SENT:
+                text = self.tr(
+                    "Nothing from this installation was ever sent, so the statistics server was not asked; "
+                    "a file saying so was saved to %1."
+                )
+            elif kind == NOTHING_STORED:
                 text = self.tr("The statistics server holds no data for this installation; a file saying so was saved to %1.")
             else:
                 text = self.tr("What the server holds was saved to %1.")
@@ -303,10 +312,16 @@ def suggested_save_path(stem: str) -> str:
     return str(folder / f"{stem}-{date.today().isoformat()}.json")
 
 
-def _holds_nothing(body: bytes) -> bool:
-    """Return whether a server-data download lists neither an installation record nor submissions."""
+def _download_kind(body: bytes) -> str:
+    """Return NOTHING_SENT, NOTHING_STORED (neither an installation record nor submissions) or STORED_DATA."""
     try:
         data = json.loads(body)
     except ValueError:
-        return False
-    return isinstance(data, dict) and data.get("submissions") == [] and not data.get("installation")
+        return STORED_DATA
+    if not isinstance(data, dict):
+        return STORED_DATA
+    if data.get("collector_asked") is False:
+        return NOTHING_SENT
+    if data.get("submissions") == [] and not data.get("installation"):
+        return NOTHING_STORED
+    return STORED_DATA

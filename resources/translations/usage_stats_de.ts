@@ -116,6 +116,10 @@
         <translation>Das Senden des Berichts ist fehlgeschlagen: %1</translation>
     </message>
     <message>
+        <source>Nothing from this installation was ever sent, so the statistics server was not asked; a file saying so was saved to %1.</source>
+        <translation>Von dieser Installation wurde nie etwas gesendet, daher wurde der Statistikserver nicht gefragt; eine Datei mit diesem Hinweis wurde in %1 gespeichert.</translation>
+    </message>
+    <message>
         <source>The statistics server holds no data for this installation; a file saying so was saved to %1.</source>
         <translation>Der Statistikserver hat keine Daten zu dieser Installation; eine Datei mit diesem Hinweis wurde in %1 gespeichert.</translation>
     </message>

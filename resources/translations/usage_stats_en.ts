@@ -116,6 +116,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Nothing from this installation was ever sent, so the statistics server was not asked; a file saying so was saved to %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>The statistics server holds no data for this installation; a file saying so was saved to %1.</source>
         <translation type="unfinished"></translation>
     </message>

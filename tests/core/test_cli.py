@@ -124,11 +124,16 @@ def test_cli_submit_forced_with_nothing_due(run):
     assert result.stdout.strip() == "Nothing sent: no report is due."
 
 
-def test_cli_submit_unreachable_collector_exits_1(run, tmp_path):
+def owe_a_report(run, tmp_path) -> None:
+    """Opt in and move the report schedule back, so that a report is due."""
     run("opt-in")
     week_ago = json.dumps("2026-01-01T00:00:00.000000Z")
     with sqlite3.connect(tmp_path / "data" / "usage.db") as connection:
         connection.execute("UPDATE usage_settings SET value = ? WHERE key IN ('report.anchor', 'report.period_opened_at')", (week_ago,))
+
+
+def test_cli_submit_unreachable_collector_exits_1(run, tmp_path):
+    owe_a_report(run, tmp_path)
 
     # Nothing listens on the discard port of the loopback address, so the connection is refused.
     result = run("submit", USAGE_STATS_ENDPOINT="http://127.0.0.1:9", USAGE_STATS_RETRY_COUNT="0")
@@ -169,11 +174,27 @@ def test_cli_pause_and_resume(run):
     assert json.loads(run("status", "--json").stdout)["paused_until"] is None
 
 
-def test_cli_server_data_without_collector_fails(run):
+def test_cli_server_data_without_collector_fails(run, tmp_path):
+    owe_a_report(run, tmp_path)
+    # The report is built, then kept because nothing listens on the discard port.
+    run("submit", USAGE_STATS_ENDPOINT="http://127.0.0.1:9", USAGE_STATS_RETRY_COUNT="0")
+
     result = run("server-data")
 
     assert result.returncode == 1
     assert "no collector is configured" in result.stderr
+
+
+def test_cli_server_data_before_first_report_asks_nobody(run):
+    run("opt-in")
+
+    # Nothing listens on the discard port, so a request would fail with exit code 1.
+    result = run("server-data", USAGE_STATS_ENDPOINT="http://127.0.0.1:9")
+
+    assert result.returncode == 0
+    data = json.loads(result.stdout)
+    assert data["submissions"] == []
+    assert data["message"] == "No report of this installation was ever built, so the collector was not asked and holds nothing."
 
 
 def test_cli_history_verifies_empty_chain(run):

@@ -329,14 +329,22 @@ def test_opt_in_after_opt_out_gets_new_identity(home, clock):
     assert stats._settings.get("server_deletion.state")["pending"][0]["installation_id"] == old_id
 
 
+def sent_stats(home, clock, collector) -> UsageStats:
+    """Return a client that has sent one report, so that the collector may hold its data."""
+    stats = due_stats(home, clock, collector)
+    [outcome] = submit(stats)
+    assert isinstance(outcome, Sent)
+    return stats
+
+
 def test_fetch_server_data_sends_bearer_token(home, clock):
-    collector = ScriptedCollector(httpx.Response(200, json={"installation_id": "x", "submissions": []}))
-    stats = open_stats(home, clock, collector)
-    stats.opt_in()
+    collector = ScriptedCollector()
+    stats = sent_stats(home, clock, collector)
+    collector.responses.append(httpx.Response(200, json={"installation_id": "x", "submissions": []}))
 
     body = asyncio.run(stats.fetch_server_data())
 
-    request = collector.requests[0]
+    request = collector.requests[-1]
     assert request.method == "GET"
     assert request.headers["Authorization"] == "Bearer " + stats._settings.get("installation.deletion_token")
     assert json.loads(body) == {"installation_id": "x", "submissions": []}
@@ -422,9 +430,9 @@ def test_rejected_report_releases_events(home, clock):
 
 def test_fetch_server_data_not_found_is_empty(home, clock):
     not_found = {"title": "Installation Not Found", "description": "Nothing is stored for this installation id."}
-    collector = ScriptedCollector(httpx.Response(404, json=not_found))
-    stats = open_stats(home, clock, collector)
-    stats.opt_in()
+    collector = ScriptedCollector()
+    stats = sent_stats(home, clock, collector)
+    collector.responses.append(httpx.Response(404, json=not_found))
 
     body = asyncio.run(stats.fetch_server_data())
 
@@ -433,12 +441,40 @@ def test_fetch_server_data_not_found_is_empty(home, clock):
         "message": "The collector holds no data for this installation.",
         "submissions": [],
     }
-    assert len(collector.requests) == 1
+    assert [request.method for request in collector.requests] == ["POST", "GET"]
+
+
+def test_fetch_server_data_before_first_report_sends_nothing(home, clock):
+    collector = ScriptedCollector()
+    stats = open_stats(home, clock, collector)
+    stats.opt_in()
+
+    body = asyncio.run(stats.fetch_server_data())
+
+    assert json.loads(body) == {
+        "installation_id": stats.status().installation_id,
+        "message": "No report of this installation was ever built, so the collector was not asked and holds nothing.",
+        "submissions": [],
+        "collector_asked": False,
+    }
+    assert collector.requests == []
+
+
+def test_fetch_server_data_after_local_deletion_asks_collector(home, clock):
+    collector = ScriptedCollector()
+    stats = sent_stats(home, clock, collector)
+    stats.delete_local_data()
+    collector.responses.append(httpx.Response(200, json={"installation_id": "x", "submissions": []}))
+
+    asyncio.run(stats.fetch_server_data())
+
+    assert [request.method for request in collector.requests] == ["POST", "GET"]
 
 
 def test_fetch_server_data_other_error_raises(home, clock):
-    collector = ScriptedCollector(httpx.Response(403, json={"title": "Invalid Deletion Token"}))
-    stats = open_stats(home, clock, collector)
+    collector = ScriptedCollector()
+    stats = sent_stats(home, clock, collector)
+    collector.responses.append(httpx.Response(403, json={"title": "Invalid Deletion Token"}))
 
     with pytest.raises(CollectorError, match="responded with HTTP 403"):
         asyncio.run(stats.fetch_server_data())

@@ -7,7 +7,7 @@ import datetime as dt
 import json
 
 from app.core import RetryLater, Sent, UsageStats
-from collector.storage import Submission
+from collector.storage import Installation, Submission
 from tests.collector.conftest import CLIENT_KEY
 
 
@@ -25,6 +25,29 @@ def test_server_data_before_first_report(tmp_path, start_server, client_clock):
     server = start_server()
     stats = open_client(tmp_path, server, client_clock)
     stats.opt_in()
+
+    body = asyncio.run(stats.fetch_server_data())
+
+    assert json.loads(body) == {
+        "installation_id": stats.status().installation_id,
+        "message": "No report of this installation was ever built, so the collector was not asked and holds nothing.",
+        "submissions": [],
+        "collector_asked": False,
+    }
+    stats.close()
+
+
+def test_server_data_after_server_deletion(tmp_path, start_server, client_clock):
+    server = start_server()
+    stats = open_client(tmp_path, server, client_clock)
+    stats.opt_in()
+    stats.record("job_created")
+    client_clock.advance(days=7, hours=1)
+    [outcome] = asyncio.run(stats.submit_due())
+    assert isinstance(outcome, Sent)
+    # As after an operator's deletion: the collector stores nothing for this id any more.
+    Submission.delete().execute()
+    Installation.delete().execute()
 
     body = asyncio.run(stats.fetch_server_data())
 

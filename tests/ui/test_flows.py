@@ -287,7 +287,10 @@ def test_reconsent_dialog_lists_changes(qapp, stats) -> None:
     assert stats.consent().policy_version == "1"
 
 
-def test_download_saves_server_copy(tray_app, stats, collector, loop, tmp_path) -> None:
+def test_download_saves_server_copy(tray_app, stats, collector, clock, loop, tmp_path) -> None:
+    stats.opt_in(privacy_policy().version)
+    _owe_a_report(stats, clock)
+    loop.run_until_complete(stats.submit_due())
     target = tmp_path / "server.json"
     tray_app.actions.choose_save_path = lambda *args: (str(target), "JSON (*.json)")  # type: ignore[method-assign]
 
@@ -295,14 +298,40 @@ def test_download_saves_server_copy(tray_app, stats, collector, loop, tmp_path) 
     loop.run_until_complete(tray_app.runner.wait_idle())
 
     assert json.loads(target.read_bytes()) == {"installation_id": "x", "submissions": []}
-    assert [request.method for request in collector.requests] == ["GET"]
-    assert collector.requests[0].url == f"{ENDPOINT}/installation/{stats.status().installation_id}"
-    assert collector.requests[0].headers["Authorization"].startswith("Bearer ")
+    assert [request.method for request in collector.requests] == ["POST", "GET"]
+    assert collector.requests[1].url == f"{ENDPOINT}/installation/{stats.status().installation_id}"
+    assert collector.requests[1].headers["Authorization"].startswith("Bearer ")
+
+
+def test_download_before_first_report_asks_nobody(tray_app, stats, collector, loop, tmp_path) -> None:
+    target = tmp_path / "server.json"
+    tray_app.actions.choose_save_path = lambda *args: (str(target), "JSON (*.json)")  # type: ignore[method-assign]
+    messages: list[str] = []
+    tray_app.actions.message.connect(messages.append)
+
+    tray_app.actions.download_action.trigger()
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    assert collector.requests == []
+    assert json.loads(target.read_bytes())["collector_asked"] is False
+    assert messages[-1] == (
+        "Nothing from this installation was ever sent, so the statistics server was not asked; "
+        f"a file saying so was saved to {target}."
+    )
 
 
 def test_download_when_server_holds_nothing(qapp, tmp_path, clock, loop) -> None:
     not_found = {"title": "Installation Not Found", "description": "Nothing is stored for this installation id."}
-    stats = open_stats(tmp_path / "data", lambda request: httpx.Response(404, json=not_found), clock)
+
+    def deleted_since_sent(request: httpx.Request) -> httpx.Response:
+        if request.method == "POST":
+            return httpx.Response(200, json={"submission_id": 1})
+        return httpx.Response(404, json=not_found)
+
+    stats = open_stats(tmp_path / "data", deleted_since_sent, clock)
+    stats.opt_in(privacy_policy().version)
+    _owe_a_report(stats, clock)
+    loop.run_until_complete(stats.submit_due())
     application = TrayApplication(stats, privacy_policy(), tray_available=True)
     target = tmp_path / "server.json"
     application.actions.choose_save_path = lambda *args: (str(target), "JSON (*.json)")  # type: ignore[method-assign]
