@@ -89,8 +89,8 @@ def development_keys() -> tuple[str, str]:
 
 
 def command_line_example(python: Path, app_env: dict[str, str]) -> str:
-    """Return a shell command that runs `app status` with the tray app's store, collector and client key."""
-    names = ("USAGE_STATS_HOME", "USAGE_STATS_ENDPOINT", "USAGE_STATS_API_KEY")
+    """Return a shell command that runs `app status` with the tray app's store, collector, client key and deployment mode."""
+    names = ("USAGE_STATS_HOME", "USAGE_STATS_ENDPOINT", "USAGE_STATS_API_KEY", "USAGE_STATS_DEPLOYMENT_MODE")
     assignments = " ".join(f"{name}={shlex.quote(app_env[name])}" for name in names)
     return f"{assignments} {shlex.quote(str(python))} -m app status"
 
@@ -106,6 +106,8 @@ def run_product(python: Path, port: int) -> int:
         "COLLECTOR_DATA_DIR": str(DEV_DATA / "collector"),
         "COLLECTOR_API_KEYS": client_key,
         "COLLECTOR_ADMIN_KEYS": operator_key,
+        # One local installation is a group of one, which the default of 5 would hide on every dashboard.
+        "COLLECTOR_MIN_GROUP_SIZE": os.environ.get("COLLECTOR_MIN_GROUP_SIZE", "1"),
     }
     children: list[subprocess.Popen] = []
     try:
@@ -114,13 +116,20 @@ def run_product(python: Path, port: int) -> int:
         )
         wait_for_health(f"{base_url}/health", collector)
         print(f"Collector: {base_url} (data in {DEV_DATA / 'collector'})")
-        print(f"Operator summary: curl -H 'X-API-Key: {operator_key}' {base_url}/stats/summary", flush=True)
+        print(f"Operator summary: curl -H 'X-API-Key: {operator_key}' {base_url}/stats/summary")
+        print(
+            f"Dashboards show groups of {collector_env['COLLECTOR_MIN_GROUP_SIZE']} or more installations here "
+            "(COLLECTOR_MIN_GROUP_SIZE; a deployed collector defaults to 5).",
+            flush=True,
+        )
 
         app_env = {
             **os.environ,
             "USAGE_STATS_HOME": str(DEV_DATA / "app"),
             "USAGE_STATS_ENDPOINT": base_url,
             "USAGE_STATS_API_KEY": client_key,
+            # The tray app reports itself as "desktop"; the command line reads this, so both agree.
+            "USAGE_STATS_DEPLOYMENT_MODE": "desktop",
         }
         if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
             print(

@@ -30,7 +30,12 @@ def build_shell_environ() -> dict[str, str]:
 def test_example_reaches_dev_collector(tmp_path, start_server):
     server = start_server()
     home = tmp_path / "dev data" / "app"
-    app_env = {"USAGE_STATS_HOME": str(home), "USAGE_STATS_ENDPOINT": server.url, "USAGE_STATS_API_KEY": CLIENT_KEY}
+    app_env = {
+        "USAGE_STATS_HOME": str(home),
+        "USAGE_STATS_ENDPOINT": server.url,
+        "USAGE_STATS_API_KEY": CLIENT_KEY,
+        "USAGE_STATS_DEPLOYMENT_MODE": "desktop",
+    }
 
     command = dev.command_line_example(Path(sys.executable), app_env)
     status = subprocess.run(["sh", "-c", command], capture_output=True, text=True, timeout=60, cwd=ROOT, env=build_shell_environ())
@@ -52,6 +57,8 @@ def test_example_reaches_dev_collector(tmp_path, start_server):
     assert sent.stdout.startswith("Sent report "), sent.stdout
     assert sent.stdout.endswith(" (submission id 1).\n"), sent.stdout
     assert Submission.select().count() == 1
+    # The tray app reports "desktop", so a report from the command line must not change the mode.
+    assert Submission.get().deployment_mode == "desktop"
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads child processes from /proc")
