@@ -244,7 +244,7 @@ class NextReportTab(QWidget):
     def _changes_text(self) -> str:
         sent = [report for report in self._stats.history() if state_name(report.status) == "sent"]
         if not sent:
-            return self.tr("No report has been sent yet, so everything above would be new.")
+            return self.tr("The local history contains no sent report, so everything above would be new.")
 
         last_sent = max(sent, key=lambda report: report.sent_at)
         changes = report_changes(last_sent.body, self._body)
@@ -306,7 +306,7 @@ class HistoryTab(QWidget):
             self.table.selectRow(0)
 
         if self.model.rowCount() == 0:
-            self.chain_label.setText(self.tr("No report has been sent yet."))
+            self.chain_label.setText(self.tr("The local history contains no sent report."))
         elif self.model.broken_row is None:
             self.chain_label.setText(self.tr("The history is intact: every entry matches the one before it."))
         else:

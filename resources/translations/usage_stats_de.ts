@@ -283,8 +283,8 @@
 <context>
     <name>HistoryTab</name>
     <message>
-        <source>No report has been sent yet.</source>
-        <translation>Es wurde noch kein Bericht gesendet.</translation>
+        <source>The local history contains no sent report.</source>
+        <translation>Der lokale Verlauf enthält keinen gesendeten Bericht.</translation>
     </message>
     <message>
         <source>The history is intact: every entry matches the one before it.</source>
@@ -318,8 +318,8 @@
         <translation>Das Teilen ist aus, daher wird nichts gesendet. Wenn Sie das Teilen einschalten, würden genau diese %1 Bytes gesendet:</translation>
     </message>
     <message>
-        <source>No report has been sent yet, so everything above would be new.</source>
-        <translation>Es wurde noch kein Bericht gesendet, daher wäre alles oben neu.</translation>
+        <source>The local history contains no sent report, so everything above would be new.</source>
+        <translation>Der lokale Verlauf enthält keinen gesendeten Bericht, daher wäre alles oben neu.</translation>
     </message>
     <message>
         <source>Nothing changed since the last report apart from its id and period.</source>

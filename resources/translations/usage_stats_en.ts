@@ -283,7 +283,7 @@
 <context>
     <name>HistoryTab</name>
     <message>
-        <source>No report has been sent yet.</source>
+        <source>The local history contains no sent report.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -318,7 +318,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>No report has been sent yet, so everything above would be new.</source>
+        <source>The local history contains no sent report, so everything above would be new.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -174,7 +174,7 @@ def test_window_tabs_show_store_data(tray_app, stats, clock, loop) -> None:
     assert window.events_tab.chart.total() == 4
     assert window.next_report_tab.body == stats.preview()
     assert window.next_report_tab.exact_view.toPlainText() == stats.preview().decode()
-    assert window.history_tab.chain_label.text() == "No report has been sent yet."
+    assert window.history_tab.chain_label.text() == "The local history contains no sent report."
 
 
 def test_history_tab_marks_tampered_entry(tray_app, stats, clock, loop, tmp_path) -> None:
