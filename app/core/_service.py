@@ -555,9 +555,9 @@ class UsageStats:
                 break
             confirmed.append(entry["installation_id"])
             logger.info(
-                "The collector deleted the data of installation id %s: %s reports (HTTP %s).",
-                entry["installation_id"], "an unknown number of" if outcome.deleted_count is None else outcome.deleted_count,
-                outcome.http_status,
+                "The collector deleted the data of installation id %s (HTTP %s). Reports deleted: %s.",
+                entry["installation_id"], outcome.http_status,
+                "unknown" if outcome.deleted_count is None else outcome.deleted_count,
             )
 
         with self._db.atomic("IMMEDIATE"):

@@ -491,7 +491,7 @@ def test_deletion_log_names_current_installation(home, clock, caplog):
         asyncio.run(stats.request_server_deletion())
 
     messages = [record.getMessage() for record in caplog.records if record.name == "app.core"]
-    assert messages == [f"The collector deleted the data of installation id {installation_id}: 2 reports (HTTP 200)."]
+    assert messages == [f"The collector deleted the data of installation id {installation_id} (HTTP 200). Reports deleted: 2."]
 
 
 def test_delete_local_data_resets_submissions(home, clock):
