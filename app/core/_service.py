@@ -718,18 +718,22 @@ class UsageStats:
     def delete_local_data(self) -> None:
         """Delete events, sessions, the report history and the submission count and time.
 
-        Consent, installation id and the report schedule stay.
+        Consent, installation id and the report schedule stay. A running uptime session
+        starts again at the time of the deletion, so the uptime after it still counts.
         """
         with self._db.atomic("IMMEDIATE"):
             may_have_sent = self._may_have_sent_data()
             self._db.execute_sql("DELETE FROM usage_events")
             self._db.execute_sql("DELETE FROM usage_sessions")
+            if self._session_id is not None:
+                now = format_db_time(self._clock())
+                cursor = self._db.execute_sql("INSERT INTO usage_sessions (started_at, last_seen_at) VALUES (?, ?)", (now, now))
+                self._session_id = cursor.lastrowid
             self._db.execute_sql("DELETE FROM sent_reports")
             updates: dict[str, Any] = {keys.HISTORY_HEAD: None, keys.SUBMISSION_COUNT: 0, keys.SUBMISSION_LAST_AT: None}
             if may_have_sent:
                 updates[keys.REPORT_EVER_BUILT] = True
             self._settings.set_many(updates)
-        self._session_id = None
         logger.info("Local usage statistics deleted.")
 
     def prune(self) -> int:

@@ -89,6 +89,18 @@ def test_delete_local_data_keeps_identity_and_consent(recorded: UsageStats):
     assert after.consent.state == "granted"
 
 
+def test_delete_local_data_keeps_counting_uptime(stats: UsageStats, clock):
+    stats.opt_in()
+    stats.start_session()
+    clock.advance(hours=1)
+
+    stats.delete_local_data()
+    clock.advance(hours=3)
+    stats.heartbeat()
+
+    assert json.loads(stats.preview())["usage_stats"]["uptime_hours"] == 3
+
+
 def test_prune_keeps_unreported_events_after_opt_in(stats: UsageStats, clock):
     stats.record("job_created")
     clock.advance(minutes=1)
