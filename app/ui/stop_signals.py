@@ -41,8 +41,12 @@ class StopSignalWatcher(QObject):
             received = self._reader.recv(64)
         except BlockingIOError:
             return
-        names = ", ".join(signal.Signals(number).name for number in received)
-        logger.info("Quitting the tray app on %s", names)
+        # The wakeup fd also receives other signals that have a Python handler, such as one
+        # a host app installs for SIGUSR1; only the stop signals quit.
+        stops = [signal.Signals(number).name for number in received if number in STOP_SIGNALS]
+        if not stops:
+            return
+        logger.info("Quitting the tray app on %s", ", ".join(stops))
         self._app.quit()
 
     def close(self) -> None:

@@ -16,6 +16,7 @@ from PySide6.QtNetwork import QLocalSocket
 
 from app.core import UsageStats
 from app.ui.instance import SingleInstanceServer, notify_running_instance, server_name
+from app.ui.stop_signals import StopSignalWatcher
 
 ROOT = Path(__file__).resolve().parents[2]
 START_TIMEOUT_SECONDS = 30
@@ -124,3 +125,31 @@ def test_stop_signal_ends_session(tmp_path: Path, stop_signal: signal.Signals) -
         ended = connection.execute("SELECT ended_at FROM usage_sessions").fetchall()
     assert len(ended) == 1
     assert ended[0][0] is not None
+
+
+class QuitCounter:
+    """A stand-in for the application that counts quit() calls."""
+
+    def __init__(self) -> None:
+        self.quits = 0
+
+    def quit(self) -> None:
+        self.quits += 1
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="the watcher is not started on Windows")
+def test_stop_watcher_ignores_other_signals(qapp) -> None:
+    watcher = StopSignalWatcher(qapp)
+    counter = QuitCounter()
+    watcher._app = counter
+    try:
+        watcher._writer.send(bytes([signal.SIGUSR1]))
+        watcher._on_wakeup()
+        quits_after_other = counter.quits
+        watcher._writer.send(bytes([signal.SIGUSR1, signal.SIGTERM]))
+        watcher._on_wakeup()
+    finally:
+        watcher.close()
+
+    assert quits_after_other == 0
+    assert counter.quits == 1
