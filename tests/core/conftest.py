@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 import stamina
 
 from app.core import UsageStats
 
 START = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.timezone.utc)
+# Every request to it goes to the test's MockTransport handler.
+MOCK_ENDPOINT = "http://127.0.0.1:8787/submit"
 
 
 class FakeClock:
@@ -56,3 +59,13 @@ def no_retry_waits() -> Iterator[None]:
     stamina.set_testing(True, attempts=100, cap=True)
     yield
     stamina.set_testing(False)
+
+
+def open_opted_in(
+    home: Path, environ: dict[str, str], clock: FakeClock, collector: Callable[[httpx.Request], httpx.Response]
+) -> UsageStats:
+    """Open an opted-in store whose reports go to `collector` through an httpx MockTransport."""
+    environment = {**environ, "USAGE_STATS_ENDPOINT": MOCK_ENDPOINT}
+    stats = UsageStats.open(home, environ=environment, clock=clock, transport=httpx.MockTransport(collector), app_version="2.4.1")
+    stats.opt_in()
+    return stats

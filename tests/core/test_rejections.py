@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from app.core import Rejected, Sent, UsageStats, cli
+from tests.core.conftest import open_opted_in
 
-ENVIRON = {"USAGE_STATS_TIMEZONE": "Europe/Berlin", "USAGE_STATS_ENDPOINT": "http://127.0.0.1:8787/submit"}
 REJECTION = {"title": "Invalid Report", "description": "usage_stats.job_count is not allowed", "field": "usage_stats.job_count"}
 REJECTION_TEXT = json.dumps(REJECTION, separators=(",", ":"))
 
@@ -37,11 +37,9 @@ def collector() -> RejectingCollector:
 
 
 @pytest.fixture
-def rejected_stats(home, clock, collector):
-    stats = UsageStats.open(home, environ=ENVIRON, clock=clock, transport=httpx.MockTransport(collector), app_version="2.4.1")
-    stats.opt_in()
-    yield stats
-    stats.close()
+def rejected_stats(home, environ, clock, collector):
+    with open_opted_in(home, environ, clock, collector) as stats:
+        yield stats
 
 
 def submit(stats: UsageStats):

@@ -10,8 +10,7 @@ import pytest
 
 from app.core import UsageStats
 from app.core._service import REPORT_STATUS_BATCH
-
-ENVIRON = {"USAGE_STATS_TIMEZONE": "Europe/Berlin", "USAGE_STATS_ENDPOINT": "http://127.0.0.1:8787/submit"}
+from tests.core.conftest import open_opted_in
 
 
 class ScriptedCollector:
@@ -33,11 +32,9 @@ def collector() -> ScriptedCollector:
 
 
 @pytest.fixture
-def scripted_stats(home, clock, collector):
-    stats = UsageStats.open(home, environ=ENVIRON, clock=clock, transport=httpx.MockTransport(collector), app_version="2.4.1")
-    stats.opt_in()
-    yield stats
-    stats.close()
+def scripted_stats(home, environ, clock, collector):
+    with open_opted_in(home, environ, clock, collector) as stats:
+        yield stats
 
 
 def _send_one_week(stats: UsageStats, clock, collector: ScriptedCollector, http_status: int) -> str:
