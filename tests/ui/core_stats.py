@@ -1,14 +1,19 @@
-"""Helpers for tray app tests over the real client core: a settable clock and a store that sends to a mock."""
+"""Helpers for tray app tests over the real client core.
+
+A settable clock, a store that sends to a mock, three sent weekly reports and a stats window.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
-from app.core import UsageStats
+from app.core import UsageStats, privacy_policy
+from app.ui.stats_window import StatsWindow
 from app.ui.tabs import EventsTab
 
 START = dt.datetime(2026, 11, 2, 9, 0, tzinfo=dt.timezone.utc)
@@ -38,3 +43,21 @@ def open_stats(
 def show_all_time(events_tab: EventsTab) -> None:
     """Select the "All time" period, because the core's November 2026 clock is not the wall clock."""
     events_tab.period_filter.setCurrentIndex(events_tab.period_filter.findData(None))
+
+
+def send_three_weekly_reports(stats: UsageStats, clock: Clock, loop: asyncio.AbstractEventLoop) -> None:
+    """Opt in, then record one event in each of three weeks and send each week's report once it is due."""
+    stats.opt_in(privacy_policy().version)
+    for week, event_type in enumerate(("job_created", "job_failed", "job_completed"), start=1):
+        stats.record(event_type, printer_type="prusa_mk4")
+        clock.now = START + dt.timedelta(days=7 * week, minutes=5)
+        loop.run_until_complete(stats.submit_due())
+
+
+def open_stats_window(qtbot, stats: UsageStats) -> StatsWindow:
+    """Open a refreshed stats window over `stats` with the events tab showing all time."""
+    window = StatsWindow(stats, [])
+    qtbot.addWidget(window)
+    window.refresh()
+    show_all_time(window.events_tab)
+    return window

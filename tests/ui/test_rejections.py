@@ -15,10 +15,10 @@ import httpx
 import pytest
 from PySide6.QtCore import Qt
 
-from app.core import UsageStats, privacy_policy
+from app.core import UsageStats
 from app.ui.models import EventTableModel, HistoryTableModel
 from app.ui.stats_window import StatsWindow
-from tests.ui.core_stats import START, Clock, show_all_time
+from tests.ui.core_stats import START, Clock, open_stats_window, send_three_weekly_reports
 
 REJECTION = {"title": "Invalid Report", "description": "usage_stats.job_count is not allowed"}
 
@@ -55,21 +55,13 @@ def collector() -> RejectingCollector:
 @pytest.fixture
 def window(qtbot, stats: UsageStats, clock: Clock, collector: RejectingCollector, loop) -> StatsWindow:
     """A stats window over three rejected weekly reports, one accepted report and one new event."""
-    stats.opt_in(privacy_policy().version)
-    for week, event_type in enumerate(("job_created", "job_failed", "job_completed"), start=1):
-        stats.record(event_type, printer_type="prusa_mk4")
-        clock.now = START + dt.timedelta(days=7 * week, minutes=5)
-        loop.run_until_complete(stats.submit_due())
+    send_three_weekly_reports(stats, clock, loop)
     collector.accept = True
     clock.now = START + dt.timedelta(days=28, minutes=5)
     loop.run_until_complete(stats.submit_due())
     stats.record("job_created", printer_type="bambu_x1c")
 
-    stats_window = StatsWindow(stats, [])
-    qtbot.addWidget(stats_window)
-    stats_window.refresh()
-    show_all_time(stats_window.events_tab)
-    return stats_window
+    return open_stats_window(qtbot, stats)
 
 
 def _reported_cells(model: EventTableModel) -> list[tuple[str, str, str]]:
