@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
+from pathlib import Path
 from collections.abc import Iterator
 
 import httpx
@@ -287,15 +288,24 @@ def test_reconsent_dialog_lists_changes(qapp, stats) -> None:
     assert stats.consent().policy_version == "1"
 
 
+def _download(application: TrayApplication, target: Path, loop) -> list[str]:
+    """Run "Download what the server holds" into `target` and return the messages it emitted."""
+    application.actions.choose_save_path = lambda *args: (str(target), "JSON (*.json)")  # type: ignore[method-assign]
+    messages: list[str] = []
+    application.actions.message.connect(messages.append)
+
+    application.actions.download_action.trigger()
+    loop.run_until_complete(application.runner.wait_idle())
+    return messages
+
+
 def test_download_saves_server_copy(tray_app, stats, collector, clock, loop, tmp_path) -> None:
     stats.opt_in(privacy_policy().version)
     _owe_a_report(stats, clock)
     loop.run_until_complete(stats.submit_due())
     target = tmp_path / "server.json"
-    tray_app.actions.choose_save_path = lambda *args: (str(target), "JSON (*.json)")  # type: ignore[method-assign]
 
-    tray_app.actions.download_action.trigger()
-    loop.run_until_complete(tray_app.runner.wait_idle())
+    _download(tray_app, target, loop)
 
     assert json.loads(target.read_bytes()) == {"installation_id": "x", "submissions": []}
     assert [request.method for request in collector.requests] == ["POST", "GET"]
@@ -305,12 +315,8 @@ def test_download_saves_server_copy(tray_app, stats, collector, clock, loop, tmp
 
 def test_download_before_first_report_asks_nobody(tray_app, stats, collector, loop, tmp_path) -> None:
     target = tmp_path / "server.json"
-    tray_app.actions.choose_save_path = lambda *args: (str(target), "JSON (*.json)")  # type: ignore[method-assign]
-    messages: list[str] = []
-    tray_app.actions.message.connect(messages.append)
 
-    tray_app.actions.download_action.trigger()
-    loop.run_until_complete(tray_app.runner.wait_idle())
+    messages = _download(tray_app, target, loop)
 
     assert collector.requests == []
     assert json.loads(target.read_bytes())["collector_asked"] is False
@@ -334,12 +340,8 @@ def test_download_when_server_holds_nothing(qapp, tmp_path, clock, loop) -> None
     loop.run_until_complete(stats.submit_due())
     application = TrayApplication(stats, privacy_policy(), tray_available=True)
     target = tmp_path / "server.json"
-    application.actions.choose_save_path = lambda *args: (str(target), "JSON (*.json)")  # type: ignore[method-assign]
-    messages: list[str] = []
-    application.actions.message.connect(messages.append)
 
-    application.actions.download_action.trigger()
-    loop.run_until_complete(application.runner.wait_idle())
+    messages = _download(application, target, loop)
 
     assert json.loads(target.read_bytes()) == {
         "installation_id": stats.status().installation_id,
