@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import random
 import uuid
@@ -76,6 +77,34 @@ def report(installation: str, received_at: datetime, **fields) -> dict:
     }
     values.update(fields)
     return values
+
+
+def insert_submission(db, item: dict) -> None:
+    """Insert `item`, a dict from report(), into the submissions table as a stored report would be."""
+    db.execute_sql(
+        dashboard._sql(
+            db,
+            "INSERT INTO submissions (report_id, installation_id, schema_version, received_at, period_start, period_end, "
+            "app_version, platform, deployment_mode, country_code, printer_count, printer_type_counts, job_count, "
+            "file_count, upload_count, uptime_hours, feature_usage, error_summary) "
+            "VALUES (?, ?, '1.1', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 0, 0, 3, ?, ?)",
+        ),
+        (
+            str(uuid.uuid4()),
+            item["installation_id"],
+            item["received_at"],
+            item["received_at"] - timedelta(days=7),
+            item["received_at"],
+            item["app_version"],
+            item["platform"],
+            item["deployment_mode"],
+            item["country_code"],
+            item["printer_count"],
+            json.dumps(item["printer_type_counts"]),
+            json.dumps(item["feature_usage"]),
+            json.dumps(item["error_summary"]),
+        ),
+    )
 
 
 def record_group(db, count: int, prefix: str, received_at: datetime = NOW, **fields) -> None:
@@ -410,16 +439,12 @@ def test_anomalies_find_submission_spike_and_active_drop(summaries):
 def test_rebuild_reads_submissions_table(db):
     apply_steps(db, LATEST_VERSION)
     for number in range(5):
-        db.execute_sql(
-            dashboard._sql(
-                db,
-                "INSERT INTO submissions (report_id, installation_id, schema_version, received_at, period_start, period_end, "
-                "app_version, platform, deployment_mode, country_code, printer_count, printer_type_counts, job_count, "
-                "file_count, upload_count, uptime_hours, feature_usage, error_summary) "
-                "VALUES (?, ?, '1.1', ?, ?, ?, '2.0.0', 'darwin', 'desktop', 'AT', 2, '{\"prusa_mk4\": 2}', 1, 0, 0, 3, "
-                "'{\"camera\": true}', '{}')",
+        insert_submission(
+            db,
+            report(
+                f"inst-{number}", NOW - timedelta(days=1), app_version="2.0.0", platform="darwin", deployment_mode="desktop",
+                country_code="AT", printer_count=2, printer_type_counts={"prusa_mk4": 2}, feature_usage={"camera": True},
             ),
-            (str(uuid.uuid4()), f"inst-{number}", NOW - timedelta(days=1), NOW - timedelta(days=8), NOW - timedelta(days=1)),
         )
     count = dashboard.rebuild_from_submissions(db)
 

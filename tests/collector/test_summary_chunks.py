@@ -12,7 +12,6 @@ row, while one report per call can.
 
 from __future__ import annotations
 
-import json
 import random
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -22,7 +21,7 @@ import pytest
 
 from collector import dashboard
 from collector.migrations import LATEST_VERSION, apply_steps
-from tests.collector.test_dashboard import POSTGRES_URL, open_postgres_schema, report, summary_tables
+from tests.collector.test_dashboard import POSTGRES_URL, insert_submission, open_postgres_schema, report, summary_tables
 
 MONDAY = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -96,33 +95,6 @@ def record_both_ways(database_pair, history: list[dict], chunk: list[dict]) -> N
 
     assert_same_summaries(chunked, single)
     assert_same_as_rebuild(chunked, single, history + chunk)
-
-
-def insert_submission(db, item: dict) -> None:
-    db.execute_sql(
-        dashboard._sql(
-            db,
-            "INSERT INTO submissions (report_id, installation_id, schema_version, received_at, period_start, period_end, "
-            "app_version, platform, deployment_mode, country_code, printer_count, printer_type_counts, job_count, "
-            "file_count, upload_count, uptime_hours, feature_usage, error_summary) "
-            "VALUES (?, ?, '1.1', ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, 0, 0, 3, ?, ?)",
-        ),
-        (
-            str(uuid.uuid4()),
-            item["installation_id"],
-            item["received_at"],
-            item["received_at"] - timedelta(days=7),
-            item["received_at"],
-            item["app_version"],
-            item["platform"],
-            item["deployment_mode"],
-            item["country_code"],
-            item["printer_count"],
-            json.dumps(item["printer_type_counts"]),
-            json.dumps(item["feature_usage"]),
-            json.dumps(item["error_summary"]),
-        ),
-    )
 
 
 def catch_up_in_chunks(db, chunk_reports: int) -> int:
