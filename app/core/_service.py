@@ -49,15 +49,14 @@ NOTHING_SENT_MESSAGE = "No report of this installation was ever built, so the co
 # parameters per statement by default.
 REPORT_STATUS_BATCH = 500
 _INSERT_EVENT = "INSERT INTO usage_events (event_type, occurred_at, metadata, reported) VALUES (?, ?, ?, 0)"
+_INSERT_SESSION = "INSERT INTO usage_sessions (started_at, last_seen_at) VALUES (?, ?)"
 
 
-def _no_server_data(installation_id: str) -> bytes:
-    data = {"installation_id": installation_id, "submissions": [], "message": NO_SERVER_DATA_MESSAGE}
-    return json.dumps(data, indent=2, sort_keys=True).encode("utf-8")
-
-
-def _nothing_sent(installation_id: str) -> bytes:
-    data = {"installation_id": installation_id, "submissions": [], "message": NOTHING_SENT_MESSAGE, "collector_asked": False}
+def _no_server_data(installation_id: str, *, collector_asked: bool = True) -> bytes:
+    """Return the JSON saved in place of the collector's copy when there is nothing to fetch."""
+    data: dict[str, Any] = {"installation_id": installation_id, "submissions": [], "message": NO_SERVER_DATA_MESSAGE}
+    if not collector_asked:
+        data |= {"message": NOTHING_SENT_MESSAGE, "collector_asked": False}
     return json.dumps(data, indent=2, sort_keys=True).encode("utf-8")
 
 
@@ -336,7 +335,7 @@ class UsageStats:
     def start_session(self) -> None:
         """Open an uptime session; call heartbeat() every few minutes and end_session() at exit."""
         now = format_db_time(self._clock())
-        self._write_session("INSERT INTO usage_sessions (started_at, last_seen_at) VALUES (?, ?)", (now, now), start=True)
+        self._write_session(_INSERT_SESSION, (now, now), start=True)
 
     def heartbeat(self) -> None:
         """Move the session's last-seen time to now, so a crash loses at most one heartbeat interval."""
@@ -581,7 +580,7 @@ class UsageStats:
         installation_id = self._settings.get(keys.INSTALLATION_ID)
         if not self._may_have_sent_data():
             logger.info("No report was ever built, so the collector was not asked for this installation's data.")
-            return _nothing_sent(installation_id)
+            return _no_server_data(installation_id, collector_asked=False)
 
         config = self.config()
         if config.endpoint is None:
@@ -727,7 +726,7 @@ class UsageStats:
             self._db.execute_sql("DELETE FROM usage_sessions")
             if self._session_id is not None:
                 now = format_db_time(self._clock())
-                cursor = self._db.execute_sql("INSERT INTO usage_sessions (started_at, last_seen_at) VALUES (?, ?)", (now, now))
+                cursor = self._db.execute_sql(_INSERT_SESSION, (now, now))
                 self._session_id = cursor.lastrowid
             self._db.execute_sql("DELETE FROM sent_reports")
             updates: dict[str, Any] = {keys.HISTORY_HEAD: None, keys.SUBMISSION_COUNT: 0, keys.SUBMISSION_LAST_AT: None}
