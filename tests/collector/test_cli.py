@@ -158,7 +158,8 @@ def test_stop_finishes_requests_already_read(start_process, sqlite_url, signal_n
     process = start_process(sqlite_url, threads=2, COLLECTOR_SOURCE_RATE_LIMIT_PER_HOUR="100000")
     first_answers = threading.Barrier(STOP_CLIENTS + 1)
     outcomes: list[list[object]] = [[] for _ in range(STOP_CLIENTS)]
-    closing_answers: list[int] = []
+    # Clients that received a response with "Connection: close".
+    closing_clients: list[int] = []
 
     def send_reports(number: int) -> None:
         headers = {"X-API-Key": CLIENT_KEY}
@@ -168,7 +169,7 @@ def test_stop_finishes_requests_already_read(start_process, sqlite_url, signal_n
                     response = client.post("/submit", json=report_1_1(utc_now()), headers=headers)
                     outcomes[number].append(response.status_code)
                     if response.headers.get("Connection") == "close":
-                        closing_answers.append(number)
+                        closing_clients.append(number)
                 except httpx.HTTPError as error:
                     outcomes[number].append(type(error).__name__)
                 if index == 0:
@@ -195,7 +196,7 @@ def test_stop_finishes_requests_already_read(start_process, sqlite_url, signal_n
         assert accepted >= 1
         assert client_outcomes == [200] * accepted + ["ConnectError"] * (REQUESTS_PER_CLIENT - accepted)
     refused_clients = {number for number, client_outcomes in enumerate(outcomes) if "ConnectError" in client_outcomes}
-    assert refused_clients <= set(closing_answers)
+    assert refused_clients <= set(closing_clients)
     assert stored == answered.count(200)
     assert [record["event"] for record in process.log_records() if record.get("event") in {"stopping", "drain_timed_out", "stopped"}] == [
         "stopping",
