@@ -163,13 +163,21 @@ def _report_deletion(outcome: DeletionOutcome) -> int:
     return EXIT_FAILED
 
 
+def _consent_hint(stats: UsageStats) -> str:
+    """Return the commands a user runs to agree to sending, or "" when agreeing would change nothing."""
+    consent = stats.consent()
+    if consent.state == "granted" or consent.blocked_by_dnt:
+        return ""
+    return " Read `python -m app policy`, then agree with `python -m app opt-in`."
+
+
 def cmd_submit(stats: UsageStats, args: argparse.Namespace) -> int:
     failed = False
     for outcome in asyncio.run(stats.submit_due(force=args.force)):
         if isinstance(outcome, Sent):
             print(f"Sent report {outcome.report_id} (submission id {outcome.submission_id}).")
         elif isinstance(outcome, Skipped):
-            print(f"Nothing sent: {outcome.reason}.")
+            print(f"Nothing sent: {outcome.reason}.{_consent_hint(stats)}")
         elif isinstance(outcome, RetryLater):
             wait = f", retry after {outcome.retry_after_seconds:.0f} s" if outcome.retry_after_seconds else ""
             print(f"Report {outcome.report_id} not sent, kept for a later try: {outcome.reason}{wait}.", file=sys.stderr)

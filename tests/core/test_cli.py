@@ -111,7 +111,9 @@ def test_cli_submit_without_consent_sends_nothing(run):
     result = run("submit", USAGE_STATS_ENDPOINT="http://127.0.0.1:9")
 
     assert result.returncode == 0
-    assert result.stdout.strip() == "Nothing sent: the user has not opted in."
+    assert result.stdout.strip() == (
+        "Nothing sent: the user has not opted in. Read `python -m app policy`, then agree with `python -m app opt-in`."
+    )
 
 
 def test_cli_submit_forced_with_nothing_due(run):
