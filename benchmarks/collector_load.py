@@ -2,6 +2,7 @@
 
     python benchmarks/collector_load.py                       # baseline: 16 and 64 connections
     python benchmarks/collector_load.py --scenarios tuning    # Waitress settings and several processes at 64
+    python benchmarks/collector_load.py --scenarios ceiling   # the request path without storage, 1 and 2 processes
     python benchmarks/collector_load.py --databases sqlite    # skip PostgreSQL
 
 Every run starts its own servers (``benchmarks.collector.serve``) on 127.0.0.1 with a
@@ -65,6 +66,22 @@ def baseline_scenarios(databases: list[str]) -> list[Scenario]:
         scenarios.append(Scenario(f"trivial endpoint, {connections} conn", "trivial", None, connections))
         for database in databases:
             scenarios.append(Scenario(f"collector {database}, {connections} conn", "collector", database, connections))
+    return scenarios
+
+
+def ceiling_scenarios(databases: list[str]) -> list[Scenario]:
+    """Return the trivial endpoint, the collector without storage and the collector, at 16 connections.
+
+    Each runs with one process and with two that share the port.
+    """
+    scenarios = []
+    for processes in (1, 2):
+        options = ("--reuse-port",) if processes > 1 else ()
+        suffix = f"{processes} process{'es' if processes > 1 else ''}, 16 conn"
+        scenarios.append(Scenario(f"trivial endpoint, {suffix}", "trivial", None, 16, processes, options))
+        scenarios.append(Scenario(f"collector without store, {suffix}", "collector-without-store", None, 16, processes, options))
+        for database in databases:
+            scenarios.append(Scenario(f"collector {database}, {suffix}", "collector", database, 16, processes, options))
     return scenarios
 
 
@@ -242,6 +259,7 @@ def _drive(
 
 
 def print_row(result: dict, reference: dict[int, float]) -> None:
+    """Print one result; its ratio is against the single-process trivial endpoint at the same connections."""
     trivial = reference.get(result["connections"])
     ratio = f"{result['ok_per_second'] / trivial:.2f}" if trivial else "-"
     stored = result.get("stored", "-")
@@ -256,7 +274,7 @@ def print_row(result: dict, reference: dict[int, float]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Load-test POST /submit on 127.0.0.1.")
-    parser.add_argument("--scenarios", choices=("baseline", "tuning", "all"), default="baseline")
+    parser.add_argument("--scenarios", choices=("baseline", "tuning", "ceiling", "all"), default="baseline")
     parser.add_argument("--databases", default="sqlite,postgresql", help="comma-separated: sqlite, postgresql")
     parser.add_argument("--seconds", type=float, default=10, help="length of each run, 1-60 s (default 10)")
     parser.add_argument("--max-requests", type=int, default=60_000, help="request budget per run, 1-200000 (default 60000)")
@@ -273,6 +291,8 @@ def main(argv: list[str] | None = None) -> int:
         scenarios += baseline_scenarios(databases)
     if args.scenarios in ("tuning", "all"):
         scenarios += tuning_scenarios(databases)
+    if args.scenarios in ("ceiling", "all"):
+        scenarios += ceiling_scenarios(databases)
 
     print(f"{os.cpu_count()} CPUs, {args.seconds:g} s per run, budget {args.max_requests} requests")
     print(f"{'scenario':<58} {'ok/s':>9} {'ratio':>6} {'p50 ms':>8} {'p99 ms':>8} {'ok':>7} {'stored':>7} {'srv ms':>8} {'cli ms':>8} statuses")

@@ -7,19 +7,24 @@ The collector is configured from the environment exactly as ``python -m collecto
 serve`` is, and built with the same ``create_app``. The trivial app responds to
 POST /submit after reading the body, with the same JSON shape and the same Waitress
 settings and the collector's Waitress channel (``--stock-channel`` swaps in Waitress's own
-for both). Its rate is the reference. ``--reuse-port`` binds with SO_REUSEPORT
-so several processes can share one port, and the kernel spreads connections over
-them. The bound port is printed as one JSON line on stdout.
+for both). Its rate is the reference. ``--app collector-without-store`` runs the collector's
+whole request path (keys, validation, source hash, access log, metrics) but acknowledges
+each report without storing it: the highest rate one process can serve before any
+database work. ``--reuse-port`` binds with SO_REUSEPORT so several processes can share one port,
+and the kernel spreads connections over them. The bound port is printed as one JSON
+line on stdout.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import signal
 import socket
 import sys
 from types import FrameType
+from typing import Any
 
 import falcon
 from waitress.channel import HTTPChannel
@@ -35,6 +40,21 @@ class TrivialSubmit:
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
         req.bounded_stream.read()
         resp.media = {"status": "ok", "submission_id": 1}
+
+
+class AcknowledgingWriter:
+    """A replacement for ReportWriter that acknowledges every report at once, without storing it."""
+
+    def __init__(self) -> None:
+        self._ids = itertools.count(1)
+
+    def submit(self, request: Any) -> Any:
+        from collector.storage import StoredSubmission
+
+        return StoredSubmission(next(self._ids), duplicate=False)
+
+    def close(self) -> None:
+        pass
 
 
 def build_app(kind: str) -> tuple[falcon.App, int]:
@@ -54,7 +74,8 @@ def build_app(kind: str) -> tuple[falcon.App, int]:
     configure_logging(config.log_level)
     store = Store.open(config.database_url)
     store.migrate()
-    return create_app(config, store), config.max_body_bytes * WAITRESS_BODY_LIMIT_FACTOR
+    writer = AcknowledgingWriter() if kind == "collector-without-store" else None
+    return create_app(config, store, writer=writer), config.max_body_bytes * WAITRESS_BODY_LIMIT_FACTOR
 
 
 def bound_socket(port: int, reuse_port: bool, backlog: int) -> socket.socket:
@@ -73,7 +94,7 @@ def _stop(signum: int, frame: FrameType | None) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Serve the collector or a trivial app on 127.0.0.1 for benchmarks.")
-    parser.add_argument("--app", choices=("collector", "trivial"), required=True)
+    parser.add_argument("--app", choices=("collector", "collector-without-store", "trivial"), required=True)
     parser.add_argument("--port", type=int, default=0)
     parser.add_argument("--threads", type=int, default=32, help="Waitress worker threads (collector default 32)")
     parser.add_argument("--connection-limit", type=int, default=100, help="Waitress connection_limit (default 100)")
