@@ -202,7 +202,8 @@ class _Section:
             return
         unknown = sorted(set(self._data) - self._known - set(also_known))
         if unknown:
-            name = unknown[0][:64]
+            # A JSON key may hold a lone surrogate such as "\ud800", which the UTF-8 response cannot carry.
+            name = unknown[0][:64].encode("utf-8", "backslashreplace").decode("utf-8")
             raise ReportError(self._prefix + name, "is not a field of this schema version; remove it")
 
 

@@ -256,3 +256,14 @@ def test_submit_rejected_request_stores_nothing(start_server):
     assert response.json()["field"] == "usage_stats.job_count"
     assert Submission.select().count() == 0
     assert server.store.registered_token_hash(body["installation"]["installation_id"]) == (False, None)
+
+
+def test_submit_unknown_field_with_lone_surrogate_is_422(start_server):
+    # JSON allows "\ud800" in a key, which Python decodes to a lone surrogate that UTF-8 cannot encode.
+    server = start_server()
+    body = json.dumps(report_1_1(server.clock.now))[:-1] + ', "x\\ud800": 1}'
+
+    response = post(server, body.encode())
+
+    assert response.status_code == 422
+    assert response.json()["field"] == "x\\ud800"
