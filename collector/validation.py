@@ -221,6 +221,9 @@ def _boolean(value: Any, field: str) -> bool:
 
 def _count(maximum: int) -> Callable[[Any, str], int]:
     def check(value: Any, field: str) -> int:
+        # JSON Schema's "integer" includes numbers such as 7.0, so those are whole numbers here too.
+        if isinstance(value, float) and value.is_integer():
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
             raise ReportError(field, f"must be a whole number from 0 to {maximum}")
         return value
@@ -277,11 +280,12 @@ def _map_of(check_value: Callable[[Any, str], Any]) -> Callable[[Any, str], dict
     def check(value: Any, field: str) -> dict[str, Any]:
         if not isinstance(value, dict) or len(value) > MAX_MAP_KEYS:
             raise ReportError(field, f"must be a JSON object with at most {MAX_MAP_KEYS} keys")
+        checked = {}
         for key, item in value.items():
             if not KEY_NAME_PATTERN.fullmatch(key):
                 raise ReportError(field, f"has a key that does not match {KEY_NAME_PATTERN.pattern}")
-            check_value(item, f"{field}.{key}")
-        return dict(value)
+            checked[key] = check_value(item, f"{field}.{key}")
+        return checked
 
     return check
 

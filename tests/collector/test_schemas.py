@@ -108,3 +108,40 @@ def test_schema_1_0_rejects_desktop_mode():
 
     assert not jsonschema.Draft202012Validator(load_schema("1.0")).is_valid(body)
     assert not validator_accepts(body)
+
+
+WHOLE_NUMBER_FIELDS = [
+    "period.duration_days",
+    "printer_fleet.printer_count",
+    "usage_stats.job_count",
+    "usage_stats.uptime_hours",
+]
+
+
+@pytest.mark.parametrize("version", ["1.0", "1.1"])
+@pytest.mark.parametrize("path", WHOLE_NUMBER_FIELDS)
+def test_schema_and_validator_accept_integral_float(version, path):
+    # JSON Schema counts 7.0 as an integer, so a client that writes whole numbers as floats passes the schema.
+    body = changed(example(version), path, 7.0)
+
+    assert jsonschema.Draft202012Validator(load_schema(version)).is_valid(body)
+    assert validator_accepts(body)
+
+
+def test_validator_stores_integral_float_as_int():
+    body = changed(example("1.1"), "usage_stats.uptime_hours", 30.0)
+    body = changed(body, "error_summary", {"timeout": 2.0})
+
+    report = parse_report(body, NOW)
+
+    assert type(report.uptime_hours) is int
+    assert report.uptime_hours == 30
+    assert report.error_summary == {"timeout": 2}
+    assert type(report.error_summary["timeout"]) is int
+
+
+@pytest.mark.parametrize("value", [7.5, float("inf"), float("nan"), 1e300])
+def test_validator_rejects_non_integral_numbers(value):
+    body = changed(example("1.1"), "usage_stats.uptime_hours", value)
+
+    assert not validator_accepts(body)
