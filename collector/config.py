@@ -7,7 +7,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from collector.errors import ConfigError
 
@@ -115,7 +115,12 @@ def validate_database_url(url: str) -> None:
     ``sqlite:///relative.db`` names a file in the working folder and ``sqlite:////abs/path.db``
     an absolute path, as in SQLAlchemy.
     """
-    parts = urlsplit(url)
+    # The messages below never echo a PostgreSQL URL whole, because it can contain a password.
+    try:
+        parts = urlsplit(url)
+    except ValueError as error:
+        msg = f"DATABASE_URL is not a valid URL ({error}); use postgresql://user@host:port/database."
+        raise ConfigError(msg) from None
     if parts.scheme not in DATABASE_SCHEMES:
         msg = (
             f"DATABASE_URL has the unsupported scheme {parts.scheme!r}; "
@@ -126,6 +131,15 @@ def validate_database_url(url: str) -> None:
     if parts.scheme == "sqlite" and not parts.path.strip("/"):
         msg = f"DATABASE_URL {url!r} names no file; use sqlite:////absolute/path/collector.db (four slashes for an absolute path)."
         raise ConfigError(msg)
+    if parts.scheme == "sqlite" and "\x00" in unquote(parts.path):
+        msg = "DATABASE_URL names a file with a NUL character (%00); use sqlite:////absolute/path/collector.db."
+        raise ConfigError(msg)
+
+    try:
+        parts.port  # noqa: B018 - reading the property is what checks the port.
+    except ValueError as error:
+        msg = f"DATABASE_URL has an invalid port ({error}); use postgresql://user@host:5432/database."
+        raise ConfigError(msg) from None
 
     if parts.scheme != "sqlite" and not (parts.hostname and parts.path.strip("/")):
         msg = (

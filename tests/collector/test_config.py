@@ -101,6 +101,10 @@ def test_config_repr_hides_keys():
         ("DATABASE_URL", "mysql://db/stats", "DATABASE_URL has the unsupported scheme 'mysql'"),
         ("DATABASE_URL", "sqlite://", "DATABASE_URL 'sqlite://' names no file"),
         ("DATABASE_URL", "postgresql://user@host", "DATABASE_URL must name a host and a database"),
+        ("DATABASE_URL", "postgresql://user@host:abc/stats", "DATABASE_URL has an invalid port"),
+        ("DATABASE_URL", "postgresql://user@host:99999/stats", "DATABASE_URL has an invalid port (Port out of range 0-65535)"),
+        ("DATABASE_URL", "postgresql://user@[::1/stats", "DATABASE_URL is not a valid URL (Invalid IPv6 URL)"),
+        ("DATABASE_URL", "sqlite:///data/%00.db", "DATABASE_URL names a file with a NUL character"),
     ],
 )
 def test_config_bad_value_names_variable(name, value, message):
@@ -129,3 +133,11 @@ def test_config_key_error_does_not_echo_key():
         CollectorConfig.from_environ({"COLLECTOR_ADMIN_KEYS": bad_key})
 
     assert bad_key not in str(caught.value)
+
+
+@pytest.mark.parametrize("url", ["postgresql://user:pass-word-1@host:abc/stats", "postgresql://user:pass-word-1@[::1/stats"])
+def test_config_database_url_error_hides_password(url):
+    with pytest.raises(ConfigError) as caught:
+        CollectorConfig.from_environ({"DATABASE_URL": url})
+
+    assert "pass-word-1" not in str(caught.value)
