@@ -8,7 +8,9 @@ import sys
 import threading
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 import peewee
 
@@ -30,7 +32,7 @@ from collector.logs import configure_logging, logger
 from collector.metrics import CollectorMetrics
 from collector.migrations import LATEST_VERSION
 from collector.server import GracefulStop, create_server
-from collector.storage import Store
+from collector.storage import Store, sqlite_path
 from collector.writer import ReportWriter
 
 EXIT_OK = 0
@@ -86,7 +88,11 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         store = Store.open(config.database_url)
     except OSError as error:
         # Opening a SQLite URL creates the database's folder, which can fail.
-        print(f"collector: cannot create the database folder ({error.strerror}); check DATABASE_URL.", file=sys.stderr)
+        print(
+            f"collector: cannot create the database folder {error.filename} ({error.strerror}); "
+            "check DATABASE_URL, or COLLECTOR_DATA_DIR when DATABASE_URL is unset.",
+            file=sys.stderr,
+        )
         return EXIT_FAILURE
     try:
         if args.command == "serve":
@@ -94,12 +100,34 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
         if args.command == "migrate":
             return migrate(store)
         return purge(store, args.days or config.retention_days)
-    except (peewee.OperationalError, peewee.InterfaceError) as error:
+    except (peewee.DatabaseError, peewee.InterfaceError) as error:
         logger.error("database unavailable: %s", type(error).__name__, extra={"event": "database_unavailable"})
-        print(f"collector: the database cannot be reached or used ({type(error).__name__}); check DATABASE_URL.", file=sys.stderr)
+        print(f"collector: {describe_database_error(config.database_url, error)}", file=sys.stderr)
         return EXIT_FAILURE
     finally:
         store.close()
+
+
+def describe_database_error(database_url: str, error: Exception) -> str:
+    """Return a message that names the database, the driver's reason and what to check, without the password."""
+    parts = urlsplit(database_url)
+    reason = (str(error).strip().splitlines() or [type(error).__name__])[0].strip().rstrip(".")
+    if parts.password:
+        reason = reason.replace(unquote(parts.password), "***")
+
+    if parts.scheme == "sqlite":
+        path = Path(sqlite_path(database_url))
+        return (
+            f"cannot use the SQLite file {path}: {reason}. Check that it is a collector database and that this "
+            f"user may write to {path.parent}, or set DATABASE_URL to another file."
+        )
+    where = f"PostgreSQL database {unquote(parts.path.lstrip('/'))} at {parts.hostname}:{parts.port or 5432}"
+    if parts.username:
+        where += f" as user {unquote(parts.username)}"
+    return (
+        f"cannot use the {where}: {reason}. In DATABASE_URL, check that PostgreSQL runs there and accepts "
+        "this user and password, that the database exists, and that every ?option is a libpq option."
+    )
 
 
 def _check_overrides(args: argparse.Namespace) -> None:
@@ -161,19 +189,23 @@ def serve(
     stopping = threading.Event()
     listen_host = host or config.host
     listen_port = config.port if port is None else port
+    app = create_app(config, store, writer=writer, metrics=metrics, stopping=stopping)
     try:
-        server = make_server(
-            create_app(config, store, writer=writer, metrics=metrics, stopping=stopping),
-            config,
-            host=listen_host,
-            port=listen_port,
-            threads=threads or config.threads,
-        )
+        server = make_server(app, config, host=listen_host, port=listen_port, threads=threads or config.threads)
     except OSError as error:
         writer.close()
         print(
             f"collector: cannot listen on {listen_host}:{listen_port}: {error.strerror}. "
             "Stop the program using that port, or choose another with --port or COLLECTOR_PORT.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+    except ValueError as error:
+        # Waitress raises ValueError for a host that is no address and does not resolve.
+        writer.close()
+        print(
+            f"collector: cannot listen on {listen_host}:{listen_port}: {error} "
+            "Set --host or COLLECTOR_HOST to an address of this machine, such as 127.0.0.1.",
             file=sys.stderr,
         )
         return EXIT_FAILURE

@@ -109,8 +109,64 @@ def test_cli_unreachable_database_exits_1(tmp_path, capsys):
 
     status = cli.main(["migrate"], environ=environ)
 
+    error = capsys.readouterr().err
     assert status == 1
-    assert "the database cannot be reached or used (OperationalError)" in capsys.readouterr().err
+    assert "cannot use the PostgreSQL database collector at 127.0.0.1:9 as user postgres" in error
+    assert "Connection refused" in error
+    assert "check that PostgreSQL runs there" in error
+
+
+def test_cli_database_error_hides_password(tmp_path, capsys):
+    environ = base_environ("postgresql://postgres:pass-word-1@127.0.0.1:9/collector?connect_timeout=2", tmp_path)
+
+    status = cli.main(["migrate"], environ=environ)
+
+    assert status == 1
+    assert "pass-word-1" not in capsys.readouterr().err
+
+
+def test_cli_unknown_database_option_exits_1(tmp_path, capsys):
+    # psycopg2 rejects the option before it connects, so nothing needs to listen on port 9.
+    environ = base_environ("postgresql://postgres@127.0.0.1:9/collector?colour=blue", tmp_path)
+
+    status = cli.main(["migrate"], environ=environ)
+
+    error = capsys.readouterr().err
+    assert status == 1
+    assert 'invalid connection option "colour"' in error
+    assert "Traceback" not in error
+
+
+def test_cli_file_not_a_database_exits_1(tmp_path, capsys):
+    not_a_database = tmp_path / "notes.txt"
+    not_a_database.write_text("these are not the tables you are looking for\n" * 200)
+
+    status = cli.main(["migrate"], environ=base_environ(f"sqlite:///{not_a_database}", tmp_path))
+
+    error = capsys.readouterr().err
+    assert status == 1
+    assert f"cannot use the SQLite file {not_a_database}: file is not a database." in error
+    assert "DATABASE_URL" in error
+
+
+def test_cli_database_path_is_folder_exits_1(tmp_path, capsys):
+    folder = tmp_path / "folder.db"
+    folder.mkdir()
+
+    status = cli.main(["migrate"], environ=base_environ(f"sqlite:///{folder}", tmp_path))
+
+    error = capsys.readouterr().err
+    assert status == 1
+    assert f"cannot use the SQLite file {folder}: unable to open database file." in error
+
+
+def test_serve_invalid_host_exits_1(sqlite_url, tmp_path, capsys):
+    status = cli.main(["serve", "--host", "999.1.1.1", "--port", "0"], environ=base_environ(sqlite_url, tmp_path))
+
+    error = capsys.readouterr().err
+    assert status == 1
+    assert "collector: cannot listen on 999.1.1.1:0: Invalid host/port specified." in error
+    assert "--host or COLLECTOR_HOST" in error
 
 
 @pytest.mark.parametrize("signal_number", [signal.SIGTERM, signal.SIGINT])
@@ -274,7 +330,7 @@ def test_cli_uncreatable_database_folder_exits_1(tmp_path, capsys):
     status = cli.main(["migrate"], environ=environ)
 
     assert status == 1
-    assert "cannot create the database folder (Not a directory); check DATABASE_URL." in capsys.readouterr().err
+    assert f"cannot create the database folder {blocker / 'data'} (Not a directory)" in capsys.readouterr().err
 
 
 def test_serve_port_in_use_exits_1(tmp_path):
