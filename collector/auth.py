@@ -33,6 +33,8 @@ def _matches_any(candidate: str, keys: Sequence[bytes]) -> bool:
 
 def required_role(path: str) -> str | None:
     """Return the role a path needs before routing, or None when the key is not checked there."""
+    # Falcon's router ignores leading slashes, so "//stats/summary" reaches /stats/summary.
+    path = "/" + path.lstrip("/")
     if path == "/submit":
         return CLIENT
     if path in ("/stats", "/metrics") or path.startswith(("/stats/", "/metrics/")):

@@ -17,7 +17,7 @@ from collector.app import create_app
 from collector.config import CollectorConfig
 from collector.storage import Installation, SourceHit, Store, Submission
 from collector.validation import parse_report
-from tests.collector.conftest import OPERATOR_KEY, MutableClock, report_1_1
+from tests.collector.conftest import CLIENT_KEY, OPERATOR_KEY, MutableClock, report_1_1
 
 NOW = datetime(2026, 6, 15, 12, 0, 0)
 SOURCE = "f" * 64
@@ -176,6 +176,30 @@ def test_operator_paths_refuse_client_key(start_server, path):
 
     assert response.status_code == 403
     assert response.json()["title"] == "Operator Key Required"
+
+
+@pytest.mark.parametrize("path", ["//stats/summary", "///metrics", "//stats/dashboard/versions"])
+def test_operator_paths_with_leading_slashes_need_key(sqlite_store, tmp_path, path):
+    # Falcon routes "//stats/summary" to /stats/summary. Waitress already collapses the
+    # slashes, so this runs the application directly, as another WSGI server would.
+    config = CollectorConfig.from_environ({"COLLECTOR_DATA_DIR": str(tmp_path), "COLLECTOR_API_KEYS": CLIENT_KEY})
+    client = falcon.testing.TestClient(create_app(config, sqlite_store, clock=MutableClock(NOW)))
+
+    anonymous = client.simulate_get(path)
+    with_client_key = client.simulate_get(path, headers={"X-API-Key": CLIENT_KEY})
+
+    assert anonymous.status_code == 401
+    assert with_client_key.status_code == 403
+
+
+def test_submit_with_leading_slashes_needs_key(sqlite_store, tmp_path):
+    config = CollectorConfig.from_environ({"COLLECTOR_DATA_DIR": str(tmp_path), "COLLECTOR_API_KEYS": CLIENT_KEY})
+    client = falcon.testing.TestClient(create_app(config, sqlite_store, clock=MutableClock(NOW)))
+
+    response = client.simulate_post("//submit", body=json.dumps(report_1_1(NOW)), headers={"Content-Type": "application/json"})
+
+    assert response.status_code == 401
+    assert Submission.select().count() == 0
 
 
 def test_health_is_public_and_checks_database(start_server):
