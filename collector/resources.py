@@ -7,6 +7,7 @@ Errors are mapped to HTTP responses once, in ``app.py``.
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -48,10 +49,23 @@ def read_json_body(req: falcon.Request, max_bytes: int) -> Any:
         return json.loads(body)
     except (ValueError, RecursionError) as error:
         req.context.outcome = "malformed_json"
-        description = f"The body is not valid JSON: {type(error).__name__}."
-        if isinstance(error, json.JSONDecodeError):
-            description = f"The body is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."
-        raise falcon.HTTPBadRequest(title="Malformed JSON", description=description) from None
+        raise falcon.HTTPBadRequest(title="Malformed JSON", description=_describe_json_error(error)) from None
+
+
+def _describe_json_error(error: ValueError | RecursionError) -> str:
+    if isinstance(error, json.JSONDecodeError):
+        return f"The body is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}."
+    if isinstance(error, UnicodeDecodeError):
+        return f"The body is not valid UTF-8 at byte {error.start}; send the report encoded as UTF-8."
+    if isinstance(error, RecursionError):
+        return "The body nests arrays or objects too deeply; a report nests objects three levels deep."
+    if "digits" in str(error):
+        # int() raises a plain ValueError for a number longer than sys.get_int_max_str_digits().
+        return (
+            f"The body contains a number of more than {sys.get_int_max_str_digits()} digits; "
+            "send counts as ordinary integers."
+        )
+    return f"The body is not valid JSON: {type(error).__name__}."
 
 
 def _raise_too_large(req: falcon.Request, max_bytes: int) -> None:

@@ -267,3 +267,20 @@ def test_submit_unknown_field_with_lone_surrogate_is_422(start_server):
 
     assert response.status_code == 422
     assert response.json()["field"] == "x\\ud800"
+
+
+@pytest.mark.parametrize(
+    ("body", "description"),
+    [
+        (b'{"schema_version": "\xff"}', "The body is not valid UTF-8 at byte 20; send the report encoded as UTF-8."),
+        (b'{"job_count": ' + b"1" * 5000 + b"}", "The body contains a number of more than 4300 digits; send counts as ordinary integers."),
+        (b"[" * 5000 + b"]" * 5000, "The body nests arrays or objects too deeply; a report nests objects three levels deep."),
+    ],
+)
+def test_submit_malformed_json_names_cause(start_server, body, description):
+    server = start_server()
+
+    response = post(server, body)
+
+    assert response.status_code == 400
+    assert response.json()["description"] == description
