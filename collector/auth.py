@@ -85,18 +85,30 @@ def authorize_installation(req: falcon.Request, resp: falcon.Response, resource:
 
     token = _bearer_token(req.get_header("Authorization"))
     if token is None:
-        raise falcon.HTTPUnauthorized(
-            title="Missing Deletion Token",
-            description="Send the installation's deletion token as Authorization: Bearer <token>.",
-            challenges=["Bearer"],
-        )
+        description = "Send the installation's deletion token as Authorization: Bearer <token>."
+        challenges = ["Bearer"]
+        if req.method == "DELETE":
+            description = (
+                f"Send the installation's deletion token as Authorization: Bearer <token>, "
+                f"or an operator key in {API_KEY_HEADER}."
+            )
+            challenges.append("ApiKey")
+        raise falcon.HTTPUnauthorized(title="Missing Deletion Token", description=description, challenges=challenges)
 
     installation_id = str(params["installation_id"])
     known, registered = resource.store.registered_token_hash(installation_id)
     if not known:
         return  # Nothing is stored: a read finds nothing and a delete removes nothing.
+    if registered is None:
+        raise falcon.HTTPForbidden(
+            title="No Deletion Token Registered",
+            description=(
+                "This installation sent only schema 1.0 reports, which carry no deletion token hash, so no token "
+                "proves it. Ask the collector's operator to delete its data with an operator key."
+            ),
+        )
     presented = hashlib.sha256(token.encode("utf-8", "surrogateescape")).hexdigest()
-    if registered is None or not hmac.compare_digest(presented, registered):
+    if not hmac.compare_digest(presented, registered):
         raise falcon.HTTPForbidden(
             title="Invalid Deletion Token",
             description="The token does not match the one this installation registered with its reports.",

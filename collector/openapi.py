@@ -72,7 +72,10 @@ def _submit_path() -> dict[str, Any]:
 
 
 def _installation_path() -> dict[str, Any]:
-    token_rejected = _error_response("The bearer token does not match the installation's registered deletion token.")
+    token_rejected = _error_response(
+        "The bearer token does not match the installation's registered deletion token, "
+        "or the installation sent only schema 1.0 reports and registered none."
+    )
     missing_token = _error_response("No Authorization: Bearer header was sent.")
     return {
         "parameters": [

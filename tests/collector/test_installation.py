@@ -159,3 +159,38 @@ def test_deleted_installation_can_register_new_token(server_with_data):
     submit(server, fresh)
 
     assert Installation.get_by_id(server.installation_id).deletion_token_sha256 == fresh["installation"]["deletion_token_sha256"]
+
+
+def test_delete_without_token_names_both_credentials(server_with_data):
+    server = server_with_data
+
+    response = httpx.delete(f"{server.url}/installation/{server.installation_id}", headers={"X-API-Key": CLIENT_KEY})
+
+    assert response.status_code == 401
+    assert response.json()["description"] == (
+        "Send the installation's deletion token as Authorization: Bearer <token>, or an operator key in X-API-Key."
+    )
+    assert response.headers["WWW-Authenticate"] == "Bearer, ApiKey"
+
+
+def test_read_without_token_names_only_token(server_with_data):
+    server = server_with_data
+
+    response = httpx.get(f"{server.url}/installation/{server.installation_id}", headers={"X-API-Key": OPERATOR_KEY})
+
+    assert response.status_code == 401
+    assert response.json()["description"] == "Send the installation's deletion token as Authorization: Bearer <token>."
+    assert response.headers["WWW-Authenticate"] == "Bearer"
+
+
+def test_1_0_installation_token_says_none_registered(start_server):
+    server = start_server()
+    installation_id = str(uuid.uuid4())
+    submit(server, report_1_0_body(server.clock.now, installation_id))
+
+    response = httpx.get(f"{server.url}/installation/{installation_id}", headers=BEARER)
+
+    assert response.status_code == 403
+    assert response.json()["title"] == "No Deletion Token Registered"
+    assert "sent only schema 1.0 reports" in response.json()["description"]
+    assert "operator" in response.json()["description"]
