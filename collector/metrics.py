@@ -11,7 +11,7 @@ import time
 from typing import Any
 
 import falcon
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 SUBMIT_ROUTE = "/submit"
 NO_ROUTE_LABEL = "(no route)"
@@ -33,6 +33,11 @@ REJECTION_REASONS = (
     DATABASE_ERROR_OUTCOME,
     "unknown",
 )
+
+# generate_latest without an escaping argument writes the text format 0.0.4, and
+# prometheus_client 0.26 sends that output with this type from its own HTTP handler,
+# although its CONTENT_TYPE_LATEST names version 1.0.0.
+TEXT_FORMAT_CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 # A report takes milliseconds, and the buckets reach 10 s so stalls still show.
 LATENCY_BUCKETS_SECONDS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 10.0)
@@ -127,7 +132,7 @@ class MetricsResource:
         self.metrics = metrics
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
-        resp.content_type = CONTENT_TYPE_LATEST
+        resp.content_type = TEXT_FORMAT_CONTENT_TYPE
         resp.data = self.metrics.render()
 
 

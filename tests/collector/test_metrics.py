@@ -151,3 +151,14 @@ def test_queued_requests_gauge_reads_waitress_queue():
 
     assert before == 3
     assert after == 2
+
+
+def test_metrics_content_type_is_documented_format(start_server):
+    # generate_latest writes the 0.0.4 text format, which the OpenAPI document promises.
+    server = start_server()
+    document = httpx.get(f"{server.url}/openapi.json", timeout=10).json()
+
+    response = httpx.get(f"{server.url}/metrics", headers={"X-API-Key": OPERATOR_KEY}, timeout=10)
+
+    assert response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
+    assert "0.0.4" in document["paths"]["/metrics"]["get"]["responses"]["200"]["description"]
