@@ -16,11 +16,16 @@ from collector.errors import DeletionTokenMismatch, RateLimited, ReportError, Re
 from collector.logs import RequestLogMiddleware, logger
 from collector.metrics import CollectorMetrics, MetricsMiddleware, add_metrics_route
 from collector.openapi import add_openapi_route
-from collector.resources import Clock, HealthResource, InstallationResource, SubmitResource, SummaryResource
+from collector.resources import (
+    RETRY_AFTER_SECONDS,
+    Clock,
+    HealthResource,
+    InstallationResource,
+    SubmitResource,
+    SummaryResource,
+)
 from collector.storage import Store
 from collector.writer import ReportWriter, WriterClosed
-
-DATABASE_RETRY_AFTER_SECONDS = 30
 
 
 def utc_now() -> datetime:
@@ -121,13 +126,13 @@ def _database_unavailable(
     req.context.outcome = "error"
     # Only the error type is logged: driver messages can carry the database server's address.
     logger.error("database unavailable: %s", type(error).__name__, extra={"event": "database_unavailable"})
-    resp.set_header("Retry-After", str(DATABASE_RETRY_AFTER_SECONDS))
+    resp.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
     _answer(resp, 503, "Database Unavailable", "The collector cannot reach its database; retry later.")
 
 
 def _shutting_down(req: falcon.Request, resp: falcon.Response, error: WriterClosed, params: dict[str, Any]) -> None:
     req.context.outcome = "error"
-    resp.set_header("Retry-After", str(DATABASE_RETRY_AFTER_SECONDS))
+    resp.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
     _answer(resp, 503, "Shutting Down", "The collector is stopping and stores no more reports; retry later.")
 
 

@@ -25,6 +25,9 @@ from collector.writer import ReportWriter
 
 Clock = Callable[[], datetime]
 
+# Retry-After of every 503: the database is unavailable, or the process is stopping.
+RETRY_AFTER_SECONDS = 30
+
 
 def require_json(req: falcon.Request, resp: falcon.Response, resource: Any, params: dict[str, Any]) -> None:
     """Falcon hook: reject a body that is not declared as application/json."""
@@ -158,6 +161,7 @@ class HealthResource:
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         if self.stopping.is_set():
             resp.status = 503
+            resp.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
             resp.media = {"title": "Stopping", "description": "This collector process is stopping. Send requests to another one."}
             return
         self.store.check()

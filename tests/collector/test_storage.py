@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import threading
 import uuid
 from datetime import datetime, timedelta
 
@@ -209,6 +210,20 @@ def test_health_is_public_and_checks_database(start_server):
 
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok"}
+
+
+def test_health_while_stopping_sends_retry_after(sqlite_store, tmp_path):
+    # The OpenAPI document lists Retry-After on every 503 of /health.
+    config = CollectorConfig.from_environ({"COLLECTOR_DATA_DIR": str(tmp_path)})
+    stopping = threading.Event()
+    stopping.set()
+    client = falcon.testing.TestClient(create_app(config, sqlite_store, clock=MutableClock(NOW), stopping=stopping))
+
+    response = client.simulate_get("/health")
+
+    assert response.status_code == 503
+    assert response.json["title"] == "Stopping"
+    assert response.headers["Retry-After"] == "30"
 
 
 def test_health_is_503_when_database_is_down(tmp_path):
