@@ -12,6 +12,7 @@ import functools
 import hmac
 import json
 import math
+import os
 import secrets
 import sqlite3
 import threading
@@ -30,6 +31,11 @@ from collector.dashboard.sql import _MAX_IN_LIST_VALUES, _fetch_in
 from collector.config import validate_database_url
 from collector.errors import CollectorError, DeletionTokenMismatch, RateLimited, ReportIdConflict
 from collector.validation import Report
+
+try:
+    import fcntl
+except ImportError:  # Windows: writers of other processes wait in SQLite's busy handler instead.
+    fcntl = None  # type: ignore[assignment]
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
 RATE_WINDOW = timedelta(hours=1)
@@ -191,9 +197,7 @@ class Store:
         self.db = db
         self.is_postgres = isinstance(db, peewee.PostgresqlDatabase)
         self._source_secrets: dict[str, bytes] = {}
-        # SQLite lets one writer in at a time and makes the others poll with growing
-        # sleeps. Queueing this process's writers on a lock first avoids those sleeps.
-        self._sqlite_writer = threading.RLock()
+        self._sqlite_writer = _WriterTurns(db.database if isinstance(db, peewee.SqliteDatabase) else None)
         db.bind(MODELS)
 
     @classmethod
@@ -511,7 +515,7 @@ class Store:
             with self.db.atomic():
                 yield
         else:
-            with self._sqlite_writer, self.db.atomic(lock_type="IMMEDIATE"):
+            with self._sqlite_writer.turn(), self.db.atomic(lock_type="IMMEDIATE"):
                 yield
 
     def _lock_names(self, namespace: int, names: list[str]) -> None:
@@ -548,6 +552,54 @@ _INSERT_SUBMISSION = (
 _INSERT_SUBMISSIONS_RETURNING = (
     f"INSERT INTO submissions ({', '.join(_SUBMISSION_COLUMNS)}) VALUES {{values}} RETURNING id, report_id"
 )
+
+
+class _WriterTurns:
+    """Queues SQLite writers on locks that wake the next one as soon as the current one commits.
+
+    SQLite lets one writer in at a time and makes the others poll with growing sleeps,
+    up to 100 ms apart, so a waiting writer can sleep on long after the lock was freed.
+    Writers of this process wait on a thread lock, and then, with the writers of other
+    processes, on an exclusive flock() of a file beside the database. The kernel wakes
+    the next writer when the current one releases it. SQLite's own lock still decides who
+    writes. Without the file (on Windows, or when it cannot be opened or locked), writers
+    of other processes wait in SQLite's busy handler.
+    """
+
+    def __init__(self, database_path: str | None) -> None:
+        self._thread_lock = threading.RLock()
+        self._depth = 0
+        self._file_lock: int | None = None
+        if fcntl is not None and database_path and database_path != ":memory:":
+            try:
+                self._file_lock = os.open(f"{database_path}-writer.lock", os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+            except OSError:
+                self._file_lock = None
+
+    @contextmanager
+    def turn(self) -> Iterator[None]:
+        """Hold the writer's turn for the block. A nested block of the same thread shares the outer turn."""
+        with self._thread_lock:
+            self._depth += 1
+            locked_file = self._depth == 1 and self._lock_file()
+            try:
+                yield
+            finally:
+                if locked_file:
+                    fcntl.flock(self._file_lock, fcntl.LOCK_UN)
+                self._depth -= 1
+
+    def _lock_file(self) -> bool:
+        if self._file_lock is None:
+            return False
+        try:
+            fcntl.flock(self._file_lock, fcntl.LOCK_EX)
+        except OSError:
+            # Some file systems, such as network mounts, do not support flock(). SQLite's busy handler then orders the writers.
+            os.close(self._file_lock)
+            self._file_lock = None
+            return False
+        return True
 
 
 class _Batch:

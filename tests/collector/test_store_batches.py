@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import stat
 import threading
 import uuid
 from datetime import datetime, timedelta
@@ -249,3 +251,30 @@ def test_batch_waits_for_source_lock(postgres_url):
     assert waited
     assert not writer.is_alive()
     assert [type(outcome) for outcome in outcomes] == [StoredSubmission]
+
+
+@pytest.mark.skipif(storage.fcntl is None, reason="the writer lock file needs flock(), which Windows lacks")
+def test_sqlite_batch_waits_for_writer_lock_file(sqlite_url):
+    """Another process's SQLite writer holds the lock file beside the database until it commits."""
+    store = Store.open(sqlite_url)
+    store.migrate()
+    lock_path = storage.sqlite_path(sqlite_url) + "-writer.lock"
+    # flock() locks belong to an open file, so this second open competes like another process.
+    holder = os.open(lock_path, os.O_RDWR)
+    outcomes: list[object] = []
+    try:
+        storage.fcntl.flock(holder, storage.fcntl.LOCK_EX)
+        writer = threading.Thread(target=lambda: outcomes.extend(store.store_reports([request_for(report_1_1(NOW))])))
+        writer.start()
+        writer.join(0.5)
+        waited = writer.is_alive()
+        storage.fcntl.flock(holder, storage.fcntl.LOCK_UN)
+        writer.join(10)
+    finally:
+        os.close(holder)
+        store.close()
+
+    assert waited
+    assert not writer.is_alive()
+    assert [type(outcome) for outcome in outcomes] == [StoredSubmission]
+    assert stat.S_IMODE(os.stat(lock_path).st_mode) == 0o600
