@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import sys
 import threading
@@ -195,8 +196,7 @@ def serve(
     except OSError as error:
         writer.close()
         print(
-            f"collector: cannot listen on {listen_host}:{listen_port}: {error.strerror}. "
-            "Stop the program using that port, or choose another with --port or COLLECTOR_PORT.",
+            f"collector: cannot listen on {listen_host}:{listen_port}: {error.strerror}. {_listen_fix(error, listen_host)}",
             file=sys.stderr,
         )
         return EXIT_FAILURE
@@ -221,6 +221,17 @@ def serve(
     writer.close()
     logger.info("stopped", extra={"event": "stopped"})
     return EXIT_OK
+
+
+def _listen_fix(error: OSError, host: str) -> str:
+    if error.errno == errno.EACCES:
+        return (
+            "Ports below 1024 need root or CAP_NET_BIND_SERVICE; choose a port from 1024 with --port or "
+            "COLLECTOR_PORT and let the reverse proxy listen on 80 and 443."
+        )
+    if error.errno == errno.EADDRNOTAVAIL:
+        return f"{host} is not an address of this machine; set --host or COLLECTOR_HOST to one, such as 127.0.0.1."
+    return "Stop the program using that port, or choose another with --port or COLLECTOR_PORT."
 
 
 def make_server(app: Any, config: CollectorConfig, *, host: str, port: int, threads: int) -> Any:

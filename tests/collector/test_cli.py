@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import signal
@@ -353,3 +354,25 @@ def test_serve_port_in_use_exits_1(tmp_path):
     assert result.returncode == 1
     assert f"collector: cannot listen on 127.0.0.1:{port}: Address already in use." in result.stderr
     assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("error_number", "hint"),
+    [
+        (errno.EACCES, "Ports below 1024 need root or CAP_NET_BIND_SERVICE"),
+        (errno.EADDRNOTAVAIL, "is not an address of this machine"),
+    ],
+)
+def test_serve_listen_error_gives_matching_fix(sqlite_url, tmp_path, capsys, monkeypatch, error_number, hint):
+    def fail_to_bind(*args, **kwargs):
+        raise OSError(error_number, os.strerror(error_number))
+
+    monkeypatch.setattr(cli, "make_server", fail_to_bind)
+
+    status = cli.main(["serve", "--port", "80"], environ=base_environ(sqlite_url, tmp_path))
+
+    error = capsys.readouterr().err
+    assert status == 1
+    assert f"cannot listen on 127.0.0.1:80: {os.strerror(error_number)}." in error
+    assert hint in error
+    assert "Stop the program using that port" not in error
