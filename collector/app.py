@@ -68,6 +68,7 @@ def create_app(
     add_metrics_route(app, metrics)
     add_openapi_route(app)
 
+    app.set_error_serializer(_serialize_error_as_json)
     app.add_error_handler(ReportError, _report_error)
     app.add_error_handler(ReportIdConflict, _report_id_conflict)
     app.add_error_handler(DeletionTokenMismatch, _deletion_token_mismatch)
@@ -78,6 +79,13 @@ def create_app(
     # Falcon picks the most specific handler, so HTTPError and the errors above keep theirs.
     app.add_error_handler(Exception, _unexpected_error)
     return app
+
+
+def _serialize_error_as_json(req: falcon.Request, resp: falcon.Response, error: falcon.HTTPError) -> None:
+    # Falcon's default serializer follows Accept: XML for application/xml, and an empty
+    # body for text/plain. The OpenAPI document promises JSON for every error.
+    resp.content_type = falcon.MEDIA_JSON
+    resp.data = error.to_json()
 
 
 def _answer(resp: falcon.Response, status: int, title: str, description: str, **extra: Any) -> None:

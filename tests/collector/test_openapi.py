@@ -104,3 +104,14 @@ def test_openapi_dashboard_names_match_app(start_server):
 
     assert statuses == {name: 200 for name in names}
     assert listed == names
+
+
+@pytest.mark.parametrize("accept", ["application/xml", "text/xml;q=1, application/json;q=0.5", "text/plain", "text/html"])
+@pytest.mark.parametrize(("method", "path"), [("GET", "/stats/summary"), ("GET", "/no-such-route"), ("POST", "/submit")])
+def test_error_body_is_json_whatever_accept(app, accept, method, path):
+    # The document describes every error response as application/json with the Error schema.
+    response = testing.TestClient(app).simulate_request(method, path, headers={"Accept": accept})
+
+    assert response.status_code >= 400
+    assert response.headers["content-type"] == "application/json"
+    assert "title" in json.loads(response.text)
