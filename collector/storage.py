@@ -38,6 +38,11 @@ except ImportError:  # Windows: writers of other processes wait in SQLite's busy
     fcntl = None  # type: ignore[assignment]
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+# libpq waits without limit for a server that accepts TCP but never responds, so a frozen
+# database host would hold request threads and the report writer. DATABASE_URL's own
+# ?connect_timeout= takes precedence.
+# NOTE: this bounds connecting only. A query on an open connection to a frozen host still waits.
+POSTGRES_CONNECT_TIMEOUT_SECONDS = 10
 RATE_WINDOW = timedelta(hours=1)
 # PostgreSQL aborts a transaction that deadlocks on the shared dashboard summary rows
 # (SQLSTATE 40P01) or fails to serialize (40001). Such a transaction is run again.
@@ -842,13 +847,14 @@ def _open_sqlite(path: str) -> peewee.SqliteDatabase:
 
 
 def _open_postgres(parts: Any) -> peewee.PostgresqlDatabase:
+    options = {"connect_timeout": str(POSTGRES_CONNECT_TIMEOUT_SECONDS), **_query_options(parts.query)}
     return peewee.PostgresqlDatabase(
         unquote(parts.path.lstrip("/")),
         user=unquote(parts.username) if parts.username else None,
         password=unquote(parts.password) if parts.password else None,
         host=parts.hostname,
         port=parts.port or 5432,
-        **_query_options(parts.query),
+        **options,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import threading
 import uuid
 from datetime import datetime, timedelta
@@ -13,7 +14,7 @@ import httpx
 import peewee
 import pytest
 
-from collector import migrations
+from collector import migrations, storage
 from collector.app import create_app
 from collector.config import CollectorConfig
 from collector.storage import Installation, SourceHit, Store, Submission
@@ -224,6 +225,36 @@ def test_health_while_stopping_sends_retry_after(sqlite_store, tmp_path):
     assert response.status_code == 503
     assert response.json["title"] == "Stopping"
     assert response.headers["Retry-After"] == "30"
+
+
+def test_postgres_connect_times_out_on_silent_server(monkeypatch):
+    # A server that accepts TCP but never sends PostgreSQL's greeting, like a frozen host.
+    monkeypatch.setattr(storage, "POSTGRES_CONNECT_TIMEOUT_SECONDS", 1)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        store = Store.open(f"postgresql://postgres@127.0.0.1:{silent.getsockname()[1]}/collector")
+        errors: list[peewee.OperationalError] = []
+
+        def check_database() -> None:
+            try:
+                store.check()
+            except peewee.OperationalError as error:
+                errors.append(error)
+
+        checker = threading.Thread(target=check_database, daemon=True)
+        checker.start()
+        checker.join(10)
+
+    assert not checker.is_alive()
+    assert len(errors) == 1
+    assert "timeout" in str(errors[0])
+
+
+def test_postgres_connect_timeout_kept_from_url():
+    store = Store.open("postgresql://postgres@127.0.0.1:9/collector?connect_timeout=2")
+
+    assert store.db.connect_params["connect_timeout"] == "2"
 
 
 def test_health_is_503_when_database_is_down(tmp_path):
