@@ -283,7 +283,8 @@ def _map_of(check_value: Callable[[Any, str], Any]) -> Callable[[Any, str], dict
         checked = {}
         for key, item in value.items():
             if not KEY_NAME_PATTERN.fullmatch(key):
-                raise ReportError(field, f"has a key that does not match {KEY_NAME_PATTERN.pattern}")
+                # repr() writes a lone surrogate as \ud800, so the rule stays valid UTF-8.
+                raise ReportError(field, f"has the key {key[:64]!r}, which does not match {KEY_NAME_PATTERN.pattern}")
             checked[key] = check_value(item, f"{field}.{key}")
         return checked
 

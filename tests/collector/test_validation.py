@@ -223,3 +223,15 @@ def test_parse_map_at_key_limit_is_accepted():
     body = changed(report_1_0(), "error_summary", {f"Error{n}": n for n in range(50)})
 
     assert len(parse_report(body, NOW).error_summary) == 50
+
+
+@pytest.mark.parametrize("key", ["connection error", "x\ud800", "é" * 100])
+def test_map_key_error_names_key(key):
+    body = changed(report_1_1(NOW), "error_summary", {"ok": 1, key: 2})
+
+    with pytest.raises(ReportError) as caught:
+        parse_report(body, NOW)
+
+    assert caught.value.field == "error_summary"
+    assert repr(key[:64]) in caught.value.rule
+    caught.value.rule.encode("utf-8")  # The rule goes into a UTF-8 response body.
