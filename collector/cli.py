@@ -14,6 +14,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import peewee
+from waitress.server import MultiSocketServer
 
 from collector.app import create_app, utc_now
 from collector.config import (
@@ -206,6 +207,20 @@ def serve(
         print(
             f"collector: cannot listen on {listen_host}:{listen_port}: {error} "
             "Set --host or COLLECTOR_HOST to an address of this machine, such as 127.0.0.1.",
+            file=sys.stderr,
+        )
+        return EXIT_FAILURE
+    if isinstance(server, MultiSocketServer):
+        # Waitress returns a MultiSocketServer for a host with several addresses. It has no
+        # trigger or effective_port, which GracefulStop and the start-up log use.
+        addresses = ", ".join(host for host, _ in server.effective_listen)
+        for dispatcher in list(server.map.values()):
+            dispatcher.close()
+        server.close()  # Stops the worker threads.
+        writer.close()
+        print(
+            f"collector: cannot listen on {listen_host}: it resolves to several addresses ({addresses}). "
+            "Set --host or COLLECTOR_HOST to one of them, such as 127.0.0.1.",
             file=sys.stderr,
         )
         return EXIT_FAILURE

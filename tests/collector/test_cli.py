@@ -376,3 +376,22 @@ def test_serve_listen_error_gives_matching_fix(sqlite_url, tmp_path, capsys, mon
     assert f"cannot listen on 127.0.0.1:80: {os.strerror(error_number)}." in error
     assert hint in error
     assert "Stop the program using that port" not in error
+
+
+def test_serve_host_with_several_addresses_exits_1(sqlite_url, tmp_path, capsys, monkeypatch):
+    # A hosts file that maps localhost to both 127.0.0.1 and ::1 makes Waitress bind both.
+    resolve = socket.getaddrinfo
+
+    def resolve_localhost_twice(host, *args, **kwargs):
+        if host != "localhost":
+            return resolve(host, *args, **kwargs)
+        return resolve("127.0.0.1", *args, **kwargs) + resolve("::1", *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolve_localhost_twice)
+
+    status = cli.main(["serve", "--host", "localhost", "--port", "0"], environ=base_environ(sqlite_url, tmp_path))
+
+    error = capsys.readouterr().err
+    assert status == 1
+    assert "cannot listen on localhost: it resolves to several addresses (127.0.0.1, ::1)." in error
+    assert "--host or COLLECTOR_HOST" in error
