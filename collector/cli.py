@@ -142,7 +142,19 @@ def _check_overrides(args: argparse.Namespace) -> None:
             raise ConfigError(msg)
 
 
+def _newer_schema(version: int) -> str:
+    return (
+        f"the database schema is at version {version}, newer than this release's {LATEST_VERSION}; "
+        "run the release that migrated it, or restore a backup taken before."
+    )
+
+
 def migrate(store: Store) -> int:
+    version = store.schema_version()
+    if version > LATEST_VERSION:
+        print(f"collector: {_newer_schema(version)}", file=sys.stderr)
+        return EXIT_FAILURE
+
     applied = store.migrate()
     if applied:
         print(f"Applied schema steps {', '.join(map(str, applied))}; the schema is at version {LATEST_VERSION}.")
@@ -152,8 +164,12 @@ def migrate(store: Store) -> int:
 
 
 def purge(store: Store, days: int) -> int:
-    if store.schema_version() < LATEST_VERSION:
+    version = store.schema_version()
+    if version < LATEST_VERSION:
         print("collector: the database schema is not up to date; run `python -m collector migrate` first.", file=sys.stderr)
+        return EXIT_FAILURE
+    if version > LATEST_VERSION:
+        print(f"collector: {_newer_schema(version)}", file=sys.stderr)
         return EXIT_FAILURE
 
     now = utc_now()
@@ -183,6 +199,10 @@ def serve(
     applied = store.migrate()
     if applied:
         logger.info("applied schema steps %s", applied, extra={"event": "migrated", "steps": applied})
+    version = store.schema_version()
+    if version > LATEST_VERSION:
+        # Serving on keeps a rollback to this release possible.
+        logger.warning(_newer_schema(version), extra={"event": "newer_schema", "schema_version": version})
     if not config.api_keys and not config.admin_keys:
         logger.warning("no API keys configured: every submission is rejected", extra={"event": "no_keys"})
 

@@ -395,3 +395,18 @@ def test_serve_host_with_several_addresses_exits_1(sqlite_url, tmp_path, capsys,
     assert status == 1
     assert "cannot listen on localhost: it resolves to several addresses (127.0.0.1, ::1)." in error
     assert "--host or COLLECTOR_HOST" in error
+
+
+@pytest.mark.parametrize("command", ["migrate", "purge"])
+def test_cli_newer_schema_exits_1(sqlite_url, tmp_path, capsys, command):
+    # As after a rollback to an older release: the database was migrated by a newer one.
+    store = Store.open(sqlite_url)
+    store.migrate()
+    store.db.execute_sql("UPDATE collector_meta SET value = ? WHERE key = 'schema_version'", (str(LATEST_VERSION + 1),))
+    store.close()
+
+    status = cli.main([command], environ=base_environ(sqlite_url, tmp_path))
+
+    error = capsys.readouterr().err
+    assert status == 1
+    assert f"the database schema is at version {LATEST_VERSION + 1}, newer than this release's {LATEST_VERSION}" in error
