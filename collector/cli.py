@@ -142,7 +142,7 @@ def _check_overrides(args: argparse.Namespace) -> None:
             raise ConfigError(msg)
 
 
-def _newer_schema(version: int) -> str:
+def _newer_schema_message(version: int) -> str:
     return (
         f"the database schema is at version {version}, newer than this release's {LATEST_VERSION}; "
         "run the release that migrated it, or restore a backup taken before."
@@ -152,7 +152,7 @@ def _newer_schema(version: int) -> str:
 def migrate(store: Store) -> int:
     version = store.schema_version()
     if version > LATEST_VERSION:
-        print(f"collector: {_newer_schema(version)}", file=sys.stderr)
+        print(f"collector: {_newer_schema_message(version)}", file=sys.stderr)
         return EXIT_FAILURE
 
     applied = store.migrate()
@@ -169,7 +169,7 @@ def purge(store: Store, days: int) -> int:
         print("collector: the database schema is not up to date; run `python -m collector migrate` first.", file=sys.stderr)
         return EXIT_FAILURE
     if version > LATEST_VERSION:
-        print(f"collector: {_newer_schema(version)}", file=sys.stderr)
+        print(f"collector: {_newer_schema_message(version)}", file=sys.stderr)
         return EXIT_FAILURE
 
     now = utc_now()
@@ -202,7 +202,7 @@ def serve(
     version = store.schema_version()
     if version > LATEST_VERSION:
         # Serving on keeps a rollback to this release possible.
-        logger.warning(_newer_schema(version), extra={"event": "newer_schema", "schema_version": version})
+        logger.warning(_newer_schema_message(version), extra={"event": "newer_schema", "schema_version": version})
     if not config.api_keys and not config.admin_keys:
         logger.warning("no API keys configured: every submission is rejected", extra={"event": "no_keys"})
 
