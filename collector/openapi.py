@@ -105,7 +105,7 @@ def _installation_path() -> dict[str, Any]:
             "security": [{"DeletionToken": []}, {"OperatorKey": []}],
             "responses": {
                 "200": _ok("The rows are deleted.", {"$ref": "#/components/schemas/DeletionResult"}),
-                "401": missing_token,
+                "401": _error_response("Neither an Authorization: Bearer header nor an operator key in X-API-Key was sent."),
                 "403": token_rejected,
                 "503": _DATABASE_UNAVAILABLE,
             },
