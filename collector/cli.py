@@ -204,7 +204,11 @@ def serve(
         # Serving on keeps a rollback to this release possible.
         logger.warning(_newer_schema_message(version), extra={"event": "newer_schema", "schema_version": version})
     if not config.api_keys and not config.admin_keys:
-        logger.warning("no API keys configured: every submission is rejected", extra={"event": "no_keys"})
+        logger.warning(
+            "COLLECTOR_API_KEYS and COLLECTOR_ADMIN_KEYS are both unset, so every request to /submit gets 401; "
+            "set COLLECTOR_API_KEYS to the client key built into the app bundles",
+            extra={"event": "no_keys"},
+        )
 
     writer = ReportWriter(store)
     metrics = CollectorMetrics()

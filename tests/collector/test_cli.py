@@ -410,3 +410,13 @@ def test_cli_newer_schema_exits_1(sqlite_url, tmp_path, capsys, command):
     error = capsys.readouterr().err
     assert status == 1
     assert f"the database schema is at version {LATEST_VERSION + 1}, newer than this release's {LATEST_VERSION}" in error
+
+
+def test_serve_without_keys_warns_naming_variables(start_process, sqlite_url):
+    process = start_process(sqlite_url, COLLECTOR_API_KEYS="", COLLECTOR_ADMIN_KEYS="")
+    process.terminate()
+
+    warnings = [record["message"] for record in process.log_records() if record.get("event") == "no_keys"]
+    assert len(warnings) == 1
+    assert "COLLECTOR_API_KEYS and COLLECTOR_ADMIN_KEYS are both unset" in warnings[0]
+    assert "401" in warnings[0]
