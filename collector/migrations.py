@@ -119,12 +119,21 @@ def _create_dashboard_summaries(db: peewee.Database, migrator: SchemaMigrator) -
     dashboard.rebuild_summaries(db, (dict(zip(names, row)) for row in cursor))
 
 
+def _move_source_key_out_of_database(db: peewee.Database, migrator: SchemaMigrator) -> None:
+    # The day's HMAC key now lives in a file outside the database (collector.ratelimit.SourceKeys).
+    # The hits hashed under a key stored beside them go too: with the key, every IPv4
+    # address can be tried against them.
+    SourceHitV3.delete().execute()
+    db.drop_tables([SourceKeyV3], safe=True)
+
+
 # Step number -> (description, function). Append new steps; never edit a released one.
 STEPS: dict[int, tuple[str, Callable[[peewee.Database, SchemaMigrator], None]]] = {
     1: ("create installations, submissions and collector_meta", _create_base_tables),
     2: ("add the deletion token hash and the schema 1.1 job counts", _add_schema_1_1_columns),
     3: ("create the per-source rate-limit tables", _create_source_tables),
     4: ("create the dashboard summary tables and fill them from the submissions", _create_dashboard_summaries),
+    5: ("drop source_keys and the source hits hashed under them", _move_source_key_out_of_database),
 }
 LATEST_VERSION = max(STEPS)
 

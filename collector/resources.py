@@ -18,7 +18,7 @@ import falcon
 from collector.auth import authorize_installation
 from collector.config import CollectorConfig
 from collector.logs import logger
-from collector.ratelimit import client_address, source_hash
+from collector.ratelimit import SourceKeys, client_address, source_hash
 from collector.storage import ReportRequest, Store
 from collector.validation import parse_report
 from collector.writer import ReportWriter
@@ -86,6 +86,7 @@ class SubmitResource:
         self.store = store
         self.writer = writer
         self.clock = clock
+        self.source_keys = SourceKeys(config.data_dir)
 
     @falcon.before(require_json)
     def on_post(self, req: falcon.Request, resp: falcon.Response) -> None:
@@ -98,7 +99,7 @@ class SubmitResource:
         request = ReportRequest(
             report,
             received_at=now,
-            source_hash=source_hash(self.store, address, now),
+            source_hash=source_hash(self.source_keys, address, now),
             limit_per_hour=self.config.rate_limit_per_hour,
             source_limit_per_hour=self.config.source_rate_limit_per_hour,
         )

@@ -13,13 +13,12 @@ import hmac
 import json
 import math
 import os
-import secrets
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
@@ -139,17 +138,7 @@ class SourceHit(BaseModel):
         indexes = ((("source_hash", "hit_at"), False),)
 
 
-class SourceKey(BaseModel):
-    """The random HMAC key of one UTC day; older keys are deleted so old hashes cannot be linked."""
-
-    day = peewee.CharField(max_length=10, primary_key=True)
-    secret = peewee.CharField(max_length=64)
-
-    class Meta:
-        table_name = "source_keys"
-
-
-MODELS = (CollectorMeta, Installation, Submission, SourceHit, SourceKey)
+MODELS = (CollectorMeta, Installation, Submission, SourceHit)
 _JSON_COLUMNS = ("printer_type_counts", "feature_usage", "error_summary")
 
 
@@ -201,7 +190,6 @@ class Store:
     def __init__(self, db: peewee.Database) -> None:
         self.db = db
         self.is_postgres = isinstance(db, peewee.PostgresqlDatabase)
-        self._source_secrets: dict[str, bytes] = {}
         self._sqlite_writer = _WriterTurns(db.database if isinstance(db, peewee.SqliteDatabase) else None)
         db.bind(MODELS)
 
@@ -498,20 +486,6 @@ class Store:
         return PurgeResult(submissions, installations, hits)
 
     @_drops_broken_connection
-    def source_secret(self, day: date) -> bytes:
-        """Return the HMAC key of a UTC day, creating it and deleting older days' keys once."""
-        label = day.isoformat()
-        cached = self._source_secrets.get(label)
-        if cached is not None:
-            return cached
-
-        with self._write_transaction():
-            SourceKey.insert(day=label, secret=secrets.token_hex(32)).on_conflict_ignore().execute()
-            SourceKey.delete().where(SourceKey.day < label).execute()
-            secret = bytes.fromhex(SourceKey.get(SourceKey.day == label).secret)
-        self._source_secrets = {label: secret}
-        return secret
-
     @contextmanager
     def _write_transaction(self) -> Iterator[None]:
         # SQLite: BEGIN IMMEDIATE takes the write lock before the first read, so a

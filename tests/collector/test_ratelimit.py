@@ -7,13 +7,16 @@ import json
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+import logging
+import os
+import stat
 from datetime import date
 
 import httpx
 import pytest
 
-from collector.ratelimit import client_address, source_hash
-from collector.storage import SourceHit, SourceKey, Submission
+from collector.ratelimit import SOURCE_KEY_FILE_NAME, SourceKeys, client_address, source_hash
+from collector.storage import SourceHit, Submission
 from tests.collector.conftest import CLIENT_KEY, report_1_1
 
 HEADERS = {"Content-Type": "application/json", "X-API-Key": CLIENT_KEY}
@@ -172,22 +175,70 @@ def test_source_limit_ignores_forwarded_for_from_untrusted_peer(start_server):
 def test_source_hits_store_no_address(start_server):
     server = start_server()
     post(server.url, report_1_1(server.clock.now))
+    key_file = server.config.data_dir / SOURCE_KEY_FILE_NAME
 
     hits = list(SourceHit.select())
-    keys = list(SourceKey.select())
 
     assert len(hits) == 1
-    assert hits[0].source_hash == source_hash(server.store, "127.0.0.1", server.clock.now)
+    assert hits[0].source_hash == source_hash(SourceKeys(server.config.data_dir), "127.0.0.1", server.clock.now)
     assert "127.0.0.1" not in hits[0].source_hash
-    assert [key.day for key in keys] == [server.clock.now.date().isoformat()]
+    assert key_file.read_text().split()[0] == server.clock.now.date().isoformat()
+    assert stat.S_IMODE(os.stat(key_file).st_mode) == 0o600
+    assert not server.store.db.table_exists("source_keys")
 
 
-def test_source_key_rotates_daily(sqlite_store):
-    today = sqlite_store.source_secret(date(2026, 5, 1))
-    tomorrow = sqlite_store.source_secret(date(2026, 5, 2))
+def test_source_key_rotates_daily(tmp_path):
+    keys = SourceKeys(tmp_path)
+
+    today = keys.key_for(date(2026, 5, 1))
+    tomorrow = keys.key_for(date(2026, 5, 2))
 
     assert today != tomorrow
-    assert [key.day for key in SourceKey.select()] == ["2026-05-02"]
+    assert (tmp_path / SOURCE_KEY_FILE_NAME).read_text() == f"2026-05-02 {tomorrow.hex()}\n"
+
+
+def test_source_key_shared_by_processes(tmp_path):
+    # Each SourceKeys instance represents one collector process on the same data folder.
+    first, second = SourceKeys(tmp_path), SourceKeys(tmp_path)
+
+    assert first.key_for(date(2026, 5, 1)) == second.key_for(date(2026, 5, 1))
+    assert second.key_for(date(2026, 5, 2)) == first.key_for(date(2026, 5, 2))
+
+
+def test_source_key_of_earlier_day_leaves_file(tmp_path):
+    # A request timed just before midnight, handled after another process started the new day.
+    SourceKeys(tmp_path).key_for(date(2026, 5, 2))
+    late = SourceKeys(tmp_path)
+    stored = (tmp_path / SOURCE_KEY_FILE_NAME).read_text()
+
+    earlier = late.key_for(date(2026, 5, 1))
+
+    assert (tmp_path / SOURCE_KEY_FILE_NAME).read_text() == stored
+    assert earlier.hex() not in stored
+    assert late.key_for(date(2026, 5, 2)).hex() in stored
+
+
+def test_damaged_source_key_file_is_replaced(tmp_path):
+    (tmp_path / SOURCE_KEY_FILE_NAME).write_text("2026-05-01 not-hex\n")
+
+    key = SourceKeys(tmp_path).key_for(date(2026, 5, 1))
+
+    assert (tmp_path / SOURCE_KEY_FILE_NAME).read_text() == f"2026-05-01 {key.hex()}\n"
+
+
+def test_unusable_source_key_folder_keeps_key_in_memory(tmp_path, caplog):
+    # A file where the data folder should be: the key file cannot be created.
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("")
+    keys = SourceKeys(blocked)
+
+    with caplog.at_level(logging.WARNING, logger="collector.ratelimit"):
+        first = keys.key_for(date(2026, 5, 1))
+        again = keys.key_for(date(2026, 5, 1))
+
+    assert first == again
+    assert keys.key_for(date(2026, 5, 2)) != first
+    assert [record.__dict__.get("event") for record in caplog.records] == ["source_key_file_unusable"]
 
 
 TRUSTED = (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("127.0.0.1/32"))

@@ -79,8 +79,25 @@ def test_migrate_from_version_1_keeps_rows(database_url):
     summary_rows = store.db.execute_sql("SELECT COUNT(*) FROM dashboard_installations").fetchone()[0]
     assert summary_rows == 1
     recorded = dict(store.db.execute_sql("SELECT key, value FROM collector_meta").fetchall())
-    assert sorted(recorded) == ["migration.1", "migration.2", "migration.3", "migration.4", "schema_version"]
+    assert sorted(recorded) == [f"migration.{step}" for step in range(1, 6)] + ["schema_version"]
     assert recorded["migration.2"].endswith(" add the deletion token hash and the schema 1.1 job counts")
+    store.close()
+
+
+def test_migrate_drops_source_keys_and_their_hits(database_url):
+    store = Store.open(database_url)
+    store.migrate(target=4)
+    mark = store.db.param
+    store.db.execute_sql(f"INSERT INTO source_keys (day, secret) VALUES ('2026-06-15', {mark})", ("ab" * 32,))
+    store.db.execute_sql(f"INSERT INTO source_hits (source_hash, hit_at) VALUES ({mark}, {mark})", ("c" * 64, NOW))
+    store_at(store, NOW)
+
+    applied = store.migrate()
+
+    assert applied == [5]
+    assert not store.db.table_exists("source_keys")
+    assert store.db.execute_sql("SELECT COUNT(*) FROM source_hits").fetchone()[0] == 0
+    assert Submission.select().count() == 1
     store.close()
 
 
