@@ -180,10 +180,15 @@ def purge(store: Store, days: int) -> int:
         extra={"event": "purge", "submissions": result.submissions, "installations": result.installations},
     )
     print(
-        f"Deleted {result.submissions} reports received more than {days} days ago and "
-        f"{result.installations} installations with no report since then."
+        f"Deleted {_count(result.submissions, 'report')} received more than {_count(days, 'day')} ago and "
+        f"{_count(result.installations, 'installation')} with no report since then."
     )
     return EXIT_OK
+
+
+def _count(number: int, noun: str) -> str:
+    """Return "1 report" or "2 reports": the number with the noun in the matching form."""
+    return f"{number} {noun}" if number == 1 else f"{number} {noun}s"
 
 
 def serve(

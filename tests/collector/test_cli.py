@@ -97,6 +97,21 @@ def test_cli_purge_deletes_reports_past_retention(sqlite_url, tmp_path, capsys):
     assert Store.open(sqlite_url).summary(now)["submissions_total"] == 1
 
 
+
+def test_cli_purge_message_singular(sqlite_url, tmp_path, capsys):
+    store = Store.open(sqlite_url)
+    store.migrate()
+    moment = utc_now() - timedelta(days=3)
+    store.store_report(
+        parse_report(report_1_1(moment), moment), received_at=moment, source_hash="a" * 64, limit_per_hour=10, source_limit_per_hour=10
+    )
+    store.close()
+
+    status = cli.main(["purge", "--days", "1"], environ=base_environ(sqlite_url, tmp_path))
+
+    assert status == 0
+    assert "Deleted 1 report received more than 1 day ago and 1 installation with no report since then." in capsys.readouterr().out
+
 def test_cli_purge_before_migrate_fails(sqlite_url, tmp_path, capsys):
     status = cli.main(["purge"], environ=base_environ(sqlite_url, tmp_path))
 
