@@ -33,12 +33,26 @@ def _matches_any(candidate: str, keys: Sequence[bytes]) -> bool:
 
 def required_role(path: str) -> str | None:
     """Return the role a path needs before routing, or None when the key is not checked there."""
+    family = checked_route(path)
+    if family is None:
+        return None
+    return CLIENT if family == "/submit" else OPERATOR
+
+
+def checked_route(path: str) -> str | None:
+    """Return the group of routes whose key rule covers ``path``: "/submit", "/stats/*", "/metrics" or None.
+
+    The key is checked before routing, so a rejected request has no route template.
+    Logs and metrics name it by this group, which, unlike the path, has a fixed set of values.
+    """
     # Falcon's router ignores leading slashes, so "//stats/summary" reaches /stats/summary.
     path = "/" + path.lstrip("/")
     if path == "/submit":
-        return CLIENT
-    if path in ("/stats", "/metrics") or path.startswith(("/stats/", "/metrics/")):
-        return OPERATOR
+        return "/submit"
+    if path == "/stats" or path.startswith("/stats/"):
+        return "/stats/*"
+    if path == "/metrics" or path.startswith("/metrics/"):
+        return "/metrics"
     return None
 
 
@@ -65,6 +79,7 @@ class ApiKeyMiddleware:
         if needed is None:
             return
 
+        req.context.checked_route = checked_route(req.path)
         if req.context.role is None:
             req.context.outcome = "unauthorized"
             title = "Missing API Key" if not api_key else "Invalid API Key"

@@ -160,15 +160,17 @@ class RequestLogMiddleware:
         self, req: falcon.Request, resp: falcon.Response, resource: object, req_succeeded: bool
     ) -> None:
         started = req.context.get("started", time.perf_counter())
+        # A request that the key check rejected was never routed: name its group of routes.
+        route = req.uri_template or req.context.get("checked_route")
         logger.info(
             "%s %s %s",
             req.method,
-            req.uri_template or "(no route)",
+            route or "(no route)",
             resp.status_code,
             extra={
                 "event": "request",
                 "method": req.method,
-                "route": req.uri_template,
+                "route": route,
                 "status": resp.status_code,
                 "outcome": req.context.get("outcome"),
                 "duration_ms": round((time.perf_counter() - started) * 1000, 2),

@@ -104,7 +104,8 @@ class MetricsMiddleware:
 
     def process_response(self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool) -> None:
         started = req.context.get("metrics_started")
-        route = req.uri_template or NO_ROUTE_LABEL
+        # A request that the key check rejected was never routed: it counts under its group of routes.
+        route = req.uri_template or req.context.get("checked_route") or NO_ROUTE_LABEL
         method = req.method if req.method in _KNOWN_METHODS else OTHER_METHOD_LABEL
         if started is not None:
             self.metrics.request_duration.labels(method=method, route=route).observe(time.perf_counter() - started)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -150,6 +151,30 @@ def base_environ(database_url: str, data_dir: Path, **overrides: str) -> dict[st
     }
     environ.update(overrides)
     return environ
+
+
+class RecordList(logging.Handler):
+    """A logging handler that keeps every record it receives in ``records``."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@pytest.fixture
+def collector_records() -> Iterator[list[logging.LogRecord]]:
+    """Collect the "collector" loggers' records at INFO, whatever handlers configure_logging left on them."""
+    named = logging.getLogger("collector")
+    level = named.level
+    handler = RecordList()
+    named.addHandler(handler)
+    named.setLevel(logging.INFO)
+    yield handler.records
+    named.removeHandler(handler)
+    named.setLevel(level)
 
 
 @pytest.fixture

@@ -162,3 +162,22 @@ def test_metrics_content_type_is_documented_format(start_server):
 
     assert response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
     assert "0.0.4" in document["paths"]["/metrics"]["get"]["responses"]["200"]["description"]
+
+
+def test_rejected_keys_logged_under_route_group(tmp_path, collector_records):
+    # The key check runs before routing, so these requests have no route template.
+    url = f"sqlite:///{tmp_path / 'collector.db'}"
+    store = Store.open(url)
+    store.migrate()
+    client = testing.TestClient(create_app(CollectorConfig.from_environ(base_environ(url, tmp_path)), store))
+
+    client.simulate_post("/submit", body=b"{}", headers={"Content-Type": "application/json"})
+    client.simulate_get("/stats/summary", headers={"X-API-Key": CLIENT_KEY})
+    client.simulate_get("/metrics", headers={"X-API-Key": "not-a-configured-key-0123"})
+    samples = parse_samples(client.simulate_get("/metrics", headers={"X-API-Key": OPERATOR_KEY}).text)
+    store.close()
+
+    logged = [(record.status, record.route) for record in collector_records if getattr(record, "event", None) == "request"]
+    assert logged[:3] == [(401, "/submit"), (403, "/stats/*"), (401, "/metrics")]
+    assert samples[("collector_request_duration_seconds_count", (("method", "POST"), ("route", "/submit")))] == 1
+    assert samples[("collector_request_duration_seconds_count", (("method", "GET"), ("route", "/stats/*")))] == 1
