@@ -2,22 +2,31 @@
 
 No line carries a client address, an API key or a deletion token: the access line
 names the route template, not the path, and the request's headers are never logged.
+Waitress's own records can name a connection's peer, as in an unexpected error
+on a channel, so addresses in their message and traceback are replaced.
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import logging
 import queue
+import re
 import sys
 import threading
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any, TextIO
 
 import falcon
 
 logger = logging.getLogger("collector")
+
+# Runs of characters that can form an IPv4 or IPv6 address, with an optional port.
+_ADDRESS_CANDIDATE = re.compile(r"[0-9A-Fa-f:.\[\]]*[:.][0-9A-Fa-f:.\[\]]*")
+REDACTED_ADDRESS = "<address>"
 
 # Attributes every LogRecord has; anything else was passed through ``extra``.
 _STANDARD_ATTRIBUTES = frozenset(vars(logging.makeLogRecord({}))) | {"message", "asctime"}
@@ -35,17 +44,19 @@ class JsonFormatter(logging.Formatter):
         self._second_text = ""
 
     def format(self, record: logging.LogRecord) -> str:
+        # The collector's own lines name no client address, but Waitress's can name a peer.
+        clean: Callable[[str], str] = redact_addresses if record.name.startswith("waitress") else str
         line: dict[str, Any] = {
             "time": self._format_time(record.created),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": clean(record.getMessage()),
         }
         for name, value in vars(record).items():
             if name not in _STANDARD_ATTRIBUTES and not name.startswith("_"):
                 line[name] = value
         if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
+            line["exception"] = clean(self.formatException(record.exc_info))
         return self._encoder.encode(line)
 
     def _format_time(self, created: float) -> str:
@@ -56,6 +67,29 @@ class JsonFormatter(logging.Formatter):
             self._second_text = second.strftime("%Y-%m-%dT%H:%M:%S")
             self._second = second
         return f"{self._second_text}.{moment.microsecond // 1000:03d}+00:00"
+
+
+def redact_addresses(text: str) -> str:
+    """Return ``text`` with every IPv4 or IPv6 address, and the port after it, replaced by <address>."""
+    return _ADDRESS_CANDIDATE.sub(_redact_candidate, text)
+
+
+def _redact_candidate(match: re.Match[str]) -> str:
+    token = match.group(0)
+    # A full stop after an address ends the sentence, as in "from 127.0.0.1." or "from ::1.".
+    text = token.rstrip(".")
+    candidates = [text, text.rstrip(":")]
+    if text.startswith("[") and "]" in text:
+        candidates.append(text[1 : text.index("]")])  # [2001:db8::1]:443
+    if text.count(":") == 1:
+        candidates.append(text.partition(":")[0])  # 203.0.113.7:51234
+    for candidate in candidates:
+        try:
+            ipaddress.ip_address(candidate)
+        except ValueError:
+            continue
+        return REDACTED_ADDRESS + token[len(text) :]
+    return token
 
 
 # Lines a BackgroundLineHandler joins into one write at most.

@@ -5,11 +5,12 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
 import threading
 
 import pytest
 
-from collector.logs import MAX_LINES_PER_WRITE, BackgroundLineHandler, JsonFormatter, configure_logging
+from collector.logs import MAX_LINES_PER_WRITE, BackgroundLineHandler, JsonFormatter, configure_logging, redact_addresses
 
 THREADS = 8
 LINES_PER_THREAD = 500
@@ -113,3 +114,41 @@ def test_waitress_queue_warning_kept_at_error(restore_loggers):
 
     messages = [json.loads(line)["message"] for line in stream.getvalue().splitlines()]
     assert messages == ["other warning", "collector line"]
+
+
+def format_record(name: str, message: str, exc_info: object = None) -> dict:
+    record = logging.LogRecord(name, logging.ERROR, __file__, 1, message, None, exc_info)
+    return json.loads(JsonFormatter().format(record))
+
+
+def test_waitress_lines_hide_peer_addresses():
+    # As wasyncore logs an error on a channel: the channel's repr names its peer.
+    try:
+        raise ConnectionResetError("reset by [2001:db8::7]:443")
+    except ConnectionResetError:
+        line = format_record(
+            "waitress",
+            "uncaptured python exception, closing channel <HTTPChannel connected 203.0.113.7:51234 at 0x7f3a>",
+            sys.exc_info(),
+        )
+
+    assert line["message"] == "uncaptured python exception, closing channel <HTTPChannel connected <address> at 0x7f3a>"
+    assert line["exception"].splitlines()[-1] == "ConnectionResetError: reset by <address>"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("from 192.0.2.1.", "from <address>."),
+        ("from ::1, closing", "from <address>, closing"),
+        ("peer ('198.51.100.9', 8080)", "peer ('<address>', 8080)"),
+        ("Python 3.11.7 at 02:35:29.490, ratio 0.5:1, id deadbeef:cafe", "Python 3.11.7 at 02:35:29.490, ratio 0.5:1, id deadbeef:cafe"),
+    ],
+)
+def test_redact_addresses_keeps_other_text(text, expected):
+    assert redact_addresses(text) == expected
+
+
+def test_collector_lines_not_rewritten():
+    # The collector's own messages name no client address, so they are written unchanged.
+    assert format_record("collector", "listening on 127.0.0.1:8080")["message"] == "listening on 127.0.0.1:8080"
