@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import json
@@ -182,31 +183,39 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite:///{tmp_path / 'collector.db'}"
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """Yield a PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
+@contextlib.contextmanager
+def postgres_schema(prefix: str) -> Iterator[str]:
+    """Yield a PostgreSQL URL whose search_path is a fresh schema named ``prefix_<random>``, dropped afterwards."""
     if not POSTGRES_URL:
         pytest.skip("USAGE_STATS_TEST_POSTGRES_URL is not set")
-    schema = f"collector_test_{uuid.uuid4().hex[:12]}"
+    schema = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = psycopg2.connect(POSTGRES_URL)
     admin.autocommit = True
     with admin.cursor() as cursor:
         cursor.execute(f"CREATE SCHEMA {schema}")
     separator = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{separator}options={quote(f'-c search_path={schema}')}"
+    try:
+        yield f"{POSTGRES_URL}{separator}options={quote(f'-c search_path={schema}')}"
+    finally:
+        # A collector served in this process may still be in a summary catch-up, because
+        # pytest tears start_server down after this fixture when a test requests it first.
+        # DROP SCHEMA and that transaction can deadlock, and PostgreSQL then aborts one of them.
+        for attempt in range(1, SCHEMA_DROP_ATTEMPTS + 1):
+            try:
+                with admin.cursor() as cursor:
+                    cursor.execute(f"DROP SCHEMA {schema} CASCADE")
+                break
+            except psycopg2.errors.DeadlockDetected:
+                if attempt == SCHEMA_DROP_ATTEMPTS:
+                    raise
+        admin.close()
 
-    # A collector served in this process may still be in a summary catch-up, because
-    # pytest tears start_server down after this fixture when a test requests it first.
-    # DROP SCHEMA and that transaction can deadlock, and PostgreSQL then aborts one of them.
-    for attempt in range(1, SCHEMA_DROP_ATTEMPTS + 1):
-        try:
-            with admin.cursor() as cursor:
-                cursor.execute(f"DROP SCHEMA {schema} CASCADE")
-            break
-        except psycopg2.errors.DeadlockDetected:
-            if attempt == SCHEMA_DROP_ATTEMPTS:
-                raise
-    admin.close()
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """Yield a PostgreSQL URL whose search_path is a fresh schema, dropped afterwards."""
+    with postgres_schema("collector_test") as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])

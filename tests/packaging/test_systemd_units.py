@@ -29,10 +29,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 import httpx
-import psycopg2
 import pytest
 
 from collector.app import utc_now
@@ -40,8 +38,8 @@ from tests.collector.conftest import (
     CLIENT_KEY,
     DELETION_TOKEN,
     OPERATOR_KEY,
-    POSTGRES_URL,
     ROOT,
+    postgres_schema,
     report_1_0_body,
     report_1_1,
 )
@@ -485,18 +483,8 @@ def unprivileged_data_dir() -> Iterator[Path]:
 @pytest.fixture(scope="module")
 def postgres_schema_url() -> Iterator[str]:
     """Yield a PostgreSQL URL whose search_path is a fresh schema, dropped after this module."""
-    if not POSTGRES_URL:
-        pytest.skip("USAGE_STATS_TEST_POSTGRES_URL is not set")
-    schema = f"collector_unit_{uuid.uuid4().hex[:12]}"
-    admin = psycopg2.connect(POSTGRES_URL)
-    admin.autocommit = True
-    with admin.cursor() as cursor:
-        cursor.execute(f"CREATE SCHEMA {schema}")
-    separator = "&" if "?" in POSTGRES_URL else "?"
-    yield f"{POSTGRES_URL}{separator}options={quote(f'-c search_path={schema}')}"
-    with admin.cursor() as cursor:
-        cursor.execute(f"DROP SCHEMA {schema} CASCADE")
-    admin.close()
+    with postgres_schema("collector_unit") as url:
+        yield url
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
