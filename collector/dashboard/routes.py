@@ -118,10 +118,10 @@ def _read_parameters(req: falcon.Request, accepted: tuple[_Parameter, ...]) -> d
     allowed = {parameter.name: parameter for parameter in accepted}
     for name, value in req.params.items():
         if name not in allowed:
-            expected = ", ".join(allowed) or "no parameters"
+            accepted_text = f"this dashboard takes: {', '.join(allowed)}" if allowed else "this dashboard takes no parameters"
             raise falcon.HTTPBadRequest(
                 title="Unknown Query Parameter",
-                description=f"Query parameter {name!r} is not accepted here; this dashboard takes: {expected}.",
+                description=f"Query parameter {name!r} is not accepted here; {accepted_text}.",
             )
         if isinstance(value, list):
             raise falcon.HTTPBadRequest(
