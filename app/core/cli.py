@@ -244,7 +244,8 @@ def cmd_history(stats: UsageStats, args: argparse.Namespace) -> int:
         print(line)
     check = stats.verify_history()
     if check.ok:
-        print(f"History verified: {check.entries_checked} entries, chain intact.")
+        noun = "entry" if check.entries_checked == 1 else "entries"
+        print(f"History verified: {check.entries_checked} {noun}, chain intact.")
         return EXIT_OK
     print(f"History check failed at report {check.first_broken_report_id}: {check.problem}.", file=sys.stderr)
     return EXIT_FAILED

@@ -176,6 +176,19 @@ def test_cli_history_shows_rejection_counts(rejected_stats, clock, capsys):
     assert lines[3] == "History verified: 3 entries, chain intact."
 
 
+def test_cli_history_one_entry_singular(rejected_stats, clock, collector, capsys):
+    collector.accept = True
+    rejected_stats.record("job_created", printer_type="prusa")
+    clock.advance(days=7, minutes=5)
+    submit(rejected_stats)
+
+    exit_code = cli.cmd_history(rejected_stats, argparse.Namespace())
+
+    lines = capsys.readouterr().out.splitlines()
+    assert exit_code == 0
+    assert lines[-1] == "History verified: 1 entry, chain intact."
+
+
 def test_events_show_kept_back_state(rejected_stats, clock):
     run_three_rejected_periods(rejected_stats, clock)
 
