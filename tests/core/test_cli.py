@@ -206,6 +206,14 @@ def test_cli_history_verifies_empty_chain(run):
     assert result.stdout.strip() == "History verified: 0 entries, chain intact."
 
 
+def test_cli_option_before_command_exits_2(run, tmp_path):
+    result = run("--home", str(tmp_path / "other"), "status")
+
+    assert result.returncode == 2
+    assert "--home goes after the command name" in result.stderr
+    assert not (tmp_path / "other").exists()
+
+
 def test_cli_writes_app_log(run, tmp_path):
     run("opt-in")
 
