@@ -37,6 +37,7 @@ except ImportError:  # Windows: writers of other processes wait in SQLite's busy
     fcntl = None  # type: ignore[assignment]
 
 SQLITE_BUSY_TIMEOUT_MS = 10_000
+SQLITE_LOG_SIZE_LIMIT_BYTES = 64 * 1024 * 1024
 # libpq waits without limit for a server that accepts TCP but never responds, so a frozen
 # database host would hold request threads and the report writer. DATABASE_URL's own
 # ?connect_timeout= takes precedence.
@@ -214,6 +215,34 @@ class Store:
                 self.db.close()
         except peewee.PeeweeException:
             self.db._state.reset()  # noqa: SLF001 - peewee has no public way to forget a dead connection.
+
+    def defer_checkpoints(self) -> bool:
+        """Keep the calling thread's SQLite commits from copying the log back; return False on PostgreSQL.
+
+        By default the SQLite commit that grows the write-ahead log past 1,000 pages also
+        copies the log into the database file and syncs it, and the committing thread
+        waits for that. A thread that defers this must see that ``checkpoint`` runs
+        regularly, as ReportWriter does, or the log keeps growing.
+        """
+        if self.is_postgres:
+            return False
+        self.db.execute_sql("PRAGMA wal_autocheckpoint=0")
+        return True
+
+    def checkpoint(self, *, between_writes: bool = False) -> tuple[int, int]:
+        """Copy SQLite's committed write-ahead log into the database file.
+
+        Returns the log's length and how much of it is now copied, in pages. Writers
+        go on meanwhile, so a busy log is copied only up to where it stood when the
+        copy began. With ``between_writes`` the writers of every process wait for their
+        turn until the copy is done, so it reaches the end of the log, and the next
+        write starts the log file from the beginning again.
+        """
+        if between_writes:
+            with self._sqlite_writer.turn():
+                return self.checkpoint()
+        _busy, log_pages, copied_pages = self.db.execute_sql("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+        return int(log_pages), int(copied_pages)
 
     @_drops_broken_connection
     def check(self) -> None:
@@ -816,6 +845,8 @@ def _open_sqlite(path: str) -> peewee.SqliteDatabase:
         # killed. A power cut can lose the last commits; FULL would prevent that at the
         # cost of one fsync per report.
         "synchronous": "normal",
+        # A log that grew under load is cut back to this size when it starts over.
+        "journal_size_limit": SQLITE_LOG_SIZE_LIMIT_BYTES,
     }
     return peewee.SqliteDatabase(path, pragmas=pragmas, timeout=SQLITE_BUSY_TIMEOUT_MS / 1000)
 

@@ -9,6 +9,12 @@ Reports that arrive meanwhile wait for the next batch, so a busy writer stores l
 batches and summarizes larger chunks, and the summaries never fall more than one
 batch behind. One thread doing both also keeps a second thread from competing for
 SQLite's write lock and for the GIL.
+
+On SQLite a second thread copies the write-ahead log back into the database file
+(the checkpoint), which SQLite would otherwise do inside every few commits, while
+the writer and every request waited for the copy and its fsync. It copies while the
+writer goes on. Once the log has grown past ``restart_log_pages``, it copies the rest
+in the writer's turn, so that the next commit starts the log file over.
 """
 
 from __future__ import annotations
@@ -28,6 +34,12 @@ DEFAULT_MAX_BATCH_REPORTS = 256
 DEFAULT_SUMMARY_CHUNK_REPORTS = DEFAULT_MAX_BATCH_REPORTS
 # How long ``close`` waits for the queued reports to be stored.
 DEFAULT_CLOSE_TIMEOUT_SECONDS = 30.0
+# The checkpoint thread copies the log at most this often.
+DEFAULT_CHECKPOINT_INTERVAL_SECONDS = 0.25
+# Log length, in pages, from which the checkpoint thread copies in the writer's turn so that
+# the log starts over: 16,384 pages of 4 KiB are 64 MiB. Under the load of
+# benchmarks/collector_load.py each such pause took 10-30 ms, so a lower limit pauses the writer more often.
+DEFAULT_RESTART_LOG_PAGES = 16_384
 
 
 class WriterClosed(RuntimeError):
@@ -43,14 +55,22 @@ class ReportWriter:
         *,
         max_batch_reports: int = DEFAULT_MAX_BATCH_REPORTS,
         summary_chunk_reports: int = DEFAULT_SUMMARY_CHUNK_REPORTS,
+        checkpoint_interval_seconds: float = DEFAULT_CHECKPOINT_INTERVAL_SECONDS,
+        restart_log_pages: int = DEFAULT_RESTART_LOG_PAGES,
     ) -> None:
         self._store = store
         self._max_batch_reports = max_batch_reports
         self._summary_chunk_reports = summary_chunk_reports
+        self._checkpoint_interval_seconds = checkpoint_interval_seconds
+        self._restart_log_pages = restart_log_pages
         self._queue: deque[tuple[ReportRequest, Future[StoredSubmission]]] = deque()
         self._condition = threading.Condition()
         self._closing = False
         self._thread: threading.Thread | None = None
+        self._checkpoint_thread: threading.Thread | None = None
+        # Set by the writer after each stored batch and when it stops; cleared by the checkpoint thread.
+        self._written = threading.Event()
+        self._writer_stopped = threading.Event()
 
     def submit(self, request: ReportRequest) -> StoredSubmission:
         """Queue one report and wait until its batch is committed.
@@ -70,9 +90,9 @@ class ReportWriter:
         return future.result()
 
     def close(self, timeout: float = DEFAULT_CLOSE_TIMEOUT_SECONDS) -> None:
-        """Store every queued report and summarize it, then stop the writer thread.
+        """Store every queued report and summarize it, then stop the writer and checkpoint threads.
 
-        Waits at most ``timeout`` seconds. Later ``submit`` calls raise WriterClosed.
+        Waits at most ``timeout`` seconds for each. Later ``submit`` calls raise WriterClosed.
         """
         with self._condition:
             self._closing = True
@@ -80,14 +100,50 @@ class ReportWriter:
             thread = self._thread
         if thread is not None:
             thread.join(timeout)
+        if self._checkpoint_thread is not None:
+            self._checkpoint_thread.join(timeout)
 
     def _run(self) -> None:
         try:
+            if self._store.defer_checkpoints():
+                self._checkpoint_thread = threading.Thread(
+                    target=self._checkpoint_until_stopped, name="collector-checkpoint", daemon=True
+                )
+                self._checkpoint_thread.start()
             while (batch := self._next_batch()) is not None:
                 self._store_batch(batch)
                 self._catch_up()
+                self._written.set()
         finally:
             self._store.close()
+            self._writer_stopped.set()
+            self._written.set()
+
+    def _checkpoint_until_stopped(self) -> None:
+        """Copy the log after stored batches, at most once per interval, until the writer stops."""
+        try:
+            while True:
+                self._written.wait()
+                self._written.clear()
+                stopped = self._writer_stopped.is_set()
+                self._checkpoint(between_writes=stopped)
+                if stopped:
+                    return
+                self._writer_stopped.wait(self._checkpoint_interval_seconds)
+        finally:
+            self._store.close()
+
+    def _checkpoint(self, *, between_writes: bool) -> None:
+        try:
+            log_pages, _copied = self._store.checkpoint(between_writes=between_writes)
+            if log_pages >= self._restart_log_pages:
+                self._store.checkpoint(between_writes=True)
+        except Exception as error:  # noqa: BLE001 - the next interval tries again; the log only grows meanwhile.
+            logger.warning(
+                "copying the write-ahead log into the database failed: %s",
+                type(error).__name__,
+                extra={"event": "checkpoint_failed"},
+            )
 
     def _next_batch(self) -> list[tuple[ReportRequest, Future[StoredSubmission]]] | None:
         """Wait for queued reports and return up to a batch of them, or None once closed and drained."""

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import shutil
+import sqlite3
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -206,3 +208,48 @@ def test_writer_brings_dashboards_up_to_date(sqlite_store):
 
     summarized = sqlite_store.db.execute_sql("SELECT COUNT(*) FROM dashboard_installations").fetchone()[0]
     assert summarized == 1
+
+
+def log_pages_after_writing(sqlite_url: str, reports: int, restart_log_pages: int) -> int:
+    """Store ``reports`` through a writer, close it, and return the length of SQLite's log in pages."""
+    store = Store.open(sqlite_url)
+    store.migrate()
+    writer = ReportWriter(store, checkpoint_interval_seconds=0.005, restart_log_pages=restart_log_pages)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        requests = [ReportRequest(parse_report(report_1_1(NOW), NOW), NOW, SOURCE, 100, reports) for _ in range(reports)]
+        outcomes = list(pool.map(writer.submit, requests))
+    writer.close()
+    # The writer's last checkpoint copied the whole log, so this one only reports the log's length.
+    busy, log_pages, copied = store.db.execute_sql("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    store.close()
+
+    assert len({outcome.submission_id for outcome in outcomes}) == reports
+    assert busy == 0
+    assert copied == log_pages
+    return log_pages
+
+
+def test_writer_restarts_sqlite_log_past_limit(tmp_path):
+    # Each new installation writes about 11 pages (4,400 for 400 reports here), so a log that never starts over passes 3,000.
+    growing = log_pages_after_writing(f"sqlite:///{tmp_path / 'growing.db'}", 400, restart_log_pages=1_000_000)
+    restarted = log_pages_after_writing(f"sqlite:///{tmp_path / 'restarted.db'}", 400, restart_log_pages=100)
+
+    assert growing > 3_000
+    assert restarted < growing // 4
+
+
+def test_writer_copies_log_into_database_at_close(tmp_path):
+    store = Store.open(f"sqlite:///{tmp_path / 'collector.db'}")
+    store.migrate()
+    writer = ReportWriter(store, checkpoint_interval_seconds=60)
+    for _ in range(3):
+        writer.submit(request_for(report_1_1(NOW)))
+    writer.close()
+    store.close()
+
+    # The database file alone, without its write-ahead log, holds every stored report.
+    (tmp_path / "copy").mkdir()
+    shutil.copy(tmp_path / "collector.db", tmp_path / "copy" / "collector.db")
+    copy = sqlite3.connect(tmp_path / "copy" / "collector.db")
+    assert copy.execute("SELECT COUNT(*) FROM submissions").fetchone() == (3,)
+    copy.close()
