@@ -7,7 +7,8 @@ Stores ``--reports`` new reports with ``Store.store_reports`` in batches of
 ``--batch-reports``, then brings the dashboard summaries up to date with
 ``Store.catch_up_summaries`` in chunks of ``--chunk-reports``, and finally times
 ``parse_report`` on the same bodies. Each installation id is new, as in
-benchmarks/collector_load.py.
+benchmarks/collector_load.py. ``--defer-checkpoints`` leaves SQLite's checkpoints out of
+the timed commits, as the collector's report writer does.
 """
 
 from __future__ import annotations
@@ -37,11 +38,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--reports", type=int, default=1_600, help="reports to store (default 1600)")
     parser.add_argument("--batch-reports", type=int, default=16, help="reports per store_reports call (default 16)")
     parser.add_argument("--chunk-reports", type=int, default=32, help="reports per summary transaction (default 32)")
+    parser.add_argument(
+        "--defer-checkpoints", action="store_true",
+        help="keep SQLite's checkpoints out of the timed commits, as the report writer does",
+    )
     args = parser.parse_args(argv)
 
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp()}/collector.db"
     store = Store.open(url)
     store.migrate()
+    if args.defer_checkpoints:
+        store.defer_checkpoints()
     now = datetime.now(timezone.utc).replace(tzinfo=None)
     bodies = [report_1_1(now) for _ in range(args.reports)]
     requests = [ReportRequest(parse_report(body, now), now, SOURCE_HASH, RATE_LIMIT_PER_HOUR, RATE_LIMIT_PER_HOUR) for body in bodies]
