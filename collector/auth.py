@@ -108,6 +108,8 @@ def authorize_installation(req: falcon.Request, resp: falcon.Response, resource:
                 f"or an operator key in {API_KEY_HEADER}."
             )
             challenges.append("ApiKey")
+        if req.context.get("role") == CLIENT:
+            description += f" The client key sent in {API_KEY_HEADER} only submits reports."
         raise falcon.HTTPUnauthorized(title="Missing Deletion Token", description=description, challenges=challenges)
 
     installation_id = str(params["installation_id"])

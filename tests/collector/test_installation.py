@@ -168,9 +168,21 @@ def test_delete_without_token_names_both_credentials(server_with_data):
 
     assert response.status_code == 401
     assert response.json()["description"] == (
-        "Send the installation's deletion token as Authorization: Bearer <token>, or an operator key in X-API-Key."
+        "Send the installation's deletion token as Authorization: Bearer <token>, or an operator key in X-API-Key. "
+        "The client key sent in X-API-Key only submits reports."
     )
     assert response.headers["WWW-Authenticate"] == "Bearer, ApiKey"
+
+
+def test_delete_without_any_key_names_both_credentials(server_with_data):
+    server = server_with_data
+
+    response = httpx.delete(f"{server.url}/installation/{server.installation_id}")
+
+    assert response.status_code == 401
+    assert response.json()["description"] == (
+        "Send the installation's deletion token as Authorization: Bearer <token>, or an operator key in X-API-Key."
+    )
 
 
 def test_read_without_token_names_only_token(server_with_data):
