@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from collections.abc import Sequence
 from typing import Any
 
@@ -54,6 +55,22 @@ def checked_route(path: str) -> str | None:
     if path == "/metrics" or path.startswith("/metrics/"):
         return "/metrics"
     return None
+
+
+# A field converter in a route template, as in "{installation_id:uuid}".
+_CONVERTER = re.compile(r"\{(\w+):[^}]*\}")
+
+
+def route_label(req: falcon.Request) -> str | None:
+    """Return the request's route as the OpenAPI document writes it, or its checked group when unrouted.
+
+    "/installation/{installation_id:uuid}" becomes "/installation/{installation_id}". A
+    request rejected by the key check before routing gets its group (see checked_route).
+    """
+    template = req.uri_template
+    if template:
+        return _CONVERTER.sub(r"{\1}", template)
+    return req.context.get("checked_route")
 
 
 class ApiKeyMiddleware:

@@ -22,6 +22,8 @@ from typing import Any, TextIO
 
 import falcon
 
+from collector.auth import route_label
+
 logger = logging.getLogger("collector")
 
 # Runs of characters that can form an IPv4 or IPv6 address, with an optional port.
@@ -194,8 +196,7 @@ class RequestLogMiddleware:
         self, req: falcon.Request, resp: falcon.Response, resource: object, req_succeeded: bool
     ) -> None:
         started = req.context.get("started", time.perf_counter())
-        # A request that the key check rejected was never routed: name its group of routes.
-        route = req.uri_template or req.context.get("checked_route")
+        route = route_label(req)
         logger.info(
             "%s %s %s",
             req.method,

@@ -11,6 +11,8 @@ import time
 from typing import Any
 
 import falcon
+
+from collector.auth import route_label
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 
 SUBMIT_ROUTE = "/submit"
@@ -104,8 +106,7 @@ class MetricsMiddleware:
 
     def process_response(self, req: falcon.Request, resp: falcon.Response, resource: Any, req_succeeded: bool) -> None:
         started = req.context.get("metrics_started")
-        # A request that the key check rejected was never routed: it counts under its group of routes.
-        route = req.uri_template or req.context.get("checked_route") or NO_ROUTE_LABEL
+        route = route_label(req) or NO_ROUTE_LABEL
         method = req.method if req.method in _KNOWN_METHODS else OTHER_METHOD_LABEL
         if started is not None:
             self.metrics.request_duration.labels(method=method, route=route).observe(time.perf_counter() - started)

@@ -164,8 +164,8 @@ def test_metrics_content_type_is_documented_format(start_server):
     assert "0.0.4" in document["paths"]["/metrics"]["get"]["responses"]["200"]["description"]
 
 
-def test_rejected_keys_logged_under_route_group(tmp_path, collector_records):
-    # The key check runs before routing, so these requests have no route template.
+def test_rejected_requests_logged_under_documented_route(tmp_path, collector_records):
+    # The key check runs before routing, so the first three requests have no route template.
     url = f"sqlite:///{tmp_path / 'collector.db'}"
     store = Store.open(url)
     store.migrate()
@@ -174,10 +174,12 @@ def test_rejected_keys_logged_under_route_group(tmp_path, collector_records):
     client.simulate_post("/submit", body=b"{}", headers={"Content-Type": "application/json"})
     client.simulate_get("/stats/summary", headers={"X-API-Key": CLIENT_KEY})
     client.simulate_get("/metrics", headers={"X-API-Key": "not-a-configured-key-0123"})
+    client.simulate_get(f"/installation/{uuid.uuid4()}")
     samples = parse_samples(client.simulate_get("/metrics", headers={"X-API-Key": OPERATOR_KEY}).text)
     store.close()
 
     logged = [(record.status, record.route) for record in collector_records if getattr(record, "event", None) == "request"]
-    assert logged[:3] == [(401, "/submit"), (403, "/stats/*"), (401, "/metrics")]
+    assert logged[:4] == [(401, "/submit"), (403, "/stats/*"), (401, "/metrics"), (401, "/installation/{installation_id}")]
     assert samples[("collector_request_duration_seconds_count", (("method", "POST"), ("route", "/submit")))] == 1
     assert samples[("collector_request_duration_seconds_count", (("method", "GET"), ("route", "/stats/*")))] == 1
+    assert samples[("collector_request_duration_seconds_count", (("method", "GET"), ("route", "/installation/{installation_id}")))] == 1
