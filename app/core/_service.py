@@ -475,7 +475,16 @@ class UsageStats:
                 break
 
         self.prune()
-        return outcomes or [Skipped("no report is due")]
+        return outcomes or [Skipped(self._nothing_due_reason(config, now, force))]
+
+    def _nothing_due_reason(self, config: ClientConfig, now: dt.datetime, force: bool) -> str:
+        """Return why a run that may send built no report."""
+        if force:
+            schedule = _outbox.read_schedule(self._settings, config.interval_days)
+            if schedule is not None and now.replace(microsecond=0) - schedule.next_period().start < _outbox.MIN_EARLY_PERIOD:
+                # A forced send closes the open period, and a report covers at least one whole second.
+                return "the current period began less than a second ago; send again in a moment"
+        return "no report is due"
 
     def _build_owed_reports(self, installation: Installation, interval_days: int, now: dt.datetime, close_early: bool) -> int:
         """Build the owed reports on the calling thread's own connection, then close that connection."""

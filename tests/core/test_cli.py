@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 import os
 import socket
 import sqlite3
@@ -116,14 +117,31 @@ def test_cli_submit_without_consent_sends_nothing(run):
     )
 
 
-def test_cli_submit_forced_with_nothing_due(run):
-    run("opt-in")
-    run("pause", "--days", "1")
+def test_cli_submit_forced_right_after_opt_in(tmp_path, monkeypatch, capsys):
+    # In this process, so the clock can stand still: the forced send comes less than a second
+    # after opt-in opened the period, whatever the machine's speed.
+    from app.core import _service, cli
 
-    result = run("submit", "--force", USAGE_STATS_ENDPOINT="http://127.0.0.1:9")
+    moment = _service.utc_now()
+    monkeypatch.setattr(_service, "utc_now", lambda: moment)
+    # cli.main adds its handlers and levels to these loggers; the test puts them back afterwards.
+    for logger in (logging.getLogger(), logging.getLogger("app.core")):
+        monkeypatch.setattr(logger, "handlers", [])
+        monkeypatch.setattr(logger, "level", logger.level)
+    for name in [name for name in os.environ if name.startswith("USAGE_STATS_") or name == "DO_NOT_TRACK"]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("USAGE_STATS_HOME", str(tmp_path / "data"))
+    monkeypatch.setenv("USAGE_STATS_ENDPOINT", "http://127.0.0.1:9")
+    assert cli.main(["opt-in"]) == 0
+    assert cli.main(["pause", "--days", "1"]) == 0
+    capsys.readouterr()
 
-    assert result.returncode == 0
-    assert result.stdout.strip() == "Nothing sent: no report is due."
+    status = cli.main(["submit", "--force"])
+
+    assert status == 0
+    assert capsys.readouterr().out.strip() == (
+        "Nothing sent: the current period began less than a second ago; send again in a moment."
+    )
 
 
 def owe_a_report(run, tmp_path) -> None:

@@ -119,7 +119,7 @@ def test_forced_send_within_a_second_sends_nothing(home, clock):
 
     outcomes = submit(stats, force=True)
 
-    assert outcomes == [Skipped("no report is due")]
+    assert outcomes == [Skipped("the current period began less than a second ago; send again in a moment")]
     assert collector.periods() == [("2026-03-02T09:00:00Z", "2026-03-02T09:00:03Z", 0)]
 
 
