@@ -34,7 +34,7 @@ DEFAULT_MAX_BATCH_REPORTS = 256
 DEFAULT_SUMMARY_CHUNK_REPORTS = DEFAULT_MAX_BATCH_REPORTS
 # How long ``close`` waits for the queued reports to be stored.
 DEFAULT_CLOSE_TIMEOUT_SECONDS = 30.0
-# The checkpoint thread copies the log at most this often.
+# How long the checkpoint thread waits between two copies of the log.
 DEFAULT_CHECKPOINT_INTERVAL_SECONDS = 0.25
 # Log length, in pages, from which the checkpoint thread copies in the writer's turn so that
 # the log starts over: 16,384 pages of 4 KiB are 64 MiB. Under the load of
@@ -68,7 +68,7 @@ class ReportWriter:
         self._closing = False
         self._thread: threading.Thread | None = None
         self._checkpoint_thread: threading.Thread | None = None
-        # Set by the writer after each stored batch and when it stops; cleared by the checkpoint thread.
+        # The writer sets this after each stored batch and when it stops. The checkpoint thread clears it.
         self._written = threading.Event()
         self._writer_stopped = threading.Event()
 
@@ -120,7 +120,10 @@ class ReportWriter:
             self._written.set()
 
     def _checkpoint_until_stopped(self) -> None:
-        """Copy the log after stored batches, at most once per interval, until the writer stops."""
+        """Copy the log after stored batches until the writer stops, waiting an interval between copies.
+
+        The last copy, once the writer has stopped, runs at once and in the writers' turn.
+        """
         try:
             while True:
                 self._written.wait()
@@ -136,7 +139,8 @@ class ReportWriter:
     def _checkpoint(self, *, between_writes: bool) -> None:
         try:
             log_pages, _copied = self._store.checkpoint(between_writes=between_writes)
-            if log_pages >= self._restart_log_pages:
+            # A copy made in the writers' turn already reached the end of the log.
+            if not between_writes and log_pages >= self._restart_log_pages:
                 self._store.checkpoint(between_writes=True)
         except Exception as error:  # noqa: BLE001 - the next interval tries again; the log only grows meanwhile.
             logger.warning(
