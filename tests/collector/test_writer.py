@@ -247,7 +247,7 @@ def test_writer_copies_log_into_database_at_close(tmp_path):
     writer.close()
     store.close()
 
-    # The database file alone, without its write-ahead log, holds every stored report.
+    # The database file alone, without its write-ahead log, contains every stored report.
     (tmp_path / "copy").mkdir()
     shutil.copy(tmp_path / "collector.db", tmp_path / "copy" / "collector.db")
     copy = sqlite3.connect(tmp_path / "copy" / "collector.db")
