@@ -231,7 +231,7 @@ def serve(
         )
         return EXIT_FAILURE
     except ValueError as error:
-        # Waitress raises ValueError for a host that is no address and does not resolve.
+        # Waitress raises ValueError for a host that is not an address and does not resolve.
         writer.close()
         print(
             f"collector: cannot listen on {listen_host}:{listen_port}: {error} "

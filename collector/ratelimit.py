@@ -74,7 +74,8 @@ class SourceKeys:
         except OSError as error:
             self._in_memory = True
             logger.warning(
-                "cannot use %s (%s); each process keeps its own source-address key, so the per-source limit counts per process",
+                "cannot use the source-address key file %s (%s), so each process keeps its own key and the "
+                "per-source limit counts per process. Make COLLECTOR_DATA_DIR writable for the collector.",
                 self.path,
                 type(error).__name__,
                 extra={"event": "source_key_file_unusable"},
