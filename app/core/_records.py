@@ -42,6 +42,9 @@ class Status:
     server_deletion: str
     endpoint: str | None
     paused_until: dt.datetime | None
+    # The installation id that `server_deletion` concerns, None while none was requested. After
+    # an opt-out and a new opt-in it is the previous id, not `installation_id`.
+    server_deletion_installation_id: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -628,6 +628,7 @@ class UsageStats:
             schedule = self._schedule(config, now)
             next_due = min(schedule.next_period().end, schedule.period_opened_at + dt.timedelta(days=config.interval_days))
 
+        server_deletion = self._settings.get(keys.SERVER_DELETION) or {}
         return Status(
             consent=consent,
             installation_id=self._settings.get(keys.INSTALLATION_ID),
@@ -638,9 +639,10 @@ class UsageStats:
             submission_count=int(self._settings.get(keys.SUBMISSION_COUNT, 0) or 0),
             next_submission_due=next_due,
             pending_reports=pending,
-            server_deletion=(self._settings.get(keys.SERVER_DELETION) or {}).get("state", "none"),
+            server_deletion=server_deletion.get("state", "none"),
             endpoint=config.endpoint,
             paused_until=self._settings.get_time(keys.SUBMISSION_PAUSED_UNTIL),
+            server_deletion_installation_id=server_deletion.get("installation_id"),
         )
 
     def recent_events(

@@ -26,6 +26,7 @@ from app.core._errors import ConfigError, ConsentError, UsageStatsError
 from app.core._events import ALLOWED_METADATA, REQUIRED_METADATA, EventType
 from app.core._logfile import attach_log_file
 from app.core._policy import DEFAULT_LANGUAGE, POLICY_LANGUAGES, privacy_policy
+from app.core._records import Status
 from app.core._service import UsageStats
 from app.core._submit import DeletionOutcome, Rejected, RetryLater, Sent, Skipped
 
@@ -99,11 +100,19 @@ def cmd_status(stats: UsageStats, args: argparse.Namespace) -> int:
         f"Next report due:    {_display_time(status.next_submission_due)}",
         f"Paused until:       {_display_time(status.paused_until)}",
         f"Collector:          {status.endpoint or 'not configured'}",
-        f"Server deletion:    {status.server_deletion}",
+        f"Server deletion:    {_server_deletion_text(status)}",
         f"Database:           {stats.path}",
     ]
     print("\n".join(lines))
     return EXIT_OK
+
+
+def _server_deletion_text(status: Status) -> str:
+    """Name the deletion state, and the installation id it concerns when that is a previous one."""
+    deletion_id = status.server_deletion_installation_id
+    if status.server_deletion == "none" or deletion_id in (None, status.installation_id):
+        return status.server_deletion
+    return f"{status.server_deletion} for the previous installation id {deletion_id}"
 
 
 def cmd_record(stats: UsageStats, args: argparse.Namespace) -> int:

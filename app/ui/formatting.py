@@ -79,9 +79,20 @@ def sharing_status_text(status: Any, consent: Any, policy_version: str | None = 
 
 
 def server_deletion_text(status: Any) -> str:
+    """Describe the server deletion, naming its installation id when that is a previous one."""
     state = server_deletion_state(status)
+    deletion_id = getattr(status, "server_deletion_installation_id", None)
+    previous_id = deletion_id if deletion_id not in (None, getattr(status, "installation_id", None)) else None
+    if state == DELETION_PENDING and previous_id is not None:
+        text = QCoreApplication.translate(
+            "Status", "requested for the previous installation id %1, waiting for the server to confirm"
+        )
+        return text.replace("%1", str(previous_id))
     if state == DELETION_PENDING:
         return QCoreApplication.translate("Status", "requested, waiting for the server to confirm")
+    if state == DELETION_CONFIRMED and previous_id is not None:
+        text = QCoreApplication.translate("Status", "confirmed by the server for the previous installation id %1")
+        return text.replace("%1", str(previous_id))
     if state == DELETION_CONFIRMED:
         return QCoreApplication.translate("Status", "confirmed by the server")
     return QCoreApplication.translate("Status", "none requested")

@@ -489,8 +489,16 @@
         <translation>Teilen: an - nächster Bericht %1</translation>
     </message>
     <message>
+        <source>requested for the previous installation id %1, waiting for the server to confirm</source>
+        <translation>für die vorherige Installations-ID %1 angefordert, wartet auf Bestätigung des Servers</translation>
+    </message>
+    <message>
         <source>requested, waiting for the server to confirm</source>
         <translation>angefordert, wartet auf Bestätigung des Servers</translation>
+    </message>
+    <message>
+        <source>confirmed by the server for the previous installation id %1</source>
+        <translation>für die vorherige Installations-ID %1 vom Server bestätigt</translation>
     </message>
     <message>
         <source>confirmed by the server</source>

@@ -489,7 +489,15 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>requested for the previous installation id %1, waiting for the server to confirm</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>requested, waiting for the server to confirm</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>confirmed by the server for the previous installation id %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -15,6 +15,9 @@ from pathlib import Path
 
 import pytest
 
+# Imported fixtures are registered here as they are defined there.
+from tests.collector.conftest import CLIENT_KEY, start_server  # noqa: F401
+
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -348,3 +351,35 @@ def test_cli_record_feature_with_key(run):
 
     assert result.returncode == 0, result.stderr
     assert json.loads(run("status", "--json").stdout)["events_total"] == 1
+
+
+def send_one_report(run, server) -> dict[str, str]:
+    """Opt in, record an event and send it to the live collector `server`; return its client settings."""
+    collector = {"USAGE_STATS_ENDPOINT": server.url, "USAGE_STATS_API_KEY": CLIENT_KEY, "USAGE_STATS_RETRY_COUNT": "0"}
+    run("opt-in")
+    run("record", "job_created", "printer_type=prusa")
+    # A forced send ends the period at the last whole second, so it needs a whole second after the opt-in.
+    time.sleep(2)
+    sent = run("submit", "--force", **collector)
+    assert sent.returncode == 0, sent.stderr
+    return collector
+
+
+def test_cli_status_deletion_of_previous_id(run, start_server):
+    collector = send_one_report(run, start_server())
+    first_id = json.loads(run("status", "--json").stdout)["installation_id"]
+
+    opted_out = run("opt-out", **collector)
+    refused = run("status").stdout.splitlines()
+    run("opt-in")
+    granted = run("status").stdout.splitlines()
+    status = json.loads(run("status", "--json").stdout)
+
+    assert opted_out.stdout.splitlines()[-1] == "Collector data: deleted."
+    assert "Server deletion:    confirmed" in refused
+    assert status["installation_id"] != first_id
+    assert f"Installation id:    {status['installation_id']}" in granted
+    assert f"Server deletion:    confirmed for the previous installation id {first_id}" in granted
+    assert status["server_deletion"] == "confirmed"
+    assert status["server_deletion_installation_id"] == first_id
+

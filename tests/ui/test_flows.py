@@ -235,6 +235,42 @@ def test_delete_both_clears_store_and_asks_server(tray_app, stats, collector, cl
     assert messages[-1] == "The statistics server deleted the data of this installation. Reports deleted: 1."
 
 
+def test_overview_deletion_of_previous_id(tray_app, stats, collector, clock, loop) -> None:
+    stats.opt_in(privacy_policy().version)
+    _owe_a_report(stats, clock)
+    loop.run_until_complete(stats.submit_due())
+    first_id = stats.status().installation_id
+    stats.opt_out()
+    loop.run_until_complete(stats.request_server_deletion())
+    overview = tray_app.window.overview_tab
+    overview.refresh()
+    refused_text = overview.field_text("server_deletion")
+
+    stats.opt_in(privacy_policy().version)
+    overview.refresh()
+
+    assert refused_text == "confirmed by the server"
+    assert overview.field_text("installation_id") != first_id
+    assert overview.field_text("server_deletion") == f"confirmed by the server for the previous installation id {first_id}"
+
+
+def test_overview_pending_deletion_of_previous_id(tray_app, stats, collector, clock, loop) -> None:
+    stats.opt_in(privacy_policy().version)
+    _owe_a_report(stats, clock)
+    loop.run_until_complete(stats.submit_due())
+    first_id = stats.status().installation_id
+    # No deletion request goes out before the new opt-in, so the deletion is still pending.
+    stats.opt_out()
+    stats.opt_in(privacy_policy().version)
+    overview = tray_app.window.overview_tab
+
+    overview.refresh()
+
+    assert overview.field_text("server_deletion") == (
+        f"requested for the previous installation id {first_id}, waiting for the server to confirm"
+    )
+
+
 def test_delete_server_before_any_report(tray_app, stats, collector, loop) -> None:
     stats.opt_in(privacy_policy().version)
     stats.record("job_created", printer_type="prusa_mk4")
