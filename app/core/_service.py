@@ -52,12 +52,17 @@ _INSERT_EVENT = "INSERT INTO usage_events (event_type, occurred_at, metadata, re
 _INSERT_SESSION = "INSERT INTO usage_sessions (started_at, last_seen_at) VALUES (?, ?)"
 
 
+def _indented_json(data: Any) -> bytes:
+    """Encode `data` as indented UTF-8 JSON with sorted keys, the form fetch_server_data() returns."""
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False).encode("utf-8")
+
+
 def _no_server_data(installation_id: str, *, collector_asked: bool = True) -> bytes:
     """Return the JSON saved in place of the collector's copy when there is nothing to fetch."""
     data: dict[str, Any] = {"installation_id": installation_id, "submissions": [], "message": NO_SERVER_DATA_MESSAGE}
     if not collector_asked:
         data |= {"message": NOTHING_SENT_MESSAGE, "collector_asked": False}
-    return json.dumps(data, indent=2, sort_keys=True).encode("utf-8")
+    return _indented_json(data)
 
 
 def default_home(environ: Mapping[str, str]) -> Path:
@@ -578,8 +583,10 @@ class UsageStats:
         return outcome
 
     async def fetch_server_data(self) -> bytes:
-        """Return what the collector holds for this installation, as the JSON bytes it sent.
+        """Return what the collector holds for this installation, as indented JSON with sorted keys.
 
+        The collector's compact JSON is re-indented, so the result reads the same whether or not
+        the collector stores data. A 200 response that is not valid JSON is returned unchanged.
         A 404 means the collector stores nothing for this installation id. The result is then
         JSON with the installation id, an empty `submissions` list and NO_SERVER_DATA_MESSAGE.
         Before the first report is built the collector is not contacted at all, because the
@@ -608,7 +615,12 @@ class UsageStats:
         if response.status_code != 200:
             msg = f"The collector at {config.endpoint} responded with HTTP {response.status_code} to the request for this installation's data."
             raise CollectorError(msg)
-        return response.content
+        try:
+            data = json.loads(response.content)
+        except ValueError:
+            logger.warning("The collector at %s sent this installation's data as invalid JSON, so it is kept as received.", config.endpoint)
+            return response.content
+        return _indented_json(data)
 
     # Views
 

@@ -383,3 +383,20 @@ def test_cli_status_deletion_of_previous_id(run, start_server):
     assert status["server_deletion"] == "confirmed"
     assert status["server_deletion_installation_id"] == first_id
 
+
+def test_cli_server_data_always_indented(run, start_server):
+    collector = send_one_report(run, start_server())
+
+    stored = run("server-data", **collector)
+    run("opt-out", **collector)
+    deleted = run("server-data", **collector)
+
+    stored_data = json.loads(stored.stdout)
+    deleted_data = json.loads(deleted.stdout)
+    assert stored.returncode == 0, stored.stderr
+    assert [submission["job_count"] for submission in stored_data["submissions"]] == [1]
+    assert stored.stdout == json.dumps(stored_data, indent=2, sort_keys=True) + "\n"
+    assert deleted.returncode == 0, deleted.stderr
+    assert deleted_data["message"] == "The collector holds no data for this installation."
+    assert deleted.stdout == json.dumps(deleted_data, indent=2, sort_keys=True) + "\n"
+

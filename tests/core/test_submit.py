@@ -350,6 +350,30 @@ def test_fetch_server_data_sends_bearer_token(home, clock):
     assert json.loads(body) == {"installation_id": "x", "submissions": []}
 
 
+def test_fetch_server_data_indents_collector_json(home, clock):
+    collector = ScriptedCollector()
+    stats = sent_stats(home, clock, collector)
+    collector.responses.append(httpx.Response(200, content=b'{"submissions":[{"job_count":1}],"installation_id":"x"}'))
+
+    body = asyncio.run(stats.fetch_server_data())
+
+    assert body == b'{\n  "installation_id": "x",\n  "submissions": [\n    {\n      "job_count": 1\n    }\n  ]\n}'
+
+
+def test_fetch_server_data_keeps_invalid_json(home, clock, caplog):
+    collector = ScriptedCollector()
+    stats = sent_stats(home, clock, collector)
+    collector.responses.append(httpx.Response(200, content=b"not json"))
+
+    with caplog.at_level(logging.WARNING, logger="app.core"):
+        body = asyncio.run(stats.fetch_server_data())
+
+    assert body == b"not json"
+    assert caplog.messages == [
+        "The collector at http://127.0.0.1:8787 sent this installation's data as invalid JSON, so it is kept as received."
+    ]
+
+
 def test_secrets_never_logged(home, clock, caplog):
     collector = ScriptedCollector(httpx.Response(500), httpx.Response(401), httpx.Response(500))
     stats = due_stats(home, clock, collector)

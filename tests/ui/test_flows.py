@@ -343,7 +343,7 @@ def test_download_saves_server_copy(tray_app, stats, collector, clock, loop, tmp
 
     _download(tray_app, target, loop)
 
-    assert json.loads(target.read_bytes()) == {"installation_id": "x", "submissions": []}
+    assert target.read_bytes() == b'{\n  "installation_id": "x",\n  "submissions": []\n}'
     assert [request.method for request in collector.requests] == ["POST", "GET"]
     assert collector.requests[1].url == f"{ENDPOINT}/installation/{stats.status().installation_id}"
     assert collector.requests[1].headers["Authorization"].startswith("Bearer ")
