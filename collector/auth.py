@@ -10,6 +10,7 @@
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import re
@@ -69,8 +70,14 @@ def route_label(req: falcon.Request) -> str | None:
     """
     template = req.uri_template
     if template:
-        return _CONVERTER.sub(r"{\1}", template)
+        return _openapi_path(template)
     return req.context.get("checked_route")
+
+
+@functools.lru_cache(maxsize=64)
+def _openapi_path(template: str) -> str:
+    # The log and metrics middlewares both request the label of every request, and an app has few templates.
+    return _CONVERTER.sub(r"{\1}", template)
 
 
 class ApiKeyMiddleware:
