@@ -96,7 +96,10 @@ def _answer(resp: falcon.Response, status: int, title: str, description: str, **
 def _report_error(req: falcon.Request, resp: falcon.Response, error: ReportError, params: dict[str, Any]) -> None:
     req.context.outcome = "invalid"
     title = "Invalid Report" if error.status == 422 else "Invalid Request Body"
-    _answer(resp, error.status, title, f"Field {error.field} {error.rule}.", field=error.field)
+    extra = {"field": error.field}
+    if error.code is not None:
+        extra["code"] = error.code
+    _answer(resp, error.status, title, f"Field {error.field} {error.rule}.", **extra)
 
 
 def _report_id_conflict(

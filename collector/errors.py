@@ -19,13 +19,28 @@ class ConfigError(CollectorError):
     """A configuration value is missing, malformed or out of range."""
 
 
-class ReportError(CollectorError):
-    """A submitted report breaks a rule of its schema."""
+# Rule code of a time more than the allowed clock skew ahead of the collector's clock. A client
+# keeps such a report and sends it again later, because only its clock, not the report, is wrong.
+TIME_IN_FUTURE = "time_in_future"
+# Rule codes of the other period.end rules. They tell a client that the report itself is wrong,
+# because a client of an earlier release takes a period.end rejection without a code as TIME_IN_FUTURE.
+PERIOD_END_NOT_AFTER_START = "period_end_not_after_start"
+PERIOD_TOO_LONG = "period_too_long"
+RULE_CODES = (TIME_IN_FUTURE, PERIOD_END_NOT_AFTER_START, PERIOD_TOO_LONG)
 
-    def __init__(self, field: str, rule: str, *, status: int = 422) -> None:
+
+class ReportError(CollectorError):
+    """A submitted report breaks a rule of its schema.
+
+    ``code`` is a machine-readable name of the rule, one of RULE_CODES for the rules that a
+    client tells apart, and None for the others.
+    """
+
+    def __init__(self, field: str, rule: str, *, status: int = 422, code: str | None = None) -> None:
         self.field = field
         self.rule = rule
         self.status = status
+        self.code = code
         super().__init__(f"{field}: {rule}")
 
 

@@ -14,9 +14,10 @@ from typing import Any
 import falcon
 
 from collector import dashboard
+from collector.errors import PERIOD_END_NOT_AFTER_START, PERIOD_TOO_LONG, RULE_CODES, TIME_IN_FUTURE
 
 OPENAPI_VERSION = "3.1.0"
-DOCUMENT_VERSION = "1.0.0"
+DOCUMENT_VERSION = "1.1.0"
 REPORT_SCHEMA_FILES = {"Report_1_0": "report-1.0.schema.json", "Report_1_1": "report-1.1.schema.json"}
 
 _JSON = "application/json"
@@ -63,7 +64,11 @@ def _submit_path() -> dict[str, Any]:
                 "409": _error_response("The report id is already stored for another installation."),
                 "413": _error_response("The body is larger than COLLECTOR_MAX_BODY_BYTES."),
                 "415": _error_response("The Content-Type is not application/json."),
-                "422": _error_response("A field breaks a rule of its schema; the answer names the field."),
+                "422": _error_response(
+                    "A field breaks a rule of its schema; the answer names the field, and some rules also "
+                    f"carry a code. With the code {TIME_IN_FUTURE}, the same report may be sent again once the "
+                    "clocks agree."
+                ),
                 "429": _error_response("An hourly limit is used up.", retry_after=True),
                 "503": _DATABASE_UNAVAILABLE,
             },
@@ -220,6 +225,16 @@ def _component_schemas() -> dict[str, Any]:
             "title": {"type": "string"},
             "description": {"type": "string"},
             "field": {"type": "string", "description": "Dotted path of the field that broke a rule."},
+            "code": {
+                "type": "string",
+                "enum": list(RULE_CODES),
+                "description": (
+                    f"Machine-readable rule name, sent only with some 422 responses. {TIME_IN_FUTURE}: the field "
+                    f"is a time more than one day after the collector's clock. {PERIOD_END_NOT_AFTER_START}: "
+                    f"period.end is not later than period.start. {PERIOD_TOO_LONG}: the period is longer than "
+                    "31 days."
+                ),
+            },
             "retry_after_seconds": {"type": "integer", "minimum": 1},
         },
     }

@@ -2,6 +2,8 @@
 
 Every rule that fails raises ReportError naming the field (a dotted path such as
 ``installation.country_code``) and the rule, so the client can fix the report.
+A time too far in the future and the period.end rules also carry a code from RULE_CODES,
+so a client can tell a clock that is ahead from a report that is wrong.
 The JSON Schemas in ``resources/schemas/`` describe the same rules for readers.
 """
 
@@ -14,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from collector.errors import ReportError
+from collector.errors import PERIOD_END_NOT_AFTER_START, PERIOD_TOO_LONG, TIME_IN_FUTURE, ReportError
 
 SCHEMA_VERSIONS = ("1.0", "1.1")
 PLATFORMS = ("linux", "windows", "darwin")
@@ -143,9 +145,10 @@ def _read_period(period: _Section, now: datetime) -> tuple[datetime, datetime]:
     period.reject_unknown()
 
     if end <= start:
-        raise ReportError("period.end", "must be later than period.start")
+        raise ReportError("period.end", "must be later than period.start", code=PERIOD_END_NOT_AFTER_START)
     if end - start > MAX_PERIOD:
-        raise ReportError("period.end", f"must be at most {MAX_PERIOD.days} days after period.start")
+        rule = f"must be at most {MAX_PERIOD.days} days after period.start"
+        raise ReportError("period.end", rule, code=PERIOD_TOO_LONG)
     return start, end
 
 
@@ -295,7 +298,8 @@ def _time_not_after(now: datetime) -> Callable[[Any, str], datetime]:
     def check(value: Any, field: str) -> datetime:
         moment = parse_time(value, field)
         if moment > now + MAX_CLOCK_SKEW:
-            raise ReportError(field, f"must not be more than {MAX_CLOCK_SKEW.days} day in the future")
+            rule = f"must not be more than {MAX_CLOCK_SKEW.days} day in the future"
+            raise ReportError(field, rule, code=TIME_IN_FUTURE)
         return moment
 
     return check

@@ -2,8 +2,8 @@
 
 Only retryable failures (network errors, timeouts, 429 and 5xx) go through stamina. A 401 or
 another 4xx response is permanent and returned at once, so policy is decided in one place.
-The exception is a 422 for a report period in the collector's future: it returns RetryLater
-without a retry, because only a later attempt, after the clocks agree, can succeed.
+The exception is a 422 for a time in the collector's future: it returns RetryLater without a
+retry, because only a later attempt, after the clocks agree, can succeed.
 """
 
 from __future__ import annotations
@@ -23,9 +23,14 @@ MAX_RETRY_AFTER_SECONDS = 120
 RETRY_WAIT_INITIAL_SECONDS = 1.0
 RETRY_WAIT_MAX_SECONDS = 60.0
 MAX_RESPONSE_BYTES_KEPT = 4096
-# Report fields that a collector rejects with HTTP 422 when they lie in its future. Such a
-# report is fine, but this computer's clock is ahead, so it is kept and sent again later.
-CLOCK_CHECKED_FIELDS = ("period.start", "period.end")
+# Rule code of a collector's 422 for a time more than a day in its future. Such a report is
+# fine, but this computer's clock is or was ahead, so it is kept and sent again later.
+TIME_IN_FUTURE_CODE = "time_in_future"
+# A collector released before the rule codes sends none, so its 422 on these fields counts as
+# the future-time rule.
+# NOTE: such a collector also rejects period.end without a code for a period that is empty or
+# longer than 31 days, and that report is then kept and retried as well.
+CLOCK_CHECKED_FIELDS_WITHOUT_CODE = ("period.start", "period.end")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -180,11 +185,11 @@ class CollectorClient:
 
         if response.status_code == 200:
             return Sent(report_id, _submission_id(response), 200, response_text(response))
-        field = _json_field(response, "field")
-        if response.status_code == 422 and field in CLOCK_CHECKED_FIELDS:
+        if response.status_code == 422 and is_time_in_future(response):
+            field = _json_field(response, "field") or "a time"
             reason = (
                 f"the collector rejected {field} as being in the future, so this computer's clock is probably "
-                "ahead of the collector's; check the system clock"
+                "ahead of the collector's, or was when that time was recorded; check the system clock"
             )
             return RetryLater(reason, report_id=report_id)
         return Rejected(response.status_code, response_text(response))
@@ -207,6 +212,18 @@ class CollectorClient:
     async def fetch_installation(self, installation_id: str, deletion_token: str) -> httpx.Response:
         headers = {"Authorization": f"Bearer {deletion_token}", "Accept": "application/json"}
         return await self.request("GET", f"/installation/{installation_id}", headers=headers)
+
+
+def is_time_in_future(response: httpx.Response) -> bool:
+    """Return whether a 422 response rejects a time in the collector's future.
+
+    The rule code decides whenever the response has one. Without a code, a rejected
+    period.start or period.end counts as such a time.
+    """
+    code = _json_field(response, "code")
+    if code is not None:
+        return code == TIME_IN_FUTURE_CODE
+    return _json_field(response, "field") in CLOCK_CHECKED_FIELDS_WITHOUT_CODE
 
 
 def _json_field(response: httpx.Response, name: str) -> object:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 import uuid
+from datetime import timedelta
 
 import falcon
 import httpx
@@ -15,7 +16,7 @@ from falcon import testing
 from collector.app import create_app, utc_now
 from collector.config import CollectorConfig
 from collector.openapi import build_openapi_document
-from tests.collector.conftest import base_environ, report_1_0_body, report_1_1
+from tests.collector.conftest import CLIENT_KEY, base_environ, report_1_0_body, report_1_1
 
 HTTP_METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace")
 _CONVERTER_PATTERN = re.compile(r"\{(\w+):[^}]*\}")
@@ -115,3 +116,19 @@ def test_error_body_is_json_whatever_accept(app, accept, method, path):
     assert response.status_code >= 400
     assert response.headers["content-type"] == "application/json"
     assert "title" in json.loads(response.text)
+
+
+def test_openapi_error_schema_documents_codes(app):
+    error_schema = build_openapi_document()["components"]["schemas"]["Error"]
+    now = utc_now().replace(microsecond=0)
+    report = report_1_1(now)
+    report["period"]["end"] = (now + timedelta(days=2)).isoformat() + "Z"
+    headers = {"X-API-Key": CLIENT_KEY, "Content-Type": "application/json"}
+
+    response = testing.TestClient(app).simulate_post("/submit", body=json.dumps(report), headers=headers)
+
+    assert response.status_code == 422
+    assert response.json["code"] == "time_in_future"
+    jsonschema.validate(response.json, error_schema)
+    with pytest.raises(jsonschema.ValidationError):
+        jsonschema.validate({**response.json, "code": "undocumented_rule"}, error_schema)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import timedelta
 
 import httpx
 import pytest
@@ -243,6 +244,60 @@ def test_submit_invalid_field_is_422_naming_it(start_server):
     assert payload["title"] == "Invalid Report"
     assert payload["field"] == "installation.country_code"
     assert payload["description"] == 'Field installation.country_code must be two capital letters, "XX" when unknown.'
+
+
+@pytest.mark.parametrize(
+    ("path", "field"),
+    [
+        (("submission_timestamp",), "submission_timestamp"),
+        (("installation", "first_seen"), "installation.first_seen"),
+        (("period", "start"), "period.start"),
+        (("period", "end"), "period.end"),
+    ],
+)
+def test_submit_time_in_future_has_code(start_server, path, field):
+    server = start_server()
+    body = report_1_1(server.clock.now - timedelta(days=3))
+    section = body
+    for name in path[:-1]:
+        section = section[name]
+    section[path[-1]] = (server.clock.now + timedelta(days=1, seconds=1)).isoformat() + "Z"
+
+    response = post(server, body)
+
+    assert response.status_code == 422
+    assert response.json() == {
+        "title": "Invalid Report",
+        "description": f"Field {field} must not be more than 1 day in the future.",
+        "field": field,
+        "code": "time_in_future",
+    }
+    assert Submission.select().count() == 0
+
+
+@pytest.mark.parametrize(
+    ("end_offset", "rule", "code"),
+    [
+        (timedelta(days=-8), "must be later than period.start", "period_end_not_after_start"),
+        (timedelta(days=25), "must be at most 31 days after period.start", "period_too_long"),
+    ],
+)
+def test_submit_bad_period_end_has_own_code(start_server, end_offset, rule, code):
+    # Clients of an earlier release take a 422 on period.end without a code for a clock that is ahead.
+    server = start_server()
+    body = report_1_1(server.clock.now - timedelta(days=30))
+    end = server.clock.now - timedelta(days=30) + end_offset
+    body["period"]["end"] = end.isoformat() + "Z"
+
+    response = post(server, body)
+
+    assert response.status_code == 422
+    assert response.json() == {
+        "title": "Invalid Report",
+        "description": f"Field period.end {rule}.",
+        "field": "period.end",
+        "code": code,
+    }
 
 
 def test_submit_rejected_request_stores_nothing(start_server):

@@ -390,25 +390,41 @@ def test_secrets_never_logged(home, clock, caplog):
     assert API_KEY not in repr(stats.config())
 
 
-def clock_ahead_response(field: str) -> httpx.Response:
-    description = f"Field {field} must not be more than 1 day in the future."
-    return httpx.Response(422, json={"title": "Invalid Report", "description": description, "field": field})
+def invalid_report_response(field: str, rule: str, code: str | None = None) -> httpx.Response:
+    body = {"title": "Invalid Report", "description": f"Field {field} {rule}.", "field": field}
+    if code is not None:
+        body["code"] = code
+    return httpx.Response(422, json=body)
 
 
-@pytest.mark.parametrize("field", ["period.start", "period.end"])
-def test_period_in_future_stays_queued(home, clock, field):
-    collector = ScriptedCollector(clock_ahead_response(field))
+def clock_ahead_reason(field: str) -> str:
+    return (
+        f"the collector rejected {field} as being in the future, so this computer's clock is probably "
+        "ahead of the collector's, or was when that time was recorded; check the system clock"
+    )
+
+
+@pytest.mark.parametrize(
+    ("field", "code"),
+    [
+        ("period.start", "time_in_future"),
+        ("period.end", "time_in_future"),
+        ("installation.first_seen", "time_in_future"),
+        ("submission_timestamp", "time_in_future"),
+        # A collector released before the rule codes sends none.
+        ("period.start", None),
+        ("period.end", None),
+    ],
+)
+def test_time_in_future_stays_queued(home, clock, field, code):
+    collector = ScriptedCollector(invalid_report_response(field, "must not be more than 1 day in the future", code))
     stats = due_stats(home, clock, collector)
 
     first = submit(stats)
     queued = stats.history()
     second = submit(stats)
 
-    reason = (
-        f"the collector rejected {field} as being in the future, so this computer's clock is probably "
-        "ahead of the collector's; check the system clock"
-    )
-    assert first == [RetryLater(reason, None)]
+    assert first == [RetryLater(clock_ahead_reason(field), None)]
     assert [(entry.status, entry.http_status) for entry in queued] == [("pending", None)]
     assert len(collector.requests) == 2
     assert collector.requests[0].content == collector.requests[1].content
@@ -416,15 +432,26 @@ def test_period_in_future_stays_queued(home, clock, field):
     assert stats.status().submission_count == 1
 
 
-def test_other_invalid_field_is_rejected(home, clock):
-    collector = ScriptedCollector(clock_ahead_response("installation.first_seen"))
+@pytest.mark.parametrize(
+    ("field", "rule", "code"),
+    [
+        ("period.end", "must be later than period.start", "period_end_not_after_start"),
+        ("period.end", "must be at most 31 days after period.start", "period_too_long"),
+        ("period.start", "must be a valid calendar date and time", "some_later_rule"),
+        ("installation.first_seen", "must not be more than 1 day in the future", None),
+        ("installation.country_code", 'must be two capital letters, "XX" when unknown', None),
+    ],
+)
+def test_other_invalid_field_is_rejected(home, clock, field, rule, code):
+    response = invalid_report_response(field, rule, code)
+    collector = ScriptedCollector(response)
     stats = due_stats(home, clock, collector)
 
     [outcome] = submit(stats)
 
-    assert isinstance(outcome, Rejected)
-    assert outcome.http_status == 422
+    assert outcome == Rejected(422, response.text)
     assert [entry.status for entry in stats.history()] == ["rejected"]
+    assert len(collector.requests) == 1
 
 
 def test_rejected_report_releases_events(home, clock):

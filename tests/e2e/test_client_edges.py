@@ -73,9 +73,37 @@ def test_client_clock_ahead_keeps_report(tmp_path, start_server, client_clock):
 
     reason = (
         "the collector rejected period.end as being in the future, so this computer's clock is probably "
-        "ahead of the collector's; check the system clock"
+        "ahead of the collector's, or was when that time was recorded; check the system clock"
     )
     assert ahead == [RetryLater(reason, None)]
+    assert [type(outcome) for outcome in caught_up] == [Sent]
+    assert Submission.select().count() == 1
+    assert Submission.get().job_count == 1
+    stats.close()
+
+
+def test_store_created_clock_ahead_keeps_report(tmp_path, start_server, client_clock):
+    # The store records first_seen on creation, while the client clock is 3 days ahead.
+    server = start_server()
+    server.clock.now = (client_clock.now - dt.timedelta(days=3)).replace(tzinfo=None)
+    stats = open_client(tmp_path, server, client_clock)
+    client_clock.advance(days=-3)
+    stats.opt_in()
+    stats.record("job_created")
+    client_clock.advance(hours=2)
+    server.clock.advance(hours=2)
+
+    ahead = asyncio.run(stats.submit_due(force=True))
+    queued = [entry.status for entry in stats.history()]
+    server.clock.advance(days=3)
+    caught_up = asyncio.run(stats.submit_due())
+
+    reason = (
+        "the collector rejected installation.first_seen as being in the future, so this computer's clock is "
+        "probably ahead of the collector's, or was when that time was recorded; check the system clock"
+    )
+    assert ahead == [RetryLater(reason, None)]
+    assert queued == ["pending"]
     assert [type(outcome) for outcome in caught_up] == [Sent]
     assert Submission.select().count() == 1
     assert Submission.get().job_count == 1
