@@ -99,6 +99,8 @@ def build_owed_reports(
 
         if close_early and not schedule.is_owed(now) and not pending_reports(db):
             built += _close_open_period(db, settings, installation, schedule, watermark, feature_state, now)
+        if built and not settings.get(keys.REPORT_EVER_BUILT, False):
+            settings.set(keys.REPORT_EVER_BUILT, True)
     return built
 
 

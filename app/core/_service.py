@@ -251,14 +251,27 @@ class UsageStats:
         logger.info("Usage statistics consent refused; %d queued reports cancelled.", cancelled)
 
     def _may_have_sent_data(self) -> bool:
-        """Return whether this installation's data may have reached the collector.
+        """Return whether data of the current installation id may have reached the collector.
 
-        True once a report was built, kept or not, because a send that timed out may still
-        have arrived.
+        True once a report of this id was built, kept or not, because a send that timed out may
+        still have arrived. Reports of an earlier id, from before an opt-out, do not count.
+        The history is checked as well as report.ever_built, because stores written before the
+        flag was set at each build have it only after a deletion of the local data.
         """
-        reports_built = self._db.execute_sql("SELECT COUNT(*) FROM sent_reports").fetchone()[0]
-        submissions = int(self._settings.get(keys.SUBMISSION_COUNT, 0) or 0)
-        return reports_built > 0 or submissions > 0 or bool(self._settings.get(keys.REPORT_EVER_BUILT, False))
+        # NOTE: such an older store that is damaged and recovered loses its history, so after
+        # that an opt-out queues no server deletion for the reports built before.
+        installation_id = self._settings.get(keys.INSTALLATION_ID)
+        return self._report_count(installation_id) > 0 or bool(self._settings.get(keys.REPORT_EVER_BUILT, False))
+
+    def _report_count(self, installation_id: str) -> int:
+        """Count the outbox and history entries of one installation id."""
+        # sent_reports has no installation id column, so the id is read from each stored body.
+        # json_valid guards json_extract, which raises on an entry whose body is not JSON.
+        sql = (
+            "SELECT COUNT(*) FROM sent_reports WHERE CASE WHEN json_valid(body)"
+            " THEN json_extract(body, '$.installation.installation_id') END = ?"
+        )
+        return self._db.execute_sql(sql, (installation_id,)).fetchone()[0]
 
     def _queue_deletion(self) -> dict[str, Any]:
         deletion = self._settings.get(keys.SERVER_DELETION) or {}
@@ -595,7 +608,7 @@ class UsageStats:
         """
         installation_id = self._settings.get(keys.INSTALLATION_ID)
         if not self._may_have_sent_data():
-            logger.info("No report was ever built, so the collector was not asked for this installation's data.")
+            logger.info("No report of this installation id was ever built, so the collector was not asked for its data.")
             return _no_server_data(installation_id, collector_asked=False)
 
         config = self.config()

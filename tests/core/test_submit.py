@@ -337,6 +337,97 @@ def sent_stats(home, clock, collector) -> UsageStats:
     return stats
 
 
+def stats_after_new_opt_in(home, clock, collector) -> tuple[UsageStats, str]:
+    """Return a client that sent a report, opted out and in again, and its previous installation id."""
+    stats = sent_stats(home, clock, collector)
+    previous_id = stats.status().installation_id
+    stats.opt_out()
+    stats.opt_in()
+    return stats, previous_id
+
+
+def test_report_build_sets_ever_built(home, clock):
+    stats = due_stats(home, clock, ScriptedCollector(httpx.Response(503)))
+    before = stats._settings.get("report.ever_built")
+
+    submit(stats)
+    after_build = stats._settings.get("report.ever_built")
+    stats.opt_out()
+    stats.opt_in()
+
+    assert before is None
+    assert after_build is True
+    assert stats._settings.get("report.ever_built") is False
+
+
+def test_new_id_server_data_asks_nothing(home, clock):
+    collector = ScriptedCollector()
+    stats, _ = stats_after_new_opt_in(home, clock, collector)
+    asyncio.run(stats.request_server_deletion())
+    requests_before = len(collector.requests)
+
+    body = asyncio.run(stats.fetch_server_data())
+
+    assert json.loads(body) == {
+        "installation_id": stats.status().installation_id,
+        "message": "No report of this installation was ever built, so the collector was not asked and holds nothing.",
+        "submissions": [],
+        "collector_asked": False,
+    }
+    assert len(collector.requests) == requests_before
+
+
+def test_new_id_opt_out_queues_no_deletion(home, clock):
+    collector = ScriptedCollector()
+    stats, previous_id = stats_after_new_opt_in(home, clock, collector)
+    asyncio.run(stats.request_server_deletion())
+    requests_before = len(collector.requests)
+
+    stats.opt_out()
+    outcome = asyncio.run(stats.request_server_deletion())
+
+    assert stats._settings.get("server_deletion.state") == {"state": "confirmed", "installation_id": previous_id, "pending": []}
+    assert outcome.confirmed is True
+    assert len(collector.requests) == requests_before
+
+
+def test_previous_id_deletion_stays_queued(home, clock):
+    collector = ScriptedCollector(httpx.Response(200, json={"status": "ok", "submission_id": 1}), *[httpx.Response(500)] * 4)
+    stats, previous_id = stats_after_new_opt_in(home, clock, collector)
+    failed = asyncio.run(stats.request_server_deletion())
+
+    stats.opt_out()
+    pending = stats._settings.get("server_deletion.state")
+    confirmed = asyncio.run(stats.request_server_deletion())
+
+    assert (failed.confirmed, failed.http_status) == (False, 500)
+    assert pending["state"] == "pending"
+    assert [entry["installation_id"] for entry in pending["pending"]] == [previous_id]
+    assert confirmed.confirmed is True
+    deletions = [str(request.url) for request in collector.requests if request.method == "DELETE"]
+    assert deletions == [f"http://127.0.0.1:8787/installation/{previous_id}"] * 5
+    assert stats.status().server_deletion == "confirmed"
+
+
+def test_new_id_report_enables_server_requests(home, clock):
+    collector = ScriptedCollector()
+    stats, previous_id = stats_after_new_opt_in(home, clock, collector)
+    asyncio.run(stats.request_server_deletion())
+    stats.record("job_created")
+    clock.advance(days=7, minutes=5)
+    submit(stats)
+    new_id = stats.status().installation_id
+    collector.responses.append(httpx.Response(200, json={"installation": None, "submissions": []}))
+
+    asyncio.run(stats.fetch_server_data())
+    stats.opt_out()
+
+    assert str(collector.requests[-1].url) == f"http://127.0.0.1:8787/installation/{new_id}"
+    deletion = stats._settings.get("server_deletion.state")
+    assert [entry["installation_id"] for entry in deletion["pending"]] == [new_id]
+    assert new_id != previous_id
+
+
 def test_fetch_server_data_sends_bearer_token(home, clock):
     collector = ScriptedCollector()
     stats = sent_stats(home, clock, collector)
