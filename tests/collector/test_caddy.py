@@ -1,7 +1,11 @@
 """The example Caddyfile in front of two collector processes, run with a real Caddy.
 
-Skipped when no `caddy` executable is on PATH. The Caddyfile is the shipped one with only
-the global options, the site address, the listen address and the upstream ports replaced.
+Each test runs once per Caddy executable named in USAGE_STATS_TEST_CADDY, a list of paths
+or command names separated by os.pathsep (":" on Linux). Without the variable, the tests use
+`caddy` from PATH and are skipped when there is none. `python3 dev.py test` sets it to the
+caddy on PATH and the newer release that it installs into .venv. The Caddyfile is the shipped
+one with only the global options, the site address, the listen address and the upstream ports
+replaced.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from collector.app import utc_now
 from collector.storage import Store
 from tests.collector.conftest import CLIENT_KEY, ROOT, report_1_1
 
-CADDY = shutil.which("caddy")
+CADDY_NAMES = [name for name in os.environ.get("USAGE_STATS_TEST_CADDY", "").split(os.pathsep) if name]
 CADDYFILE = ROOT / "packaging" / "collector" / "Caddyfile"
 HEADERS = {"X-API-Key": CLIENT_KEY}
 CADDY_START_TIMEOUT_SECONDS = 10
@@ -42,7 +46,36 @@ DRAIN_TIMEOUT_SECONDS = 3
 LOAD_AFTER_STOP_SECONDS = 1
 HEALTH_REQUESTS = 5
 
-pytestmark = pytest.mark.skipif(CADDY is None, reason="caddy is not installed")
+
+def caddy_parameters() -> list[object]:
+    """Return one pytest parameter per Caddy executable to test, with its version as the id."""
+    if not CADDY_NAMES:
+        found = shutil.which("caddy")
+        if found is None:
+            return [pytest.param(None, marks=pytest.mark.skip(reason="caddy is not on PATH and USAGE_STATS_TEST_CADDY is not set"))]
+        return [pytest.param(found, id=caddy_version(found))]
+    parameters = []
+    for name in CADDY_NAMES:
+        found = shutil.which(name)
+        # A missing executable that the variable names fails its tests instead of skipping them.
+        parameters.append(pytest.param(found or name, id=caddy_version(found) if found else f"missing-{name}"))
+    return parameters
+
+
+def caddy_version(executable: str) -> str:
+    """Return the first word of ``caddy version`` with a leading "v", which Debian's build leaves out ("2.6.2")."""
+    output = subprocess.run([executable, "version"], capture_output=True, text=True, timeout=30, check=True).stdout
+    version = output.split()[0]
+    return version if version.startswith("v") else f"v{version}"
+
+
+@pytest.fixture(params=caddy_parameters())
+def caddy(request: pytest.FixtureRequest) -> str:
+    """Return the path of the Caddy executable this run of the test uses."""
+    executable = request.param
+    if shutil.which(executable) is None:
+        pytest.fail(f"USAGE_STATS_TEST_CADDY names {executable!r}, which is not an executable file or a command on PATH")
+    return executable
 
 
 def free_port() -> int:
@@ -115,7 +148,7 @@ def wait_for_health(url: str, log: Path, root_certificate: Path | None = None) -
 
 
 @pytest.fixture
-def run_caddy(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
+def run_caddy(caddy: str, tmp_path: Path) -> Iterator[Callable[[str], Path]]:
     """Return a function that runs Caddy with the given Caddyfile text and returns its log file.
 
     Every Caddy it starts is stopped after the test.
@@ -130,7 +163,7 @@ def run_caddy(tmp_path: Path) -> Iterator[Callable[[str], Path]]:
         log_path = tmp_path / "caddy.log"
         with log_path.open("wb") as log:
             process = subprocess.Popen(
-                [CADDY, "run", "--config", str(config), "--adapter", "caddyfile"], env=env, stdout=log, stderr=log
+                [caddy, "run", "--config", str(config), "--adapter", "caddyfile"], env=env, stdout=log, stderr=log
             )
         processes.append(process)
         return log_path
