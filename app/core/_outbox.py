@@ -189,6 +189,8 @@ def finalize(
         if row is None or row[0] in _history.FINAL_STATUSES or (row[0] == "cancelled" and status != "sent"):
             return False
 
+        # Read before this entry becomes "sent", because an older store counts its history.
+        sent_with_installation_id = installation_submission_count(db, settings) if status == "sent" else 0
         previous_hash, count = _history.chain_head(db)
         sent_at = format_db_time(now)
         entry_hash = _history.entry_hash(
@@ -209,6 +211,7 @@ def finalize(
         if status == "sent":
             updates[keys.SUBMISSION_LAST_AT] = now
             updates[keys.SUBMISSION_COUNT] = int(settings.get(keys.SUBMISSION_COUNT, 0) or 0) + 1
+            updates[keys.INSTALLATION_SUBMISSION_COUNT] = sent_with_installation_id + 1
         settings.set_many(updates)
     return True
 
@@ -228,6 +231,32 @@ def _requeue_rejected_events(db: peewee.SqliteDatabase, report_id: str) -> tuple
         (report_id, MAX_EVENT_REQUEUES),
     ).rowcount
     return requeued, counted - requeued
+
+
+def count_reports(db: peewee.SqliteDatabase, installation_id: str, status: str | None = None) -> int:
+    """Count the outbox and history entries of one installation id, of any status or of `status`."""
+    # sent_reports has no installation id column, so the id is read from each stored body.
+    # json_valid guards json_extract, which raises on an entry whose body is not JSON.
+    sql = (
+        "SELECT COUNT(*) FROM sent_reports WHERE CASE WHEN json_valid(body)"
+        " THEN json_extract(body, '$.installation.installation_id') END = ?"
+    )
+    parameters: tuple[str, ...] = (installation_id,)
+    if status is not None:
+        sql += " AND status = ?"
+        parameters += (status,)
+    return db.execute_sql(sql, parameters).fetchone()[0]
+
+
+def installation_submission_count(db: peewee.SqliteDatabase, settings: Settings) -> int:
+    """Return how many reports were sent with the current installation id.
+
+    Stores written before that count was kept have no such setting, so their history is counted.
+    """
+    value = settings.get(keys.INSTALLATION_SUBMISSION_COUNT)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    return count_reports(db, settings.get(keys.INSTALLATION_ID), status="sent")
 
 
 def cancel_pending(db: peewee.SqliteDatabase) -> int:

@@ -35,8 +35,12 @@ class Status:
     first_seen: dt.datetime | None
     events_total: int
     events_this_week: int
+    # When any installation id of this store last sent a report.
     last_submission: dt.datetime | None
+    # Reports sent with the current installation id.
     submission_count: int
+    # Reports sent with every installation id, the previous ones from before an opt-out included.
+    submission_count_total: int
     next_submission_due: dt.datetime | None
     pending_reports: int
     server_deletion: str

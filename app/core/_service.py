@@ -172,6 +172,7 @@ class UsageStats:
                     keys.FIRST_SEEN: now,
                     keys.CONSENT_STATE: "undecided",
                     keys.SUBMISSION_COUNT: 0,
+                    keys.INSTALLATION_SUBMISSION_COUNT: 0,
                     keys.SERVER_DELETION: {"state": "none", "installation_id": None, "pending": []},
                 }
             )
@@ -231,6 +232,7 @@ class UsageStats:
             updates[keys.INSTALLATION_ID] = str(uuid.uuid4())
             updates[keys.DELETION_TOKEN] = secrets.token_urlsafe(32)
             updates[keys.FIRST_SEEN] = now
+            updates[keys.INSTALLATION_SUBMISSION_COUNT] = 0
         return updates
 
     def opt_out(self) -> None:
@@ -260,18 +262,8 @@ class UsageStats:
         """
         # NOTE: such an older store that is damaged and recovered loses its history, so after
         # that an opt-out queues no server deletion for the reports built before.
-        installation_id = self._settings.get(keys.INSTALLATION_ID)
-        return self._report_count(installation_id) > 0 or bool(self._settings.get(keys.REPORT_EVER_BUILT, False))
-
-    def _report_count(self, installation_id: str) -> int:
-        """Count the outbox and history entries of one installation id."""
-        # sent_reports has no installation id column, so the id is read from each stored body.
-        # json_valid guards json_extract, which raises on an entry whose body is not JSON.
-        sql = (
-            "SELECT COUNT(*) FROM sent_reports WHERE CASE WHEN json_valid(body)"
-            " THEN json_extract(body, '$.installation.installation_id') END = ?"
-        )
-        return self._db.execute_sql(sql, (installation_id,)).fetchone()[0]
+        reports_built = _outbox.count_reports(self._db, self._settings.get(keys.INSTALLATION_ID))
+        return reports_built > 0 or bool(self._settings.get(keys.REPORT_EVER_BUILT, False))
 
     def _queue_deletion(self) -> dict[str, Any]:
         deletion = self._settings.get(keys.SERVER_DELETION) or {}
@@ -661,7 +653,8 @@ class UsageStats:
             events_total=events_total,
             events_this_week=events_this_week,
             last_submission=self._settings.get_time(keys.SUBMISSION_LAST_AT),
-            submission_count=int(self._settings.get(keys.SUBMISSION_COUNT, 0) or 0),
+            submission_count=_outbox.installation_submission_count(self._db, self._settings),
+            submission_count_total=int(self._settings.get(keys.SUBMISSION_COUNT, 0) or 0),
             next_submission_due=next_due,
             pending_reports=pending,
             server_deletion=server_deletion.get("state", "none"),
@@ -751,7 +744,7 @@ class UsageStats:
         return target
 
     def delete_local_data(self) -> None:
-        """Delete events, sessions, the report history and the submission count and time.
+        """Delete events, sessions, the report history and the submission counts and time.
 
         Consent, installation id and the report schedule stay. A running uptime session
         starts again at the time of the deletion, so the uptime after it still counts.
@@ -765,7 +758,12 @@ class UsageStats:
                 cursor = self._db.execute_sql(_INSERT_SESSION, (now, now))
                 self._session_id = cursor.lastrowid
             self._db.execute_sql("DELETE FROM sent_reports")
-            updates: dict[str, Any] = {keys.HISTORY_HEAD: None, keys.SUBMISSION_COUNT: 0, keys.SUBMISSION_LAST_AT: None}
+            updates: dict[str, Any] = {
+                keys.HISTORY_HEAD: None,
+                keys.SUBMISSION_COUNT: 0,
+                keys.INSTALLATION_SUBMISSION_COUNT: 0,
+                keys.SUBMISSION_LAST_AT: None,
+            }
             if may_have_sent:
                 updates[keys.REPORT_EVER_BUILT] = True
             self._settings.set_many(updates)

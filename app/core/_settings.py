@@ -23,7 +23,10 @@ REPORT_PERIOD_OPENED_AT = "report.period_opened_at"
 REPORT_WATERMARK = "report.watermark_event_id"
 REPORT_FEATURE_STATE = "report.feature_state"
 SUBMISSION_LAST_AT = "submission.last_at"
+# Reports sent with every installation id since the local data was last deleted.
 SUBMISSION_COUNT = "submission.count"
+# Reports sent with the current installation id. A new id after an opt-out starts it at 0.
+INSTALLATION_SUBMISSION_COUNT = "installation.submission_count"
 SUBMISSION_PAUSED_UNTIL = "submission.paused_until"
 # True once a report of this installation id was built, even after the local data was deleted,
 # so an opt-out still asks the collector to delete what may have reached it.

@@ -291,6 +291,7 @@ _CARRIED_OVER_KEYS = (
     "report.feature_state",
     "submission.last_at",
     "submission.count",
+    "installation.submission_count",
     "report.ever_built",
     "server_deletion.state",
 )

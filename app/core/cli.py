@@ -96,7 +96,7 @@ def cmd_status(stats: UsageStats, args: argparse.Namespace) -> int:
         f"Installation id:    {status.installation_id}",
         f"Events stored:      {status.events_total} ({status.events_this_week} in the last 7 days)",
         f"Reports queued:     {status.pending_reports}",
-        f"Reports sent:       {status.submission_count}" + (f", last at {_display_time(status.last_submission)}" if status.last_submission else ""),
+        f"Reports sent:       {_submissions_text(status)}",
         f"Next report due:    {_display_time(status.next_submission_due)}",
         f"Paused until:       {_display_time(status.paused_until)}",
         f"Collector:          {status.endpoint or 'not configured'}",
@@ -105,6 +105,16 @@ def cmd_status(stats: UsageStats, args: argparse.Namespace) -> int:
     ]
     print("\n".join(lines))
     return EXIT_OK
+
+
+def _submissions_text(status: Status) -> str:
+    """Return the reports sent with the current installation id, plus the total when earlier ids sent some."""
+    text = str(status.submission_count)
+    if status.submission_count_total != status.submission_count:
+        text += f" with this installation id, {status.submission_count_total} in total"
+    if status.last_submission:
+        text += f", last at {_display_time(status.last_submission)}"
+    return text
 
 
 def _server_deletion_text(status: Status) -> str:

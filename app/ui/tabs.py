@@ -103,7 +103,7 @@ class OverviewTab(QWidget):
             "events_this_week": str(status.events_this_week),
             "events_total": str(status.events_total),
             "last_submission": long_date(status.last_submission),
-            "submission_count": str(getattr(status, "submission_count", 0)),
+            "submission_count": self._submissions_text(status),
             "next_submission": long_date(status.next_submission_due),
             "pending_reports": str(status.pending_reports),
             "server_deletion": server_deletion_text(status),
@@ -114,6 +114,15 @@ class OverviewTab(QWidget):
         notices = self._notices(consent)
         self._notice.setText("\n\n".join(notices))
         self._notice.setHidden(not notices)
+
+    def _submissions_text(self, status: Any) -> str:
+        """Return the reports sent with the current installation id, plus the total when earlier ids sent some."""
+        count = getattr(status, "submission_count", 0)
+        total = getattr(status, "submission_count_total", count)
+        if total == count:
+            return str(count)
+        text = self.tr("%1 with this installation id, %2 in total")
+        return text.replace("%1", str(count)).replace("%2", str(total))
 
     def _consent_text(self, consent: Any) -> str:
         if consent_blocked_by_dnt(consent):

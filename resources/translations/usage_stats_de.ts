@@ -377,6 +377,10 @@
         <translation>Löschung auf dem Server:</translation>
     </message>
     <message>
+        <source>%1 with this installation id, %2 in total</source>
+        <translation>%1 mit dieser Installations-ID, %2 insgesamt</translation>
+    </message>
+    <message>
         <source>off (DO_NOT_TRACK is set in the environment)</source>
         <translation>aus (DO_NOT_TRACK ist in der Umgebung gesetzt)</translation>
     </message>

@@ -377,6 +377,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>%1 with this installation id, %2 in total</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>off (DO_NOT_TRACK is set in the environment)</source>
         <translation type="unfinished"></translation>
     </message>

@@ -314,6 +314,7 @@ def test_cli_delete_resets_reports_sent(run, tmp_path):
     run("opt-in")
     with sqlite3.connect(tmp_path / "data" / "usage.db") as connection:
         connection.execute("UPDATE usage_settings SET value = '3' WHERE key = 'submission.count'")
+        connection.execute("UPDATE usage_settings SET value = '3' WHERE key = 'installation.submission_count'")
         connection.execute(
             "INSERT OR REPLACE INTO usage_settings (key, value, updated_at) VALUES (?, ?, ?)",
             ("submission.last_at", '"2026-12-11T21:28:19.012605Z"', "2026-12-11 21:28:19.012605"),
@@ -382,6 +383,28 @@ def test_cli_status_deletion_of_previous_id(run, start_server):
     assert f"Server deletion:    confirmed for the previous installation id {first_id}" in granted
     assert status["server_deletion"] == "confirmed"
     assert status["server_deletion_installation_id"] == first_id
+
+
+def test_cli_status_counts_current_id_reports(run, start_server):
+    collector = send_one_report(run, start_server())
+    run("opt-out", **collector)
+
+    run("opt-in")
+    after_opt_in = json.loads(run("status", "--json").stdout)
+    after_opt_in_lines = run("status").stdout.splitlines()
+    run("record", "job_created", "printer_type=prusa")
+    time.sleep(2)
+    sent = run("submit", "--force", **collector)
+    after_send = json.loads(run("status", "--json").stdout)
+    after_send_lines = run("status").stdout.splitlines()
+
+    assert (after_opt_in["submission_count"], after_opt_in["submission_count_total"]) == (0, 1)
+    [line] = [line for line in after_opt_in_lines if line.startswith("Reports sent:")]
+    assert line.startswith("Reports sent:       0 with this installation id, 1 in total, last at ")
+    assert sent.returncode == 0, sent.stderr
+    assert (after_send["submission_count"], after_send["submission_count_total"]) == (1, 2)
+    [line] = [line for line in after_send_lines if line.startswith("Reports sent:")]
+    assert line.startswith("Reports sent:       1 with this installation id, 2 in total, last at ")
 
 
 def test_cli_server_data_always_indented(run, start_server):

@@ -360,6 +360,41 @@ def test_report_build_sets_ever_built(home, clock):
     assert stats._settings.get("report.ever_built") is False
 
 
+def test_new_id_counts_own_reports(home, clock):
+    collector = ScriptedCollector()
+    stats, _ = stats_after_new_opt_in(home, clock, collector)
+    asyncio.run(stats.request_server_deletion())
+    after_opt_in = stats.status()
+
+    stats.record("job_created")
+    clock.advance(days=7, minutes=5)
+    submit(stats)
+    after_send = stats.status()
+
+    assert (after_opt_in.submission_count, after_opt_in.submission_count_total) == (0, 1)
+    assert (after_send.submission_count, after_send.submission_count_total) == (1, 2)
+    assert after_send.last_submission == clock.now
+
+
+def test_store_without_id_count_uses_history(home, clock):
+    # Stores written before the per-id count was kept have only submission.count.
+    collector = ScriptedCollector()
+    stats, _ = stats_after_new_opt_in(home, clock, collector)
+    stats.record("job_created")
+    clock.advance(days=7, minutes=5)
+    submit(stats)
+    stats._settings.delete("installation.submission_count")
+    from_history = stats.status().submission_count
+
+    stats.record("job_created")
+    clock.advance(days=7)
+    submit(stats)
+
+    assert from_history == 1
+    assert stats._settings.get("installation.submission_count") == 2
+    assert (stats.status().submission_count, stats.status().submission_count_total) == (2, 3)
+
+
 def test_new_id_server_data_asks_nothing(home, clock):
     collector = ScriptedCollector()
     stats, _ = stats_after_new_opt_in(home, clock, collector)

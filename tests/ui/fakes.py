@@ -32,6 +32,7 @@ class FakeStatus:
     next_submission_due: datetime | None
     pending_reports: int
     submission_count: int
+    submission_count_total: int
     server_deletion: str
     endpoint: str | None
     paused_until: datetime | None
@@ -154,7 +155,8 @@ class FakeStats:
             consent=self.consent_value, installation_id="4f1c2b1e-0000-4000-8000-000000000001",
             first_seen=NOW - timedelta(days=30), events_total=len(self.events),
             events_this_week=len(self.events), last_submission=None, next_submission_due=NOW + timedelta(days=2),
-            pending_reports=0, submission_count=len(self.reports), server_deletion=self.server_deletion, endpoint=self.endpoint,
+            pending_reports=0, submission_count=len(self.reports), submission_count_total=len(self.reports),
+            server_deletion=self.server_deletion, endpoint=self.endpoint,
             paused_until=self.paused_until,
         )
 

@@ -254,6 +254,39 @@ def test_overview_deletion_of_previous_id(tray_app, stats, collector, clock, loo
     assert overview.field_text("server_deletion") == f"confirmed by the server for the previous installation id {first_id}"
 
 
+def _send_and_opt_in_again(stats: UsageStats, clock: Clock, loop) -> None:
+    stats.opt_in(privacy_policy().version)
+    _owe_a_report(stats, clock)
+    loop.run_until_complete(stats.submit_due())
+    stats.opt_out()
+    stats.opt_in(privacy_policy().version)
+
+
+def test_overview_counts_current_id_reports(tray_app, stats, collector, clock, loop) -> None:
+    stats.opt_in(privacy_policy().version)
+    _owe_a_report(stats, clock)
+    loop.run_until_complete(stats.submit_due())
+    overview = tray_app.window.overview_tab
+    overview.refresh()
+    single_id_text = overview.field_text("submission_count")
+    stats.opt_out()
+
+    stats.opt_in(privacy_policy().version)
+    overview.refresh()
+
+    assert single_id_text == "1"
+    assert overview.field_text("submission_count") == "0 with this installation id, 1 in total"
+
+
+def test_overview_counts_in_german(german, tray_app, stats, collector, clock, loop) -> None:
+    _send_and_opt_in_again(stats, clock, loop)
+    overview = tray_app.window.overview_tab
+
+    overview.refresh()
+
+    assert overview.field_text("submission_count") == "0 mit dieser Installations-ID, 1 insgesamt"
+
+
 def test_overview_pending_deletion_of_previous_id(tray_app, stats, collector, clock, loop) -> None:
     stats.opt_in(privacy_policy().version)
     _owe_a_report(stats, clock)
