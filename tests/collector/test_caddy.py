@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import collections
 import os
+import re
 import shutil
 import signal
 import socket
@@ -45,6 +46,14 @@ STOP_DELAY_SECONDS = 3
 DRAIN_TIMEOUT_SECONDS = 3
 LOAD_AFTER_STOP_SECONDS = 1
 HEALTH_REQUESTS = 5
+# The first Caddy release that retries a request with a body on another upstream after the
+# first one refused the connection. Checked with the official builds 2.10.2, 2.11.1, 2.11.2
+# and 2.11.7 and Debian's 2.6.2: the older ones return 502 for such a POST.
+FIRST_CADDY_RETRYING_POST = (2, 11, 2)
+# Above the example's health_interval (2 s), so the reports span the health check that takes
+# the stopped process out of rotation, and a health check arrives within it.
+RETRY_WINDOW_SECONDS = 3
+MAX_RETRY_WINDOW_REPORTS = 300
 
 
 def caddy_parameters() -> list[object]:
@@ -67,6 +76,14 @@ def caddy_version(executable: str) -> str:
     output = subprocess.run([executable, "version"], capture_output=True, text=True, timeout=30, check=True).stdout
     version = output.split()[0]
     return version if version.startswith("v") else f"v{version}"
+
+
+def version_numbers(version: str) -> tuple[int, int, int]:
+    """Return major, minor and patch of a version like "v2.11.7" or "v2.8.4-beta.1"."""
+    match = re.match(r"v(\d+)\.(\d+)\.(\d+)", version)
+    assert match, f"unexpected Caddy version {version!r}"
+    major, minor, patch = (int(number) for number in match.groups())
+    return major, minor, patch
 
 
 @pytest.fixture(params=caddy_parameters())
@@ -271,8 +288,8 @@ def test_caddy_https_with_local_ca(start_process, run_caddy, sqlite_url, tmp_pat
         assert response.headers.get("Strict-Transport-Security") == "max-age=31536000", response.url
         assert response.headers.get("X-Content-Type-Options") == "nosniff", response.url
         assert "Server" not in response.headers, response.url
-    # Automatic HTTPS redirects plain HTTP. Caddy 2.6.2 leaves https_port out of the Location
-    # because it treats that option as an internal port behind the standard 443. With the
+    # Automatic HTTPS redirects plain HTTP. Caddy 2.6.2 and 2.11.7 leave https_port out of the
+    # Location because they treat that option as an internal port behind the standard 443. With the
     # shipped ports, the redirect goes to https://stats.example.org/health.
     assert redirect.status_code == 308
     assert redirect.headers["Location"] == "https://localhost/health"
@@ -329,9 +346,44 @@ def test_caddy_stop_one_process_under_load(start_process, start_caddy, sqlite_ur
     assert STOP_DELAY_SECONDS <= stop_seconds < STOP_DELAY_SECONDS + DRAIN_TIMEOUT_SECONDS
     assert load_running_at_exit
     assert events == ["stopping", "stopped"]
-    # Caddy 2.6 would return 502 for a POST it sent to a process that no longer listens,
+    # Caddy before 2.11.2 returns 502 for a POST it sends to a process that no longer listens,
     # because it cannot retry a request with a body. The delay keeps that from happening.
     assert set(statuses) == {200}, statuses
     assert statuses[200] > ANSWERS_BEFORE_STOP
     assert health_after_stop == [200] * HEALTH_REQUESTS
     assert accepted_ids == stored_report_ids(sqlite_url)
+
+
+def test_caddy_stop_without_delay(caddy, start_process, start_caddy, sqlite_url):
+    stopped, survivor = (start_process(sqlite_url, COLLECTOR_SOURCE_RATE_LIMIT_PER_HOUR="100000") for _ in range(2))
+    url = start_caddy([stopped.port, survivor.port])
+
+    # Stop the process right after a health check found it up, so Caddy keeps it in rotation
+    # for almost a whole health_interval after it stopped listening.
+    def health_checks() -> int:
+        return sum(1 for record in stopped.log_records() if record.get("route") == "/health")
+
+    checks_before = health_checks()
+    deadline = time.monotonic() + RETRY_WINDOW_SECONDS
+    while health_checks() == checks_before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert health_checks() > checks_before, "Caddy sent no health check to the collector"
+    assert stopped.terminate() == 0
+
+    statuses: collections.Counter[int] = collections.Counter()
+    accepted_ids: set[str] = set()
+    deadline = time.monotonic() + RETRY_WINDOW_SECONDS
+    with httpx.Client(base_url=url, timeout=30) as client:
+        while time.monotonic() < deadline and statuses.total() < MAX_RETRY_WINDOW_REPORTS:
+            body = report_1_1(utc_now())
+            response = client.post("/submit", json=body, headers=HEADERS)
+            statuses[response.status_code] += 1
+            if response.status_code == 200:
+                accepted_ids.add(body["report_id"])
+
+    # A report that got a 502 response never reached a collector, so its client can send it again.
+    assert accepted_ids == stored_report_ids(sqlite_url)
+    if version_numbers(caddy_version(caddy)) >= FIRST_CADDY_RETRYING_POST:
+        assert set(statuses) == {200}, statuses
+    else:
+        assert set(statuses) == {200, 502}, statuses
