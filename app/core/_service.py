@@ -43,8 +43,11 @@ MAX_PAUSE_DAYS = 365
 # Statuses that point at a wrong endpoint rather than a bad report, as does any status below
 # 400 other than 200 (a redirect, for example). The report then stays queued, not rejected.
 ENDPOINT_ERROR_STATUSES = (404, 405)
-NO_SERVER_DATA_MESSAGE = "The collector holds no data for this installation."
-NOTHING_SENT_MESSAGE = "No report of this installation was ever built, so the collector was not asked and holds nothing."
+# Both messages name the id, because reports sent under an id replaced at an opt-out are not looked up.
+NO_SERVER_DATA_MESSAGE = "The collector holds no data for this installation id."
+NOTHING_SENT_MESSAGE = (
+    "No report with this installation id was ever built, so the collector was not asked and holds nothing for it."
+)
 # Report ids per query in report_statuses(), because SQLite before 3.32.0 allows at most 999
 # parameters per statement by default.
 REPORT_STATUS_BATCH = 500
@@ -615,7 +618,7 @@ class UsageStats:
             msg = f"Cannot fetch the collector's data from {config.endpoint}: {type(error).__name__}. Try again later."
             raise CollectorError(msg) from error
         if response.status_code == 404:
-            logger.info("The collector at %s holds no data for this installation (HTTP 404).", config.endpoint)
+            logger.info("The collector at %s holds no data for this installation id (HTTP 404).", config.endpoint)
             return _no_server_data(installation_id)
         if response.status_code != 200:
             msg = f"The collector at {config.endpoint} responded with HTTP {response.status_code} to the request for this installation's data."

@@ -120,7 +120,9 @@ def _submissions_text(status: Status) -> str:
 def _server_deletion_text(status: Status) -> str:
     """Name the deletion state, and the installation id it concerns when that is a previous one."""
     deletion_id = status.server_deletion_installation_id
-    if status.server_deletion == "none" or deletion_id in (None, status.installation_id):
+    if status.server_deletion == "none":
+        return "none requested"
+    if deletion_id in (None, status.installation_id):
         return status.server_deletion
     return f"{status.server_deletion} for the previous installation id {deletion_id}"
 

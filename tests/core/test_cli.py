@@ -217,7 +217,7 @@ def test_cli_server_data_before_first_report_asks_nobody(run):
     assert result.returncode == 0
     data = json.loads(result.stdout)
     assert data["submissions"] == []
-    assert data["message"] == "No report of this installation was ever built, so the collector was not asked and holds nothing."
+    assert data["message"] == "No report with this installation id was ever built, so the collector was not asked and holds nothing for it."
 
 
 def test_cli_history_verifies_empty_chain(run):
@@ -273,6 +273,14 @@ def test_cli_status_times_to_minute(run):
     assert f"Next report due:    {due.strftime('%Y-%m-%d %H:%M')} UTC" in lines
     assert f"Paused until:       {paused_until.strftime('%Y-%m-%d %H:%M')} UTC" in lines
     assert status["next_submission_due"] == str(due)
+
+
+def test_cli_status_without_deletion_request(run):
+    lines = run("status").stdout.splitlines()
+    status = json.loads(run("status", "--json").stdout)
+
+    assert "Server deletion:    none requested" in lines
+    assert status["server_deletion"] == "none"
 
 
 def test_cli_status_into_closed_pipe_is_quiet(tmp_path):
@@ -420,6 +428,21 @@ def test_cli_server_data_always_indented(run, start_server):
     assert [submission["job_count"] for submission in stored_data["submissions"]] == [1]
     assert stored.stdout == json.dumps(stored_data, indent=2, sort_keys=True) + "\n"
     assert deleted.returncode == 0, deleted.stderr
-    assert deleted_data["message"] == "The collector holds no data for this installation."
+    assert deleted_data["message"] == "The collector holds no data for this installation id."
     assert deleted.stdout == json.dumps(deleted_data, indent=2, sort_keys=True) + "\n"
 
+
+def test_cli_server_data_after_new_id(run, start_server):
+    collector = send_one_report(run, start_server())
+    run("opt-out", **collector)
+    run("opt-in")
+
+    result = run("server-data", **collector)
+
+    data = json.loads(result.stdout)
+    assert result.returncode == 0, result.stderr
+    assert data["collector_asked"] is False
+    assert data["installation_id"] == json.loads(run("status", "--json").stdout)["installation_id"]
+    assert data["message"] == (
+        "No report with this installation id was ever built, so the collector was not asked and holds nothing for it."
+    )

@@ -405,7 +405,7 @@ def test_new_id_server_data_asks_nothing(home, clock):
 
     assert json.loads(body) == {
         "installation_id": stats.status().installation_id,
-        "message": "No report of this installation was ever built, so the collector was not asked and holds nothing.",
+        "message": "No report with this installation id was ever built, so the collector was not asked and holds nothing for it.",
         "submissions": [],
         "collector_asked": False,
     }
@@ -615,7 +615,7 @@ def test_fetch_server_data_not_found_is_empty(home, clock):
 
     assert json.loads(body) == {
         "installation_id": stats.status().installation_id,
-        "message": "The collector holds no data for this installation.",
+        "message": "The collector holds no data for this installation id.",
         "submissions": [],
     }
     assert [request.method for request in collector.requests] == ["POST", "GET"]
@@ -630,7 +630,7 @@ def test_fetch_server_data_before_first_report_sends_nothing(home, clock):
 
     assert json.loads(body) == {
         "installation_id": stats.status().installation_id,
-        "message": "No report of this installation was ever built, so the collector was not asked and holds nothing.",
+        "message": "No report with this installation id was ever built, so the collector was not asked and holds nothing for it.",
         "submissions": [],
         "collector_asked": False,
     }

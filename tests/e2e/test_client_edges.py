@@ -30,7 +30,7 @@ def test_server_data_before_first_report(tmp_path, start_server, client_clock):
 
     assert json.loads(body) == {
         "installation_id": stats.status().installation_id,
-        "message": "No report of this installation was ever built, so the collector was not asked and holds nothing.",
+        "message": "No report with this installation id was ever built, so the collector was not asked and holds nothing for it.",
         "submissions": [],
         "collector_asked": False,
     }
@@ -53,7 +53,7 @@ def test_server_data_after_server_deletion(tmp_path, start_server, client_clock)
 
     assert json.loads(body) == {
         "installation_id": stats.status().installation_id,
-        "message": "The collector holds no data for this installation.",
+        "message": "The collector holds no data for this installation id.",
         "submissions": [],
     }
     stats.close()

@@ -414,7 +414,7 @@ def test_download_when_server_holds_nothing(qapp, tmp_path, clock, loop) -> None
 
     assert json.loads(target.read_bytes()) == {
         "installation_id": stats.status().installation_id,
-        "message": "The collector holds no data for this installation.",
+        "message": "The collector holds no data for this installation id.",
         "submissions": [],
     }
     assert messages[-1] == (
