@@ -271,11 +271,11 @@ class AppActions(QObject):
             path, kind = result  # type: ignore[misc]
             if kind == NOTHING_SENT:
                 text = self.tr(
-                    "Nothing from this installation was ever sent, so the statistics server was not asked; "
+                    "Nothing with this installation id was ever sent, so the statistics server was not asked; "
                     "a file saying so was saved to %1."
                 )
             elif kind == NOTHING_STORED:
-                text = self.tr("The statistics server holds no data for this installation; a file saying so was saved to %1.")
+                text = self.tr("The statistics server holds no data for this installation id; a file saying so was saved to %1.")
             else:
                 text = self.tr("What the server holds was saved to %1.")
             self.message.emit(text.replace("%1", str(path)))
@@ -285,7 +285,7 @@ class AppActions(QObject):
 
     def _deletion_text(self, outcome: Any) -> str:
         if getattr(outcome, "confirmed", False) and getattr(outcome, "http_status", None) is None:
-            return self.tr("Nothing from this installation was sent to the statistics server, so nothing was deleted there.")
+            return self.tr("Nothing with this installation id was sent to the statistics server, so nothing was deleted there.")
         if getattr(outcome, "confirmed", False):
             count = getattr(outcome, "deleted_count", None)
             text = self.tr("The statistics server deleted the data of this installation. Reports deleted: %1.")

@@ -116,20 +116,20 @@
         <translation>Das Senden des Berichts ist fehlgeschlagen: %1</translation>
     </message>
     <message>
-        <source>Nothing from this installation was ever sent, so the statistics server was not asked; a file saying so was saved to %1.</source>
-        <translation>Von dieser Installation wurde nie etwas gesendet, daher wurde der Statistikserver nicht gefragt; eine Datei mit diesem Hinweis wurde in %1 gespeichert.</translation>
+        <source>Nothing with this installation id was ever sent, so the statistics server was not asked; a file saying so was saved to %1.</source>
+        <translation>Mit dieser Installations-ID wurde nie etwas gesendet, daher wurde der Statistikserver nicht gefragt; eine Datei mit diesem Hinweis wurde in %1 gespeichert.</translation>
     </message>
     <message>
-        <source>The statistics server holds no data for this installation; a file saying so was saved to %1.</source>
-        <translation>Der Statistikserver hat keine Daten zu dieser Installation; eine Datei mit diesem Hinweis wurde in %1 gespeichert.</translation>
+        <source>The statistics server holds no data for this installation id; a file saying so was saved to %1.</source>
+        <translation>Der Statistikserver hat keine Daten zu dieser Installations-ID; eine Datei mit diesem Hinweis wurde in %1 gespeichert.</translation>
+    </message>
+    <message>
+        <source>Nothing with this installation id was sent to the statistics server, so nothing was deleted there.</source>
+        <translation>Mit dieser Installations-ID wurde nichts an den Statistikserver gesendet, daher wurde dort nichts gelöscht.</translation>
     </message>
     <message>
         <source>What the server holds was saved to %1.</source>
         <translation>Die Daten vom Server wurden in %1 gespeichert.</translation>
-    </message>
-    <message>
-        <source>Nothing from this installation was sent to the statistics server, so nothing was deleted there.</source>
-        <translation>Von dieser Installation wurde nichts an den Statistikserver gesendet, daher wurde dort nichts gelöscht.</translation>
     </message>
     <message>
         <source>The statistics server deleted the data of this installation. Reports deleted: %1.</source>

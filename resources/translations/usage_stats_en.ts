@@ -116,19 +116,19 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Nothing from this installation was ever sent, so the statistics server was not asked; a file saying so was saved to %1.</source>
+        <source>Nothing with this installation id was ever sent, so the statistics server was not asked; a file saying so was saved to %1.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>The statistics server holds no data for this installation; a file saying so was saved to %1.</source>
+        <source>The statistics server holds no data for this installation id; a file saying so was saved to %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing with this installation id was sent to the statistics server, so nothing was deleted there.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>What the server holds was saved to %1.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Nothing from this installation was sent to the statistics server, so nothing was deleted there.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

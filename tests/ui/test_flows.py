@@ -315,7 +315,7 @@ def test_delete_server_before_any_report(tray_app, stats, collector, loop) -> No
 
     assert collector.requests == []
     assert stats.status().events_total == 1
-    assert messages[-1] == "Nothing from this installation was sent to the statistics server, so nothing was deleted there."
+    assert messages[-1] == "Nothing with this installation id was sent to the statistics server, so nothing was deleted there."
 
 
 def test_reconsent_after_policy_change(qapp, stats, collector, clock, loop) -> None:
@@ -390,7 +390,7 @@ def test_download_before_first_report_asks_nobody(tray_app, stats, collector, lo
     assert collector.requests == []
     assert json.loads(target.read_bytes())["collector_asked"] is False
     assert messages[-1] == (
-        "Nothing from this installation was ever sent, so the statistics server was not asked; "
+        "Nothing with this installation id was ever sent, so the statistics server was not asked; "
         f"a file saying so was saved to {target}."
     )
 
@@ -418,7 +418,7 @@ def test_download_when_server_holds_nothing(qapp, tmp_path, clock, loop) -> None
         "submissions": [],
     }
     assert messages[-1] == (
-        f"The statistics server holds no data for this installation; a file saying so was saved to {target}."
+        f"The statistics server holds no data for this installation id; a file saying so was saved to {target}."
     )
     application.scheduler.stop()
     application.heartbeat_timer.stop()
