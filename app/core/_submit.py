@@ -189,7 +189,8 @@ class CollectorClient:
             field = _json_field(response, "field") or "a time"
             reason = (
                 f"the collector rejected {field} as being in the future, so this computer's clock is probably "
-                "ahead of the collector's, or was when that time was recorded; check the system clock"
+                "ahead of the collector's, or was when that time was recorded. Check the system clock. If it is "
+                "right, the report is sent once that time is at most one day ahead of the collector's clock"
             )
             return RetryLater(reason, report_id=report_id)
         return Rejected(response.status_code, response_text(response))

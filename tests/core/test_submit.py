@@ -526,7 +526,8 @@ def invalid_report_response(field: str, rule: str, code: str | None = None) -> h
 def clock_ahead_reason(field: str) -> str:
     return (
         f"the collector rejected {field} as being in the future, so this computer's clock is probably "
-        "ahead of the collector's, or was when that time was recorded; check the system clock"
+        "ahead of the collector's, or was when that time was recorded. Check the system clock. If it is "
+        "right, the report is sent once that time is at most one day ahead of the collector's clock"
     )
 
 

@@ -73,7 +73,8 @@ def test_client_clock_ahead_keeps_report(tmp_path, start_server, client_clock):
 
     reason = (
         "the collector rejected period.end as being in the future, so this computer's clock is probably "
-        "ahead of the collector's, or was when that time was recorded; check the system clock"
+        "ahead of the collector's, or was when that time was recorded. Check the system clock. If it is "
+        "right, the report is sent once that time is at most one day ahead of the collector's clock"
     )
     assert ahead == [RetryLater(reason, None)]
     assert [type(outcome) for outcome in caught_up] == [Sent]
@@ -100,7 +101,8 @@ def test_store_created_clock_ahead_keeps_report(tmp_path, start_server, client_c
 
     reason = (
         "the collector rejected installation.first_seen as being in the future, so this computer's clock is "
-        "probably ahead of the collector's, or was when that time was recorded; check the system clock"
+        "probably ahead of the collector's, or was when that time was recorded. Check the system clock. If it "
+        "is right, the report is sent once that time is at most one day ahead of the collector's clock"
     )
     assert ahead == [RetryLater(reason, None)]
     assert queued == ["pending"]
