@@ -20,7 +20,7 @@ import platformdirs
 
 import app
 from app.core import _history, _outbox, _settings as keys
-from app.core._clock import Clock, format_db_time, to_utc, utc_now
+from app.core._clock import Clock, format_db_time, format_iso_time, to_utc, utc_now
 from app.core._config import ClientConfig
 from app.core._country import configured_zone, country_for_zone
 from app.core._errors import CollectorError, ConsentError, UsageStatsError
@@ -382,12 +382,38 @@ class UsageStats:
     def _installation(self, config: ClientConfig) -> Installation:
         return Installation(
             installation_id=self._settings.get(keys.INSTALLATION_ID),
-            first_seen=self._settings.get_time(keys.FIRST_SEEN) or self._clock(),
+            first_seen=self._first_seen(),
             app_version=self._resolve_app_version(),
             deployment_mode=config.deployment_mode,
             country_code=country_for_zone(config.timezone or configured_zone(self._environ)),
             deletion_token=self._settings.get(keys.DELETION_TOKEN),
         )
+
+    def _first_seen(self) -> dt.datetime:
+        """Return installation.first_seen, first moving it back to now when it lies after now.
+
+        A first_seen after now was recorded while the clock was ahead, and the collector rejects
+        every report carrying it until real time catches up, so it is corrected to the current time.
+        """
+        now = self._clock()
+        first_seen = self._settings.get_time(keys.FIRST_SEEN)
+        if first_seen is None:
+            return now
+        if first_seen <= now:
+            return first_seen
+
+        with self._db.atomic("IMMEDIATE"):
+            # Read again, because another process may have corrected it meanwhile.
+            first_seen = self._settings.get_time(keys.FIRST_SEEN)
+            if first_seen is not None and first_seen <= now:
+                return first_seen
+            self._settings.set(keys.FIRST_SEEN, now)
+        logger.info(
+            "installation.first_seen was %s, after the current time, so the system clock was set back since it "
+            "was recorded. It is now %s.",
+            "unset" if first_seen is None else format_iso_time(first_seen), format_iso_time(now),
+        )
+        return now
 
     def _resolve_app_version(self) -> str:
         if self._app_version:

@@ -6,6 +6,7 @@ import asyncio
 import datetime as dt
 import hashlib
 import json
+import logging
 import platform
 import sqlite3
 
@@ -366,3 +367,29 @@ def test_deployment_mode_from_environment(home, clock):
 def test_country_unknown_for_utc_zone(home, clock):
     with UsageStats.open(home, environ={"USAGE_STATS_TIMEZONE": "Etc/UTC"}, clock=clock) as stats:
         assert json.loads(stats.preview())["installation"]["country_code"] == "XX"
+
+
+def test_first_seen_after_clock_set_back(home, clock, collector, caplog):
+    # The store records first_seen on creation, while the clock is 3 days ahead.
+    clock.advance(days=3)
+    stats = UsageStats.open(
+        home, environ=ENDPOINT_ENVIRON, clock=clock, transport=httpx.MockTransport(collector), app_version="2.4.1"
+    )
+    clock.advance(days=-3)
+    stats.opt_in()
+    stats.record("job_created")
+    clock.advance(hours=2)
+
+    with caplog.at_level(logging.INFO, logger="app.core"):
+        outcomes = submit(stats, force=True)
+        again = submit(stats, force=True)
+
+    assert [type(outcome) for outcome in outcomes] == [Sent]
+    assert collector.bodies[0]["installation"]["first_seen"] == "2026-03-02T11:00:00Z"
+    assert stats.status().first_seen == dt.datetime(2026, 3, 2, 11, 0, tzinfo=UTC)
+    assert [record.getMessage() for record in caplog.records if "first_seen" in record.getMessage()] == [
+        "installation.first_seen was 2026-03-05T09:00:00.000000Z, after the current time, so the system clock "
+        "was set back since it was recorded. It is now 2026-03-02T11:00:00.000000Z."
+    ]
+    assert again == [Skipped("the current period began less than a second ago; send again in a moment")]
+    stats.close()
