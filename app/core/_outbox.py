@@ -13,7 +13,7 @@ import logging
 import peewee
 
 from app.core import _history, _settings as keys
-from app.core._clock import format_db_time, format_report_time
+from app.core._clock import format_db_time, format_report_time, parse_time
 from app.core._report import Installation, Period, Schedule, build_body, gather, report_id_for
 from app.core._settings import Settings
 
@@ -38,6 +38,8 @@ class PendingReport:
     row_id: int
     report_id: str
     body: bytes
+    # The local time at which the report was built.
+    created_at: dt.datetime | None = None
 
 
 def read_schedule(settings: Settings, interval_days: int) -> Schedule | None:
@@ -162,8 +164,23 @@ def _build_one(
 
 
 def pending_reports(db: peewee.SqliteDatabase) -> list[PendingReport]:
-    rows = db.execute_sql("SELECT id, report_id, body FROM sent_reports WHERE status = 'pending' ORDER BY id").fetchall()
-    return [PendingReport(row_id, report_id, body.encode("utf-8")) for row_id, report_id, body in rows]
+    rows = db.execute_sql(
+        "SELECT id, report_id, body, created_at FROM sent_reports WHERE status = 'pending' ORDER BY id"
+    ).fetchall()
+    return [
+        PendingReport(row_id, report_id, body.encode("utf-8"), _parse_stored_time(created_at))
+        for row_id, report_id, body, created_at in rows
+    ]
+
+
+def _parse_stored_time(text: object) -> dt.datetime | None:
+    """Parse a time stored as text, or return None when it is missing or invalid."""
+    if not isinstance(text, str):
+        return None
+    try:
+        return parse_time(text)
+    except ValueError:
+        return None
 
 
 def finalize(

@@ -20,7 +20,7 @@ import platformdirs
 
 import app
 from app.core import _history, _outbox, _settings as keys
-from app.core._clock import Clock, format_db_time, format_iso_time, to_utc, utc_now
+from app.core._clock import Clock, format_db_time, format_iso_time, parse_time, to_utc, utc_now
 from app.core._config import ClientConfig
 from app.core._country import configured_zone, country_for_zone
 from app.core._errors import CollectorError, ConsentError, UsageStatsError
@@ -487,7 +487,8 @@ class UsageStats:
         `force` ("Send report now") ignores a pause and, when no report is waiting, closes the
         open period at the current time so that it is sent now. Consent and DO_NOT_TRACK are
         always honoured. A retryable failure or a rejected API key stops the run and leaves the
-        rest queued.
+        rest queued. A report that the collector rejects as being in its future stops the run too,
+        unless the clock was set back since that report was built. It is then ended as rejected.
         """
         config = self.config()
         blocker = self._submission_blocker(config, force)
@@ -509,6 +510,11 @@ class UsageStats:
                 break
 
             outcome = await client.submit(report.report_id, report.body)
+            if isinstance(outcome, RetryLater) and outcome.time_in_future_response is not None:
+                built_ahead_by = self._clock_set_back_since_build(report)
+                if built_ahead_by is not None:
+                    outcomes.append(self._end_report_built_ahead(client, report, outcome, built_ahead_by))
+                    continue
             outcomes.append(outcome)
             if not self._apply_outcome(client, report, outcome):
                 break
@@ -534,6 +540,58 @@ class UsageStats:
         finally:
             # peewee keeps one connection per thread; this closes only the worker's.
             self._db.close()
+
+    def _clock_set_back_since_build(self, report: _outbox.PendingReport) -> dt.timedelta | None:
+        """Return how far the local clock was set back since `report` was built, or None if it was not.
+
+        The clock was set back when the build time stored with the report, or the first_seen in
+        its body, lies after the current time. The collector then rejects the report for as long
+        as the clock was ahead. Period times are not compared, because a report that is owed one
+        interval after its period was opened can end after the current time, and the collector
+        takes it once its own clock reaches that end.
+        """
+        # NOTE: periods of a schedule anchored while the clock was ahead still lie after the
+        # current time, and their reports wait until the collector's clock reaches them.
+        now = self._clock()
+        recorded_times = [report.created_at]
+        try:
+            first_seen_text = json.loads(report.body)["installation"]["first_seen"]
+            recorded_times.append(parse_time(first_seen_text))
+        except (ValueError, TypeError, KeyError):
+            pass  # A body without a readable first_seen is judged by its build time alone.
+
+        latest = max((time for time in recorded_times if time is not None), default=None)
+        if latest is None or latest <= now:
+            return None
+        return latest - now
+
+    def _end_report_built_ahead(
+        self, client: CollectorClient, report: _outbox.PendingReport, outcome: RetryLater, ahead_by: dt.timedelta
+    ) -> Rejected:
+        """End a report built while the clock was ahead as rejected, so the reports after it are sent.
+
+        Its events are released to the next report built, as those of any rejected report are.
+        """
+        response_body = outcome.time_in_future_response or ""
+        _outbox.finalize(
+            self._db, self._settings, report, status="rejected", http_status=422,
+            submission_id=None, response_body=response_body, now=self._clock(),
+        )
+        requeued, dropped = self._db.execute_sql(
+            "SELECT requeued_events, dropped_events FROM sent_reports WHERE id = ?", (report.row_id,)
+        ).fetchone()
+        logger.error(
+            "Usage report %s was built while this computer's clock was ahead by %s, and the collector at %s "
+            "rejected a time in it as being in the future (HTTP 422), so it is not sent again. Events counted "
+            "again in the next report: %s. Events kept locally and never sent, because a rejected report counted "
+            "them before: %s.",
+            report.report_id, ahead_by, client.endpoint, requeued, dropped,
+        )
+        message = (
+            "the report was built while this computer's clock was ahead, and the clock has been set back since, "
+            f"so the collector rejects its times as being in the future and it is not sent again. Collector response: {response_body}"
+        )
+        return Rejected(422, message)
 
     def _apply_outcome(self, client: CollectorClient, report: _outbox.PendingReport, outcome: SubmitOutcome) -> bool:
         """Store the response for one report; return whether the run goes on to the next report."""

@@ -24,7 +24,8 @@ RETRY_WAIT_INITIAL_SECONDS = 1.0
 RETRY_WAIT_MAX_SECONDS = 60.0
 MAX_RESPONSE_BYTES_KEPT = 4096
 # Rule code of a collector's 422 for a time more than a day in its future. Such a report is
-# fine, but this computer's clock is or was ahead, so it is kept and sent again later.
+# fine, but this computer's clock is or was ahead, so it is kept and sent again later. The
+# service ends it as rejected instead when the clock was set back since the report was built.
 TIME_IN_FUTURE_CODE = "time_in_future"
 # A collector released before the rule codes sends none, so its 422 on these fields counts as
 # the future-time rule.
@@ -50,6 +51,8 @@ class RetryLater:
     reason: str
     retry_after_seconds: float | None = None
     report_id: str | None = dataclasses.field(default=None, compare=False)
+    # The collector's response body when it rejected a time in its future, else None.
+    time_in_future_response: str | None = dataclasses.field(default=None, compare=False, repr=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -192,7 +195,7 @@ class CollectorClient:
                 "ahead of the collector's, or was when that time was recorded. Check the system clock. If it is "
                 "right, the report is sent once that time is at most one day ahead of the collector's clock"
             )
-            return RetryLater(reason, report_id=report_id)
+            return RetryLater(reason, report_id=report_id, time_in_future_response=response_text(response))
         return Rejected(response.status_code, response_text(response))
 
     async def delete_installation(self, installation_id: str, deletion_token: str) -> DeletionOutcome:

@@ -581,6 +581,85 @@ def test_other_invalid_field_is_rejected(home, clock, field, rule, code):
     assert len(collector.requests) == 1
 
 
+def built_ahead_reason(response: httpx.Response) -> str:
+    return (
+        "the report was built while this computer's clock was ahead, and the clock has been set back since, so "
+        "the collector rejects its times as being in the future and it is not sent again. "
+        f"Collector response: {response.text}"
+    )
+
+
+def test_report_built_clock_ahead_is_rejected(home, clock, caplog):
+    future = invalid_report_response("period.end", "must not be more than 1 day in the future", "time_in_future")
+    collector = ScriptedCollector(future)
+    stats = open_stats(home, clock, collector)
+    stats.opt_in()
+    stats.record("job_created")
+    clock.advance(days=8)
+    stats.record("job_failed")
+    clock.advance(days=6, minutes=5)
+    ahead = submit(stats)
+    # The clock was 3 days ahead while both reports were built, and is now set right.
+    clock.advance(days=-3)
+    collector.responses.append(future)
+
+    with caplog.at_level(logging.ERROR, logger="app.core"):
+        set_back = submit(stats)
+    clock.advance(days=7)
+    next_week = submit(stats)
+
+    assert ahead == [RetryLater(clock_ahead_reason("period.end"), None)]
+    assert [type(outcome) for outcome in set_back] == [Rejected, Sent]
+    assert set_back[0] == Rejected(422, built_ahead_reason(future))
+    assert [type(outcome) for outcome in next_week] == [Sent]
+    third, second, first = stats.history()
+    assert (first.status, first.http_status, first.response_body) == ("rejected", 422, future.text)
+    assert (first.requeued_events, first.dropped_events) == (1, 0)
+    assert (second.status, third.status) == ("sent", "sent")
+    assert stats.verify_history().ok is True
+    bodies = [json.loads(request.content) for request in collector.requests]
+    assert [body["report_id"] for body in bodies] == [first.report_id, first.report_id, second.report_id, third.report_id]
+    assert (bodies[2]["usage_stats"]["job_count"], bodies[2]["usage_stats"]["job_failed_count"]) == (0, 1)
+    assert (bodies[3]["usage_stats"]["job_count"], bodies[3]["usage_stats"]["job_failed_count"]) == (1, 0)
+    assert caplog.messages == [
+        f"Usage report {first.report_id} was built while this computer's clock was ahead by 3 days, 0:00:00, and "
+        "the collector at http://127.0.0.1:8787 rejected a time in it as being in the future (HTTP 422), so it is "
+        "not sent again. Events counted again in the next report: 1. Events kept locally and never sent, because "
+        "a rejected report counted them before: 0."
+    ]
+
+
+def test_clock_still_ahead_stays_queued(home, clock):
+    future = invalid_report_response("period.end", "must not be more than 1 day in the future", "time_in_future")
+    collector = ScriptedCollector(future, future)
+    stats = due_stats(home, clock, collector)
+
+    first = submit(stats)
+    clock.advance(hours=1)
+    second = submit(stats)
+
+    assert first == [RetryLater(clock_ahead_reason("period.end"), None)]
+    assert second == [RetryLater(clock_ahead_reason("period.end"), None)]
+    assert [(entry.status, entry.http_status) for entry in stats.history()] == [("pending", None)]
+
+
+def test_queued_first_seen_ahead_is_rejected(home, clock):
+    # A report queued by a release that kept a first_seen recorded while the clock was ahead.
+    future = invalid_report_response("installation.first_seen", "must not be more than 1 day in the future", "time_in_future")
+    collector = ScriptedCollector(future, future)
+    stats = due_stats(home, clock, collector)
+    submit(stats)
+    [queued] = stats.history()
+    body = json.loads(queued.body)
+    body["installation"]["first_seen"] = "2026-03-12T09:05:00Z"
+    stats._db.execute_sql("UPDATE sent_reports SET body = ? WHERE report_id = ?", (json.dumps(body), queued.report_id))
+
+    outcomes = submit(stats)
+
+    assert outcomes == [Rejected(422, built_ahead_reason(future))]
+    assert [(entry.status, entry.http_status) for entry in stats.history()] == [("rejected", 422)]
+
+
 def test_rejected_report_releases_events(home, clock):
     collector = ScriptedCollector(httpx.Response(400, text="invalid body"))
     stats = due_stats(home, clock, collector)

@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import json
 
-from app.core import RetryLater, Sent, UsageStats
+from app.core import Rejected, RetryLater, Sent, UsageStats
 from collector.storage import Installation, Submission
 from tests.collector.conftest import CLIENT_KEY
 
@@ -101,6 +101,42 @@ def test_store_created_clock_ahead_sends_report(tmp_path, start_server, client_c
     assert Submission.get().job_count == 1
     sent_body = json.loads(stats.history()[0].body)
     assert sent_body["installation"]["first_seen"] == client_clock.now.strftime("%Y-%m-%dT%H:%M:%SZ")
+    stats.close()
+
+
+def test_report_built_clock_ahead_is_rejected(tmp_path, start_server, client_clock):
+    server = start_server()
+    server.clock.now = (client_clock.now - dt.timedelta(days=3)).replace(tzinfo=None)
+    stats = open_client(tmp_path, server, client_clock)
+    stats.opt_in()
+    stats.record("job_created")
+    client_clock.advance(days=7, hours=1)
+    server.clock.advance(days=7, hours=1)
+    ahead = asyncio.run(stats.submit_due())
+    # The client clock is set right: it was 3 days ahead while the report was built.
+    client_clock.advance(days=-3)
+
+    set_back = asyncio.run(stats.submit_due())
+    client_clock.advance(days=10)
+    server.clock.advance(days=10)
+    next_week = asyncio.run(stats.submit_due())
+
+    assert [type(outcome) for outcome in ahead] == [RetryLater]
+    [rejected_entry] = [entry for entry in stats.history() if entry.status == "rejected"]
+    assert json.loads(rejected_entry.response_body)["code"] == "time_in_future"
+    assert set_back == [
+        Rejected(
+            422,
+            "the report was built while this computer's clock was ahead, and the clock has been set back since, so "
+            "the collector rejects its times as being in the future and it is not sent again. "
+            f"Collector response: {rejected_entry.response_body}",
+        )
+    ]
+    assert (rejected_entry.requeued_events, rejected_entry.dropped_events) == (1, 0)
+    assert [type(outcome) for outcome in next_week] == [Sent]
+    assert [entry.status for entry in stats.history()] == ["sent", "rejected"]
+    assert Submission.select().count() == 1
+    assert Submission.get().job_count == 1
     stats.close()
 
 
