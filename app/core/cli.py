@@ -26,7 +26,7 @@ from app.core._errors import ConfigError, ConsentError, UsageStatsError
 from app.core._events import ALLOWED_METADATA, REQUIRED_METADATA, EventType
 from app.core._logfile import attach_log_file
 from app.core._policy import DEFAULT_LANGUAGE, POLICY_LANGUAGES, privacy_policy
-from app.core._records import Status
+from app.core._records import Consent, Status
 from app.core._service import UsageStats
 from app.core._submit import DeletionOutcome, Rejected, RetryLater, Sent, Skipped
 
@@ -89,10 +89,8 @@ def cmd_status(stats: UsageStats, args: argparse.Namespace) -> int:
         _print_json(dataclasses.asdict(status))
         return EXIT_OK
 
-    consent = status.consent
-    state = consent.state + (" (blocked: DO_NOT_TRACK is set)" if consent.blocked_by_dnt else "")
     lines = [
-        f"Consent:            {state}" + (f", policy version {consent.policy_version}" if consent.policy_version else ""),
+        f"Sharing:            {_sharing_text(status.consent)}",
         f"Installation id:    {status.installation_id}",
         f"Events stored:      {status.events_total} ({status.events_this_week} in the last 7 days)",
         f"Reports queued:     {status.pending_reports}",
@@ -105,6 +103,22 @@ def cmd_status(stats: UsageStats, args: argparse.Namespace) -> int:
     ]
     print("\n".join(lines))
     return EXIT_OK
+
+
+def _sharing_text(consent: Consent) -> str:
+    """Describe the consent state in the tray's words: "on", "off" or "not decided yet".
+
+    An opt-out reads "off", as in the tray, because "refused" would suggest a no at the first prompt.
+    """
+    if consent.blocked_by_dnt:
+        return "off (DO_NOT_TRACK is set in the environment)"
+    if consent.state == "granted":
+        return "on" + (f", policy version {consent.policy_version}" if consent.policy_version else "")
+    if consent.state == "refused":
+        return "off"
+    if consent.state == "undecided":
+        return "not decided yet"
+    return consent.state
 
 
 def _submissions_text(status: Status) -> str:

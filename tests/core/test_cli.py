@@ -111,6 +111,22 @@ def test_cli_opt_in_preview_and_opt_out(run):
     assert status["server_deletion"] == "none"
 
 
+def test_cli_status_sharing_words(run):
+    undecided = run("status").stdout.splitlines()[0]
+    run("opt-in")
+    granted = run("status").stdout.splitlines()[0]
+    blocked = run("status", DO_NOT_TRACK="1").stdout.splitlines()[0]
+    run("opt-out")
+    refused = run("status").stdout.splitlines()[0]
+    refused_json = json.loads(run("status", "--json").stdout)
+
+    assert undecided == "Sharing:            not decided yet"
+    assert granted == "Sharing:            on, policy version 2"
+    assert blocked == "Sharing:            off (DO_NOT_TRACK is set in the environment)"
+    assert refused == "Sharing:            off"
+    assert refused_json["consent"]["state"] == "refused"
+
+
 def test_cli_submit_without_consent_sends_nothing(run):
     result = run("submit", USAGE_STATS_ENDPOINT="http://127.0.0.1:9")
 
