@@ -271,7 +271,8 @@ def cmd_pause(stats: UsageStats, args: argparse.Namespace) -> int:
 
 
 def cmd_history(stats: UsageStats, args: argparse.Namespace) -> int:
-    for entry in stats.history():
+    entries = stats.history()
+    for entry in entries:
         sent = _display_time(entry.sent_at)
         line = f"{entry.report_id}  {entry.status:9}  HTTP {entry.http_status or '-'}  sent {sent}"
         if entry.status == "rejected" and entry.dropped_events is not None:
@@ -279,11 +280,34 @@ def cmd_history(stats: UsageStats, args: argparse.Namespace) -> int:
         print(line)
     check = stats.verify_history()
     if check.ok:
-        noun = "entry" if check.entries_checked == 1 else "entries"
-        print(f"History verified: {check.entries_checked} {noun}, chain intact.")
+        statuses = [entry.status for entry in entries]
+        print(_history_summary(check.entries_checked, statuses.count("pending"), statuses.count("cancelled")))
         return EXIT_OK
     print(f"History check failed at report {check.first_broken_report_id}: {check.problem}.", file=sys.stderr)
     return EXIT_FAILED
+
+
+def _history_summary(chained: int, pending: int, cancelled: int) -> str:
+    """Describe a verified history: the hash chain covers sent and rejected reports only.
+
+    Pending and cancelled reports are listed by `history` too, so the summary counts them
+    separately, and the chain count does not read as a miscount of the rows above it.
+    """
+    if chained == 0:
+        summary = "History verified: no report has been sent yet, so the chain is empty."
+    elif chained == 1:
+        summary = "History verified: the chain of 1 sent report is intact."
+    else:
+        summary = f"History verified: the chain of {chained} sent reports is intact."
+    if pending == 1:
+        summary += " 1 pending report is not part of it until it is sent."
+    elif pending > 1:
+        summary += f" {pending} pending reports are not part of it until they are sent."
+    if cancelled == 1:
+        summary += " 1 cancelled report is not part of it, because it was never sent."
+    elif cancelled > 1:
+        summary += f" {cancelled} cancelled reports are not part of it, because they were never sent."
+    return summary
 
 
 def _positive_days(text: str) -> int:

@@ -240,7 +240,7 @@ def test_cli_history_verifies_empty_chain(run):
     result = run("history")
 
     assert result.returncode == 0
-    assert result.stdout.strip() == "History verified: 0 entries, chain intact."
+    assert result.stdout.strip() == "History verified: no report has been sent yet, so the chain is empty."
 
 
 def test_cli_option_before_command_exits_2(run, tmp_path):
@@ -461,4 +461,24 @@ def test_cli_server_data_after_new_id(run, start_server):
     assert data["installation_id"] == json.loads(run("status", "--json").stdout)["installation_id"]
     assert data["message"] == (
         "No report with this installation id was ever built, so the collector was not asked and holds nothing for it."
+    )
+
+
+def test_cli_history_counts_pending_apart(run, start_server):
+    collector = send_one_report(run, start_server())
+    run("record", "job_failed")
+    time.sleep(2)
+    # Nothing listens on the discard port, so the second report stays pending.
+    unsent = run("submit", "--force", **{**collector, "USAGE_STATS_ENDPOINT": "http://127.0.0.1:9"})
+
+    result = run("history")
+
+    lines = result.stdout.splitlines()
+    assert unsent.returncode == 1
+    assert result.returncode == 0, result.stderr
+    assert len(lines) == 3
+    assert "  pending    HTTP -  sent -" in lines[0]
+    assert "  sent       HTTP 200  sent " in lines[1]
+    assert lines[2] == (
+        "History verified: the chain of 1 sent report is intact. 1 pending report is not part of it until it is sent."
     )

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import sqlite3
 
 import httpx
 import pytest
 
-from app.core import UsageStats
+from app.core import UsageStats, cli
 
 ENVIRON = {"USAGE_STATS_TIMEZONE": "Europe/Berlin", "USAGE_STATS_ENDPOINT": "http://127.0.0.1:8787"}
 
@@ -105,3 +106,53 @@ def test_history_detects_rehashed_entry(sent_three: UsageStats):
 
     assert check.ok is False
     assert check.first_broken_report_id == ids[0]
+
+
+class SwitchableCollector:
+    """A MockTransport handler that accepts every report, or fails to connect while `down` is set."""
+
+    def __init__(self) -> None:
+        self.down = False
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        if self.down:
+            raise httpx.ConnectError("connection refused", request=request)
+        return accept(request)
+
+
+def history_summary(stats: UsageStats, capsys) -> str:
+    assert cli.cmd_history(stats, argparse.Namespace()) == 0
+    return capsys.readouterr().out.splitlines()[-1]
+
+
+def test_cli_history_counts_pending_and_cancelled(home, clock, capsys):
+    collector = SwitchableCollector()
+    environ = {**ENVIRON, "USAGE_STATS_RETRY_COUNT": "0"}
+    stats = UsageStats.open(home, environ=environ, clock=clock, transport=httpx.MockTransport(collector))
+    stats.opt_in()
+    stats.record("job_created")
+    clock.advance(days=7, minutes=1)
+    asyncio.run(stats.submit_due())
+    collector.down = True
+
+    clock.advance(days=7)
+    asyncio.run(stats.submit_due())
+    one_pending = history_summary(stats, capsys)
+    stats.opt_out()
+    one_cancelled = history_summary(stats, capsys)
+    stats.opt_in()
+    clock.advance(days=14, minutes=1)
+    asyncio.run(stats.submit_due())
+    two_pending = history_summary(stats, capsys)
+    stats.opt_out()
+    three_cancelled = history_summary(stats, capsys)
+    stats.close()
+
+    chain = "History verified: the chain of 1 sent report is intact."
+    assert one_pending == f"{chain} 1 pending report is not part of it until it is sent."
+    assert one_cancelled == f"{chain} 1 cancelled report is not part of it, because it was never sent."
+    assert two_pending == (
+        f"{chain} 2 pending reports are not part of it until they are sent."
+        " 1 cancelled report is not part of it, because it was never sent."
+    )
+    assert three_cancelled == f"{chain} 3 cancelled reports are not part of it, because they were never sent."

@@ -173,7 +173,7 @@ def test_cli_history_shows_rejection_counts(rejected_stats, clock, capsys):
     assert lines[0].startswith(f"{newest.report_id}  rejected   HTTP 400  sent ")
     assert lines[0].endswith("  events requeued 1, kept locally and not sent 1")
     assert lines[2].endswith("  events requeued 1, kept locally and not sent 0")
-    assert lines[3] == "History verified: 3 entries, chain intact."
+    assert lines[3] == "History verified: the chain of 3 sent reports is intact."
 
 
 def test_cli_history_one_entry_singular(rejected_stats, clock, collector, capsys):
@@ -186,7 +186,7 @@ def test_cli_history_one_entry_singular(rejected_stats, clock, collector, capsys
 
     lines = capsys.readouterr().out.splitlines()
     assert exit_code == 0
-    assert lines[-1] == "History verified: 1 entry, chain intact."
+    assert lines[-1] == "History verified: the chain of 1 sent report is intact."
 
 
 def test_events_show_kept_back_state(rejected_stats, clock):
