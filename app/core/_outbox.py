@@ -106,6 +106,19 @@ def build_owed_reports(
     return built
 
 
+def earliest_early_close(start: dt.datetime) -> dt.datetime:
+    """Return the first time at which a forced send can close a period that began at `start`.
+
+    The early end is the current time cut to whole seconds, and it must lie at least
+    MIN_EARLY_PERIOD after `start`. That is true from `start + MIN_EARLY_PERIOD` rounded up to
+    the next whole second on, so a period opened at 09:00:00.2 can close from 09:00:02 on.
+    """
+    earliest_end = start + MIN_EARLY_PERIOD
+    if earliest_end.microsecond:
+        earliest_end = earliest_end.replace(microsecond=0) + dt.timedelta(seconds=1)
+    return earliest_end
+
+
 def _close_open_period(
     db: peewee.SqliteDatabase,
     settings: Settings,
@@ -121,9 +134,9 @@ def _close_open_period(
     the next report's start are the same instant as the stored period boundary.
     """
     start = schedule.next_period().start
-    end = now.replace(microsecond=0)
-    if end - start < MIN_EARLY_PERIOD:
+    if now < earliest_early_close(start):
         return 0
+    end = now.replace(microsecond=0)
 
     period = Period(start, end)
     feature_state = _build_one(db, installation, period, watermark, feature_state, now)

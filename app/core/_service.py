@@ -20,7 +20,7 @@ import platformdirs
 
 import app
 from app.core import _history, _outbox, _settings as keys
-from app.core._clock import Clock, format_db_time, format_iso_time, parse_time, to_utc, utc_now
+from app.core._clock import Clock, format_db_time, format_iso_time, format_report_time, parse_time, to_utc, utc_now
 from app.core._config import ClientConfig
 from app.core._country import configured_zone, country_for_zone
 from app.core._errors import CollectorError, ConsentError, UsageStatsError
@@ -66,6 +66,16 @@ def _no_server_data(installation_id: str, *, collector_asked: bool = True) -> by
     if not collector_asked:
         data |= {"message": NOTHING_SENT_MESSAGE, "collector_asked": False}
     return _indented_json(data)
+
+
+def _time_until_text(now: dt.datetime, later: dt.datetime) -> str:
+    """Describe the wait from `now` until `later`: "in 1.3 seconds" under a minute, rounded up to
+    tenths so the wait is never too short, and from a minute on the UTC time to the second."""
+    wait = later - now
+    if wait >= dt.timedelta(minutes=1):
+        return f"at {format_report_time(later)} or later"
+    tenths = -(-wait // dt.timedelta(milliseconds=100))
+    return f"in {tenths // 10}.{tenths % 10} seconds"
 
 
 def default_home(environ: Mapping[str, str]) -> Path:
@@ -526,9 +536,13 @@ class UsageStats:
         """Return why a run that may send built no report."""
         if force:
             schedule = _outbox.read_schedule(self._settings, config.interval_days)
-            if schedule is not None and now.replace(microsecond=0) - schedule.next_period().start < _outbox.MIN_EARLY_PERIOD:
-                # A forced send closes the open period, and a report covers at least one whole second.
-                return "the current period began less than a second ago; send again in a moment"
+            if schedule is not None:
+                close_at = _outbox.earliest_early_close(schedule.next_period().start)
+                if now < close_at:
+                    return (
+                        "a report covers at least one whole second, and the current period is not long enough yet; "
+                        f"send again {_time_until_text(now, close_at)}"
+                    )
         return "no report is due"
 
     def _build_owed_reports(self, installation: Installation, interval_days: int, now: dt.datetime, close_early: bool) -> int:

@@ -137,11 +137,12 @@ def test_cli_submit_without_consent_sends_nothing(run):
 
 
 def test_cli_submit_forced_right_after_opt_in(tmp_path, monkeypatch, capsys):
-    # In this process, so the clock can stand still: the forced send comes less than a second
-    # after opt-in opened the period, whatever the machine's speed.
+    # In this process, so the clock can stand still: the forced send comes at the instant the
+    # opt-in opened the period, whatever the machine's speed. The period can close once the
+    # current time cut to whole seconds lies a second after its start, so 1.6 s later.
     from app.core import _service, cli
 
-    moment = _service.utc_now()
+    moment = _service.utc_now().replace(microsecond=400_000)
     monkeypatch.setattr(_service, "utc_now", lambda: moment)
     # cli.main adds its handlers and levels to these loggers; the test puts them back afterwards.
     for logger in (logging.getLogger(), logging.getLogger("app.core")):
@@ -159,7 +160,8 @@ def test_cli_submit_forced_right_after_opt_in(tmp_path, monkeypatch, capsys):
 
     assert status == 0
     assert capsys.readouterr().out.strip() == (
-        "Nothing sent: the current period began less than a second ago; send again in a moment."
+        "Nothing sent: a report covers at least one whole second, and the current period is not long enough yet; "
+        "send again in 1.6 seconds."
     )
 
 

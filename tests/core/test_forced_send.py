@@ -18,6 +18,7 @@ from app.core import Sent, Skipped, UsageStats
 from .conftest import START, FakeClock
 
 ENVIRON = {"USAGE_STATS_TIMEZONE": "Europe/Berlin", "USAGE_STATS_ENDPOINT": "http://127.0.0.1:8787"}
+TOO_SHORT = "a report covers at least one whole second, and the current period is not long enough yet; "
 
 
 class AcceptingCollector:
@@ -119,8 +120,39 @@ def test_forced_send_within_a_second_sends_nothing(home, clock):
 
     outcomes = submit(stats, force=True)
 
-    assert outcomes == [Skipped("the current period began less than a second ago; send again in a moment")]
+    assert outcomes == [Skipped(f"{TOO_SHORT}send again in 0.1 seconds")]
     assert collector.periods() == [("2026-03-02T09:00:00Z", "2026-03-02T09:00:03Z", 0)]
+
+
+def test_forced_send_waits_for_whole_second(home, clock):
+    # The early end is cut to whole seconds, so a period opened at 09:00:00.2 closes at
+    # 09:00:02 at the earliest, 1.8 s after the opt-in.
+    clock.advance(microseconds=200_000)
+    collector = AcceptingCollector()
+    stats = open_granted(home, clock, collector)
+    clock.advance(seconds=1, microseconds=100_000)
+
+    after_1_1 = submit(stats, force=True)
+    clock.advance(microseconds=650_000)
+    after_1_75 = submit(stats, force=True)
+    clock.advance(microseconds=50_000)
+    after_1_8 = submit(stats, force=True)
+
+    assert after_1_1 == [Skipped(f"{TOO_SHORT}send again in 0.7 seconds")]
+    assert after_1_75 == [Skipped(f"{TOO_SHORT}send again in 0.1 seconds")]
+    assert [type(outcome) for outcome in after_1_8] == [Sent]
+    assert collector.periods() == [("2026-03-02T09:00:00Z", "2026-03-02T09:00:02Z", 0)]
+
+
+def test_forced_send_after_clock_set_back_names_time(home, clock):
+    collector = AcceptingCollector()
+    stats = open_granted(home, clock, collector)
+    clock.advance(hours=-2)
+
+    outcomes = submit(stats, force=True)
+
+    assert outcomes == [Skipped(f"{TOO_SHORT}send again at 2026-03-02T09:00:01Z or later")]
+    assert collector.bodies == []
 
 
 def test_forced_send_sends_owed_report_first(home, clock):

@@ -391,5 +391,10 @@ def test_first_seen_after_clock_set_back(home, clock, collector, caplog):
         "installation.first_seen was 2026-03-05T09:00:00.000000Z, after the current time, so the system clock "
         "was set back since it was recorded. It is now 2026-03-02T11:00:00.000000Z."
     ]
-    assert again == [Skipped("the current period began less than a second ago; send again in a moment")]
+    assert again == [
+        Skipped(
+            "a report covers at least one whole second, and the current period is not long enough yet; "
+            "send again in 1.0 seconds"
+        )
+    ]
     stats.close()
