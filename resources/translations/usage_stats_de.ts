@@ -342,7 +342,7 @@
     </message>
     <message>
         <source>First seen:</source>
-        <translation>Zuerst gesehen:</translation>
+        <translation>Erstmals erfasst:</translation>
     </message>
     <message>
         <source>Sharing:</source>
@@ -494,11 +494,11 @@
     </message>
     <message>
         <source>requested for the previous installation id %1, waiting for the server to confirm</source>
-        <translation>für die vorherige Installations-ID %1 angefordert, wartet auf Bestätigung des Servers</translation>
+        <translation>für die vorherige Installations-ID %1 angefordert, Bestätigung des Servers steht aus</translation>
     </message>
     <message>
         <source>requested, waiting for the server to confirm</source>
-        <translation>angefordert, wartet auf Bestätigung des Servers</translation>
+        <translation>angefordert, Bestätigung des Servers steht aus</translation>
     </message>
     <message>
         <source>confirmed by the server for the previous installation id %1</source>

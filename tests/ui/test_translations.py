@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import sys
+import types
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLocale
+from PySide6.QtWidgets import QFormLayout, QLabel
 
-from app.ui.formatting import sharing_status_text
+from app.ui.formatting import server_deletion_text, sharing_status_text
 from app.ui.i18n import TRANSLATIONS_DIR, install_translator
+from app.ui.tabs import OverviewTab
 from tests.ui.fakes import FakeConsent, FakeStats
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,6 +35,29 @@ def test_german_status_line(german) -> None:
     text = sharing_status_text(FakeStats().status(), FakeConsent("undecided", blocked_by_dnt=True))
 
     assert text == "Teilen: aus, weil DO_NOT_TRACK gesetzt ist"
+
+
+def test_german_overview_wording(german, qtbot) -> None:
+    stats = FakeStats()
+    stats.opt_out()
+    overview = OverviewTab(stats)
+    qtbot.addWidget(overview)
+    overview.refresh()
+    form = overview.findChild(QFormLayout)
+    first_seen_label = form.labelForField(overview.findChild(QLabel, "overview_first_seen"))
+
+    assert first_seen_label.text() == "Erstmals erfasst:"
+    assert overview.field_text("server_deletion") == "angefordert, Bestätigung des Servers steht aus"
+
+
+def test_german_deletion_of_previous_id(german) -> None:
+    status = types.SimpleNamespace(
+        installation_id="id-now", server_deletion="pending", server_deletion_installation_id="id-before"
+    )
+
+    text = server_deletion_text(status)
+
+    assert text == "für die vorherige Installations-ID id-before angefordert, Bestätigung des Servers steht aus"
 
 
 def test_unknown_locale_keeps_english(qapp) -> None:
