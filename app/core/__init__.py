@@ -6,6 +6,7 @@ from app.core._events import ALLOWED_METADATA, EventType
 from app.core._history import HistoryCheck
 from app.core._logfile import attach_log_file
 from app.core._policy import POLICY_LANGUAGES, PolicyVersion, policy_version, privacy_policy
+from app.core._reasons import ReasonDetail
 from app.core._records import Consent, Event, SentReport, Status
 from app.core._service import UsageStats
 from app.core._submit import DeletionOutcome, Rejected, RetryLater, Sent, Skipped, SubmitOutcome
@@ -23,6 +24,7 @@ __all__ = [
     "HistoryCheck",
     "POLICY_LANGUAGES",
     "PolicyVersion",
+    "ReasonDetail",
     "Rejected",
     "RetryLater",
     "Sent",

@@ -19,7 +19,7 @@ import peewee
 import platformdirs
 
 import app
-from app.core import _history, _outbox, _settings as keys
+from app.core import _history, _outbox, _reasons, _settings as keys
 from app.core._clock import Clock, format_db_time, format_iso_time, format_report_time, parse_time, to_utc, utc_now
 from app.core._config import ClientConfig
 from app.core._country import configured_zone, country_for_zone
@@ -28,6 +28,7 @@ from app.core._events import EventType, clean_and_encode, parse_event_type
 from app.core._export import export_csv, export_json
 from app.core._history import HistoryCheck
 from app.core._policy import policy_version, privacy_policy
+from app.core._reasons import ReasonDetail
 from app.core._records import Consent, Event, SentReport, Status, event_rows, sent_report_from_row
 from app.core._report import Installation, Schedule, build_body, gather, report_id_for
 from app.core._settings import Settings
@@ -68,14 +69,17 @@ def _no_server_data(installation_id: str, *, collector_asked: bool = True) -> by
     return _indented_json(data)
 
 
-def _time_until_text(now: dt.datetime, later: dt.datetime) -> str:
+def _time_until(now: dt.datetime, later: dt.datetime) -> tuple[str, dict[str, Any]]:
     """Describe the wait from `now` until `later`: "in 1.3 seconds" under a minute, rounded up to
-    tenths so the wait is never too short, and from a minute on the UTC time to the second."""
+    tenths so the wait is never too short, and from a minute on the UTC time to the second.
+
+    Returns the English text and its params for a ReasonDetail: wait_seconds or send_at.
+    """
     wait = later - now
     if wait >= dt.timedelta(minutes=1):
-        return f"at {format_report_time(later)} or later"
+        return f"at {format_report_time(later)} or later", {"send_at": later}
     tenths = -(-wait // dt.timedelta(milliseconds=100))
-    return f"in {tenths // 10}.{tenths % 10} seconds"
+    return f"in {tenths // 10}.{tenths % 10} seconds", {"wait_seconds": tenths / 10}
 
 
 def default_home(environ: Mapping[str, str]) -> Path:
@@ -468,17 +472,18 @@ class UsageStats:
         aggregate = gather(self._db, watermark, period, feature_state)
         return build_body(report_id_for(installation.installation_id, period), installation, period, aggregate)
 
-    def _submission_blocker(self, config: ClientConfig, force: bool) -> str | None:
+    def _submission_blocker(self, config: ClientConfig, force: bool) -> Skipped | None:
         """Return why nothing may be sent now, or None when sending is allowed."""
         if config.do_not_track:
-            return "DO_NOT_TRACK is set, so usage statistics are off"
+            return Skipped("DO_NOT_TRACK is set, so usage statistics are off", ReasonDetail(_reasons.DO_NOT_TRACK))
         if self._settings.get(keys.CONSENT_STATE) != "granted":
-            return "the user has not opted in"
+            return Skipped("the user has not opted in", ReasonDetail(_reasons.NOT_OPTED_IN))
         paused_until = self._settings.get_time(keys.SUBMISSION_PAUSED_UNTIL)
         if paused_until is not None and self._clock() < paused_until and not force:
-            return f"submission is paused until {paused_until.isoformat()}"
+            detail = ReasonDetail(_reasons.PAUSED, {"until": paused_until})
+            return Skipped(f"submission is paused until {paused_until.isoformat()}", detail)
         if config.endpoint is None:
-            return "no collector configured (set USAGE_STATS_ENDPOINT)"
+            return Skipped("no collector configured (set USAGE_STATS_ENDPOINT)", ReasonDetail(_reasons.NO_COLLECTOR))
         return None
 
     def _client(self, config: ClientConfig) -> CollectorClient:
@@ -503,8 +508,8 @@ class UsageStats:
         config = self.config()
         blocker = self._submission_blocker(config, force)
         if blocker is not None:
-            logger.debug("No usage report sent: %s.", blocker)
-            return [Skipped(blocker)]
+            logger.debug("No usage report sent: %s.", blocker.reason)
+            return [blocker]
 
         now = self._clock()
         installation = self._installation(config)
@@ -516,7 +521,7 @@ class UsageStats:
         for report in _outbox.pending_reports(self._db):
             blocker = self._submission_blocker(self.config(), force)
             if blocker is not None:
-                outcomes.append(Skipped(blocker))
+                outcomes.append(blocker)
                 break
 
             outcome = await client.submit(report.report_id, report.body)
@@ -530,20 +535,22 @@ class UsageStats:
                 break
 
         self.prune()
-        return outcomes or [Skipped(self._nothing_due_reason(config, now, force))]
+        return outcomes or [self._nothing_due(config, now, force)]
 
-    def _nothing_due_reason(self, config: ClientConfig, now: dt.datetime, force: bool) -> str:
+    def _nothing_due(self, config: ClientConfig, now: dt.datetime, force: bool) -> Skipped:
         """Return why a run that may send built no report."""
         if force:
             schedule = _outbox.read_schedule(self._settings, config.interval_days)
             if schedule is not None:
                 close_at = _outbox.earliest_early_close(schedule.next_period().start)
                 if now < close_at:
-                    return (
+                    wait_text, wait_params = _time_until(now, close_at)
+                    reason = (
                         "a report covers at least one whole second, and the current period is not long enough yet; "
-                        f"send again {_time_until_text(now, close_at)}"
+                        f"send again {wait_text}"
                     )
-        return "no report is due"
+                    return Skipped(reason, ReasonDetail(_reasons.PERIOD_TOO_SHORT, wait_params))
+        return Skipped("no report is due", ReasonDetail(_reasons.NOTHING_DUE))
 
     def _build_owed_reports(self, installation: Installation, interval_days: int, now: dt.datetime, close_early: bool) -> int:
         """Build the owed reports on the calling thread's own connection, then close that connection."""
@@ -605,7 +612,7 @@ class UsageStats:
             "the report was built while this computer's clock was ahead, and the clock has been set back since, "
             f"so the collector rejects its times as being in the future and it is not sent again. Collector response: {response_body}"
         )
-        return Rejected(422, message)
+        return Rejected(422, message, ReasonDetail(_reasons.BUILT_WHILE_CLOCK_AHEAD, {"response": response_body}))
 
     def _apply_outcome(self, client: CollectorClient, report: _outbox.PendingReport, outcome: SubmitOutcome) -> bool:
         """Store the response for one report; return whether the run goes on to the next report."""

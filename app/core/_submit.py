@@ -17,6 +17,9 @@ from typing import Union
 import httpx
 import stamina
 
+from app.core import _reasons
+from app.core._reasons import ReasonDetail
+
 logger = logging.getLogger("app.core")
 
 MAX_RETRY_AFTER_SECONDS = 120
@@ -53,6 +56,8 @@ class RetryLater:
     report_id: str | None = dataclasses.field(default=None, compare=False)
     # The collector's response body when it rejected a time in its future, else None.
     time_in_future_response: str | None = dataclasses.field(default=None, compare=False, repr=False)
+    # The reason as a code and params, for a caller that translates it.
+    detail: ReasonDetail | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +66,8 @@ class Rejected:
 
     http_status: int
     message: str
+    # Set only when the client wrote `message` around the collector's response body, else None.
+    detail: ReasonDetail | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -68,6 +75,8 @@ class Skipped:
     """Nothing was sent, and why (no consent, paused, no collector configured, nothing owed)."""
 
     reason: str
+    # The reason as a code and params, for a caller that translates it.
+    detail: ReasonDetail | None = dataclasses.field(default=None, compare=False)
 
 
 SubmitOutcome = Union[Sent, RetryLater, Rejected, Skipped]
@@ -182,20 +191,30 @@ class CollectorClient:
             response = await self.request("POST", "/submit", content=body, headers=headers)
         except RetryableResponse as error:
             reason = f"collector responded with HTTP {error.response.status_code}"
-            return RetryLater(reason, error.retry_after_seconds, report_id=report_id)
+            detail = ReasonDetail(
+                _reasons.RETRYABLE_HTTP_STATUS,
+                {"http_status": error.response.status_code, "retry_after_seconds": error.retry_after_seconds},
+            )
+            return RetryLater(reason, error.retry_after_seconds, report_id=report_id, detail=detail)
         except httpx.TransportError as error:
-            return RetryLater(f"{type(error).__name__} while sending to {self.endpoint}", report_id=report_id)
+            error_type = type(error).__name__
+            detail = ReasonDetail(_reasons.TRANSPORT_ERROR, {"error_type": error_type, "endpoint": self.endpoint})
+            return RetryLater(f"{error_type} while sending to {self.endpoint}", report_id=report_id, detail=detail)
 
         if response.status_code == 200:
             return Sent(report_id, _submission_id(response), 200, response_text(response))
         if response.status_code == 422 and is_time_in_future(response):
-            field = _json_field(response, "field") or "a time"
+            field = _json_field(response, "field")
+            field = str(field) if field else None
             reason = (
-                f"the collector rejected {field} as being in the future, so this computer's clock is probably "
+                f"the collector rejected {field or 'a time'} as being in the future, so this computer's clock is probably "
                 "ahead of the collector's, or was when that time was recorded. Check the system clock. If it is "
                 "right, the report is sent once that time is at most one day ahead of the collector's clock"
             )
-            return RetryLater(reason, report_id=report_id, time_in_future_response=response_text(response))
+            detail = ReasonDetail(_reasons.CLOCK_AHEAD, {"field": field})
+            return RetryLater(
+                reason, report_id=report_id, time_in_future_response=response_text(response), detail=detail
+            )
         return Rejected(response.status_code, response_text(response))
 
     async def delete_installation(self, installation_id: str, deletion_token: str) -> DeletionOutcome:

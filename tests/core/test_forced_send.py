@@ -14,6 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from app.core import Sent, Skipped, UsageStats
+from app.core import _reasons
+from app.core._reasons import ReasonDetail
 
 from .conftest import START, FakeClock
 
@@ -84,6 +86,7 @@ def test_scheduled_sends_follow_forced_send(home, clock):
     submit(stats)
 
     assert not_yet == [Skipped("no report is due")]
+    assert not_yet[0].detail == ReasonDetail(_reasons.NOTHING_DUE)
     assert collector.periods() == [
         ("2026-03-02T09:00:00Z", "2026-03-04T09:00:00Z", 2),
         ("2026-03-04T09:00:00Z", "2026-03-11T09:00:00Z", 7),
@@ -121,6 +124,7 @@ def test_forced_send_within_a_second_sends_nothing(home, clock):
     outcomes = submit(stats, force=True)
 
     assert outcomes == [Skipped(f"{TOO_SHORT}send again in 0.1 seconds")]
+    assert outcomes[0].detail == ReasonDetail(_reasons.PERIOD_TOO_SHORT, {"wait_seconds": 0.1})
     assert collector.periods() == [("2026-03-02T09:00:00Z", "2026-03-02T09:00:03Z", 0)]
 
 
@@ -139,6 +143,7 @@ def test_forced_send_waits_for_whole_second(home, clock):
     after_1_8 = submit(stats, force=True)
 
     assert after_1_1 == [Skipped(f"{TOO_SHORT}send again in 0.7 seconds")]
+    assert after_1_1[0].detail == ReasonDetail(_reasons.PERIOD_TOO_SHORT, {"wait_seconds": 0.7})
     assert after_1_75 == [Skipped(f"{TOO_SHORT}send again in 0.1 seconds")]
     assert [type(outcome) for outcome in after_1_8] == [Sent]
     assert collector.periods() == [("2026-03-02T09:00:00Z", "2026-03-02T09:00:02Z", 0)]
@@ -152,6 +157,9 @@ def test_forced_send_after_clock_set_back_names_time(home, clock):
     outcomes = submit(stats, force=True)
 
     assert outcomes == [Skipped(f"{TOO_SHORT}send again at 2026-03-02T09:00:01Z or later")]
+    assert outcomes[0].detail == ReasonDetail(
+        _reasons.PERIOD_TOO_SHORT, {"send_at": dt.datetime(2026, 3, 2, 9, 0, 1, tzinfo=dt.timezone.utc)}
+    )
     assert collector.bodies == []
 
 

@@ -11,6 +11,8 @@ import httpx
 import pytest
 
 from app.core import CollectorError, ConsentError, Rejected, RetryLater, Sent, Skipped, UsageStats
+from app.core import _reasons
+from app.core._reasons import ReasonDetail
 from app.core._submit import MAX_RETRY_AFTER_SECONDS, RetryableResponse, backoff_for, parse_retry_after
 
 API_KEY = "client-key-5f2a9c"
@@ -103,6 +105,9 @@ def test_retries_exhausted_keep_report_for_restart(home, clock):
     second = submit(reopened)
 
     assert first == [RetryLater("collector responded with HTTP 502", None)]
+    assert first[0].detail == ReasonDetail(
+        _reasons.RETRYABLE_HTTP_STATUS, {"http_status": 502, "retry_after_seconds": None}
+    )
     assert len(collector.requests) == 5
     assert collector.requests[0].content == collector.requests[4].content
     assert isinstance(second[0], Sent)
@@ -117,6 +122,18 @@ def test_network_error_is_retried(home, clock):
 
     assert isinstance(outcomes[0], Sent)
     assert len(collector.requests) == 3
+
+
+def test_network_error_outlasting_retries_names_type(home, clock):
+    collector = ScriptedCollector(*[httpx.ConnectError("connection refused")] * 4)
+    stats = due_stats(home, clock, collector)
+
+    [outcome] = submit(stats)
+
+    assert outcome == RetryLater("ConnectError while sending to http://127.0.0.1:8787", None)
+    assert outcome.detail == ReasonDetail(
+        _reasons.TRANSPORT_ERROR, {"error_type": "ConnectError", "endpoint": "http://127.0.0.1:8787"}
+    )
 
 
 def test_unauthorized_is_not_retried(home, clock, caplog):
@@ -192,21 +209,27 @@ def test_long_retry_after_ends_attempt(home, clock):
     outcomes = submit(stats)
 
     assert outcomes == [RetryLater("collector responded with HTTP 429", 3600.0)]
+    assert outcomes[0].detail == ReasonDetail(
+        _reasons.RETRYABLE_HTTP_STATUS, {"http_status": 429, "retry_after_seconds": 3600.0}
+    )
     assert len(collector.requests) == 1
 
 
 @pytest.mark.parametrize(
-    ("environ_extra", "reason"),
+    ("environ_extra", "reason", "code"),
     [
-        ({"DO_NOT_TRACK": "1"}, "DO_NOT_TRACK is set, so usage statistics are off"),
-        ({"USAGE_STATS_ENDPOINT": ""}, "no collector configured (set USAGE_STATS_ENDPOINT)"),
+        ({"DO_NOT_TRACK": "1"}, "DO_NOT_TRACK is set, so usage statistics are off", _reasons.DO_NOT_TRACK),
+        ({"USAGE_STATS_ENDPOINT": ""}, "no collector configured (set USAGE_STATS_ENDPOINT)", _reasons.NO_COLLECTOR),
     ],
 )
-def test_nothing_sent_when_blocked(home, clock, environ_extra, reason):
+def test_nothing_sent_when_blocked(home, clock, environ_extra, reason, code):
     collector = ScriptedCollector()
     stats = due_stats(home, clock, collector, {**ENVIRON, **environ_extra})
 
-    assert submit(stats, force=True) == [Skipped(reason)]
+    outcomes = submit(stats, force=True)
+
+    assert outcomes == [Skipped(reason)]
+    assert outcomes[0].detail == ReasonDetail(code)
     assert collector.requests == []
 
 
@@ -216,7 +239,10 @@ def test_nothing_sent_without_consent(home, clock):
     stats.record("job_created")
     clock.advance(days=30)
 
-    assert submit(stats, force=True) == [Skipped("the user has not opted in")]
+    outcomes = submit(stats, force=True)
+
+    assert outcomes == [Skipped("the user has not opted in")]
+    assert outcomes[0].detail == ReasonDetail(_reasons.NOT_OPTED_IN)
     assert stats.consent().state == "undecided"
     assert collector.requests == []
     assert stats.status().pending_reports == 0
@@ -238,7 +264,10 @@ def test_pause_blocks_until_forced(home, clock):
     stats = due_stats(home, clock, collector)
     until = stats.pause(3)
 
-    assert submit(stats) == [Skipped(f"submission is paused until {until.isoformat()}")]
+    paused = submit(stats)
+
+    assert paused == [Skipped(f"submission is paused until {until.isoformat()}")]
+    assert paused[0].detail == ReasonDetail(_reasons.PAUSED, {"until": until})
     assert collector.requests == []
     assert isinstance(submit(stats, force=True)[0], Sent)
 
@@ -552,6 +581,7 @@ def test_time_in_future_stays_queued(home, clock, field, code):
     second = submit(stats)
 
     assert first == [RetryLater(clock_ahead_reason(field), None)]
+    assert first[0].detail == ReasonDetail(_reasons.CLOCK_AHEAD, {"field": field})
     assert [(entry.status, entry.http_status) for entry in queued] == [("pending", None)]
     assert len(collector.requests) == 2
     assert collector.requests[0].content == collector.requests[1].content
@@ -611,6 +641,7 @@ def test_report_built_clock_ahead_is_rejected(home, clock, caplog):
     assert ahead == [RetryLater(clock_ahead_reason("period.end"), None)]
     assert [type(outcome) for outcome in set_back] == [Rejected, Sent]
     assert set_back[0] == Rejected(422, built_ahead_reason(future))
+    assert set_back[0].detail == ReasonDetail(_reasons.BUILT_WHILE_CLOCK_AHEAD, {"response": future.text})
     assert [type(outcome) for outcome in next_week] == [Sent]
     third, second, first = stats.history()
     assert (first.status, first.http_status, first.response_body) == ("rejected", 422, future.text)

@@ -1,0 +1,59 @@
+"""Machine-readable forms of the reasons that submission outcomes give in English.
+
+The CLI and the logs print an outcome's English `reason` (or a Rejected's `message`). The tray
+translates the outcome instead, from its `detail`: a code below and the values the English text
+names. A caller that does not know a code shows the English text.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+# RetryLater: a network error or timeout outlasted the retries. Params: error_type (the name of
+# the httpx.TransportError subclass) and endpoint (the collector URL).
+TRANSPORT_ERROR = "transport_error"
+# RetryLater: a 429 or 5xx response outlasted the retries, or its Retry-After was too long to
+# wait out. Params: http_status and retry_after_seconds (a float, or None without Retry-After).
+RETRYABLE_HTTP_STATUS = "retryable_http_status"
+# RetryLater: the collector rejected a time as being in its future. Params: field (the
+# rejected field, such as "period.end", or None when the response named none).
+CLOCK_AHEAD = "clock_ahead"
+# Rejected (HTTP 422): the report was built while the clock was ahead, and the clock was set
+# back since. Params: response (the collector's response body, verbatim).
+BUILT_WHILE_CLOCK_AHEAD = "built_while_clock_ahead"
+# Skipped: DO_NOT_TRACK is set. No params.
+DO_NOT_TRACK = "do_not_track"
+# Skipped: the user has not opted in. No params.
+NOT_OPTED_IN = "not_opted_in"
+# Skipped: submission is paused. Params: until (an aware UTC datetime).
+PAUSED = "paused"
+# Skipped: USAGE_STATS_ENDPOINT is not set. No params.
+NO_COLLECTOR = "no_collector"
+# Skipped: no report is owed and none waits in the outbox. No params.
+NOTHING_DUE = "nothing_due"
+# Skipped: a forced send found the open period shorter than one whole second. Params: exactly
+# one of wait_seconds (a float in tenths of a second, under 60) and send_at (an aware UTC
+# datetime, a minute or more away), the same choice the English text makes.
+PERIOD_TOO_SHORT = "period_too_short"
+
+REASON_CODES = (
+    TRANSPORT_ERROR,
+    RETRYABLE_HTTP_STATUS,
+    CLOCK_AHEAD,
+    BUILT_WHILE_CLOCK_AHEAD,
+    DO_NOT_TRACK,
+    NOT_OPTED_IN,
+    PAUSED,
+    NO_COLLECTOR,
+    NOTHING_DUE,
+    PERIOD_TOO_SHORT,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class ReasonDetail:
+    """The code of an outcome's reason and the values its English text names."""
+
+    code: str
+    params: dict[str, Any] = dataclasses.field(default_factory=dict, hash=False)
