@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Callable, Mapping
 from datetime import date, datetime, timezone
 from typing import Any
 
-from PySide6.QtCore import QCoreApplication, QDate, QLocale
+from PySide6.QtCore import QCoreApplication, QDate, QLocale, QObject
 
 from app.ui.facade import (
     CONSENT_GRANTED,
@@ -98,21 +101,140 @@ def server_deletion_text(status: Any) -> str:
     return QCoreApplication.translate("Status", "none requested")
 
 
+class StatusCounts(QObject):
+    """Status texts with a count in them, translated with Qt's plural forms.
+
+    They use tr() with the count because lupdate from PySide6 6.11 marks a message as plural only
+    there, and not in QCoreApplication.translate() with a count held in a variable.
+    """
+
+    def retry_wait_text(self, seconds: int) -> str:
+        return self.tr("the statistics server responded with HTTP %1 and requested a wait of %n second(s)", "", seconds)
+
+
+def fill(text: str, *values: object) -> str:
+    """Replace %1, %2, ... in a translated `text` in one pass, so a value that contains "%2" stays as it is."""
+    return re.sub(r"%([1-9])", lambda match: str(values[int(match.group(1)) - 1]), text)
+
+
+def _time_with_seconds(value: datetime) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _transport_error_text(params: Mapping[str, Any]) -> str:
+    text = QCoreApplication.translate("Status", "sending to %1 failed (%2)")
+    return fill(text, params["endpoint"], params["error_type"])
+
+
+def _retryable_status_text(params: Mapping[str, Any]) -> str:
+    retry_after = params["retry_after_seconds"]
+    if retry_after is None:
+        text = QCoreApplication.translate("Status", "the statistics server responded with HTTP %1")
+        return fill(text, params["http_status"])
+    # Rounded up, so the wait shown is never shorter than the one the server requested.
+    text = StatusCounts().retry_wait_text(math.ceil(retry_after))
+    return fill(text, params["http_status"])
+
+
+def _clock_ahead_text(params: Mapping[str, Any]) -> str:
+    field = params["field"]
+    if field is None:
+        return QCoreApplication.translate(
+            "Status",
+            "the statistics server rejected a time in the report as being in the future, so this computer's clock is "
+            "probably ahead of the server's, or was when that time was recorded. Check the system clock. If it is "
+            "right, the report is sent once that time is at most one day ahead of the server's clock.",
+        )
+    text = QCoreApplication.translate(
+        "Status",
+        "the statistics server rejected %1 as being in the future, so this computer's clock is probably ahead of "
+        "the server's, or was when that time was recorded. Check the system clock. If it is right, the report is "
+        "sent once that time is at most one day ahead of the server's clock.",
+    )
+    return fill(text, field)
+
+
+def _built_while_clock_ahead_text(params: Mapping[str, Any]) -> str:
+    text = QCoreApplication.translate(
+        "Status",
+        "the report was built while this computer's clock was ahead, and the clock has been set back since, so the "
+        "server rejects its times as being in the future and the report is not sent again. Server response: %1",
+    )
+    return fill(text, params["response"])
+
+
+def _paused_text(params: Mapping[str, Any]) -> str:
+    text = QCoreApplication.translate("Status", "sharing is paused until %1")
+    return fill(text, long_date(params["until"]))
+
+
+def _period_too_short_text(params: Mapping[str, Any]) -> str:
+    if "send_at" in params:
+        text = QCoreApplication.translate(
+            "Status",
+            "a report covers at least one whole second, and the current period is not that long yet. "
+            "Send again at %1 or later.",
+        )
+        return fill(text, _time_with_seconds(_as_utc(params["send_at"])))
+    # A wait in tenths of a second takes the plural in English and German, even at 1.0.
+    text = QCoreApplication.translate(
+        "Status",
+        "a report covers at least one whole second, and the current period is not that long yet. "
+        "Send again in %1 seconds.",
+    )
+    return fill(text, QLocale().toString(float(params["wait_seconds"]), "f", 1))
+
+
+# Keyed by the codes in app/core/_reasons.py. tests/ui/test_outcome_reasons.py renders each code
+# the core defines, so a code missing here fails there instead of showing English in German text.
+_REASON_TEXTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
+    "transport_error": _transport_error_text,
+    "retryable_http_status": _retryable_status_text,
+    "clock_ahead": _clock_ahead_text,
+    "built_while_clock_ahead": _built_while_clock_ahead_text,
+    "paused": _paused_text,
+    "period_too_short": _period_too_short_text,
+    "do_not_track": lambda _params: QCoreApplication.translate(
+        "Status", "DO_NOT_TRACK is set, so usage statistics are off"
+    ),
+    "not_opted_in": lambda _params: QCoreApplication.translate(
+        "Status", "you have not agreed to share usage statistics"
+    ),
+    "no_collector": lambda _params: QCoreApplication.translate(
+        "Status", "no statistics server is configured (set USAGE_STATS_ENDPOINT)"
+    ),
+    "nothing_due": lambda _params: QCoreApplication.translate("Status", "no report is due"),
+}
+
+
+def reason_text(outcome: Any, english: str) -> str:
+    """Translate the reason of `outcome` from its `detail`, or return `english` for a missing or unknown code."""
+    detail = getattr(outcome, "detail", None)
+    describe = _REASON_TEXTS.get(getattr(detail, "code", None))
+    if describe is None:
+        return english
+    try:
+        return describe(detail.params)
+    except (AttributeError, KeyError, TypeError, ValueError):
+        # Params that do not match the code, as from a newer core, are shown in English.
+        return english
+
+
 def outcome_text(outcome: Any) -> str:
     """Describe one `SubmitOutcome` (Sent, RetryLater, Rejected, Skipped) in a sentence."""
     kind = type(outcome).__name__
     if kind == "Sent":
         text = QCoreApplication.translate("Status", "Report sent (submission %1).")
-        return text.replace("%1", str(outcome.submission_id))
+        return fill(text, outcome.submission_id)
     if kind == "RetryLater":
         text = QCoreApplication.translate("Status", "The report could not be sent and will be retried later: %1")
-        return text.replace("%1", str(outcome.reason))
+        return fill(text, reason_text(outcome, str(outcome.reason)))
     if kind == "Rejected":
         text = QCoreApplication.translate("Status", "The server rejected the report (HTTP %1): %2")
-        return text.replace("%1", str(outcome.http_status)).replace("%2", str(outcome.message))
+        return fill(text, outcome.http_status, reason_text(outcome, str(outcome.message)))
     if kind == "Skipped":
         text = QCoreApplication.translate("Status", "No report was sent: %1")
-        return text.replace("%1", str(outcome.reason))
+        return fill(text, reason_text(outcome, str(outcome.reason)))
     return str(outcome)
 
 

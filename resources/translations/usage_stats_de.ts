@@ -513,6 +513,54 @@
         <translation>nicht angefordert</translation>
     </message>
     <message>
+        <source>sending to %1 failed (%2)</source>
+        <translation>das Senden an %1 ist fehlgeschlagen (%2)</translation>
+    </message>
+    <message>
+        <source>the statistics server responded with HTTP %1</source>
+        <translation>der Statistikserver hat mit HTTP %1 geantwortet</translation>
+    </message>
+    <message>
+        <source>the statistics server rejected a time in the report as being in the future, so this computer&apos;s clock is probably ahead of the server&apos;s, or was when that time was recorded. Check the system clock. If it is right, the report is sent once that time is at most one day ahead of the server&apos;s clock.</source>
+        <translation>der Statistikserver hat eine Zeitangabe im Bericht abgelehnt, weil sie in der Zukunft liegt. Die Uhr dieses Computers geht also wahrscheinlich gegenüber der des Servers vor, oder sie ging vor, als diese Zeit erfasst wurde. Bitte prüfen Sie die Systemuhr. Geht sie richtig, wird der Bericht gesendet, sobald diese Zeit höchstens einen Tag vor der Uhr des Servers liegt.</translation>
+    </message>
+    <message>
+        <source>the statistics server rejected %1 as being in the future, so this computer&apos;s clock is probably ahead of the server&apos;s, or was when that time was recorded. Check the system clock. If it is right, the report is sent once that time is at most one day ahead of the server&apos;s clock.</source>
+        <translation>der Statistikserver hat die Zeit in %1 abgelehnt, weil sie in der Zukunft liegt. Die Uhr dieses Computers geht also wahrscheinlich gegenüber der des Servers vor, oder sie ging vor, als diese Zeit erfasst wurde. Bitte prüfen Sie die Systemuhr. Geht sie richtig, wird der Bericht gesendet, sobald diese Zeit höchstens einen Tag vor der Uhr des Servers liegt.</translation>
+    </message>
+    <message>
+        <source>the report was built while this computer&apos;s clock was ahead, and the clock has been set back since, so the server rejects its times as being in the future and the report is not sent again. Server response: %1</source>
+        <translation>der Bericht wurde erstellt, als die Uhr dieses Computers vorging, und die Uhr wurde seitdem zurückgestellt. Der Server lehnt seine Zeitangaben daher als in der Zukunft liegend ab, und der Bericht wird nicht erneut gesendet. Antwort des Servers: %1</translation>
+    </message>
+    <message>
+        <source>sharing is paused until %1</source>
+        <translation>das Teilen ist bis %1 pausiert</translation>
+    </message>
+    <message>
+        <source>a report covers at least one whole second, and the current period is not that long yet. Send again at %1 or later.</source>
+        <translation>ein Bericht umfasst mindestens eine volle Sekunde, und der aktuelle Zeitraum ist noch nicht so lang. Senden Sie ab %1 erneut.</translation>
+    </message>
+    <message>
+        <source>a report covers at least one whole second, and the current period is not that long yet. Send again in %1 seconds.</source>
+        <translation>ein Bericht umfasst mindestens eine volle Sekunde, und der aktuelle Zeitraum ist noch nicht so lang. Senden Sie in %1 Sekunden erneut.</translation>
+    </message>
+    <message>
+        <source>DO_NOT_TRACK is set, so usage statistics are off</source>
+        <translation>DO_NOT_TRACK ist gesetzt, daher ist die Nutzungsstatistik aus</translation>
+    </message>
+    <message>
+        <source>you have not agreed to share usage statistics</source>
+        <translation>Sie haben dem Teilen der Nutzungsstatistik nicht zugestimmt</translation>
+    </message>
+    <message>
+        <source>no statistics server is configured (set USAGE_STATS_ENDPOINT)</source>
+        <translation>es ist kein Statistikserver eingerichtet (setzen Sie USAGE_STATS_ENDPOINT)</translation>
+    </message>
+    <message>
+        <source>no report is due</source>
+        <translation>es ist kein Bericht fällig</translation>
+    </message>
+    <message>
         <source>Report sent (submission %1).</source>
         <translation>Bericht gesendet (Einreichung %1).</translation>
     </message>
@@ -531,6 +579,16 @@
     <message>
         <source>No report is due.</source>
         <translation>Es ist kein Bericht fällig.</translation>
+    </message>
+</context>
+<context>
+    <name>StatusCounts</name>
+    <message numerus="yes">
+        <source>the statistics server responded with HTTP %1 and requested a wait of %n second(s)</source>
+        <translation>
+            <numerusform>der Statistikserver hat mit HTTP %1 geantwortet und bittet, %n Sekunde zu warten</numerusform>
+            <numerusform>der Statistikserver hat mit HTTP %1 geantwortet und bittet, %n Sekunden zu warten</numerusform>
+        </translation>
     </message>
 </context>
 <context>

@@ -513,6 +513,54 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>sending to %1 failed (%2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the statistics server responded with HTTP %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the statistics server rejected a time in the report as being in the future, so this computer&apos;s clock is probably ahead of the server&apos;s, or was when that time was recorded. Check the system clock. If it is right, the report is sent once that time is at most one day ahead of the server&apos;s clock.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the statistics server rejected %1 as being in the future, so this computer&apos;s clock is probably ahead of the server&apos;s, or was when that time was recorded. Check the system clock. If it is right, the report is sent once that time is at most one day ahead of the server&apos;s clock.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the report was built while this computer&apos;s clock was ahead, and the clock has been set back since, so the server rejects its times as being in the future and the report is not sent again. Server response: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>sharing is paused until %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a report covers at least one whole second, and the current period is not that long yet. Send again at %1 or later.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>a report covers at least one whole second, and the current period is not that long yet. Send again in %1 seconds.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>DO_NOT_TRACK is set, so usage statistics are off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>you have not agreed to share usage statistics</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no statistics server is configured (set USAGE_STATS_ENDPOINT)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>no report is due</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Report sent (submission %1).</source>
         <translation type="unfinished"></translation>
     </message>
@@ -531,6 +579,16 @@
     <message>
         <source>No report is due.</source>
         <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
+    <name>StatusCounts</name>
+    <message numerus="yes">
+        <source>the statistics server responded with HTTP %1 and requested a wait of %n second(s)</source>
+        <translation>
+            <numerusform>the statistics server responded with HTTP %1 and requested a wait of %n second</numerusform>
+            <numerusform>the statistics server responded with HTTP %1 and requested a wait of %n seconds</numerusform>
+        </translation>
     </message>
 </context>
 <context>
