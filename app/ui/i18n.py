@@ -18,17 +18,30 @@ SUPPORTED_LANGUAGES = ("en", "de")
 def install_translator(app: QCoreApplication, locale: QLocale | None = None) -> QTranslator | None:
     """Load the best translation for `locale` (default: the system locale) into `app`.
 
-    Returns the installed translator, which the caller must keep alive, or None when the
-    locale has no translation and the English source strings are used as they are. Qt's own
-    translation for the locale, when Qt ships one, is installed too and kept in the returned
-    translator's `qt_base` attribute so that both can be removed together.
+    Returns the installed translator, which the caller must keep alive. A locale without a
+    translation of its own gets the English one, which contains the English plural forms
+    ("1 second", "2 seconds"). The result is None only when no translation file can be loaded,
+    and the source strings are then used as they are. Qt's own translation for the locale, when
+    Qt ships one, is installed too and kept in the returned translator's `qt_base` attribute so
+    that both can be removed together.
     """
     chosen = locale if locale is not None else QLocale.system()
     translator = QTranslator(app)
 
     if not translator.load(chosen, TRANSLATION_BASENAME, "_", str(TRANSLATIONS_DIR)):
         logger.debug("No translation for locale %s in %s; using English", chosen.name(), TRANSLATIONS_DIR)
-        return None
+        english_path = str(TRANSLATIONS_DIR / f"{TRANSLATION_BASENAME}_en.qm")
+        if not translator.load(english_path):
+            logger.warning(
+                "The English translation %s could not be loaded, so counts read like \"%%n second(s)\"; "
+                "reinstall the app, or run scripts/build_translations.py in a checkout",
+                english_path,
+            )
+            return None
+        # Qt's own strings stay English too, so that buttons match the rest of the window.
+        app.installTranslator(translator)
+        translator.qt_base = None
+        return translator
 
     app.installTranslator(translator)
     logger.debug("Loaded translation %s", translator.filePath())

@@ -63,8 +63,16 @@ def test_german_deletion_of_previous_id(german) -> None:
 def test_unknown_locale_keeps_english(qapp) -> None:
     translator = install_translator(qapp, QLocale(QLocale.Language.Japanese, QLocale.Country.Japan))
 
-    assert translator is None
-    assert QCoreApplication.translate("AppActions", "Quit") == "Quit"
+    try:
+        assert translator is not None
+        assert translator.language() == "en"
+        assert translator.qt_base is None
+        assert QCoreApplication.translate("AppActions", "Quit") == "Quit"
+        source = "the statistics server responded with HTTP %1 and requested a wait of %n second(s)"
+        assert QCoreApplication.translate("StatusCounts", source, "", 1).endswith("a wait of 1 second")
+        assert QCoreApplication.translate("StatusCounts", source, "", 3).endswith("a wait of 3 seconds")
+    finally:
+        qapp.removeTranslator(translator)
 
 
 def test_german_source_fully_translated() -> None:
