@@ -1,8 +1,8 @@
-"""Machine-readable forms of the reasons that submission outcomes give in English.
+"""Machine-readable forms of the reasons that submission and deletion outcomes give in English.
 
-The CLI and the logs print an outcome's English `reason` (or a Rejected's `message`). The tray
-translates the outcome instead, from its `detail`: a code below and the values the English text
-names. A caller that does not know a code shows the English text.
+The CLI and the logs print an outcome's English `reason` (or the `message` of a Rejected or a
+DeletionOutcome). The tray translates the outcome instead, from its `detail`: a code below and
+the values the English text names. A caller that does not know a code shows the English text.
 """
 
 from __future__ import annotations
@@ -10,11 +10,12 @@ from __future__ import annotations
 import dataclasses
 from typing import Any
 
-# RetryLater: a network error or timeout outlasted the retries. Params: error_type (the name of
-# the httpx.TransportError subclass) and endpoint (the collector URL).
+# RetryLater or DeletionOutcome: a network error or timeout outlasted the retries. Params:
+# error_type (the name of the httpx.TransportError subclass) and endpoint (the collector URL).
 TRANSPORT_ERROR = "transport_error"
-# RetryLater: a 429 or 5xx response outlasted the retries, or its Retry-After was too long to
-# wait out. Params: http_status and retry_after_seconds (a float, or None without Retry-After).
+# RetryLater or DeletionOutcome: a 429 or 5xx response outlasted the retries, or its Retry-After
+# was too long to wait out. Params: http_status and retry_after_seconds (a float, or None
+# without Retry-After).
 RETRYABLE_HTTP_STATUS = "retryable_http_status"
 # RetryLater: the collector rejected a time as being in its future. Params: field (the
 # rejected field, such as "period.end", or None when the response named none).
@@ -28,7 +29,7 @@ DO_NOT_TRACK = "do_not_track"
 NOT_OPTED_IN = "not_opted_in"
 # Skipped: submission is paused. Params: until (an aware UTC datetime).
 PAUSED = "paused"
-# Skipped: USAGE_STATS_ENDPOINT is not set. No params.
+# Skipped or DeletionOutcome: USAGE_STATS_ENDPOINT is not set. No params.
 NO_COLLECTOR = "no_collector"
 # Skipped: no report is owed and none waits in the outbox. No params.
 NOTHING_DUE = "nothing_due"
@@ -36,7 +37,18 @@ NOTHING_DUE = "nothing_due"
 # one of wait_seconds (a float in tenths of a second, under 60) and send_at (an aware UTC
 # datetime, a minute or more away), the same choice the English text makes.
 PERIOD_TOO_SHORT = "period_too_short"
+# DeletionOutcome: the collector confirmed the deletion (HTTP 200). No params, because the
+# number of reports it deleted is in `deleted_count`.
+DELETED = "deleted"
+# DeletionOutcome: the collector responded to the deletion request with a status other than 200,
+# 429 or 5xx. Params: http_status and response (the collector's response body, the same text as
+# `message`).
+DELETION_NOT_CONFIRMED = "deletion_not_confirmed"
+# DeletionOutcome: no installation id waits for a server deletion, so nothing was requested.
+# No params.
+NO_DELETION_PENDING = "no_deletion_pending"
 
+# The codes of submission outcomes (Sent, RetryLater, Rejected, Skipped).
 REASON_CODES = (
     TRANSPORT_ERROR,
     RETRYABLE_HTTP_STATUS,
@@ -48,6 +60,17 @@ REASON_CODES = (
     NO_COLLECTOR,
     NOTHING_DUE,
     PERIOD_TOO_SHORT,
+)
+
+# The codes of a DeletionOutcome. Three of them are shared with submission outcomes because
+# they mean the same there and carry the same params.
+DELETION_REASON_CODES = (
+    TRANSPORT_ERROR,
+    RETRYABLE_HTTP_STATUS,
+    NO_COLLECTOR,
+    DELETED,
+    DELETION_NOT_CONFIRMED,
+    NO_DELETION_PENDING,
 )
 
 

@@ -666,14 +666,16 @@ class UsageStats:
         deletion = self._settings.get(keys.SERVER_DELETION) or {}
         queue = [entry for entry in deletion.get("pending", []) if isinstance(entry, dict)]
         if not queue:
-            return DeletionOutcome(True, None, "no server deletion is pending")
+            return DeletionOutcome(True, None, "no server deletion is pending", detail=ReasonDetail(_reasons.NO_DELETION_PENDING))
         config = self.config()
         if config.endpoint is None:
-            return DeletionOutcome(False, None, "no collector configured (set USAGE_STATS_ENDPOINT)")
+            return DeletionOutcome(
+                False, None, "no collector configured (set USAGE_STATS_ENDPOINT)", detail=ReasonDetail(_reasons.NO_COLLECTOR)
+            )
 
         client = self._client(config)
         confirmed: list[str] = []
-        outcome = DeletionOutcome(True, None, "no server deletion is pending")
+        outcome = DeletionOutcome(True, None, "no server deletion is pending", detail=ReasonDetail(_reasons.NO_DELETION_PENDING))
         for entry in queue:
             outcome = await client.delete_installation(entry["installation_id"], entry["deletion_token"])
             if not outcome.confirmed:

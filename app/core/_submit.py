@@ -90,6 +90,8 @@ class DeletionOutcome:
     http_status: int | None
     message: str
     deleted_count: int | None = None
+    # The message as a code and params, for a caller that translates it.
+    detail: ReasonDetail | None = dataclasses.field(default=None, compare=False)
 
 
 class RetryableResponse(Exception):
@@ -222,15 +224,23 @@ class CollectorClient:
         try:
             response = await self.request("DELETE", f"/installation/{installation_id}", headers=headers)
         except RetryableResponse as error:
-            return DeletionOutcome(False, error.response.status_code, f"collector responded with HTTP {error.response.status_code}")
+            status = error.response.status_code
+            detail = ReasonDetail(
+                _reasons.RETRYABLE_HTTP_STATUS, {"http_status": status, "retry_after_seconds": error.retry_after_seconds}
+            )
+            return DeletionOutcome(False, status, f"collector responded with HTTP {status}", detail=detail)
         except httpx.TransportError as error:
-            return DeletionOutcome(False, None, f"{type(error).__name__} while contacting {self.endpoint}")
+            error_type = type(error).__name__
+            detail = ReasonDetail(_reasons.TRANSPORT_ERROR, {"error_type": error_type, "endpoint": self.endpoint})
+            return DeletionOutcome(False, None, f"{error_type} while contacting {self.endpoint}", detail=detail)
 
         # Only 200 confirms: the collector returns 200 with "deleted": 0 for an id it never saw,
         # so a 404 means a wrong URL, and taking it as done could leave data undeleted.
         if response.status_code == 200:
-            return DeletionOutcome(True, 200, "deleted", _deleted_count(response))
-        return DeletionOutcome(False, response.status_code, response_text(response))
+            return DeletionOutcome(True, 200, "deleted", _deleted_count(response), ReasonDetail(_reasons.DELETED))
+        text = response_text(response)
+        detail = ReasonDetail(_reasons.DELETION_NOT_CONFIRMED, {"http_status": response.status_code, "response": text})
+        return DeletionOutcome(False, response.status_code, text, detail=detail)
 
     async def fetch_installation(self, installation_id: str, deletion_token: str) -> httpx.Response:
         headers = {"Authorization": f"Bearer {deletion_token}", "Accept": "application/json"}

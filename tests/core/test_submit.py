@@ -298,6 +298,8 @@ def test_opt_out_cancels_queue_and_requests_deletion(home, clock):
     assert request.headers["Authorization"] == f"Bearer {token}"
     assert "X-API-Key" not in request.headers
     assert (deletion.confirmed, deletion.http_status, deletion.deleted_count) == (True, 200, 2)
+    assert deletion.message == "deleted"
+    assert deletion.detail == ReasonDetail(_reasons.DELETED)
     assert stats.status().server_deletion == "confirmed"
     assert submit(stats, force=True) == [Skipped("the user has not opted in")]
 
@@ -313,6 +315,8 @@ def test_server_deletion_stays_pending_until_confirmed(home, clock):
     second = asyncio.run(stats.request_server_deletion())
 
     assert (first.confirmed, first.http_status) == (False, 500)
+    assert first.message == "collector responded with HTTP 500"
+    assert first.detail == ReasonDetail(_reasons.RETRYABLE_HTTP_STATUS, {"http_status": 500, "retry_after_seconds": None})
     assert pending == "pending"
     assert second.confirmed is True
     assert stats.status().server_deletion == "confirmed"
@@ -327,7 +331,55 @@ def test_server_deletion_not_confirmed_by_not_found(home, clock):
     outcome = asyncio.run(stats.request_server_deletion())
 
     assert (outcome.confirmed, outcome.http_status, outcome.message) == (False, 404, "no such route")
+    assert outcome.detail == ReasonDetail(_reasons.DELETION_NOT_CONFIRMED, {"http_status": 404, "response": "no such route"})
     assert stats.status().server_deletion == "pending"
+
+
+def test_deletion_network_error_names_type(home, clock):
+    collector = ScriptedCollector(*[httpx.Response(503)] * 4, *[httpx.ConnectError("connection refused")] * 4)
+    stats = due_stats(home, clock, collector)
+    submit(stats)
+    stats.opt_out()
+
+    outcome = asyncio.run(stats.request_server_deletion())
+
+    assert (outcome.confirmed, outcome.http_status) == (False, None)
+    assert outcome.message == "ConnectError while contacting http://127.0.0.1:8787"
+    assert outcome.detail == ReasonDetail(
+        _reasons.TRANSPORT_ERROR, {"error_type": "ConnectError", "endpoint": "http://127.0.0.1:8787"}
+    )
+    assert stats.status().server_deletion == "pending"
+
+
+def test_deletion_long_retry_after_kept(home, clock):
+    collector = ScriptedCollector(*[httpx.Response(503)] * 4, httpx.Response(429, headers={"Retry-After": "600"}))
+    stats = due_stats(home, clock, collector)
+    submit(stats)
+    stats.opt_out()
+
+    outcome = asyncio.run(stats.request_server_deletion())
+
+    assert (outcome.confirmed, outcome.http_status, outcome.message) == (False, 429, "collector responded with HTTP 429")
+    assert outcome.detail == ReasonDetail(_reasons.RETRYABLE_HTTP_STATUS, {"http_status": 429, "retry_after_seconds": 600.0})
+    assert len(collector.requests) == 5
+
+
+def test_deletion_without_collector_stays_pending(home, clock):
+    collector = ScriptedCollector(*[httpx.Response(503)] * 4)
+    stats = due_stats(home, clock, collector)
+    submit(stats)
+    stats.opt_out()
+    stats.close()
+    without_endpoint = {key: value for key, value in ENVIRON.items() if key != "USAGE_STATS_ENDPOINT"}
+    reopened = open_stats(home, clock, collector, without_endpoint)
+
+    outcome = asyncio.run(reopened.request_server_deletion())
+
+    assert (outcome.confirmed, outcome.http_status) == (False, None)
+    assert outcome.message == "no collector configured (set USAGE_STATS_ENDPOINT)"
+    assert outcome.detail == ReasonDetail(_reasons.NO_COLLECTOR)
+    assert reopened.status().server_deletion == "pending"
+    assert len(collector.requests) == 4
 
 
 def test_opt_out_before_first_report_queues_no_deletion(home, clock):
@@ -341,6 +393,8 @@ def test_opt_out_before_first_report_queues_no_deletion(home, clock):
 
     assert stats.status().server_deletion == "none"
     assert outcome.confirmed is True
+    assert outcome.message == "no server deletion is pending"
+    assert outcome.detail == ReasonDetail(_reasons.NO_DELETION_PENDING)
     assert collector.requests == []
 
 
