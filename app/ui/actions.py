@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from app.ui.consent import apply_consent_decision, ask_for_consent
 from app.ui.delete_dialog import DeleteChoice, DeleteDialog
 from app.ui.facade import consent_allows_sharing, consent_blocked_by_dnt, consent_state
-from app.ui.formatting import outcomes_text, sharing_status_text
+from app.ui.formatting import deletion_outcome_text, outcomes_text, sharing_status_text
 from app.ui.policy_dialog import PolicyDialog
 from app.ui.scheduler import CHECK_TASK_NAME, SubmissionScheduler
 from app.ui.tasks import TaskRunner
@@ -266,7 +266,7 @@ class AppActions(QObject):
 
     def _on_task_finished(self, name: str, result: object) -> None:
         if name == DELETION_TASK_NAME:
-            self.message.emit(self._deletion_text(result))
+            self.message.emit(deletion_outcome_text(result))
         elif name == DOWNLOAD_TASK_NAME:
             path, kind = result  # type: ignore[misc]
             if kind == NOTHING_SENT:
@@ -282,16 +282,6 @@ class AppActions(QObject):
         else:
             return
         self._notify_changed()
-
-    def _deletion_text(self, outcome: Any) -> str:
-        if getattr(outcome, "confirmed", False) and getattr(outcome, "http_status", None) is None:
-            return self.tr("Nothing with this installation id was sent to the statistics server, so nothing was deleted there.")
-        if getattr(outcome, "confirmed", False):
-            count = getattr(outcome, "deleted_count", None)
-            text = self.tr("The statistics server deleted the data of this installation. Reports deleted: %1.")
-            return text.replace("%1", "?" if count is None else str(count))
-        text = self.tr("The statistics server did not confirm the deletion (%1); it will be asked again later.")
-        return text.replace("%1", str(getattr(outcome, "message", outcome)))
 
     def _on_task_failed(self, name: str, error: str) -> None:
         if name == DELETION_TASK_NAME:

@@ -163,6 +163,11 @@ def _built_while_clock_ahead_text(params: Mapping[str, Any]) -> str:
     return fill(text, params["response"])
 
 
+def _deletion_not_confirmed_text(params: Mapping[str, Any]) -> str:
+    text = QCoreApplication.translate("Status", "the statistics server responded with HTTP %1: %2")
+    return fill(text, params["http_status"], params["response"])
+
+
 def _paused_text(params: Mapping[str, Any]) -> str:
     text = QCoreApplication.translate("Status", "sharing is paused until %1")
     return fill(text, long_date(params["until"]))
@@ -185,13 +190,15 @@ def _period_too_short_text(params: Mapping[str, Any]) -> str:
     return fill(text, QLocale().toString(float(params["wait_seconds"]), "f", 1))
 
 
-# Keyed by the codes in app/core/_reasons.py. tests/ui/test_outcome_reasons.py renders each code
-# the core defines, so a code missing here fails there instead of showing English in German text.
+# Keyed by the codes in app/core/_reasons.py. tests/ui/test_outcome_reasons.py and
+# tests/ui/test_deletion_reasons.py render each code the core defines, so a code missing here fails
+# there instead of showing English in German text.
 _REASON_TEXTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "transport_error": _transport_error_text,
     "retryable_http_status": _retryable_status_text,
     "clock_ahead": _clock_ahead_text,
     "built_while_clock_ahead": _built_while_clock_ahead_text,
+    "deletion_not_confirmed": _deletion_not_confirmed_text,
     "paused": _paused_text,
     "period_too_short": _period_too_short_text,
     "do_not_track": lambda _params: QCoreApplication.translate(
@@ -242,3 +249,27 @@ def outcomes_text(outcomes: list[Any]) -> str:
     if not outcomes:
         return QCoreApplication.translate("Status", "No report is due.")
     return " ".join(outcome_text(outcome) for outcome in outcomes)
+
+
+def deletion_outcome_text(outcome: Any) -> str:
+    """Describe one `DeletionOutcome` in a sentence, translating its message from its `detail`."""
+    code = getattr(getattr(outcome, "detail", None), "code", None)
+    confirmed = bool(getattr(outcome, "confirmed", False))
+    # Without a detail, a confirmed outcome with no HTTP status is one where no request was needed.
+    nothing_pending = code is None and confirmed and getattr(outcome, "http_status", None) is None
+    if code == "no_deletion_pending" or nothing_pending:
+        return QCoreApplication.translate(
+            "Status", "Nothing with this installation id was sent to the statistics server, so nothing was deleted there."
+        )
+
+    if confirmed:
+        count = getattr(outcome, "deleted_count", None)
+        text = QCoreApplication.translate(
+            "Status", "The statistics server deleted the data of this installation. Reports deleted: %1."
+        )
+        return fill(text, "?" if count is None else count)
+
+    text = QCoreApplication.translate(
+        "Status", "The statistics server has not confirmed the deletion yet, so it will be requested again later: %1"
+    )
+    return fill(text, reason_text(outcome, str(getattr(outcome, "message", outcome))))

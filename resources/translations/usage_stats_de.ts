@@ -124,20 +124,8 @@
         <translation>Der Statistikserver hat keine Daten zu dieser Installations-ID; eine Datei mit diesem Hinweis wurde in %1 gespeichert.</translation>
     </message>
     <message>
-        <source>Nothing with this installation id was sent to the statistics server, so nothing was deleted there.</source>
-        <translation>Mit dieser Installations-ID wurde nichts an den Statistikserver gesendet, daher wurde dort nichts gelöscht.</translation>
-    </message>
-    <message>
         <source>What the server holds was saved to %1.</source>
         <translation>Die Daten vom Server wurden in %1 gespeichert.</translation>
-    </message>
-    <message>
-        <source>The statistics server deleted the data of this installation. Reports deleted: %1.</source>
-        <translation>Der Statistikserver hat die Daten dieser Installation gelöscht. Gelöschte Berichte: %1.</translation>
-    </message>
-    <message>
-        <source>The statistics server did not confirm the deletion (%1); it will be asked again later.</source>
-        <translation>Der Statistikserver hat das Löschen nicht bestätigt (%1). Die Anfrage wird später wiederholt.</translation>
     </message>
     <message>
         <source>The deletion request failed and will be retried: %1</source>
@@ -533,6 +521,10 @@
         <translation>der Bericht wurde erstellt, als die Uhr dieses Computers vorging, und die Uhr wurde seitdem zurückgestellt. Der Server lehnt seine Zeitangaben daher als in der Zukunft liegend ab, und der Bericht wird nicht erneut gesendet. Antwort des Servers: %1</translation>
     </message>
     <message>
+        <source>the statistics server responded with HTTP %1: %2</source>
+        <translation>der Statistikserver hat mit HTTP %1 geantwortet: %2</translation>
+    </message>
+    <message>
         <source>sharing is paused until %1</source>
         <translation>das Teilen ist bis %1 pausiert</translation>
     </message>
@@ -579,6 +571,18 @@
     <message>
         <source>No report is due.</source>
         <translation>Es ist kein Bericht fällig.</translation>
+    </message>
+    <message>
+        <source>Nothing with this installation id was sent to the statistics server, so nothing was deleted there.</source>
+        <translation>Mit dieser Installations-ID wurde nichts an den Statistikserver gesendet, daher wurde dort nichts gelöscht.</translation>
+    </message>
+    <message>
+        <source>The statistics server deleted the data of this installation. Reports deleted: %1.</source>
+        <translation>Der Statistikserver hat die Daten dieser Installation gelöscht. Gelöschte Berichte: %1.</translation>
+    </message>
+    <message>
+        <source>The statistics server has not confirmed the deletion yet, so it will be requested again later: %1</source>
+        <translation>Der Statistikserver hat das Löschen noch nicht bestätigt, daher wird es später erneut angefragt: %1</translation>
     </message>
 </context>
 <context>

@@ -124,19 +124,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Nothing with this installation id was sent to the statistics server, so nothing was deleted there.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>What the server holds was saved to %1.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The statistics server deleted the data of this installation. Reports deleted: %1.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The statistics server did not confirm the deletion (%1); it will be asked again later.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -533,6 +521,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>the statistics server responded with HTTP %1: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>sharing is paused until %1</source>
         <translation type="unfinished"></translation>
     </message>
@@ -578,6 +570,18 @@
     </message>
     <message>
         <source>No report is due.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing with this installation id was sent to the statistics server, so nothing was deleted there.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The statistics server deleted the data of this installation. Reports deleted: %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The statistics server has not confirmed the deletion yet, so it will be requested again later: %1</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
