@@ -40,6 +40,8 @@ class PendingReport:
     body: bytes
     # The local time at which the report was built.
     created_at: dt.datetime | None = None
+    # The end of the report's period, or None when the stored time is missing or invalid.
+    period_end: dt.datetime | None = None
 
 
 def read_schedule(settings: Settings, interval_days: int) -> Schedule | None:
@@ -119,6 +121,34 @@ def earliest_early_close(start: dt.datetime) -> dt.datetime:
     return earliest_end
 
 
+def restart_schedule(
+    db: peewee.SqliteDatabase, settings: Settings, now: dt.datetime
+) -> tuple[dt.datetime, dt.datetime] | None:
+    """Move the start of the open period back to `now`, cut to whole seconds, if it lies after that.
+
+    Returns (old start, new start), or None when the open period does not start after `now`.
+    The new period runs for the full interval from its start. A start already used by a stored
+    report is moved on by a second at a time, because the report id derives from the start.
+    """
+    new_start = now.replace(microsecond=0)
+    with db.atomic("IMMEDIATE"):
+        anchor = settings.get_time(keys.REPORT_ANCHOR)
+        if anchor is None:
+            return None
+        old_start = settings.get_time(keys.REPORT_LAST_PERIOD_END) or anchor
+        if old_start <= new_start:
+            return None
+        while new_start < old_start and _period_start_used(db, new_start):
+            new_start += MIN_EARLY_PERIOD
+        settings.set_many({keys.REPORT_LAST_PERIOD_END: new_start, keys.REPORT_PERIOD_OPENED_AT: now})
+    return old_start, new_start
+
+
+def _period_start_used(db: peewee.SqliteDatabase, start: dt.datetime) -> bool:
+    row = db.execute_sql("SELECT 1 FROM sent_reports WHERE period_start = ? LIMIT 1", (format_db_time(start),)).fetchone()
+    return row is not None
+
+
 def _close_open_period(
     db: peewee.SqliteDatabase,
     settings: Settings,
@@ -178,11 +208,13 @@ def _build_one(
 
 def pending_reports(db: peewee.SqliteDatabase) -> list[PendingReport]:
     rows = db.execute_sql(
-        "SELECT id, report_id, body, created_at FROM sent_reports WHERE status = 'pending' ORDER BY id"
+        "SELECT id, report_id, body, created_at, period_end FROM sent_reports WHERE status = 'pending' ORDER BY id"
     ).fetchall()
     return [
-        PendingReport(row_id, report_id, body.encode("utf-8"), _parse_stored_time(created_at))
-        for row_id, report_id, body, created_at in rows
+        PendingReport(
+            row_id, report_id, body.encode("utf-8"), _parse_stored_time(created_at), _parse_stored_time(period_end)
+        )
+        for row_id, report_id, body, created_at, period_end in rows
     ]
 
 

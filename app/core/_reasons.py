@@ -23,6 +23,11 @@ CLOCK_AHEAD = "clock_ahead"
 # Rejected (HTTP 422): the report was built while the clock was ahead, and the clock was set
 # back since. Params: response (the collector's response body, verbatim).
 BUILT_WHILE_CLOCK_AHEAD = "built_while_clock_ahead"
+# Rejected (HTTP 422): the collector rejected the report's period as being in its future, and
+# the period also ends after the current time, because the schedule was set while the clock was
+# ahead. The next period starts at the current time instead. Params: response (the collector's
+# response body, verbatim) and next_period_start (an aware UTC datetime, whole seconds).
+PERIOD_AHEAD_OF_CLOCK = "period_ahead_of_clock"
 # Skipped: DO_NOT_TRACK is set. No params.
 DO_NOT_TRACK = "do_not_track"
 # Skipped: the user has not opted in. No params.
@@ -54,6 +59,7 @@ REASON_CODES = (
     RETRYABLE_HTTP_STATUS,
     CLOCK_AHEAD,
     BUILT_WHILE_CLOCK_AHEAD,
+    PERIOD_AHEAD_OF_CLOCK,
     DO_NOT_TRACK,
     NOT_OPTED_IN,
     PAUSED,

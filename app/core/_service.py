@@ -503,7 +503,9 @@ class UsageStats:
         open period at the current time so that it is sent now. Consent and DO_NOT_TRACK are
         always honoured. A retryable failure or a rejected API key stops the run and leaves the
         rest queued. A report that the collector rejects as being in its future stops the run too,
-        unless the clock was set back since that report was built. It is then ended as rejected.
+        unless the clock was set back since that report was built, or its rejected period also ends
+        after the current time. It is then ended as rejected, and in the second case the next
+        period starts at the current time.
         """
         config = self.config()
         blocker = self._submission_blocker(config, force)
@@ -526,9 +528,9 @@ class UsageStats:
 
             outcome = await client.submit(report.report_id, report.body)
             if isinstance(outcome, RetryLater) and outcome.time_in_future_response is not None:
-                built_ahead_by = self._clock_set_back_since_build(report)
-                if built_ahead_by is not None:
-                    outcomes.append(self._end_report_built_ahead(client, report, outcome, built_ahead_by))
+                ended = self._end_report_ahead_of_clock(client, report, outcome, config.interval_days)
+                if ended is not None:
+                    outcomes.append(ended)
                     continue
             outcomes.append(outcome)
             if not self._apply_outcome(client, report, outcome):
@@ -571,8 +573,6 @@ class UsageStats:
         interval after its period was opened can end after the current time, and the collector
         takes it once its own clock reaches that end.
         """
-        # NOTE: periods of a schedule anchored while the clock was ahead still lie after the
-        # current time, and their reports wait until the collector's clock reaches them.
         now = self._clock()
         recorded_times = [report.created_at]
         try:
@@ -586,6 +586,80 @@ class UsageStats:
             return None
         return latest - now
 
+    def _end_report_ahead_of_clock(
+        self, client: CollectorClient, report: _outbox.PendingReport, outcome: RetryLater, interval_days: int
+    ) -> Rejected | None:
+        """End a report that the collector rejected as being in its future, when the local clock
+        shows that waiting would hold back every later report; return None to keep it queued.
+
+        A period that ends after the current time, when the collector rejected that period or the
+        report was built while the clock was ahead, means the schedule was set while the clock was
+        ahead, so the next period is moved back to start now. A report built ahead counts even
+        when the collector named another field, such as installation.first_seen, because it checks
+        that field before the period.
+        """
+        built_ahead_by = self._clock_set_back_since_build(report)
+        period_after_now = report.period_end is not None and report.period_end > self._clock()
+        period_rejected = outcome.detail is not None and outcome.detail.params.get("field") in ("period.start", "period.end")
+        if built_ahead_by is None and not (period_rejected and period_after_now):
+            return None
+
+        if period_after_now:
+            self._restart_schedule_after_clock_ahead(report)
+        if built_ahead_by is not None:
+            return self._end_report_built_ahead(client, report, outcome, built_ahead_by)
+        return self._end_report_period_ahead(client, report, outcome, interval_days)
+
+    def _restart_schedule_after_clock_ahead(self, report: _outbox.PendingReport) -> None:
+        moved = _outbox.restart_schedule(self._db, self._settings, self._clock())
+        if moved is None:
+            return
+        old_start, new_start = moved
+        logger.warning(
+            "The usage report schedule was set while this computer's clock was ahead: the collector rejected "
+            "report %s as being in the future, and its period ends after the current time. The next period "
+            "starts at %s instead of %s.",
+            report.report_id, format_report_time(new_start), format_report_time(old_start),
+        )
+
+    def _finalize_rejected_ahead(self, report: _outbox.PendingReport, response_body: str) -> tuple[int, int]:
+        """Store a report rejected as being in the future as rejected; return (requeued, dropped) events."""
+        _outbox.finalize(
+            self._db, self._settings, report, status="rejected", http_status=422,
+            submission_id=None, response_body=response_body, now=self._clock(),
+        )
+        requeued, dropped = self._db.execute_sql(
+            "SELECT requeued_events, dropped_events FROM sent_reports WHERE id = ?", (report.row_id,)
+        ).fetchone()
+        return requeued, dropped
+
+    def _end_report_period_ahead(
+        self, client: CollectorClient, report: _outbox.PendingReport, outcome: RetryLater, interval_days: int
+    ) -> Rejected:
+        """End a report whose period was scheduled while the clock was ahead as rejected.
+
+        Its events are released to the next report built, as those of any rejected report are.
+        """
+        response_body = outcome.time_in_future_response or ""
+        requeued, dropped = self._finalize_rejected_ahead(report, response_body)
+        schedule = _outbox.read_schedule(self._settings, interval_days)
+        next_start = schedule.next_period().start if schedule is not None else self._clock().replace(microsecond=0)
+        logger.error(
+            "The period of usage report %s ends at %s, after the current time, because the schedule was set while "
+            "this computer's clock was ahead. The collector at %s rejected it as being in the future (HTTP 422), "
+            "so it is not sent again. Events counted again in the next report: %s. Events kept locally and never "
+            "sent, because a rejected report counted them before: %s.",
+            report.report_id, format_report_time(report.period_end) if report.period_end else "unknown",
+            client.endpoint, requeued, dropped,
+        )
+        message = (
+            "the report's period was scheduled while this computer's clock was ahead and ends after the current "
+            "time, so the collector rejects it as being in the future and it is not sent again. The next period "
+            f"starts at {format_report_time(next_start)}. Collector response: {response_body}"
+        )
+        detail = ReasonDetail(_reasons.PERIOD_AHEAD_OF_CLOCK, {"response": response_body, "next_period_start": next_start})
+        return Rejected(422, message, detail)
+
     def _end_report_built_ahead(
         self, client: CollectorClient, report: _outbox.PendingReport, outcome: RetryLater, ahead_by: dt.timedelta
     ) -> Rejected:
@@ -594,13 +668,7 @@ class UsageStats:
         Its events are released to the next report built, as those of any rejected report are.
         """
         response_body = outcome.time_in_future_response or ""
-        _outbox.finalize(
-            self._db, self._settings, report, status="rejected", http_status=422,
-            submission_id=None, response_body=response_body, now=self._clock(),
-        )
-        requeued, dropped = self._db.execute_sql(
-            "SELECT requeued_events, dropped_events FROM sent_reports WHERE id = ?", (report.row_id,)
-        ).fetchone()
+        requeued, dropped = self._finalize_rejected_ahead(report, response_body)
         logger.error(
             "Usage report %s was built while this computer's clock was ahead by %s, and the collector at %s "
             "rejected a time in it as being in the future (HTTP 422), so it is not sent again. Events counted "

@@ -163,6 +163,16 @@ def _built_while_clock_ahead_text(params: Mapping[str, Any]) -> str:
     return fill(text, params["response"])
 
 
+def _period_ahead_of_clock_text(params: Mapping[str, Any]) -> str:
+    text = QCoreApplication.translate(
+        "Status",
+        "the report's period was scheduled while this computer's clock was ahead and ends after the current time, "
+        "so the server rejects it as being in the future and the report is not sent again. The next period starts "
+        "at %1. Server response: %2",
+    )
+    return fill(text, _time_with_seconds(_as_utc(params["next_period_start"])), params["response"])
+
+
 def _deletion_not_confirmed_text(params: Mapping[str, Any]) -> str:
     text = QCoreApplication.translate("Status", "the statistics server responded with HTTP %1: %2")
     return fill(text, params["http_status"], params["response"])
@@ -198,6 +208,7 @@ _REASON_TEXTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "retryable_http_status": _retryable_status_text,
     "clock_ahead": _clock_ahead_text,
     "built_while_clock_ahead": _built_while_clock_ahead_text,
+    "period_ahead_of_clock": _period_ahead_of_clock_text,
     "deletion_not_confirmed": _deletion_not_confirmed_text,
     "paused": _paused_text,
     "period_too_short": _period_too_short_text,

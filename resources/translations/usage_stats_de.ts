@@ -521,6 +521,10 @@
         <translation>der Bericht wurde erstellt, als die Uhr dieses Computers vorging, und die Uhr wurde seitdem zurückgestellt. Der Server lehnt seine Zeitangaben daher als in der Zukunft liegend ab, und der Bericht wird nicht erneut gesendet. Antwort des Servers: %1</translation>
     </message>
     <message>
+        <source>the report&apos;s period was scheduled while this computer&apos;s clock was ahead and ends after the current time, so the server rejects it as being in the future and the report is not sent again. The next period starts at %1. Server response: %2</source>
+        <translation>der Zeitraum des Berichts wurde festgelegt, als die Uhr dieses Computers vorging, und endet nach der aktuellen Zeit. Der Server lehnt ihn daher als in der Zukunft liegend ab, und der Bericht wird nicht erneut gesendet. Der nächste Zeitraum beginnt am %1. Antwort des Servers: %2</translation>
+    </message>
+    <message>
         <source>the statistics server responded with HTTP %1: %2</source>
         <translation>der Statistikserver hat mit HTTP %1 geantwortet: %2</translation>
     </message>

@@ -521,6 +521,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>the report&apos;s period was scheduled while this computer&apos;s clock was ahead and ends after the current time, so the server rejects it as being in the future and the report is not sent again. The next period starts at %1. Server response: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>the statistics server responded with HTTP %1: %2</source>
         <translation type="unfinished"></translation>
     </message>

@@ -6,7 +6,7 @@ import asyncio
 import datetime as dt
 import json
 
-from app.core import Rejected, RetryLater, Sent, UsageStats
+from app.core import Rejected, RetryLater, Sent, Skipped, UsageStats
 from collector.storage import Installation, Submission
 from tests.collector.conftest import CLIENT_KEY
 
@@ -162,4 +162,45 @@ def test_forced_send_then_scheduled_send(tmp_path, start_server, client_clock):
         (forced_end, forced_end + dt.timedelta(days=7)),
     ]
     assert [row.job_count for row in rows] == [1, 2]
+    stats.close()
+
+
+def test_schedule_set_clock_ahead_recovers(tmp_path, start_server, client_clock):
+    server = start_server()
+    server.clock.now = client_clock.now.replace(tzinfo=None)
+    client_clock.advance(days=30)
+    stats = open_client(tmp_path, server, client_clock)
+    stats.opt_in()
+    week_ahead = []
+    for _ in range(7):
+        stats.record("job_created")
+        client_clock.advance(days=1)
+        server.clock.advance(days=1)
+        week_ahead += asyncio.run(stats.submit_due())
+    # The client clock is set right: it was 30 days ahead since the opt-in.
+    client_clock.now = server.clock.now.replace(tzinfo=dt.timezone.utc)
+    set_back_at = client_clock.now
+    stats.record("job_failed")
+
+    set_back = asyncio.run(stats.submit_due())
+    week_after = []
+    for _ in range(7):
+        stats.record("job_created")
+        client_clock.advance(days=1)
+        server.clock.advance(days=1)
+        week_after.append(asyncio.run(stats.submit_due()))
+
+    assert [type(outcome) for outcome in week_ahead] == [Skipped] * 6 + [RetryLater]
+    assert [type(outcome) for outcome in set_back] == [Rejected]
+    assert [[type(outcome) for outcome in outcomes] for outcomes in week_after] == [[Skipped]] * 6 + [[Sent]]
+    [submission] = Submission.select()
+    assert (submission.period_start, submission.period_end) == (
+        set_back_at.replace(tzinfo=None),
+        set_back_at.replace(tzinfo=None) + dt.timedelta(days=7),
+    )
+    assert (submission.job_count, submission.job_failed_count) == (7, 1)
+    [rejected_entry] = [entry for entry in stats.history() if entry.status == "rejected"]
+    assert json.loads(rejected_entry.response_body)["code"] == "time_in_future"
+    # The collector checks installation.first_seen, recorded while the clock was ahead, before the period.
+    assert json.loads(rejected_entry.response_body)["field"] == "installation.first_seen"
     stats.close()

@@ -67,6 +67,22 @@ GERMAN_CASES = {
             f"Zukunft liegend ab, und der Bericht wird nicht erneut gesendet. Antwort des Servers: {SERVER_RESPONSE}",
         ),
     ],
+    _reasons.PERIOD_AHEAD_OF_CLOCK: [
+        (
+            Rejected(
+                422,
+                "english",
+                ReasonDetail(
+                    _reasons.PERIOD_AHEAD_OF_CLOCK,
+                    {"response": SERVER_RESPONSE, "next_period_start": datetime(2026, 3, 9, 10, 0, tzinfo=timezone.utc)},
+                ),
+            ),
+            "Der Server hat den Bericht abgelehnt (HTTP 422): der Zeitraum des Berichts wurde festgelegt, als die Uhr "
+            "dieses Computers vorging, und endet nach der aktuellen Zeit. Der Server lehnt ihn daher als in der Zukunft "
+            "liegend ab, und der Bericht wird nicht erneut gesendet. Der nächste Zeitraum beginnt am 2026-03-09 "
+            f"10:00:00. Antwort des Servers: {SERVER_RESPONSE}",
+        ),
+    ],
     _reasons.DO_NOT_TRACK: [
         (
             Skipped("english", ReasonDetail(_reasons.DO_NOT_TRACK)),
