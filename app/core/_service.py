@@ -33,7 +33,7 @@ from app.core._records import Consent, Event, SentReport, Status, event_rows, se
 from app.core._report import Installation, Schedule, build_body, gather, report_id_for
 from app.core._settings import Settings
 from app.core._store import open_store
-from app.core._submit import CollectorClient, DeletionOutcome, Rejected, RetryLater, Sent, Skipped, SubmitOutcome
+from app.core._submit import PERIOD_FIELDS, CollectorClient, DeletionOutcome, Rejected, RetryLater, Sent, Skipped, SubmitOutcome
 
 logger = logging.getLogger("app.core")
 
@@ -600,7 +600,7 @@ class UsageStats:
         """
         built_ahead_by = self._clock_set_back_since_build(report)
         period_after_now = report.period_end is not None and report.period_end > self._clock()
-        period_rejected = outcome.detail is not None and outcome.detail.params.get("field") in ("period.start", "period.end")
+        period_rejected = outcome.detail is not None and outcome.detail.params.get("field") in PERIOD_FIELDS
         if built_ahead_by is None and not (period_rejected and period_after_now):
             return None
 

@@ -30,11 +30,13 @@ MAX_RESPONSE_BYTES_KEPT = 4096
 # fine, but this computer's clock is or was ahead, so it is kept and sent again later. The
 # service ends it as rejected instead when the clock was set back since the report was built.
 TIME_IN_FUTURE_CODE = "time_in_future"
+# The report fields that carry its period.
+PERIOD_FIELDS = ("period.start", "period.end")
 # A collector released before the rule codes sends none, so its 422 on these fields counts as
 # the future-time rule.
 # NOTE: such a collector also rejects period.end without a code for a period that is empty or
 # longer than 31 days, and that report is then kept and retried as well.
-CLOCK_CHECKED_FIELDS_WITHOUT_CODE = ("period.start", "period.end")
+CLOCK_CHECKED_FIELDS_WITHOUT_CODE = PERIOD_FIELDS
 
 
 @dataclasses.dataclass(frozen=True)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from app.core import EventType
 from app.ui.chart import DailyBarChart
 from app.ui.facade import MISSING, consent_blocked_by_dnt, consent_state, pretty_json, report_changes, state_name
-from app.ui.formatting import long_date, server_deletion_text
+from app.ui.formatting import fill, long_date, server_deletion_text
 from app.ui.models import EventTableModel, HistoryTableModel, rejection_summary
 
 logger = logging.getLogger("app.ui")
@@ -121,8 +121,7 @@ class OverviewTab(QWidget):
         total = getattr(status, "submission_count_total", count)
         if total == count:
             return str(count)
-        text = self.tr("%1 with this installation id, %2 in total")
-        return text.replace("%1", str(count)).replace("%2", str(total))
+        return fill(self.tr("%1 with this installation id, %2 in total"), count, total)
 
     def _consent_text(self, consent: Any) -> str:
         if consent_blocked_by_dnt(consent):

@@ -478,6 +478,16 @@ def test_store_without_id_count_uses_history(home, clock):
     assert (stats.status().submission_count, stats.status().submission_count_total) == (2, 3)
 
 
+def server_data_without_request(installation_id: str) -> dict:
+    """Return the document fetch_server_data() returns when it sends no request to the collector."""
+    return {
+        "installation_id": installation_id,
+        "message": "No report with this installation id was ever built, so the collector was not asked and holds nothing for it.",
+        "submissions": [],
+        "collector_asked": False,
+    }
+
+
 def test_new_id_server_data_asks_nothing(home, clock):
     collector = ScriptedCollector()
     stats, _ = stats_after_new_opt_in(home, clock, collector)
@@ -486,12 +496,7 @@ def test_new_id_server_data_asks_nothing(home, clock):
 
     body = asyncio.run(stats.fetch_server_data())
 
-    assert json.loads(body) == {
-        "installation_id": stats.status().installation_id,
-        "message": "No report with this installation id was ever built, so the collector was not asked and holds nothing for it.",
-        "submissions": [],
-        "collector_asked": False,
-    }
+    assert json.loads(body) == server_data_without_request(stats.status().installation_id)
     assert len(collector.requests) == requests_before
 
 
@@ -793,12 +798,7 @@ def test_fetch_server_data_before_first_report_sends_nothing(home, clock):
 
     body = asyncio.run(stats.fetch_server_data())
 
-    assert json.loads(body) == {
-        "installation_id": stats.status().installation_id,
-        "message": "No report with this installation id was ever built, so the collector was not asked and holds nothing for it.",
-        "submissions": [],
-        "collector_asked": False,
-    }
+    assert json.loads(body) == server_data_without_request(stats.status().installation_id)
     assert collector.requests == []
 
 
