@@ -419,13 +419,15 @@ class UsageStats:
         with self._db.atomic("IMMEDIATE"):
             # Read again, because another process may have corrected it meanwhile.
             first_seen = self._settings.get_time(keys.FIRST_SEEN)
-            if first_seen is not None and first_seen <= now:
+            if first_seen is None:
+                return now
+            if first_seen <= now:
                 return first_seen
             self._settings.set(keys.FIRST_SEEN, now)
         logger.info(
             "installation.first_seen was %s, after the current time, so the system clock was set back since it "
             "was recorded. It is now %s.",
-            "unset" if first_seen is None else format_iso_time(first_seen), format_iso_time(now),
+            format_iso_time(first_seen), format_iso_time(now),
         )
         return now
 
@@ -589,14 +591,14 @@ class UsageStats:
     def _end_report_ahead_of_clock(
         self, client: CollectorClient, report: _outbox.PendingReport, outcome: RetryLater, interval_days: int
     ) -> Rejected | None:
-        """End a report that the collector rejected as being in its future, when the local clock
-        shows that waiting would hold back every later report; return None to keep it queued.
+        """End a report rejected as being in the collector's future, or return None to keep it queued.
 
-        A period that ends after the current time, when the collector rejected that period or the
-        report was built while the clock was ahead, means the schedule was set while the clock was
-        ahead, so the next period is moved back to start now. A report built ahead counts even
-        when the collector named another field, such as installation.first_seen, because it checks
-        that field before the period.
+        It is ended when the local clock shows that waiting would hold back every later report:
+        the report was built while the clock was ahead, or the collector rejected its period and
+        that period ends after the current time. A period that ends after the current time means
+        the schedule was set while the clock was ahead, so the next period is moved back to start
+        now. For a report built ahead this holds whatever field the collector named, because the
+        collector checks installation.first_seen before the period.
         """
         built_ahead_by = self._clock_set_back_since_build(report)
         period_after_now = report.period_end is not None and report.period_end > self._clock()
@@ -636,7 +638,7 @@ class UsageStats:
     def _end_report_period_ahead(
         self, client: CollectorClient, report: _outbox.PendingReport, outcome: RetryLater, interval_days: int
     ) -> Rejected:
-        """End a report whose period was scheduled while the clock was ahead as rejected.
+        """Record as rejected a report whose period was scheduled while the clock was ahead.
 
         Its events are released to the next report built, as those of any rejected report are.
         """
@@ -663,7 +665,7 @@ class UsageStats:
     def _end_report_built_ahead(
         self, client: CollectorClient, report: _outbox.PendingReport, outcome: RetryLater, ahead_by: dt.timedelta
     ) -> Rejected:
-        """End a report built while the clock was ahead as rejected, so the reports after it are sent.
+        """Record as rejected a report built while the clock was ahead, so the reports after it are sent.
 
         Its events are released to the next report built, as those of any rejected report are.
         """
