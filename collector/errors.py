@@ -6,9 +6,14 @@ CollectorError
 ├── ReportIdConflict         a report id already stored for another installation
 ├── DeletionTokenMismatch    a report whose deletion token hash differs from the registered one
 └── RateLimited              a quota is used up; carries the seconds until a slot frees
+
+Each one pickles with its attributes, because the report writer process sends them back to
+the request that is waiting for them.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 
 class CollectorError(Exception):
@@ -43,6 +48,9 @@ class ReportError(CollectorError):
         self.code = code
         super().__init__(f"{field}: {rule}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_report_error, (self.field, self.rule, self.status, self.code))
+
 
 class ReportIdConflict(CollectorError):
     """The report id is already stored for a different installation."""
@@ -51,6 +59,9 @@ class ReportIdConflict(CollectorError):
         self.report_id = report_id
         super().__init__(f"report_id {report_id!r} is already stored for another installation")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.report_id,))
+
 
 class DeletionTokenMismatch(CollectorError):
     """The installation registered a different deletion token hash before."""
@@ -58,6 +69,9 @@ class DeletionTokenMismatch(CollectorError):
     def __init__(self, installation_id: str) -> None:
         self.installation_id = installation_id
         super().__init__(f"installation {installation_id!r} has a different deletion token registered")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.installation_id,))
 
 
 class RateLimited(CollectorError):
@@ -68,3 +82,10 @@ class RateLimited(CollectorError):
         self.limit_per_hour = limit_per_hour
         self.retry_after_seconds = retry_after_seconds
         super().__init__(f"{scope} limit of {limit_per_hour} reports per hour reached")
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (self.scope, self.limit_per_hour, self.retry_after_seconds))
+
+
+def _report_error(field: str, rule: str, status: int, code: str | None) -> ReportError:
+    return ReportError(field, rule, status=status, code=code)
