@@ -25,7 +25,7 @@ from collector.resources import (
     SummaryResource,
 )
 from collector.storage import Store
-from collector.writer import ReportWriter, WriterClosed
+from collector.writer import ReportWriter, Writer, WriterClosed, WriterUnavailable
 
 
 def utc_now() -> datetime:
@@ -38,7 +38,7 @@ def create_app(
     store: Store,
     *,
     clock: Clock | None = None,
-    writer: ReportWriter | None = None,
+    writer: Writer | None = None,
     metrics: CollectorMetrics | None = None,
     stopping: threading.Event | None = None,
 ) -> falcon.App:
@@ -76,6 +76,7 @@ def create_app(
     app.add_error_handler(peewee.OperationalError, _database_unavailable)
     app.add_error_handler(peewee.InterfaceError, _database_unavailable)
     app.add_error_handler(WriterClosed, _shutting_down)
+    app.add_error_handler(WriterUnavailable, _writer_unavailable)
     # Falcon picks the most specific handler, so HTTPError and the errors above keep theirs.
     app.add_error_handler(Exception, _unexpected_error)
     return app
@@ -145,6 +146,14 @@ def _shutting_down(req: falcon.Request, resp: falcon.Response, error: WriterClos
     req.context.outcome = "error"
     resp.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
     _answer(resp, 503, "Shutting Down", "The collector is stopping and stores no more reports; retry later.")
+
+
+def _writer_unavailable(
+    req: falcon.Request, resp: falcon.Response, error: WriterUnavailable, params: dict[str, Any]
+) -> None:
+    req.context.outcome = "error"
+    resp.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
+    _answer(resp, 503, "Writer Unavailable", "The collector's report writer is restarting; retry later.")
 
 
 def _unexpected_error(req: falcon.Request, resp: falcon.Response, error: Exception, params: dict[str, Any]) -> None:

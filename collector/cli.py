@@ -35,7 +35,7 @@ from collector.metrics import CollectorMetrics
 from collector.migrations import LATEST_VERSION
 from collector.server import GracefulStop, create_server
 from collector.storage import Store, sqlite_path
-from collector.writer import ReportWriter
+from collector.writer_process import make_writer
 
 EXIT_OK = 0
 EXIT_FAILURE = 1
@@ -215,7 +215,7 @@ def serve(
             extra={"event": "no_keys"},
         )
 
-    writer = ReportWriter(store)
+    writer = make_writer(config, store)
     metrics = CollectorMetrics()
     stopping = threading.Event()
     listen_host = host or config.host

@@ -25,6 +25,10 @@ DEFAULT_PORT = 8080
 # Request threads mostly wait for the report writer, so more of them make its batches larger.
 DEFAULT_THREADS = 32
 DEFAULT_STOP_DELAY_SECONDS = 0
+# Where reports are stored: "process" in a writer process beside the server, "thread" in a
+# thread of the server's own process, where it competes with the request threads for the GIL.
+WRITER_KINDS = ("process", "thread")
+DEFAULT_WRITER = "process"
 
 MIN_KEY_LENGTH_CHARS = 16
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
@@ -59,6 +63,7 @@ class CollectorConfig:
     port: int = DEFAULT_PORT
     threads: int = DEFAULT_THREADS
     stop_delay_seconds: int = DEFAULT_STOP_DELAY_SECONDS
+    writer: str = DEFAULT_WRITER
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str] | None = None) -> CollectorConfig:
@@ -99,6 +104,7 @@ class CollectorConfig:
             port=_read_int(env, "COLLECTOR_PORT", DEFAULT_PORT, PORT_RANGE),
             threads=_read_int(env, "COLLECTOR_THREADS", DEFAULT_THREADS, THREADS_RANGE),
             stop_delay_seconds=_read_int(env, "COLLECTOR_STOP_DELAY_SECONDS", DEFAULT_STOP_DELAY_SECONDS, STOP_DELAY_RANGE),
+            writer=_read_writer(env),
         )
 
 
@@ -188,6 +194,16 @@ def _read_networks(env: Mapping[str, str], name: str) -> tuple[ipaddress.IPv4Net
             msg = f"{name} entry {entry!r} is invalid: expected an IP address or CIDR block such as 127.0.0.1 or 10.0.0.0/8."
             raise ConfigError(msg) from None
     return tuple(networks)
+
+
+def _read_writer(env: Mapping[str, str]) -> str:
+    raw = env.get("COLLECTOR_WRITER", "").strip()
+    if not raw:
+        return DEFAULT_WRITER
+    if raw.lower() not in WRITER_KINDS:
+        msg = f"COLLECTOR_WRITER={raw!r} is invalid: expected one of {', '.join(WRITER_KINDS)}; unset it to use {DEFAULT_WRITER}."
+        raise ConfigError(msg)
+    return raw.lower()
 
 
 def _read_log_level(env: Mapping[str, str]) -> str:

@@ -17,7 +17,7 @@ from collector import dashboard
 from collector.errors import PERIOD_END_NOT_AFTER_START, PERIOD_TOO_LONG, RULE_CODES, TIME_IN_FUTURE
 
 OPENAPI_VERSION = "3.1.0"
-DOCUMENT_VERSION = "1.1.0"
+DOCUMENT_VERSION = "1.1.1"
 REPORT_SCHEMA_FILES = {"Report_1_0": "report-1.0.schema.json", "Report_1_1": "report-1.1.schema.json"}
 
 _JSON = "application/json"
@@ -70,7 +70,11 @@ def _submit_path() -> dict[str, Any]:
                     "clocks agree."
                 ),
                 "429": _error_response("An hourly limit is used up.", retry_after=True),
-                "503": _DATABASE_UNAVAILABLE,
+                "503": _error_response(
+                    "The database cannot be reached, the report writer is restarting, or this process is stopping; "
+                    "retry later.",
+                    retry_after=True,
+                ),
             },
         }
     }

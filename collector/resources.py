@@ -21,7 +21,7 @@ from collector.logs import logger
 from collector.ratelimit import SourceKeys, client_address, source_hash
 from collector.storage import ReportRequest, Store
 from collector.validation import parse_report
-from collector.writer import ReportWriter
+from collector.writer import Writer
 
 Clock = Callable[[], datetime]
 
@@ -81,7 +81,7 @@ def _raise_too_large(req: falcon.Request, max_bytes: int) -> None:
 class SubmitResource:
     """POST /submit: queue one report for the writer and return its submission id once committed."""
 
-    def __init__(self, config: CollectorConfig, store: Store, writer: ReportWriter, clock: Clock) -> None:
+    def __init__(self, config: CollectorConfig, store: Store, writer: Writer, clock: Clock) -> None:
         self.config = config
         self.store = store
         self.writer = writer

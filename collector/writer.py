@@ -10,6 +10,9 @@ batches and summarizes larger chunks, and the summaries never fall more than one
 batch behind. One thread doing both also keeps a second thread from competing for
 SQLite's write lock and for the GIL.
 
+``collector.writer_process`` runs this writer in a process of its own, where it does not
+compete with the request threads for the GIL.
+
 On SQLite a second thread copies the write-ahead log back into the database file
 (the checkpoint), which SQLite would otherwise do inside every few commits, while
 the writer and every request waited for the copy and its fsync. It copies while the
@@ -23,7 +26,7 @@ import logging
 import threading
 from collections import deque
 from concurrent.futures import Future
-from typing import Any
+from typing import Any, Protocol
 
 from collector.storage import ReportRequest, StoredSubmission, Store
 
@@ -44,6 +47,20 @@ DEFAULT_RESTART_LOG_PAGES = 16_384
 
 class WriterClosed(RuntimeError):
     """The writer was stopped, so a report can no longer be queued."""
+
+
+class WriterUnavailable(RuntimeError):
+    """The writer process exited before it answered, or cannot be started just now."""
+
+
+class Writer(Protocol):
+    """What the submit endpoint needs of a report writer: ReportWriter or ProcessReportWriter."""
+
+    def submit(self, request: ReportRequest) -> StoredSubmission:
+        """Store one report and return once it is committed."""
+
+    def close(self, timeout: float = DEFAULT_CLOSE_TIMEOUT_SECONDS) -> None:
+        """Store what is queued, then stop."""
 
 
 class ReportWriter:
@@ -112,6 +129,7 @@ class ReportWriter:
                 self._checkpoint_thread.start()
             while (batch := self._next_batch()) is not None:
                 self._store_batch(batch)
+                self._batch_completed()
                 self._catch_up()
                 self._written.set()
         finally:
@@ -159,6 +177,9 @@ class ReportWriter:
 
             count = min(len(self._queue), self._max_batch_reports)
             return [self._queue.popleft() for _ in range(count)]
+
+    def _batch_completed(self) -> None:
+        """Run after every report of a batch has its outcome, before the summaries; does nothing here."""
 
     def _store_batch(self, batch: list[tuple[ReportRequest, Future[StoredSubmission]]]) -> None:
         try:

@@ -69,12 +69,13 @@ def build_app(kind: str) -> tuple[falcon.App, int]:
     from collector.config import CollectorConfig
     from collector.logs import configure_logging
     from collector.storage import Store
+    from collector.writer_process import make_writer
 
     config = CollectorConfig.from_environ()
     configure_logging(config.log_level)
     store = Store.open(config.database_url)
     store.migrate()
-    writer = AcknowledgingWriter() if kind == "collector-without-store" else None
+    writer = AcknowledgingWriter() if kind == "collector-without-store" else make_writer(config, store)
     return create_app(config, store, writer=writer), config.max_body_bytes * WAITRESS_BODY_LIMIT_FACTOR
 
 

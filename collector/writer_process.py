@@ -1,0 +1,301 @@
+"""The report writer in a process of its own, where it does not share a GIL with the request threads.
+
+In one process, the writer thread competes with every request thread for the GIL, and each
+SQLite or PostgreSQL statement gives it up and waits to get it back. ``ProcessReportWriter``
+sends each report over a pipe to a writer process instead. There a ReportWriter reads the pipe
+in its own thread, stores everything that has arrived in one transaction, sends the batch's
+outcomes back in one message, then brings the dashboard summaries up to date. A reply thread
+in the serving process completes each waiting request.
+
+The writer process stops when the serving process sends it the stop message (``close``) or
+exits, even by SIGKILL, because its end of the pipe then reads end-of-file. Either way it
+first stores and summarizes everything it has received. It ignores SIGINT and SIGTERM, which a terminal
+or systemd send to every process of the group, so that it outlives the requests that the
+serving process is still finishing.
+
+When the writer process exits on its own (killed, or out of memory), the reports waiting for
+it fail with WriterUnavailable, which the app answers with 503, and the next report starts a
+new writer process. A report whose batch was committed just before the exit is then stored
+even though its client got 503; the client's retry finds it by report id.
+"""
+
+from __future__ import annotations
+
+import atexit
+import itertools
+import logging
+import multiprocessing
+import pickle
+import signal
+import threading
+import time
+from concurrent.futures import Future
+from functools import partial
+from multiprocessing.connection import Connection
+from typing import Any
+from urllib.parse import urlsplit
+
+import peewee
+
+from collector.config import CollectorConfig
+from collector.errors import CollectorError
+from collector.logs import configure_logging
+from collector.storage import ReportRequest, Store, StoredSubmission, sqlite_path
+from collector.writer import DEFAULT_CLOSE_TIMEOUT_SECONDS, ReportWriter, Writer, WriterClosed, WriterUnavailable
+
+logger = logging.getLogger("collector.writer")
+
+# A writer process that exits sooner than this after its start is not started again for the
+# rest of this time, so that one that cannot start does not cost every report a new process.
+DEFAULT_RESTART_DELAY_SECONDS = 1.0
+# How long a new writer process may take to start (import the collector and set itself up).
+START_TIMEOUT_SECONDS = 30.0
+# The message that requests the writer process to store what it has received and stop.
+_STOP = None
+# The writer process's first message: it ignores SIGTERM and SIGINT from here on.
+_READY = "ready"
+
+
+def make_writer(config: CollectorConfig, store: Store) -> Writer:
+    """Return the writer that ``config.writer`` names, for ``store``.
+
+    An in-memory SQLite database exists only in the process that opened it, so it always
+    gets a writer thread.
+    """
+    url = config.database_url
+    in_memory = urlsplit(url).scheme == "sqlite" and sqlite_path(url) == ":memory:"
+    if config.writer == "thread" or in_memory:
+        return ReportWriter(store)
+    return ProcessReportWriter(url, log_level=config.log_level)
+
+
+class ProcessReportWriter:
+    """Sends reports to a writer process and waits for their outcomes; thread-safe.
+
+    Has the ``submit`` and ``close`` of ReportWriter. The writer process opens
+    ``database_url`` itself and logs at ``log_level``, like the serving process.
+    """
+
+    def __init__(
+        self,
+        database_url: str,
+        *,
+        log_level: str,
+        restart_delay_seconds: float = DEFAULT_RESTART_DELAY_SECONDS,
+    ) -> None:
+        self._database_url = database_url
+        self._log_level = log_level
+        self._restart_delay_seconds = restart_delay_seconds
+        self._lock = threading.Lock()
+        self._keys = itertools.count()
+        self._pending: dict[int, Future[StoredSubmission]] = {}
+        self._closing = False
+        self._process: multiprocessing.process.BaseProcess | None = None
+        self._connection: Connection | None = None
+        self._reply_thread: threading.Thread | None = None
+        self._started_at = -float("inf")
+        with self._lock:
+            self._start()
+        # multiprocessing's own exit hook joins child processes, and this one would wait for
+        # a stop message forever. Hooks run last-registered first, so this one comes before.
+        atexit.register(self.close)
+
+    @property
+    def pid(self) -> int | None:
+        """The writer process's id, or None while none runs."""
+        with self._lock:
+            return self._process.pid if self._connection is not None and self._process is not None else None
+
+    def submit(self, request: ReportRequest) -> StoredSubmission:
+        """Send one report to the writer process and wait until its batch is committed.
+
+        Raises the report's own error (a CollectorError such as RateLimited), the
+        database error that rolled its batch back, WriterUnavailable or WriterClosed.
+        """
+        key = next(self._keys)
+        message = pickle.dumps((key, request), protocol=pickle.HIGHEST_PROTOCOL)
+        future: Future[StoredSubmission] = Future()
+        with self._lock:
+            if self._closing:
+                raise WriterClosed("The report writer is stopped; no report can be stored.")
+            if self._connection is None:
+                self._restart()
+            assert self._connection is not None  # noqa: S101 - _restart starts one or raises.
+            self._pending[key] = future
+            try:
+                self._connection.send_bytes(message)
+            except OSError:
+                del self._pending[key]
+                raise WriterUnavailable("The report writer process has exited; retry later.") from None
+        return future.result()
+
+    def close(self, timeout: float = DEFAULT_CLOSE_TIMEOUT_SECONDS) -> None:
+        """Let the writer process store and summarize what it has received, then wait for it to exit.
+
+        Waits at most ``timeout`` seconds, then kills it. Later ``submit`` calls raise WriterClosed.
+        """
+        with self._lock:
+            if self._closing:
+                return
+            self._closing = True
+            connection, process, reply_thread = self._connection, self._process, self._reply_thread
+            if connection is not None:
+                try:
+                    connection.send(_STOP)
+                except OSError:
+                    pass  # It has exited already.
+        if process is not None:
+            process.join(timeout)
+            if process.is_alive():
+                logger.warning(
+                    "the report writer process did not stop within %s seconds; killing it",
+                    timeout,
+                    extra={"event": "writer_process_killed"},
+                )
+                process.kill()  # It ignores SIGTERM.
+                process.join(timeout)
+        if reply_thread is not None:
+            reply_thread.join(timeout)
+        atexit.unregister(self.close)
+
+    def _restart(self) -> None:
+        """Start a new writer process after one exited, unless the last one started only just now."""
+        if time.monotonic() - self._started_at < self._restart_delay_seconds:
+            raise WriterUnavailable("The report writer process has exited and is restarting; retry later.")
+        self._start()
+
+    def _start(self) -> None:
+        """Start the writer process, wait until it is ready, and start the reply thread; the caller holds the lock."""
+        context = multiprocessing.get_context("spawn")
+        connection, child_connection = context.Pipe()
+        process = context.Process(
+            target=run_writer_process,
+            args=(child_connection, self._database_url, self._log_level),
+            name="collector-writer",
+            daemon=True,
+        )
+        process.start()
+        child_connection.close()
+        self._started_at = time.monotonic()
+        try:
+            ready = connection.poll(START_TIMEOUT_SECONDS) and connection.recv() == _READY
+        except (EOFError, OSError):
+            ready = False
+        if not ready:
+            process.kill()
+            process.join()
+            connection.close()
+            msg = f"The report writer process did not start within {START_TIMEOUT_SECONDS:g} seconds (exit code {process.exitcode}); retry later."
+            raise WriterUnavailable(msg)
+        self._process, self._connection = process, connection
+        self._reply_thread = threading.Thread(
+            target=self._complete_replies, args=(connection, process), name="collector-writer-replies", daemon=True
+        )
+        self._reply_thread.start()
+
+    def _complete_replies(self, connection: Connection, process: multiprocessing.process.BaseProcess) -> None:
+        """Complete each waiting request as its outcome arrives, until the writer process exits."""
+        try:
+            while True:
+                for key, outcome in connection.recv():
+                    future = self._pending.pop(key)
+                    if isinstance(outcome, BaseException):
+                        future.set_exception(outcome)
+                    else:
+                        future.set_result(outcome)
+        except (EOFError, OSError):
+            pass
+        process.join()
+        with self._lock:
+            self._connection = None
+            orphans, self._pending = self._pending, {}
+            closing = self._closing
+        connection.close()
+        if not closing:
+            logger.error(
+                "the report writer process exited with code %s; the next report starts a new one",
+                process.exitcode,
+                extra={"event": "writer_process_exited", "exit_code": process.exitcode},
+            )
+        for future in orphans.values():
+            future.set_exception(WriterUnavailable("The report writer process exited before it answered; retry later."))
+
+
+def run_writer_process(connection: Connection, database_url: str, log_level: str) -> None:
+    """Store the reports that arrive on ``connection`` until it closes or sends the stop message."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    configure_logging(log_level)
+    connection.send(_READY)
+    writer = _PipeFedWriter(Store.open(database_url), connection)
+    try:
+        writer.run()
+    finally:
+        writer.close()  # Waits for the checkpoint thread's last copy.
+        connection.close()
+
+
+class _PipeFedWriter(ReportWriter):
+    """A ReportWriter that reads its batches straight from the pipe, in the thread that calls ``run``.
+
+    Reading in the writer's own thread saves a hand-off to it for every report. Outcomes are
+    collected as each report's future completes and sent back in one message per batch.
+    """
+
+    def __init__(self, store: Store, connection: Connection) -> None:
+        super().__init__(store)
+        self._connection = connection
+        self._replies: list[tuple[int, Any]] = []
+        self._received_all = False
+
+    def run(self) -> None:
+        """Store batches until the pipe closes or asks to stop."""
+        self._run()
+
+    def _next_batch(self) -> list[tuple[ReportRequest, Future[StoredSubmission]]] | None:
+        """Wait for a report, then take every report already in the pipe, up to a batch.
+
+        Returns None once the pipe has closed or asked to stop and everything before that is stored.
+        """
+        if self._received_all:
+            return None
+        batch: list[tuple[ReportRequest, Future[StoredSubmission]]] = []
+        try:
+            while len(batch) < self._max_batch_reports and (not batch or self._connection.poll()):
+                message = self._connection.recv()
+                if message is _STOP:
+                    self._received_all = True
+                    break
+                key, request = message
+                future: Future[StoredSubmission] = Future()
+                future.add_done_callback(partial(_add_reply, self._replies, key))
+                batch.append((request, future))
+        except (EOFError, OSError):
+            self._received_all = True
+        return batch or None
+
+    def _batch_completed(self) -> None:
+        batch = self._replies.copy()
+        self._replies.clear()
+        try:
+            self._connection.send(batch)
+        except OSError:
+            pass  # The serving process is gone, and nobody waits for these outcomes.
+
+
+def _add_reply(replies: list[tuple[int, Any]], key: int, future: Future[StoredSubmission]) -> None:
+    error = future.exception()
+    replies.append((key, future.result() if error is None else _transportable(error)))
+
+
+def _transportable(error: BaseException) -> BaseException:
+    """Return ``error`` in a form that unpickles in the serving process and maps to the same answer.
+
+    Database driver errors may carry objects that do not pickle, so a peewee error is sent
+    as its own type with its message alone.
+    """
+    if isinstance(error, CollectorError):
+        return error
+    if isinstance(error, peewee.PeeweeException):
+        return type(error)(str(error))
+    return RuntimeError(f"{type(error).__name__} in the report writer process: {error}")
