@@ -10,8 +10,9 @@ fresh database. A second process (``benchmarks.collector.load_client``) drives t
 ``--seconds`` or until the request budget is spent. The script then compares the stored
 row count with the accepted count and stops the servers it started, by PID. PostgreSQL
 runs use a fresh schema in USAGE_STATS_TEST_POSTGRES_URL's database, dropped afterwards.
-"srv ms" and "cli ms" are the CPU time per request of the server processes (read from
-/proc, so Linux only) and of the load client; PostgreSQL's own processes are not counted.
+"srv ms" and "cli ms" are the CPU time per request of the server processes with their report
+writer processes (read from /proc, so Linux only) and of the load client; PostgreSQL's own
+processes are not counted.
 """
 
 from __future__ import annotations
@@ -176,17 +177,39 @@ def start_servers(scenario: Scenario, environ: dict[str, str], log_file) -> tupl
 
 
 def cpu_seconds(processes: list[subprocess.Popen]) -> float | None:
-    """Return the CPU seconds the processes used so far, read from /proc, or None without /proc."""
+    """Return the CPU seconds the processes and their descendants (the report writers) used so far.
+
+    Read from /proc; None without /proc.
+    """
     total = 0.0
     ticks_per_second = os.sysconf("SC_CLK_TCK")
     for process in processes:
-        try:
-            fields = Path(f"/proc/{process.pid}/stat").read_text().rpartition(")")[2].split()
-        except OSError:
-            return None
-        # utime and stime, the 14th and 15th fields of the whole line.
-        total += (int(fields[11]) + int(fields[12])) / ticks_per_second
+        for pid in _process_tree(process.pid):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                if pid == process.pid:
+                    return None
+                continue  # A descendant that exited meanwhile.
+            # utime and stime, the 14th and 15th fields of the whole line.
+            total += (int(fields[11]) + int(fields[12])) / ticks_per_second
     return total
+
+
+def _process_tree(pid: int) -> list[int]:
+    """Return ``pid`` and the ids of its descendants, read from /proc."""
+    tree = [pid]
+    for parent in tree:
+        try:
+            tasks = list(Path(f"/proc/{parent}/task").iterdir())
+        except OSError:
+            continue
+        for task in tasks:
+            try:
+                tree.extend(int(child) for child in (task / "children").read_text().split())
+            except OSError:
+                continue
+    return tree
 
 
 def stop_servers(processes: list[subprocess.Popen]) -> None:
