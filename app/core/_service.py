@@ -602,7 +602,7 @@ class UsageStats:
         """
         built_ahead_by = self._clock_set_back_since_build(report)
         period_after_now = report.period_end is not None and report.period_end > self._clock()
-        period_rejected = outcome.detail is not None and outcome.detail.params.get("field") in PERIOD_FIELDS
+        period_rejected = outcome.future_field in PERIOD_FIELDS
         if built_ahead_by is None and not (period_rejected and period_after_now):
             return None
 

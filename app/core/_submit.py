@@ -58,6 +58,8 @@ class RetryLater:
     report_id: str | None = dataclasses.field(default=None, compare=False)
     # The collector's response body when it rejected a time in its future, else None.
     time_in_future_response: str | None = dataclasses.field(default=None, compare=False, repr=False)
+    # The field that the collector named when it rejected a time in its future, else None.
+    future_field: str | None = dataclasses.field(default=None, compare=False)
     # The reason as a code and params, for a caller that translates it.
     detail: ReasonDetail | None = dataclasses.field(default=None, compare=False)
 
@@ -217,7 +219,11 @@ class CollectorClient:
             )
             detail = ReasonDetail(_reasons.CLOCK_AHEAD, {"field": field})
             return RetryLater(
-                reason, report_id=report_id, time_in_future_response=response_text(response), detail=detail
+                reason,
+                report_id=report_id,
+                time_in_future_response=response_text(response),
+                future_field=field,
+                detail=detail,
             )
         return Rejected(response.status_code, response_text(response))
 

@@ -641,6 +641,7 @@ def test_time_in_future_stays_queued(home, clock, field, code):
 
     assert first == [RetryLater(clock_ahead_reason(field), None)]
     assert first[0].detail == ReasonDetail(_reasons.CLOCK_AHEAD, {"field": field})
+    assert first[0].future_field == field
     assert [(entry.status, entry.http_status) for entry in queued] == [("pending", None)]
     assert len(collector.requests) == 2
     assert collector.requests[0].content == collector.requests[1].content
