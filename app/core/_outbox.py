@@ -86,6 +86,7 @@ def build_owed_reports(
             logger.log(level, "The system clock went back by %s; the next usage report is due by %s.", behind, due)
             settings.set(keys.REPORT_PERIOD_OPENED_AT, now)
 
+        _move_future_events_to_now(db, now)
         watermark = int(settings.get(keys.REPORT_WATERMARK, 0) or 0)
         feature_state = settings.get(keys.REPORT_FEATURE_STATE) or {}
         while schedule.is_owed(now) and built < MAX_PERIODS_PER_BUILD:
@@ -147,6 +148,24 @@ def restart_schedule(
 def _period_start_used(db: peewee.SqliteDatabase, start: dt.datetime) -> bool:
     row = db.execute_sql("SELECT 1 FROM sent_reports WHERE period_start = ? LIMIT 1", (format_db_time(start),)).fetchone()
     return row is not None
+
+
+def _move_future_events_to_now(db: peewee.SqliteDatabase, now: dt.datetime) -> None:
+    """Give the unreported events whose time lies after `now` the time `now`.
+
+    Such events were recorded while the clock was ahead. Left as they are, they would wait for
+    the first period that ends after their time, and go out as much later as the clock was ahead.
+    """
+    moved = db.execute_sql(
+        "UPDATE usage_events SET occurred_at = ? WHERE reported = 0 AND occurred_at > ?",
+        (format_db_time(now), format_db_time(now)),
+    ).rowcount
+    if moved:
+        logger.info(
+            "%d unreported events lie after the current time, so the system clock was set back since they were "
+            "recorded. They now carry the current time, %s, and go out with the next report.",
+            moved, format_report_time(now),
+        )
 
 
 def _close_open_period(

@@ -126,10 +126,10 @@ def test_period_ahead_restarts_schedule(home, caplog):
         report_time(restarted_at),
         report_time(restarted_at + dt.timedelta(days=7)),
     )
-    # The job was recorded at START + 30 days by the clock that was ahead, so the first period
-    # that ends after that time counts it.
+    # The job recorded at START + 30 days by the clock that was ahead was moved to the time at
+    # which the set-back clock was noticed, so the first accepted report counts it.
     assert [body["usage_stats"]["job_failed_count"] for body in collector.accepted] == [1, 0, 0, 0]
-    assert [body["usage_stats"]["job_count"] for body in collector.accepted] == [0, 0, 0, 1]
+    assert [body["usage_stats"]["job_count"] for body in collector.accepted] == [1, 0, 0, 0]
     assert collector.accepted[3]["period"]["end"] == report_time(restarted_at + dt.timedelta(days=28))
     sent = stats.history()[-2]
     rejected = stats.history()[-1]
@@ -269,4 +269,28 @@ def test_restart_skips_used_period_start(home):
     assert moved == (START + dt.timedelta(days=10), used_start + dt.timedelta(seconds=1))
     assert stats._settings.get_time(keys.REPORT_LAST_PERIOD_END) == used_start + dt.timedelta(seconds=1)
     assert _outbox.restart_schedule(stats._db, stats._settings, used_start + dt.timedelta(seconds=1)) is None
+    stats.close()
+
+
+def test_events_recorded_ahead_move_to_now(home, caplog):
+    stats, clock, collector = opt_in_clock_ahead(home, dt.timedelta(days=30))
+    stats.record("job_created")
+    stats.record("job_completed")
+    clock.now = collector.clock.now + dt.timedelta(days=1)
+    noticed_at = clock.now
+    stats.record("job_failed")
+
+    with caplog.at_level(logging.INFO, logger="app.core"):
+        noticed = submit(stats)
+
+    assert noticed == [Skipped("no report is due")]
+    assert [(event.event_type, event.occurred_at) for event in stats.recent_events()] == [
+        ("job_failed", noticed_at),
+        ("job_completed", noticed_at),
+        ("job_created", noticed_at),
+    ]
+    assert (
+        "2 unreported events lie after the current time, so the system clock was set back since they were "
+        f"recorded. They now carry the current time, {report_time(noticed_at)}, and go out with the next report."
+    ) in caplog.messages
     stats.close()
