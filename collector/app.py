@@ -63,7 +63,7 @@ def create_app(
     app.add_route("/submit", SubmitResource(config, store, writer, clock))
     app.add_route("/installation/{installation_id:uuid}", InstallationResource(store))
     app.add_route("/stats/summary", SummaryResource(store, clock))
-    app.add_route("/health", HealthResource(store, stopping or threading.Event()))
+    app.add_route("/health", HealthResource(store, stopping or threading.Event(), writer))
     add_dashboard_routes(app, store, config, clock)
     add_metrics_route(app, metrics)
     add_openapi_route(app)

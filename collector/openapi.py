@@ -194,7 +194,10 @@ def _service_paths() -> dict[str, Any]:
                 "security": [],
                 "responses": {
                     "200": _ok("The database answered.", {"$ref": "#/components/schemas/Health"}),
-                    "503": _error_response("The database cannot be reached, or this process is stopping.", retry_after=True),
+                    "503": _error_response(
+                        "The database cannot be reached, this process is stopping, or its report writer is restarting.",
+                        retry_after=True,
+                    ),
                 },
             }
         },

@@ -153,17 +153,26 @@ class SummaryResource:
 
 
 class HealthResource:
-    """GET /health: 200 when a query on the database succeeds, 503 when it fails or the process is stopping."""
+    """GET /health: 200 when a query on the database succeeds and the report writer takes reports, else 503."""
 
-    def __init__(self, store: Store, stopping: threading.Event) -> None:
+    def __init__(self, store: Store, stopping: threading.Event, writer: Writer) -> None:
         self.store = store
         self.stopping = stopping
+        self.writer = writer
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         if self.stopping.is_set():
             resp.status = 503
             resp.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
             resp.media = {"title": "Stopping", "description": "This collector process is stopping. Send requests to another one."}
+            return
+        if not self.writer.ready:
+            resp.status = 503
+            resp.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
+            resp.media = {
+                "title": "Writer Unavailable",
+                "description": "The report writer of this collector process is restarting. Send requests to another one.",
+            }
             return
         self.store.check()
         resp.media = {"status": "ok", "database": "ok"}

@@ -62,6 +62,10 @@ class Writer(Protocol):
     def close(self, timeout: float = DEFAULT_CLOSE_TIMEOUT_SECONDS) -> None:
         """Store what is queued, then stop."""
 
+    @property
+    def ready(self) -> bool:
+        """True while the writer takes reports."""
+
 
 class ReportWriter:
     """Queues reports for one writer thread, which stores them in batches; thread-safe."""
@@ -105,6 +109,12 @@ class ReportWriter:
             self._queue.append((request, future))
             self._condition.notify()
         return future.result()
+
+    @property
+    def ready(self) -> bool:
+        """True until the writer is closed."""
+        with self._condition:
+            return not self._closing
 
     def close(self, timeout: float = DEFAULT_CLOSE_TIMEOUT_SECONDS) -> None:
         """Store every queued report and summarize it, then stop the writer and checkpoint threads.

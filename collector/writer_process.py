@@ -14,9 +14,10 @@ or systemd send to every process of the group, so that it outlives the requests 
 serving process is still finishing.
 
 When the writer process exits on its own (killed, or out of memory), the reports waiting for
-it fail with WriterUnavailable, which the app answers with 503, and the next report starts a
-new writer process. A report whose batch was committed just before the exit is then stored
-even though its client got 503; the client's retry finds it by report id.
+it fail with WriterUnavailable, for which the app responds 503, and a new writer process is
+started, at most one a second. Until it is ready, reports and ``/health`` get 503 as well.
+A report whose batch was committed just before the exit is then stored even though its
+client got 503; the client's retry finds it by report id.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ from collector.writer import DEFAULT_CLOSE_TIMEOUT_SECONDS, ReportWriter, Writer
 
 logger = logging.getLogger("collector.writer")
 
-# A writer process that exits sooner than this after its start is not started again for the
-# rest of this time, so that one that cannot start does not cost every report a new process.
+# Minimum time between the starts of two writer processes, so that one that exits at once is
+# not started again in a tight loop.
 DEFAULT_RESTART_DELAY_SECONDS = 1.0
 # How long a new writer process may take to start (import the collector and set itself up).
 START_TIMEOUT_SECONDS = 30.0
@@ -93,9 +94,10 @@ class ProcessReportWriter:
         self._process: multiprocessing.process.BaseProcess | None = None
         self._connection: Connection | None = None
         self._reply_thread: threading.Thread | None = None
-        self._started_at = -float("inf")
+        self._closed = threading.Event()
+        process, connection = self._spawn()
         with self._lock:
-            self._start()
+            self._install(process, connection)
         # multiprocessing's own exit hook joins child processes, and this one would wait for
         # a stop message forever. Hooks run last-registered first, so this one comes before.
         atexit.register(self.close)
@@ -105,6 +107,12 @@ class ProcessReportWriter:
         """The writer process's id, or None while none runs."""
         with self._lock:
             return self._process.pid if self._connection is not None and self._process is not None else None
+
+    @property
+    def ready(self) -> bool:
+        """True while a writer process runs and the writer is not closed."""
+        with self._lock:
+            return self._connection is not None and not self._closing
 
     def submit(self, request: ReportRequest) -> StoredSubmission:
         """Send one report to the writer process and wait until its batch is committed.
@@ -119,8 +127,7 @@ class ProcessReportWriter:
             if self._closing:
                 raise WriterClosed("The report writer is stopped; no report can be stored.")
             if self._connection is None:
-                self._restart()
-            assert self._connection is not None  # noqa: S101 - _restart starts one or raises.
+                raise WriterUnavailable("The report writer process has exited and is restarting; retry later.")
             self._pending[key] = future
             try:
                 self._connection.send_bytes(message)
@@ -138,6 +145,7 @@ class ProcessReportWriter:
             if self._closing:
                 return
             self._closing = True
+            self._closed.set()
             connection, process, reply_thread = self._connection, self._process, self._reply_thread
             if connection is not None:
                 try:
@@ -158,14 +166,8 @@ class ProcessReportWriter:
             reply_thread.join(timeout)
         atexit.unregister(self.close)
 
-    def _restart(self) -> None:
-        """Start a new writer process after one exited, unless the last one started only just now."""
-        if time.monotonic() - self._started_at < self._restart_delay_seconds:
-            raise WriterUnavailable("The report writer process has exited and is restarting; retry later.")
-        self._start()
-
-    def _start(self) -> None:
-        """Start the writer process, wait until it is ready, and start the reply thread; the caller holds the lock."""
+    def _spawn(self) -> tuple[multiprocessing.process.BaseProcess, Connection]:
+        """Start a writer process and wait until it is ready; raise WriterUnavailable if it is not."""
         context = multiprocessing.get_context("spawn")
         connection, child_connection = context.Pipe()
         process = context.Process(
@@ -176,7 +178,6 @@ class ProcessReportWriter:
         )
         process.start()
         child_connection.close()
-        self._started_at = time.monotonic()
         try:
             ready = connection.poll(START_TIMEOUT_SECONDS) and connection.recv() == _READY
         except (EOFError, OSError):
@@ -185,16 +186,54 @@ class ProcessReportWriter:
             process.kill()
             process.join()
             connection.close()
-            msg = f"The report writer process did not start within {START_TIMEOUT_SECONDS:g} seconds (exit code {process.exitcode}); retry later."
+            msg = (
+                f"The report writer process did not start within {START_TIMEOUT_SECONDS:g} seconds "
+                f"(exit code {process.exitcode}); retry later."
+            )
             raise WriterUnavailable(msg)
+        return process, connection
+
+    def _install(self, process: multiprocessing.process.BaseProcess, connection: Connection) -> None:
+        """Send reports to ``process`` from now on and start its reply thread; the caller holds the lock."""
         self._process, self._connection = process, connection
         self._reply_thread = threading.Thread(
             target=self._complete_replies, args=(connection, process), name="collector-writer-replies", daemon=True
         )
         self._reply_thread.start()
 
+    def _restart_after_exit(self, started_at: float) -> None:
+        """Start writer processes until one is ready or the writer closes.
+
+        Each start comes at least ``restart_delay_seconds`` after the previous one.
+        """
+        while True:
+            wait_seconds = started_at + self._restart_delay_seconds - time.monotonic()
+            if self._closed.wait(max(wait_seconds, 0)):
+                return
+            started_at = time.monotonic()
+            try:
+                process, connection = self._spawn()
+            except WriterUnavailable as error:
+                logger.error("%s", error, extra={"event": "writer_process_start_failed"})
+                continue
+            with self._lock:
+                if not self._closing:
+                    self._install(process, connection)
+                    logger.info(
+                        "started a new report writer process",
+                        extra={"event": "writer_process_started", "pid": process.pid},
+                    )
+                    return
+            connection.close()  # The writer closed meanwhile: end-of-file stops the new process.
+            process.join(DEFAULT_CLOSE_TIMEOUT_SECONDS)
+            return
+
     def _complete_replies(self, connection: Connection, process: multiprocessing.process.BaseProcess) -> None:
-        """Complete each waiting request as its outcome arrives, until the writer process exits."""
+        """Complete each waiting request as its outcome arrives, until the writer process exits.
+
+        Then fail the requests still waiting and, unless the writer is closing, start a new process.
+        """
+        started_at = time.monotonic()
         try:
             while True:
                 for key, outcome in connection.recv():
@@ -213,12 +252,14 @@ class ProcessReportWriter:
         connection.close()
         if not closing:
             logger.error(
-                "the report writer process exited with code %s; the next report starts a new one",
+                "the report writer process exited with code %s; starting a new one",
                 process.exitcode,
                 extra={"event": "writer_process_exited", "exit_code": process.exitcode},
             )
         for future in orphans.values():
             future.set_exception(WriterUnavailable("The report writer process exited before it answered; retry later."))
+        if not closing:
+            self._restart_after_exit(started_at)
 
 
 def run_writer_process(connection: Connection, database_url: str, log_level: str) -> None:

@@ -145,13 +145,19 @@ def test_writer_death_fails_waiting_report_then_restarts(open_writer, database_u
 
     with pytest.raises(WriterUnavailable, match="exited before it answered"):
         waiting.result(WAIT_SECONDS)
+    wait_until(lambda: writer.pid not in (None, first_pid))
     after = writer.submit(request_for(report_1_1(NOW)))
     pool.shutdown()
     assert after.duplicate is False
     assert writer.pid not in (None, first_pid)
     assert stored_reports(database_url) == 2
+    events = [getattr(record, "event", None) for record in collector_records]
     exits = [record for record in collector_records if getattr(record, "event", None) == "writer_process_exited"]
     assert [record.exit_code for record in exits] == [-signal.SIGKILL]
+    assert [event for event in events if event and event.startswith("writer_process")] == [
+        "writer_process_exited",
+        "writer_process_started",
+    ]
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -164,6 +170,7 @@ def test_writer_restart_waits_for_delay(open_writer, database_url):
 
     with pytest.raises(WriterUnavailable, match="is restarting"):
         writer.submit(request_for(report_1_1(NOW)))
+    assert writer.ready is False
     assert stored_reports(database_url) == 1
 
 
@@ -204,7 +211,7 @@ def test_writer_ignores_sigterm_and_sigint(open_writer):
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
-def test_submit_gets_503_while_writer_restarts(open_writer, database_url, tmp_path):
+def test_submit_and_health_get_503_while_writer_restarts(open_writer, database_url, tmp_path):
     writer = open_writer(restart_delay_seconds=60)
     os.kill(writer.pid, signal.SIGKILL)
     wait_until(lambda: writer.pid is None)
@@ -218,12 +225,20 @@ def test_submit_gets_503_while_writer_restarts(open_writer, database_url, tmp_pa
         headers={"Content-Type": "application/json", "X-API-Key": CLIENT_KEY},
     )
 
+    health = client.simulate_get("/health")
+
     store.close()
     assert response.status_code == 503
     assert response.headers["Retry-After"] == "30"
     assert response.json == {
         "title": "Writer Unavailable",
         "description": "The collector's report writer is restarting; retry later.",
+    }
+    assert health.status_code == 503
+    assert health.headers["Retry-After"] == "30"
+    assert health.json == {
+        "title": "Writer Unavailable",
+        "description": "The report writer of this collector process is restarting. Send requests to another one.",
     }
 
 
@@ -283,3 +298,31 @@ def test_make_writer_picks_the_named_writer(tmp_path, setting, file_name, expect
     writer.close()
     store.close()
     assert type(writer) is expected
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_writer_start_failure_is_retried(open_writer, database_url, collector_records, monkeypatch):
+    writer = open_writer(restart_delay_seconds=0.2)
+    first_pid = writer.pid
+    original_spawn = ProcessReportWriter._spawn
+    attempts = []
+
+    def failing_once(self):
+        attempts.append(time.monotonic())
+        if len(attempts) == 1:
+            raise WriterUnavailable("The report writer process did not start within 30 seconds (exit code 1); retry later.")
+        return original_spawn(self)
+
+    monkeypatch.setattr(ProcessReportWriter, "_spawn", failing_once)
+    killed_at = time.monotonic()
+    os.kill(first_pid, signal.SIGKILL)
+    wait_until(lambda: writer.pid not in (None, first_pid))
+
+    assert writer.submit(request_for(report_1_1(NOW))).duplicate is False
+    assert len(attempts) == 2
+    assert attempts[1] - attempts[0] >= 0.2
+    failures = [record for record in collector_records if getattr(record, "event", None) == "writer_process_start_failed"]
+    assert [record.getMessage() for record in failures] == [
+        "The report writer process did not start within 30 seconds (exit code 1); retry later."
+    ]
+    assert killed_at < attempts[0]
