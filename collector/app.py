@@ -14,7 +14,7 @@ from collector.config import CollectorConfig
 from collector.dashboard import add_dashboard_routes
 from collector.errors import DeletionTokenMismatch, RateLimited, ReportError, ReportIdConflict
 from collector.logs import RequestLogMiddleware, logger
-from collector.metrics import CollectorMetrics, MetricsMiddleware, add_metrics_route
+from collector.metrics import UNAVAILABLE_OUTCOME, CollectorMetrics, MetricsMiddleware, add_metrics_route
 from collector.openapi import add_openapi_route
 from collector.resources import (
     RETRY_AFTER_SECONDS,
@@ -143,7 +143,7 @@ def _database_unavailable(
 
 
 def _shutting_down(req: falcon.Request, resp: falcon.Response, error: WriterClosed, params: dict[str, Any]) -> None:
-    req.context.outcome = "error"
+    req.context.outcome = UNAVAILABLE_OUTCOME
     resp.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
     _answer(resp, 503, "Shutting Down", "The collector is stopping and stores no more reports; retry later.")
 
@@ -151,7 +151,7 @@ def _shutting_down(req: falcon.Request, resp: falcon.Response, error: WriterClos
 def _writer_unavailable(
     req: falcon.Request, resp: falcon.Response, error: WriterUnavailable, params: dict[str, Any]
 ) -> None:
-    req.context.outcome = "error"
+    req.context.outcome = UNAVAILABLE_OUTCOME
     resp.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
     _answer(resp, 503, "Writer Unavailable", "The collector's report writer is restarting; retry later.")
 

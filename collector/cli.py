@@ -259,7 +259,8 @@ def serve(
     logger.info(
         "listening on port %s",
         server.effective_port,
-        extra={"event": "started", "port": int(server.effective_port)},
+        # The writer process's id, for an operator who looks for it in ps; None for a writer thread.
+        extra={"event": "started", "port": int(server.effective_port), "writer_pid": getattr(writer, "pid", None)},
     )
     server.run()  # Returns after SystemExit or KeyboardInterrupt, once the worker threads stopped.
     writer.close()

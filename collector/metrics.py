@@ -20,10 +20,12 @@ NO_ROUTE_LABEL = "(no route)"
 OTHER_METHOD_LABEL = "OTHER"
 
 # Outcomes the submit path records in ``req.context.outcome``. "error" is the
-# outcome of a request that failed because the database was unavailable.
+# outcome of a request that failed because the database was unavailable, and
+# "unavailable" of one that came while the report writer restarted or the process stopped.
 ACCEPTED_OUTCOME = "accepted"
 DUPLICATE_OUTCOME = "duplicate"
 DATABASE_ERROR_OUTCOME = "error"
+UNAVAILABLE_OUTCOME = "unavailable"
 REJECTION_REASONS = (
     "invalid",
     "unauthorized",
@@ -33,6 +35,7 @@ REJECTION_REASONS = (
     "unsupported_media_type",
     "malformed_json",
     DATABASE_ERROR_OUTCOME,
+    UNAVAILABLE_OUTCOME,
     "unknown",
 )
 

@@ -25,7 +25,8 @@ from collector.writer import Writer
 
 Clock = Callable[[], datetime]
 
-# Retry-After of every 503: the database is unavailable, or the process is stopping.
+# Retry-After of every 503: the database is unavailable, the report writer is restarting,
+# or the process is stopping.
 RETRY_AFTER_SECONDS = 30
 
 

@@ -26,6 +26,7 @@ REJECTION_REASONS = (
     "unsupported_media_type",
     "malformed_json",
     "error",
+    "unavailable",
     "unknown",
 )
 

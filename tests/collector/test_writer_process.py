@@ -22,6 +22,7 @@ import pytest
 from collector.app import create_app
 from collector.config import CollectorConfig
 from collector.errors import ConfigError, DeletionTokenMismatch, RateLimited, ReportError, ReportIdConflict
+from collector.metrics import CollectorMetrics
 from collector.storage import ReportRequest, Store, StoredSubmission, Submission
 from collector.validation import parse_report
 from collector.writer import ReportWriter, WriterClosed, WriterUnavailable
@@ -217,7 +218,8 @@ def test_submit_and_health_get_503_while_writer_restarts(open_writer, database_u
     wait_until(lambda: writer.pid is None)
     config = CollectorConfig.from_environ(base_environ(database_url, tmp_path))
     store = Store.open(database_url)
-    client = falcon.testing.TestClient(create_app(config, store, writer=writer))
+    metrics = CollectorMetrics()
+    client = falcon.testing.TestClient(create_app(config, store, writer=writer, metrics=metrics))
 
     response = client.simulate_post(
         "/submit",
@@ -234,6 +236,10 @@ def test_submit_and_health_get_503_while_writer_restarts(open_writer, database_u
         "title": "Writer Unavailable",
         "description": "The collector's report writer is restarting; retry later.",
     }
+    sample = metrics.registry.get_sample_value
+    assert sample("collector_reports_rejected_total", {"reason": "unavailable"}) == 1
+    assert sample("collector_reports_rejected_total", {"reason": "error"}) == 0
+    assert sample("collector_database_errors_total") == 0
     assert health.status_code == 503
     assert health.headers["Retry-After"] == "30"
     assert health.json == {
@@ -258,11 +264,12 @@ def test_writer_stops_with_killed_server(start_process, sqlite_url):
     ]
 
     spawned = [pid for pid in children if b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes()]
+    [started] = [record for record in process.log_records() if record.get("event") == "started"]
 
     process.kill()
 
     assert response.status_code == 200
-    assert len(spawned) == 1
+    assert spawned == [started["writer_pid"]]
     # The other child is multiprocessing's resource tracker, which stops with it.
     wait_until(lambda: all(has_exited(pid) for pid in children))
     assert stored_reports(sqlite_url) == 1
