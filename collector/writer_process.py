@@ -9,9 +9,9 @@ in the serving process completes each waiting request.
 
 The writer process stops when the serving process sends it the stop message (``close``) or
 exits, even by SIGKILL, because its end of the pipe then reads end-of-file. Either way it
-first stores and summarizes everything it has received. It ignores SIGINT and SIGTERM, which a terminal
-or systemd send to every process of the group, so that it outlives the requests that the
-serving process is still finishing.
+first stores and summarizes everything it has received. It ignores SIGINT and SIGTERM, which
+a terminal or systemd send to every process of the group, so that it outlives the requests
+that the serving process is still finishing.
 
 When the writer process exits on its own (killed, or out of memory), the reports waiting for
 it fail with WriterUnavailable, for which the app responds 503, and a new writer process is
@@ -244,6 +244,12 @@ class ProcessReportWriter:
                         future.set_result(outcome)
         except (EOFError, OSError):
             pass
+        except Exception:  # noqa: BLE001 - the requests waiting would otherwise wait forever.
+            logger.exception(
+                "reading the report writer's outcomes failed; stopping the writer process",
+                extra={"event": "writer_reply_failed"},
+            )
+            process.kill()
         process.join()
         with self._lock:
             self._connection = None
@@ -290,13 +296,13 @@ class _PipeFedWriter(ReportWriter):
         self._received_all = False
 
     def run(self) -> None:
-        """Store batches until the pipe closes or asks to stop."""
+        """Store batches until the pipe closes or brings the stop message."""
         self._run()
 
     def _next_batch(self) -> list[tuple[ReportRequest, Future[StoredSubmission]]] | None:
         """Wait for a report, then take every report already in the pipe, up to a batch.
 
-        Returns None once the pipe has closed or asked to stop and everything before that is stored.
+        Returns None once the pipe has closed or brought the stop message, and everything before is stored.
         """
         if self._received_all:
             return None

@@ -333,3 +333,37 @@ def test_writer_start_failure_is_retried(open_writer, database_url, collector_re
         "The report writer process did not start within 30 seconds (exit code 1); retry later."
     ]
     assert killed_at < attempts[0]
+
+
+class PopFailsOnce(dict):
+    """A dict whose first pop raises KeyError, as a reply for an unknown request would."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.failed = False
+
+    def pop(self, key, *default):
+        if not self.failed:
+            self.failed = True
+            raise KeyError(key)
+        return super().pop(key, *default)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_failed_reply_fails_waiting_report_then_restarts(open_writer, collector_records):
+    writer = open_writer(restart_delay_seconds=0)
+    first_pid = writer.pid
+    writer._pending = PopFailsOnce()
+
+    with pytest.raises(WriterUnavailable, match="exited before it answered"):
+        writer.submit(request_for(report_1_1(NOW)))
+    wait_until(lambda: writer.pid not in (None, first_pid))
+    after = writer.submit(request_for(report_1_1(NOW)))
+
+    assert after.duplicate is False
+    events = [getattr(record, "event", None) for record in collector_records]
+    assert [event for event in events if event and event.startswith("writer_")] == [
+        "writer_reply_failed",
+        "writer_process_exited",
+        "writer_process_started",
+    ]
