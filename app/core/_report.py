@@ -161,7 +161,9 @@ def _fleet(db: peewee.SqliteDatabase, watermark: int, period: Period) -> list[tu
     """Return the distinct (printer type, slot) pairs connected in the 30 days before the period end.
 
     A window longer than the period keeps an always-connected printer in the fleet even in a
-    week in which it did not reconnect.
+    week in which it did not reconnect. A connection recorded without a slot stands for one
+    printer of its type, (type, None), unless connections of that type with slots were recorded
+    too: a host app that records a printer once without its slot and once with it has one printer.
     """
     window_start = period.end - dt.timedelta(days=FLEET_WINDOW_DAYS)
     rows = db.execute_sql(
@@ -169,7 +171,16 @@ def _fleet(db: peewee.SqliteDatabase, watermark: int, period: Period) -> list[tu
         " FROM usage_events WHERE event_type = ? AND occurred_at >= ? AND occurred_at < ? AND id > ?",
         (EventType.PRINTER_CONNECTED.value, format_db_time(window_start), format_db_time(period.end), watermark),
     ).fetchall()
-    return sorted((printer_type or "unknown", index) for printer_type, index in rows)
+    slots_by_type: dict[str, set[int]] = {}
+    for printer_type, index in rows:
+        slots = slots_by_type.setdefault(printer_type or "unknown", set())
+        if index is not None:
+            slots.add(index)
+    return [
+        (printer_type, index)
+        for printer_type, slots in sorted(slots_by_type.items())
+        for index in (sorted(slots) if slots else [None])
+    ]
 
 
 def _uptime_hours(db: peewee.SqliteDatabase, period: Period) -> int:

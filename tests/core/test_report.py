@@ -121,6 +121,23 @@ def test_report_fields_for_recorded_week(sender: UsageStats, clock, collector):
     assert report["error_summary"] == {"ConnectionResetError": 1, "TimeoutError": 2}
 
 
+def test_fleet_mixes_connections_with_and_without_slot(sender: UsageStats, clock):
+    sender.opt_in()
+    sender.record("printer_connected", printer_type="prusa_mk4")
+    sender.record("printer_connected", printer_type="prusa_mk4", printer_index=1)
+    sender.record("printer_connected", printer_type="prusa_mk4", printer_index=2)
+    sender.record("printer_connected", printer_type="bambu_x1c")
+    sender.record("printer_connected", printer_type="bambu_x1c")
+
+    fleet = json.loads(sender.preview())["printer_fleet"]
+
+    assert fleet == {
+        "printer_count": 3,
+        "printer_types": ["bambu_x1c", "prusa_mk4"],
+        "printer_type_counts": {"bambu_x1c": 1, "prusa_mk4": 2},
+    }
+
+
 def test_report_is_compact_with_sorted_keys(sender: UsageStats, clock):
     sender.opt_in()
     record_week(sender, clock)
