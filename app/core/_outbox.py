@@ -13,7 +13,7 @@ import logging
 import peewee
 
 from app.core import _history, _settings as keys
-from app.core._clock import format_db_time, format_report_time, parse_time
+from app.core._clock import format_db_time, format_iso_time, format_report_time, parse_time
 from app.core._report import Installation, Period, Schedule, build_body, gather, report_id_for
 from app.core._settings import Settings
 
@@ -151,20 +151,23 @@ def _period_start_used(db: peewee.SqliteDatabase, start: dt.datetime) -> bool:
 
 
 def _move_future_events_to_now(db: peewee.SqliteDatabase, now: dt.datetime) -> None:
-    """Give the unreported events whose time lies after `now` the time `now`.
+    """Give the unreported events whose time lies after `now` a time just before the current second.
 
     Such events were recorded while the clock was ahead. Left as they are, they would wait for
     the first period that ends after their time, and go out as much later as the clock was ahead.
+    The new time lies before the current whole second, so a report closed early now, which ends
+    at that second, counts them too.
     """
+    moved_to = now.replace(microsecond=0) - dt.timedelta(microseconds=1)
     moved = db.execute_sql(
         "UPDATE usage_events SET occurred_at = ? WHERE reported = 0 AND occurred_at > ?",
-        (format_db_time(now), format_db_time(now)),
+        (format_db_time(moved_to), format_db_time(now)),
     ).rowcount
     if moved:
         logger.info(
             "%d unreported events lie after the current time, so the system clock was set back since they were "
-            "recorded. They now carry the current time, %s, and go out with the next report.",
-            moved, format_report_time(now),
+            "recorded. They now carry the time %s and go out with the next report.",
+            moved, format_iso_time(moved_to),
         )
 
 

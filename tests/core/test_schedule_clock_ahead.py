@@ -283,14 +283,33 @@ def test_events_recorded_ahead_move_to_now(home, caplog):
     with caplog.at_level(logging.INFO, logger="app.core"):
         noticed = submit(stats)
 
+    moved_to = noticed_at.replace(microsecond=0) - dt.timedelta(microseconds=1)
     assert noticed == [Skipped("no report is due")]
     assert [(event.event_type, event.occurred_at) for event in stats.recent_events()] == [
         ("job_failed", noticed_at),
-        ("job_completed", noticed_at),
-        ("job_created", noticed_at),
+        ("job_completed", moved_to),
+        ("job_created", moved_to),
     ]
     assert (
         "2 unreported events lie after the current time, so the system clock was set back since they were "
-        f"recorded. They now carry the current time, {report_time(noticed_at)}, and go out with the next report."
+        f"recorded. They now carry the time {moved_to.strftime('%Y-%m-%dT%H:%M:%S.%fZ')} and go out with the "
+        "next report."
     ) in caplog.messages
+    stats.close()
+
+
+def test_forced_send_counts_events_recorded_ahead(home):
+    stats, clock, collector = opt_in_clock_ahead(home, dt.timedelta(0))
+    advance_both(clock, collector, hours=1)
+    clock.advance(days=10)
+    stats.record("job_created")
+    stats.record("job_created")
+    clock.now = collector.clock.now
+
+    forced = submit(stats, force=True)
+
+    assert [type(outcome) for outcome in forced] == [Sent]
+    [body] = collector.accepted
+    assert body["usage_stats"]["job_count"] == 2
+    assert body["period"]["end"] == report_time(clock.now)
     stats.close()
