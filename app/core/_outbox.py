@@ -103,6 +103,8 @@ def build_owed_reports(
             built += 1
 
         if close_early and not schedule.is_owed(now) and not pending_reports(db):
+            if schedule.next_period().start > now:
+                schedule = _restart_before_forced_close(db, settings, schedule, now)
             built += _close_open_period(db, settings, installation, schedule, watermark, feature_state, now)
         if built and not settings.get(keys.REPORT_EVER_BUILT, False):
             settings.set(keys.REPORT_EVER_BUILT, True)
@@ -143,6 +145,28 @@ def restart_schedule(
             new_start += MIN_EARLY_PERIOD
         settings.set_many({keys.REPORT_LAST_PERIOD_END: new_start, keys.REPORT_PERIOD_OPENED_AT: now})
     return old_start, new_start
+
+
+def _restart_before_forced_close(
+    db: peewee.SqliteDatabase, settings: Settings, schedule: Schedule, now: dt.datetime
+) -> Schedule:
+    """Start the open period again one second before `now`, because it starts after `now`.
+
+    No period starts in the future unless the schedule was set while the clock was ahead, or the
+    clock is now behind. A period that ends at `now` is right in both cases, and "Send report
+    now" can then close it at once. A start already used by a stored report moves back a second.
+    """
+    old_start = schedule.next_period().start
+    new_start = (now - MIN_EARLY_PERIOD).replace(microsecond=0)
+    while _period_start_used(db, new_start):
+        new_start -= MIN_EARLY_PERIOD
+    settings.set_many({keys.REPORT_LAST_PERIOD_END: new_start, keys.REPORT_PERIOD_OPENED_AT: now})
+    logger.warning(
+        "The open usage report period starts at %s, after the current time, so the schedule was set while this "
+        "computer's clock was ahead. The report sent now starts at %s instead.",
+        format_report_time(old_start), format_report_time(new_start),
+    )
+    return dataclasses.replace(schedule, last_period_end=new_start, period_opened_at=now)
 
 
 def _period_start_used(db: peewee.SqliteDatabase, start: dt.datetime) -> bool:

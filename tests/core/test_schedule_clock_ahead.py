@@ -313,3 +313,37 @@ def test_forced_send_counts_events_recorded_ahead(home):
     assert body["usage_stats"]["job_count"] == 2
     assert body["period"]["end"] == report_time(clock.now)
     stats.close()
+
+
+def test_forced_send_restarts_period_set_ahead(home, caplog):
+    stats, clock, collector = opt_in_clock_ahead(home, dt.timedelta(days=10))
+    stats.record("job_created")
+    advance_both(clock, collector, hours=1)
+    clock.now = collector.clock.now
+    stats.record("job_failed")
+    advance_both(clock, collector, seconds=5)
+    forced_at = clock.now
+
+    with caplog.at_level(logging.WARNING, logger="app.core"):
+        forced = submit(stats, force=True)
+    advance_both(clock, collector, days=7)
+    weekly = submit(stats)
+
+    assert [type(outcome) for outcome in forced + weekly] == [Sent, Sent]
+    first, second = collector.accepted
+    assert (first["period"]["start"], first["period"]["end"]) == (
+        report_time(forced_at - dt.timedelta(seconds=1)),
+        report_time(forced_at),
+    )
+    assert (first["usage_stats"]["job_count"], first["usage_stats"]["job_failed_count"]) == (1, 1)
+    assert (second["period"]["start"], second["period"]["end"]) == (
+        report_time(forced_at),
+        report_time(forced_at + dt.timedelta(days=7)),
+    )
+    assert collector.rejected == []
+    assert (
+        f"The open usage report period starts at {report_time(START + dt.timedelta(days=10))}, after the current "
+        "time, so the schedule was set while this computer's clock was ahead. The report sent now starts at "
+        f"{report_time(forced_at - dt.timedelta(seconds=1))} instead."
+    ) in caplog.messages
+    stats.close()
