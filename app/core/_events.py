@@ -177,7 +177,7 @@ def clean_metadata(event_type: EventType, metadata: dict[str, Any]) -> dict[str,
         if kind is None:
             _log_once.warning(
                 ("unknown-key", event_type.value, str(key)),
-                "Metadata key %r was dropped from a %s event: it is not on the allow-list. "
+                "Metadata key %r was dropped from an event of type %s: it is not on the allow-list. "
                 "Allowed keys for this event type: %s.",
                 key,
                 event_type.value,
@@ -187,7 +187,7 @@ def clean_metadata(event_type: EventType, metadata: dict[str, Any]) -> dict[str,
         if not kind.accepts(value):
             _log_once.warning(
                 ("bad-value", event_type.value, str(key)),
-                "Metadata key %r was dropped from a %s event: the value is not %s.",
+                "Metadata key %r was dropped from an event of type %s: the value is not %s.",
                 key,
                 event_type.value,
                 kind.description,

@@ -83,7 +83,11 @@ def build_owed_reports(
             level = logging.WARNING if behind > CLOCK_STEP_WARNING else logging.DEBUG
             schedule = dataclasses.replace(schedule, period_opened_at=now)
             due = min(schedule.next_period().end, now + dt.timedelta(days=interval_days))
-            logger.log(level, "The system clock went back by %s; the next usage report is due by %s.", behind, due)
+            logger.log(
+                level,
+                "The system clock went back by %s; the next usage report is due by %s.",
+                behind - dt.timedelta(microseconds=behind.microseconds), format_report_time(due),
+            )
             settings.set(keys.REPORT_PERIOD_OPENED_AT, now)
 
         _move_future_events_to_now(db, now)

@@ -269,6 +269,18 @@ def test_clock_jump_back_counts_events_once(sender: UsageStats, clock, collector
     assert [body["usage_stats"]["job_count"] for body in collector.bodies] == [0, 2]
 
 
+def test_clock_jump_back_logs_step_and_due_time(sender: UsageStats, clock, collector, caplog):
+    sender.opt_in()
+    clock.advance(hours=-2, microseconds=-250)
+
+    with caplog.at_level(logging.WARNING, logger="app.core"):
+        submit(sender)
+
+    assert caplog.messages == [
+        "The system clock went back by 2:00:00; the next usage report is due by 2026-03-09T06:59:59Z."
+    ]
+
+
 def test_clock_far_behind_does_not_stall(sender: UsageStats, clock, collector):
     sender.opt_in()
     clock.advance(days=7, hours=1)
