@@ -166,8 +166,8 @@ def _restart_before_forced_close(
         new_start -= MIN_EARLY_PERIOD
     settings.set_many({keys.REPORT_LAST_PERIOD_END: new_start, keys.REPORT_PERIOD_OPENED_AT: now})
     logger.warning(
-        "The open usage report period starts at %s, after the current time, so the schedule was set while this "
-        "computer's clock was ahead. The report sent now starts at %s instead.",
+        "The open usage report period starts at %s, after the current time: the schedule was set while this "
+        "computer's clock was ahead, or the clock is now behind. The report sent now starts at %s instead.",
         format_report_time(old_start), format_report_time(new_start),
     )
     return dataclasses.replace(schedule, last_period_end=new_start, period_opened_at=now)

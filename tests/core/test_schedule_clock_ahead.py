@@ -343,7 +343,8 @@ def test_forced_send_restarts_period_set_ahead(home, caplog):
     assert collector.rejected == []
     assert (
         f"The open usage report period starts at {report_time(START + dt.timedelta(days=10))}, after the current "
-        "time, so the schedule was set while this computer's clock was ahead. The report sent now starts at "
+        "time: the schedule was set while this computer's clock was ahead, or the clock is now behind. The report "
+        "sent now starts at "
         f"{report_time(forced_at - dt.timedelta(seconds=1))} instead."
     ) in caplog.messages
     stats.close()
