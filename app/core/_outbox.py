@@ -157,8 +157,9 @@ def _restart_before_forced_close(
     """Start the open period again one second before `now`, because it starts after `now`.
 
     No period starts in the future unless the schedule was set while the clock was ahead, or the
-    clock is now behind. A period that ends at `now` is right in both cases, and "Send report
-    now" can then close it at once. A start already used by a stored report moves back a second.
+    clock is now behind. The collector accepts a report that ends at `now` in both cases, and
+    "Send report now" can then close it at once. A start already used by a stored report moves
+    back a second.
     """
     old_start = schedule.next_period().start
     new_start = (now - MIN_EARLY_PERIOD).replace(microsecond=0)
