@@ -836,8 +836,14 @@ def sqlite_path(url: str) -> str:
 
 def _open_sqlite(path: str) -> peewee.SqliteDatabase:
     # The default database lives in a data folder that a fresh install has not created yet.
+    # A new database file is readable by its owner only, and SQLite gives its -wal and -shm
+    # files the same mode: it holds installation ids and deletion token hashes.
     if path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+        Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        try:
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0), 0o600))
+        except OSError:
+            pass  # It exists already, or SQLite reports why it cannot be created when it opens it.
     pragmas = {
         "journal_mode": "wal",
         "busy_timeout": SQLITE_BUSY_TIMEOUT_MS,

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import socket
+import stat
 import threading
 import uuid
 from datetime import datetime, timedelta
+from pathlib import Path
 
 import falcon.testing
 import httpx
@@ -382,3 +385,29 @@ def test_sqlite_url_slashes_follow_sqlalchemy(tmp_path, monkeypatch):
 
     assert (tmp_path / "relative.db").is_file()
     assert (tmp_path / "absolute.db").is_file()
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_new_sqlite_database_is_private(tmp_path):
+    path = tmp_path / "data" / "collector.db"
+    store = Store.open(f"sqlite:///{path}")
+    store.migrate()
+    # SQLite removes the write-ahead log when its last connection closes.
+    log_mode = stat.S_IMODE(Path(f"{path}-wal").stat().st_mode)
+    store.close()
+
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert log_mode == 0o600
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX file modes")
+def test_existing_sqlite_database_keeps_its_mode(tmp_path):
+    path = tmp_path / "collector.db"
+    path.touch(mode=0o640)
+    path.chmod(0o640)
+    store = Store.open(f"sqlite:///{path}")
+    store.migrate()
+    store.close()
+
+    assert stat.S_IMODE(path.stat().st_mode) == 0o640
