@@ -26,6 +26,7 @@ import atexit
 import itertools
 import logging
 import multiprocessing
+import multiprocessing.connection
 import pickle
 import signal
 import threading
@@ -87,7 +88,10 @@ class ProcessReportWriter:
         self._database_url = database_url
         self._log_level = log_level
         self._restart_delay_seconds = restart_delay_seconds
+        # _lock guards the state below and is held only briefly. _send_lock orders the writes to
+        # the pipe, which can block while the writer process is busy and does not read.
         self._lock = threading.Lock()
+        self._send_lock = threading.Lock()
         self._keys = itertools.count()
         self._pending: dict[int, Future[StoredSubmission]] = {}
         self._closing = False
@@ -126,14 +130,19 @@ class ProcessReportWriter:
         with self._lock:
             if self._closing:
                 raise WriterClosed("The report writer is stopped; no report can be stored.")
-            if self._connection is None:
+            connection = self._connection
+            if connection is None:
                 raise WriterUnavailable("The report writer process has exited and is restarting; retry later.")
             self._pending[key] = future
-            try:
-                self._connection.send_bytes(message)
-            except OSError:
-                del self._pending[key]
-                raise WriterUnavailable("The report writer process has exited; retry later.") from None
+        try:
+            with self._send_lock:
+                connection.send_bytes(message)
+        except OSError:
+            with self._lock:
+                # Unless the reply thread has failed it already, because the process exited.
+                unsent = self._pending.pop(key, None)
+            if unsent is not None:
+                unsent.set_exception(WriterUnavailable("The report writer process has exited; retry later."))
         return future.result()
 
     def close(self, timeout: float = DEFAULT_CLOSE_TIMEOUT_SECONDS) -> None:
@@ -147,24 +156,29 @@ class ProcessReportWriter:
             self._closing = True
             self._closed.set()
             connection, process, reply_thread = self._connection, self._process, self._reply_thread
-            if connection is not None:
-                try:
-                    connection.send(_STOP)
-                except OSError:
-                    pass  # It has exited already.
-        if process is not None:
-            process.join(timeout)
-            if process.is_alive():
-                logger.warning(
-                    "the report writer process did not stop within %s seconds; killing it",
-                    timeout,
-                    extra={"event": "writer_process_killed"},
-                )
-                process.kill()  # It ignores SIGTERM.
-                process.join(timeout)
+        if connection is not None:
+            # Sent from another thread, because a writer process that does not read would block
+            # the send, and then the timeout below could not end the wait.
+            threading.Thread(target=self._send_stop, args=(connection,), name="collector-writer-stop", daemon=True).start()
+        # Only the reply thread reaps the process. Its sentinel becomes readable at the exit, so this
+        # waits without reaping it, and a process that is still running cannot have a reused id.
+        if process is not None and connection is not None and not multiprocessing.connection.wait([process.sentinel], timeout):
+            logger.warning(
+                "the report writer process did not stop within %s seconds; killing it",
+                timeout,
+                extra={"event": "writer_process_killed"},
+            )
+            process.kill()  # It ignores SIGTERM.
         if reply_thread is not None:
             reply_thread.join(timeout)
         atexit.unregister(self.close)
+
+    def _send_stop(self, connection: Connection) -> None:
+        try:
+            with self._send_lock:
+                connection.send(_STOP)
+        except OSError:
+            pass  # It has exited already.
 
     def _spawn(self) -> tuple[multiprocessing.process.BaseProcess, Connection]:
         """Start a writer process and wait until it is ready; raise WriterUnavailable if it is not."""
@@ -183,13 +197,14 @@ class ProcessReportWriter:
         except (EOFError, OSError):
             ready = False
         if not ready:
+            exited = process.exitcode is not None
             process.kill()
             process.join()
             connection.close()
-            msg = (
-                f"The report writer process did not start within {START_TIMEOUT_SECONDS:g} seconds "
-                f"(exit code {process.exitcode}); retry later."
-            )
+            if exited:
+                msg = f"The report writer process exited with code {process.exitcode} while starting; see its log lines above."
+            else:
+                msg = f"The report writer process did not start within {START_TIMEOUT_SECONDS:g} seconds; it was killed."
             raise WriterUnavailable(msg)
         return process, connection
 
@@ -255,7 +270,8 @@ class ProcessReportWriter:
             self._connection = None
             orphans, self._pending = self._pending, {}
             closing = self._closing
-        connection.close()
+        with self._send_lock:  # No request thread writes to it any more.
+            connection.close()
         if not closing:
             logger.error(
                 "the report writer process exited with code %s; starting a new one",
@@ -273,8 +289,8 @@ def run_writer_process(connection: Connection, database_url: str, log_level: str
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
     configure_logging(log_level)
-    connection.send(_READY)
     writer = _PipeFedWriter(Store.open(database_url), connection)
+    connection.send(_READY)
     try:
         writer.run()
     finally:
@@ -327,7 +343,7 @@ class _PipeFedWriter(ReportWriter):
         try:
             self._connection.send(batch)
         except OSError:
-            pass  # The serving process is gone, and nobody waits for these outcomes.
+            pass  # The serving process is gone, and no request waits for these outcomes.
 
 
 def _add_reply(replies: list[tuple[int, Any]], key: int, future: Future[StoredSubmission]) -> None:
@@ -336,7 +352,7 @@ def _add_reply(replies: list[tuple[int, Any]], key: int, future: Future[StoredSu
 
 
 def _transportable(error: BaseException) -> BaseException:
-    """Return ``error`` in a form that unpickles in the serving process and maps to the same answer.
+    """Return ``error`` in a form that unpickles in the serving process and maps to the same response.
 
     Database driver errors may carry objects that do not pickle, so a peewee error is sent
     as its own type with its message alone.

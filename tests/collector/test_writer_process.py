@@ -140,11 +140,12 @@ def test_writer_death_fails_waiting_report_then_restarts(open_writer, database_u
     os.kill(first_pid, signal.SIGSTOP)
     pool = ThreadPoolExecutor(max_workers=1)
     waiting = pool.submit(writer.submit, request_for(report_1_1(NOW)))
-    time.sleep(0.2)  # Long enough for the report to be sent while the process is stopped.
+    wait_until(lambda: len(writer._pending) == 1)
 
     os.kill(first_pid, signal.SIGKILL)
 
-    with pytest.raises(WriterUnavailable, match="exited before it answered"):
+    # "exited before it answered" once the report is in the pipe, "has exited" if it was not sent yet.
+    with pytest.raises(WriterUnavailable, match="exited"):
         waiting.result(WAIT_SECONDS)
     wait_until(lambda: writer.pid not in (None, first_pid))
     after = writer.submit(request_for(report_1_1(NOW)))
@@ -182,10 +183,12 @@ def test_close_stores_every_sent_report(open_writer, database_url):
     os.kill(writer.pid, signal.SIGSTOP)
     pool = ThreadPoolExecutor(max_workers=10)
     futures = [pool.submit(writer.submit, request_for(report_1_1(NOW))) for _ in range(10)]
-    time.sleep(0.2)
+    wait_until(lambda: len(writer._pending) == 10)
+    # A report is registered just before it is written to the pipe; let the last one be written.
+    wait_until(lambda: not writer._send_lock.locked())
+    time.sleep(0.05)
     closing = threading.Thread(target=writer.close)
     closing.start()
-    time.sleep(0.2)
     process = writer._process
 
     os.kill(process.pid, signal.SIGCONT)
@@ -197,6 +200,29 @@ def test_close_stores_every_sent_report(open_writer, database_url):
     with pytest.raises(WriterClosed):
         writer.submit(request_for(report_1_1(NOW)))
     pool.shutdown()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_close_kills_writer_that_does_not_read(open_writer, collector_records):
+    writer = open_writer()
+    process = writer._process
+    os.kill(process.pid, signal.SIGSTOP)
+
+    # As a request thread holds it while its write to a full pipe blocks.
+    with writer._send_lock:
+        ready = writer.ready
+        started = time.monotonic()
+        writer.close(timeout=1)
+        close_seconds = time.monotonic() - started
+    wait_until(lambda: process.exitcode is not None)
+
+    assert ready is True
+    # Without the timeout, close would wait for the stopped process forever.
+    assert close_seconds < WAIT_SECONDS
+    assert process.exitcode == -signal.SIGKILL
+    events = [getattr(record, "event", None) for record in collector_records]
+    assert "writer_process_killed" in events
+    assert "writer_process_exited" not in events
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
