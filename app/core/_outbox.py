@@ -23,6 +23,10 @@ logger = logging.getLogger("app.core")
 MAX_PERIODS_PER_BUILD = 60
 # Smaller steps back are routine clock corrections and are logged at DEBUG only.
 CLOCK_STEP_WARNING = dt.timedelta(hours=1)
+# Events up to this long after a build's `now` may have been recorded while the build waited
+# for its worker thread and the database lock, so only later ones count as recorded while the
+# clock was ahead.
+FUTURE_EVENT_MARGIN = dt.timedelta(minutes=1)
 # A report closed early by "Send report now" covers at least this much time, so its start and
 # end differ in the whole-second times that reports carry.
 MIN_EARLY_PERIOD = dt.timedelta(seconds=1)
@@ -180,7 +184,7 @@ def _period_start_used(db: peewee.SqliteDatabase, start: dt.datetime) -> bool:
 
 
 def _move_future_events_to_now(db: peewee.SqliteDatabase, now: dt.datetime) -> None:
-    """Give the unreported events whose time lies after `now` a time just before the current second.
+    """Give the unreported events more than FUTURE_EVENT_MARGIN after `now` a time just before the current second.
 
     Such events were recorded while the clock was ahead. Left as they are, they would wait for
     the first period that ends after their time, and go out as much later as the clock was ahead.
@@ -190,7 +194,7 @@ def _move_future_events_to_now(db: peewee.SqliteDatabase, now: dt.datetime) -> N
     moved_to = now.replace(microsecond=0) - dt.timedelta(microseconds=1)
     moved = db.execute_sql(
         "UPDATE usage_events SET occurred_at = ? WHERE reported = 0 AND occurred_at > ?",
-        (format_db_time(moved_to), format_db_time(now)),
+        (format_db_time(moved_to), format_db_time(now + FUTURE_EVENT_MARGIN)),
     ).rowcount
     if moved:
         logger.info(

@@ -218,7 +218,7 @@ steps = st.lists(
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=steps)
-def test_forced_sends_keep_periods_adjacent(steps):
+def test_forced_sends_leave_no_gap(steps):
     collector = AcceptingCollector()
     clock = FakeClock(START + dt.timedelta(microseconds=123_456))
     with tempfile.TemporaryDirectory() as folder:

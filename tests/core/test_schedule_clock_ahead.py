@@ -279,6 +279,8 @@ def test_events_recorded_ahead_move_to_now(home, caplog):
     clock.now = collector.clock.now + dt.timedelta(days=1)
     noticed_at = clock.now
     stats.record("job_failed")
+    # Within a minute after the build's time, as if recorded while the build waited for the lock.
+    stats.record_many([("job_created", noticed_at + dt.timedelta(seconds=50), {})])
 
     with caplog.at_level(logging.INFO, logger="app.core"):
         noticed = submit(stats)
@@ -286,6 +288,7 @@ def test_events_recorded_ahead_move_to_now(home, caplog):
     moved_to = noticed_at.replace(microsecond=0) - dt.timedelta(microseconds=1)
     assert noticed == [Skipped("no report is due")]
     assert [(event.event_type, event.occurred_at) for event in stats.recent_events()] == [
+        ("job_created", noticed_at + dt.timedelta(seconds=50)),
         ("job_failed", noticed_at),
         ("job_completed", moved_to),
         ("job_created", moved_to),
