@@ -507,7 +507,7 @@ class UsageStats:
         rest queued. A report that the collector rejects as being in its future stops the run too,
         unless the clock was set back since that report was built, or its rejected period also ends
         after the current time. It is then ended as rejected, and in the second case the next
-        period starts at the current time.
+        period starts at the current time; a forced run then also sends that period at once.
         """
         config = self.config()
         blocker = self._submission_blocker(config, force)
@@ -521,25 +521,44 @@ class UsageStats:
         # worker thread and the caller's event loop (the tray's UI thread) stays responsive.
         await asyncio.to_thread(self._build_owed_reports, installation, config.interval_days, now, force)
         client = self._client(config)
+        outcomes, finished, restarted = await self._send_pending(client, config, force)
+        if force and finished and restarted and not _outbox.pending_reports(self._db):
+            # The schedule was moved back to just before the current second, so the open period
+            # can close and go out in this run too, instead of at the next "Send report now".
+            await asyncio.to_thread(self._build_owed_reports, installation, config.interval_days, self._clock(), True)
+            more, _, _ = await self._send_pending(client, config, force)
+            outcomes += more
+
+        self.prune()
+        return outcomes or [self._nothing_due(config, now, force)]
+
+    async def _send_pending(
+        self, client: CollectorClient, config: ClientConfig, force: bool
+    ) -> tuple[list[SubmitOutcome], bool, bool]:
+        """Send the queued reports, oldest first.
+
+        Returns the outcomes, whether every queued report was handled (no failure stopped the
+        run), and whether the schedule was restarted because it was set while the clock was ahead.
+        """
         outcomes: list[SubmitOutcome] = []
+        restarted = False
         for report in _outbox.pending_reports(self._db):
             blocker = self._submission_blocker(self.config(), force)
             if blocker is not None:
                 outcomes.append(blocker)
-                break
+                return outcomes, False, restarted
 
             outcome = await client.submit(report.report_id, report.body)
             if isinstance(outcome, RetryLater) and outcome.time_in_future_response is not None:
-                ended = self._end_report_ahead_of_clock(client, report, outcome, config.interval_days)
+                ended, moved = self._end_report_ahead_of_clock(client, report, outcome, config.interval_days, force)
+                restarted = restarted or moved
                 if ended is not None:
                     outcomes.append(ended)
                     continue
             outcomes.append(outcome)
             if not self._apply_outcome(client, report, outcome):
-                break
-
-        self.prune()
-        return outcomes or [self._nothing_due(config, now, force)]
+                return outcomes, False, restarted
+        return outcomes, True, restarted
 
     def _nothing_due(self, config: ClientConfig, now: dt.datetime, force: bool) -> Skipped:
         """Return why a run that may send built no report."""
@@ -589,8 +608,8 @@ class UsageStats:
         return latest - now
 
     def _end_report_ahead_of_clock(
-        self, client: CollectorClient, report: _outbox.PendingReport, outcome: RetryLater, interval_days: int
-    ) -> Rejected | None:
+        self, client: CollectorClient, report: _outbox.PendingReport, outcome: RetryLater, interval_days: int, force: bool
+    ) -> tuple[Rejected | None, bool]:
         """End a report rejected as being in the collector's future, or return None to keep it queued.
 
         It is ended when the local clock shows that waiting would hold back every later report:
@@ -598,24 +617,28 @@ class UsageStats:
         that period ends after the current time. A period that ends after the current time means
         the schedule was set while the clock was ahead, so the next period is moved back to start
         now. For a report built ahead this holds whatever field the collector named, because the
-        collector checks installation.first_seen before the period.
+        collector checks installation.first_seen before the period. In a forced run the next
+        period starts a second earlier, so that it is long enough to be sent in the same run.
+
+        Returns the rejection, or None, and whether the schedule was restarted.
         """
         built_ahead_by = self._clock_set_back_since_build(report)
         period_after_now = report.period_end is not None and report.period_end > self._clock()
         period_rejected = outcome.future_field in PERIOD_FIELDS
         if built_ahead_by is None and not (period_rejected and period_after_now):
-            return None
+            return None, False
 
-        if period_after_now:
-            self._restart_schedule_after_clock_ahead(report)
+        restarted = period_after_now and self._restart_schedule_after_clock_ahead(report, force)
         if built_ahead_by is not None:
-            return self._end_report_built_ahead(client, report, outcome, built_ahead_by)
-        return self._end_report_period_ahead(client, report, outcome, interval_days)
+            return self._end_report_built_ahead(client, report, outcome, built_ahead_by), restarted
+        return self._end_report_period_ahead(client, report, outcome, interval_days), restarted
 
-    def _restart_schedule_after_clock_ahead(self, report: _outbox.PendingReport) -> None:
-        moved = _outbox.restart_schedule(self._db, self._settings, self._clock())
+    def _restart_schedule_after_clock_ahead(self, report: _outbox.PendingReport, force: bool) -> bool:
+        """Move the open period back to start at the current second (one second earlier when forced)."""
+        start_at = self._clock() - (_outbox.MIN_EARLY_PERIOD if force else dt.timedelta(0))
+        moved = _outbox.restart_schedule(self._db, self._settings, start_at)
         if moved is None:
-            return
+            return False
         old_start, new_start = moved
         logger.warning(
             "The usage report schedule was set while this computer's clock was ahead: the collector rejected "
@@ -623,6 +646,7 @@ class UsageStats:
             "starts at %s instead of %s.",
             report.report_id, format_report_time(new_start), format_report_time(old_start),
         )
+        return True
 
     def _finalize_rejected_ahead(self, report: _outbox.PendingReport, response_body: str) -> tuple[int, int]:
         """Store a report rejected as being in the future as rejected; return (requeued, dropped) events."""

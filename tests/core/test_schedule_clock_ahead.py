@@ -351,3 +351,26 @@ def test_forced_send_restarts_period_set_ahead(home, caplog):
         f"{report_time(forced_at - dt.timedelta(seconds=1))} instead."
     ) in caplog.messages
     stats.close()
+
+
+def test_forced_send_ends_report_built_ahead_and_sends_next(home):
+    stats, clock, collector = opt_in_clock_ahead(home, dt.timedelta(days=30))
+    stats.record("job_created")
+    advance_both(clock, collector, days=7, hours=1)
+    ahead = submit(stats)
+    clock.now = collector.clock.now
+    set_back_at = clock.now
+
+    forced = submit(stats, force=True)
+    advance_both(clock, collector, days=7)
+    weekly = submit(stats)
+
+    assert [type(outcome) for outcome in ahead] == [RetryLater]
+    assert [type(outcome) for outcome in forced + weekly] == [Rejected, Sent, Sent]
+    assert forced[0].detail.code == _reasons.BUILT_WHILE_CLOCK_AHEAD
+    assert [(body["period"]["start"], body["period"]["end"]) for body in collector.accepted] == [
+        (report_time(set_back_at - dt.timedelta(seconds=1)), report_time(set_back_at)),
+        (report_time(set_back_at), report_time(set_back_at + dt.timedelta(days=7))),
+    ]
+    assert [body["usage_stats"]["job_count"] for body in collector.accepted] == [1, 0]
+    stats.close()
