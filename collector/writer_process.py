@@ -52,6 +52,8 @@ logger = logging.getLogger("collector.writer")
 DEFAULT_RESTART_DELAY_SECONDS = 1.0
 # How long a new writer process may take to start (import the collector and set itself up).
 START_TIMEOUT_SECONDS = 30.0
+# How long to wait for the exit code of a writer process that closed its pipe while starting.
+START_EXIT_WAIT_SECONDS = 5.0
 # The message that requests the writer process to store what it has received and stop.
 _STOP = None
 # The writer process's first message: it ignores SIGTERM and SIGINT from here on.
@@ -94,6 +96,10 @@ class ProcessReportWriter:
         self._send_lock = threading.Lock()
         self._keys = itertools.count()
         self._pending: dict[int, Future[StoredSubmission]] = {}
+        # Requests between their registration and the end of their write, so that the stop
+        # message goes after every report accepted before close.
+        self._sending = 0
+        self._sends_done = threading.Condition(self._lock)
         self._closing = False
         self._process: multiprocessing.process.BaseProcess | None = None
         self._connection: Connection | None = None
@@ -134,6 +140,7 @@ class ProcessReportWriter:
             if connection is None:
                 raise WriterUnavailable("The report writer process has exited and is restarting; retry later.")
             self._pending[key] = future
+            self._sending += 1
         try:
             with self._send_lock:
                 connection.send_bytes(message)
@@ -143,6 +150,10 @@ class ProcessReportWriter:
                 unsent = self._pending.pop(key, None)
             if unsent is not None:
                 unsent.set_exception(WriterUnavailable("The report writer process has exited; retry later."))
+        finally:
+            with self._lock:
+                self._sending -= 1
+                self._sends_done.notify_all()
         return future.result()
 
     def close(self, timeout: float = DEFAULT_CLOSE_TIMEOUT_SECONDS) -> None:
@@ -174,6 +185,8 @@ class ProcessReportWriter:
         atexit.unregister(self.close)
 
     def _send_stop(self, connection: Connection) -> None:
+        with self._lock:
+            self._sends_done.wait_for(lambda: self._sending == 0)
         try:
             with self._send_lock:
                 connection.send(_STOP)
@@ -192,11 +205,14 @@ class ProcessReportWriter:
         )
         process.start()
         child_connection.close()
+        arrived = connection.poll(START_TIMEOUT_SECONDS)
         try:
-            ready = connection.poll(START_TIMEOUT_SECONDS) and connection.recv() == _READY
+            ready = arrived and connection.recv() == _READY
         except (EOFError, OSError):
             ready = False
         if not ready:
+            if arrived:
+                process.join(START_EXIT_WAIT_SECONDS)  # It closed its end of the pipe, so it is exiting.
             exited = process.exitcode is not None
             process.kill()
             process.join()
@@ -241,6 +257,9 @@ class ProcessReportWriter:
                     return
             connection.close()  # The writer closed meanwhile: end-of-file stops the new process.
             process.join(DEFAULT_CLOSE_TIMEOUT_SECONDS)
+            if process.exitcode is None:
+                process.kill()  # It ignores SIGTERM.
+                process.join()
             return
 
     def _complete_replies(self, connection: Connection, process: multiprocessing.process.BaseProcess) -> None:

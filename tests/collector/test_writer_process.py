@@ -183,10 +183,8 @@ def test_close_stores_every_sent_report(open_writer, database_url):
     os.kill(writer.pid, signal.SIGSTOP)
     pool = ThreadPoolExecutor(max_workers=10)
     futures = [pool.submit(writer.submit, request_for(report_1_1(NOW))) for _ in range(10)]
+    # Once registered, a report goes into the pipe before the stop message.
     wait_until(lambda: len(writer._pending) == 10)
-    # A report is registered just before it is written to the pipe; let the last one be written.
-    wait_until(lambda: not writer._send_lock.locked())
-    time.sleep(0.05)
     closing = threading.Thread(target=writer.close)
     closing.start()
     process = writer._process
@@ -199,6 +197,38 @@ def test_close_stores_every_sent_report(open_writer, database_url):
     assert stored_reports(database_url) == 11
     with pytest.raises(WriterClosed):
         writer.submit(request_for(report_1_1(NOW)))
+    pool.shutdown()
+
+
+class SlowFirstLock:
+    """A lock whose first user waits a moment before taking it, as a thread held back by the scheduler."""
+
+    def __init__(self) -> None:
+        self.first_waiting = threading.Event()
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        if not self.first_waiting.is_set():
+            self.first_waiting.set()
+            time.sleep(0.3)
+        self._lock.acquire()
+
+    def __exit__(self, *exc_info) -> None:
+        self._lock.release()
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+def test_close_stores_report_accepted_before_it(open_writer, database_url):
+    writer = open_writer()
+    writer._send_lock = SlowFirstLock()
+    pool = ThreadPoolExecutor(max_workers=1)
+    waiting = pool.submit(writer.submit, request_for(report_1_1(NOW)))
+    assert writer._send_lock.first_waiting.wait(WAIT_SECONDS)
+
+    writer.close()
+
+    assert waiting.result(WAIT_SECONDS).duplicate is False
+    assert stored_reports(database_url) == 1
     pool.shutdown()
 
 
@@ -393,3 +423,13 @@ def test_failed_reply_fails_waiting_report_then_restarts(open_writer, collector_
         "writer_process_exited",
         "writer_process_started",
     ]
+
+
+def test_writer_that_fails_to_start_names_exit_code():
+    # The writer process checks the URL again when it opens its store, and exits with code 1.
+    with pytest.raises(WriterUnavailable) as error:
+        ProcessReportWriter("mysql://127.0.0.1/collector", log_level="INFO")
+
+    assert str(error.value) == (
+        "The report writer process exited with code 1 while starting; see its log lines above."
+    )
