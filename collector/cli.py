@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import errno
 import os
+import signal
 import sys
 import threading
 from collections.abc import Mapping, Sequence
@@ -263,9 +264,23 @@ def serve(
         extra={"event": "started", "port": int(server.effective_port), "writer_pid": getattr(writer, "pid", None)},
     )
     server.run()  # Returns after SystemExit or KeyboardInterrupt, once the worker threads stopped.
+    _ignore_stop_signals()
     writer.close()
     logger.info("stopped", extra={"event": "stopped"})
     return EXIT_OK
+
+
+def _ignore_stop_signals() -> None:
+    """Ignore SIGTERM and SIGINT from now on, so that a second one cannot cut the writer's close short.
+
+    A supervisor may follow a Ctrl+C with SIGTERM. GracefulStop raises SystemExit for it, which
+    inside ``writer.close`` would skip the rest of the close, its time limit included, and the
+    "stopped" line. The close has its own time limit, and SIGKILL still ends the process.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return  # Only the main thread may set handlers, and only it runs them.
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signal_number, signal.SIG_IGN)
 
 
 def _listen_fix(error: OSError, host: str) -> str:

@@ -435,3 +435,32 @@ def test_serve_without_keys_warns_naming_variables(start_process, sqlite_url):
     assert len(warnings) == 1
     assert "COLLECTOR_API_KEYS and COLLECTOR_ADMIN_KEYS are both unset" in warnings[0]
     assert "401" in warnings[0]
+
+
+def test_signal_during_writer_close_still_stops_cleanly(start_process, sqlite_url):
+    process = start_process(sqlite_url)
+    [started] = [record for record in process.log_records() if record.get("event") == "started"]
+    writer_pid = started["writer_pid"]
+    # A stopped writer process holds the collector in the writer's close until it continues.
+    os.kill(writer_pid, signal.SIGSTOP)
+    process.process.send_signal(signal.SIGINT)
+    # The server has returned once its port refuses connections.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            httpx.get(f"{process.url}/health", timeout=1)
+        except httpx.ConnectError:
+            break
+        time.sleep(0.02)
+
+    # A supervisor that follows a Ctrl+C with SIGTERM, as dev.py does, signals again here.
+    process.process.send_signal(signal.SIGTERM)
+    time.sleep(0.2)
+    os.kill(writer_pid, signal.SIGCONT)
+    status = process.wait()
+
+    assert status == 0
+    assert [record["event"] for record in process.log_records() if record.get("event") in {"started", "stopped"}] == [
+        "started",
+        "stopped",
+    ]
