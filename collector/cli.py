@@ -8,7 +8,8 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -264,23 +265,29 @@ def serve(
         extra={"event": "started", "port": int(server.effective_port), "writer_pid": getattr(writer, "pid", None)},
     )
     server.run()  # Returns after SystemExit or KeyboardInterrupt, once the worker threads stopped.
-    _ignore_stop_signals()
-    writer.close()
+    with _stop_signals_ignored():
+        writer.close()
     logger.info("stopped", extra={"event": "stopped"})
     return EXIT_OK
 
 
-def _ignore_stop_signals() -> None:
-    """Ignore SIGTERM and SIGINT from now on, so that a second one cannot cut the writer's close short.
+@contextmanager
+def _stop_signals_ignored() -> Iterator[None]:
+    """Ignore SIGTERM and SIGINT inside the block, so that a second one cannot cut the writer's close short.
 
     A supervisor may follow a Ctrl+C with SIGTERM. GracefulStop raises SystemExit for it, which
     inside ``writer.close`` would skip the rest of the close, its time limit included, and the
     "stopped" line. The close has its own time limit, and SIGKILL still ends the process.
     """
     if threading.current_thread() is not threading.main_thread():
-        return  # Only the main thread may set handlers, and only it runs them.
-    for signal_number in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(signal_number, signal.SIG_IGN)
+        yield  # Only the main thread may set handlers, and only it runs them.
+        return
+    previous = {number: signal.signal(number, signal.SIG_IGN) for number in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _listen_fix(error: OSError, host: str) -> str:

@@ -464,3 +464,13 @@ def test_signal_during_writer_close_still_stops_cleanly(start_process, sqlite_ur
         "started",
         "stopped",
     ]
+
+
+def test_stop_signals_ignored_only_inside_block():
+    before = signal.getsignal(signal.SIGTERM)
+
+    with cli._stop_signals_ignored():
+        inside = (signal.getsignal(signal.SIGTERM), signal.getsignal(signal.SIGINT))
+
+    assert inside == (signal.SIG_IGN, signal.SIG_IGN)
+    assert signal.getsignal(signal.SIGTERM) is before
