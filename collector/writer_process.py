@@ -100,11 +100,11 @@ class ProcessReportWriter:
         # message goes after every report accepted before close.
         self._sending = 0
         self._sends_done = threading.Condition(self._lock)
-        self._closing = False
+        # Set by close, once; the restart loop waits on it.
+        self._closed = threading.Event()
         self._process: multiprocessing.process.BaseProcess | None = None
         self._connection: Connection | None = None
         self._reply_thread: threading.Thread | None = None
-        self._closed = threading.Event()
         process, connection = self._spawn()
         with self._lock:
             self._install(process, connection)
@@ -122,7 +122,7 @@ class ProcessReportWriter:
     def ready(self) -> bool:
         """True while a writer process runs and the writer is not closed."""
         with self._lock:
-            return self._connection is not None and not self._closing
+            return self._connection is not None and not self._closed.is_set()
 
     def submit(self, request: ReportRequest) -> StoredSubmission:
         """Send one report to the writer process and wait until its batch is committed.
@@ -134,7 +134,7 @@ class ProcessReportWriter:
         message = pickle.dumps((key, request), protocol=pickle.HIGHEST_PROTOCOL)
         future: Future[StoredSubmission] = Future()
         with self._lock:
-            if self._closing:
+            if self._closed.is_set():
                 raise WriterClosed("The report writer is stopped; no report can be stored.")
             connection = self._connection
             if connection is None:
@@ -162,9 +162,8 @@ class ProcessReportWriter:
         Waits at most ``timeout`` seconds, then kills it. Later ``submit`` calls raise WriterClosed.
         """
         with self._lock:
-            if self._closing:
+            if self._closed.is_set():
                 return
-            self._closing = True
             self._closed.set()
             connection, process, reply_thread = self._connection, self._process, self._reply_thread
         if connection is not None:
@@ -211,11 +210,8 @@ class ProcessReportWriter:
         except (EOFError, OSError):
             ready = False
         if not ready:
-            if arrived:
-                process.join(START_EXIT_WAIT_SECONDS)  # It closed its end of the pipe, so it is exiting.
-            exited = process.exitcode is not None
-            process.kill()
-            process.join()
+            # A process that closed its end of the pipe is exiting, so its exit code is worth a wait.
+            exited = _end_process(process, START_EXIT_WAIT_SECONDS if arrived else 0)
             connection.close()
             if exited:
                 msg = f"The report writer process exited with code {process.exitcode} while starting; see its log lines above."
@@ -248,7 +244,7 @@ class ProcessReportWriter:
                 logger.error("%s", error, extra={"event": "writer_process_start_failed"})
                 continue
             with self._lock:
-                if not self._closing:
+                if not self._closed.is_set():
                     self._install(process, connection)
                     logger.info(
                         "started a new report writer process",
@@ -256,10 +252,7 @@ class ProcessReportWriter:
                     )
                     return
             connection.close()  # The writer closed meanwhile: end-of-file stops the new process.
-            process.join(DEFAULT_CLOSE_TIMEOUT_SECONDS)
-            if process.exitcode is None:
-                process.kill()  # It ignores SIGTERM.
-                process.join()
+            _end_process(process, DEFAULT_CLOSE_TIMEOUT_SECONDS)
             return
 
     def _complete_replies(self, connection: Connection, process: multiprocessing.process.BaseProcess) -> None:
@@ -288,7 +281,7 @@ class ProcessReportWriter:
         with self._lock:
             self._connection = None
             orphans, self._pending = self._pending, {}
-            closing = self._closing
+            closing = self._closed.is_set()
         with self._send_lock:  # No request thread writes to it any more.
             connection.close()
         if not closing:
@@ -301,6 +294,19 @@ class ProcessReportWriter:
             future.set_exception(WriterUnavailable("The report writer process exited before it answered; retry later."))
         if not closing:
             self._restart_after_exit(started_at)
+
+
+def _end_process(process: multiprocessing.process.BaseProcess, wait_seconds: float) -> bool:
+    """Wait up to ``wait_seconds`` for ``process`` to exit, else kill it; return whether it exited by itself.
+
+    A writer process ignores SIGTERM, so SIGKILL is what ends one that does not stop.
+    """
+    process.join(wait_seconds)
+    if process.exitcode is not None:
+        return True
+    process.kill()
+    process.join()
+    return False
 
 
 def run_writer_process(connection: Connection, database_url: str, log_level: str) -> None:
