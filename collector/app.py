@@ -143,17 +143,20 @@ def _database_unavailable(
 
 
 def _shutting_down(req: falcon.Request, resp: falcon.Response, error: WriterClosed, params: dict[str, Any]) -> None:
-    req.context.outcome = UNAVAILABLE_OUTCOME
-    resp.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
-    _answer(resp, 503, "Shutting Down", "The collector is stopping and stores no more reports; retry later.")
+    _answer_unavailable(req, resp, "Shutting Down", "The collector is stopping and stores no more reports; retry later.")
 
 
 def _writer_unavailable(
     req: falcon.Request, resp: falcon.Response, error: WriterUnavailable, params: dict[str, Any]
 ) -> None:
+    _answer_unavailable(req, resp, "Writer Unavailable", "The collector's report writer is restarting; retry later.")
+
+
+def _answer_unavailable(req: falcon.Request, resp: falcon.Response, title: str, description: str) -> None:
+    """Answer 503 with Retry-After for a report that came while no writer takes reports."""
     req.context.outcome = UNAVAILABLE_OUTCOME
     resp.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
-    _answer(resp, 503, "Writer Unavailable", "The collector's report writer is restarting; retry later.")
+    _answer(resp, 503, title, description)
 
 
 def _unexpected_error(req: falcon.Request, resp: falcon.Response, error: Exception, params: dict[str, Any]) -> None:

@@ -163,17 +163,20 @@ class HealthResource:
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
         if self.stopping.is_set():
-            resp.status = 503
-            resp.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
-            resp.media = {"title": "Stopping", "description": "This collector process is stopping. Send requests to another one."}
+            _unavailable(resp, "Stopping", "This collector process is stopping. Send requests to another one.")
             return
         if not self.writer.ready:
-            resp.status = 503
-            resp.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
-            resp.media = {
-                "title": "Writer Unavailable",
-                "description": "The report writer of this collector process is restarting. Send requests to another one.",
-            }
+            _unavailable(
+                resp,
+                "Writer Unavailable",
+                "The report writer of this collector process is restarting. Send requests to another one.",
+            )
             return
         self.store.check()
         resp.media = {"status": "ok", "database": "ok"}
+
+
+def _unavailable(resp: falcon.Response, title: str, description: str) -> None:
+    resp.status = 503
+    resp.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
+    resp.media = {"title": title, "description": description}
