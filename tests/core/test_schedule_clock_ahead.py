@@ -151,12 +151,21 @@ def test_period_ahead_restarts_schedule(home, caplog):
     stats.close()
 
 
-def test_report_built_ahead_restarts_schedule(home):
+def queue_report_built_ahead(home) -> tuple[UsageStats, FakeClock, PeriodCheckingCollector, list]:
+    """Record a job and queue the weekly report with the clock 30 days ahead, then set the clock right.
+
+    Returns the client, both clocks' owners and the outcomes of the run while ahead.
+    """
     stats, clock, collector = opt_in_clock_ahead(home, dt.timedelta(days=30))
     stats.record("job_created")
     advance_both(clock, collector, days=7, hours=1)
     ahead = submit(stats)
     clock.now = collector.clock.now
+    return stats, clock, collector, ahead
+
+
+def test_report_built_ahead_restarts_schedule(home):
+    stats, clock, collector, ahead = queue_report_built_ahead(home)
     restarted_at = clock.now
     stats.record("job_failed")
 
@@ -353,12 +362,8 @@ def test_forced_send_restarts_period_set_ahead(home, caplog):
     stats.close()
 
 
-def test_forced_send_ends_report_built_ahead_and_sends_next(home):
-    stats, clock, collector = opt_in_clock_ahead(home, dt.timedelta(days=30))
-    stats.record("job_created")
-    advance_both(clock, collector, days=7, hours=1)
-    ahead = submit(stats)
-    clock.now = collector.clock.now
+def test_forced_send_replaces_report_built_ahead(home):
+    stats, clock, collector, ahead = queue_report_built_ahead(home)
     set_back_at = clock.now
 
     forced = submit(stats, force=True)
