@@ -25,8 +25,8 @@ DEFAULT_PORT = 8080
 # Request threads mostly wait for the report writer, so more of them make its batches larger.
 DEFAULT_THREADS = 32
 DEFAULT_STOP_DELAY_SECONDS = 0
-# Where reports are stored: "process" in a writer process beside the server, "thread" in a
-# thread of the server's own process, where it competes with the request threads for the GIL.
+# Report writer kinds: "process" stores reports in a writer process beside the server, "thread" in
+# a thread of the server's own process, where it competes with the request threads for the GIL.
 WRITER_KINDS = ("process", "thread")
 DEFAULT_WRITER = "process"
 

@@ -19,9 +19,9 @@ SUBMIT_ROUTE = "/submit"
 NO_ROUTE_LABEL = "(no route)"
 OTHER_METHOD_LABEL = "OTHER"
 
-# Outcomes the submit path records in ``req.context.outcome``. "error" is the
-# outcome of a request that failed because the database was unavailable, and
-# "unavailable" of one that came while the report writer restarted or the process stopped.
+# Outcomes the submit path records in ``req.context.outcome``. "error" marks a request that
+# failed because the database was unavailable. "unavailable" marks a request that came while
+# the report writer restarted or the process stopped.
 ACCEPTED_OUTCOME = "accepted"
 DUPLICATE_OUTCOME = "duplicate"
 DATABASE_ERROR_OUTCOME = "error"

@@ -836,8 +836,8 @@ def sqlite_path(url: str) -> str:
 
 def _open_sqlite(path: str) -> peewee.SqliteDatabase:
     # The default database lives in a data folder that a fresh install has not created yet.
-    # A new database file is readable by its owner only, and SQLite gives its -wal and -shm
-    # files the same mode: it holds installation ids and deletion token hashes.
+    # A new database file is readable by its owner only, because it contains installation ids and
+    # deletion token hashes. SQLite gives its -wal and -shm files the same mode.
     if path != ":memory:":
         Path(path).parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         try:

@@ -50,11 +50,11 @@ class WriterClosed(RuntimeError):
 
 
 class WriterUnavailable(RuntimeError):
-    """The writer process exited before it answered, or cannot be started just now."""
+    """The writer process exited before it replied, or cannot be started just now."""
 
 
 class Writer(Protocol):
-    """What the submit endpoint needs of a report writer: ReportWriter or ProcessReportWriter."""
+    """The report writer interface that the submit endpoint and /health use: ReportWriter or ProcessReportWriter."""
 
     def submit(self, request: ReportRequest) -> StoredSubmission:
         """Store one report and return once it is committed."""

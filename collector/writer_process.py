@@ -291,7 +291,7 @@ class ProcessReportWriter:
                 extra={"event": "writer_process_exited", "exit_code": process.exitcode},
             )
         for future in orphans.values():
-            future.set_exception(WriterUnavailable("The report writer process exited before it answered; retry later."))
+            future.set_exception(WriterUnavailable("The report writer process exited before it replied; retry later."))
         if not closing:
             self._restart_after_exit(started_at)
 

@@ -441,7 +441,7 @@ def test_signal_during_writer_close_still_stops_cleanly(start_process, sqlite_ur
     process = start_process(sqlite_url)
     [started] = [record for record in process.log_records() if record.get("event") == "started"]
     writer_pid = started["writer_pid"]
-    # A stopped writer process holds the collector in the writer's close until it continues.
+    # A stopped writer process keeps the collector in the writer's close until it continues.
     os.kill(writer_pid, signal.SIGSTOP)
     process.process.send_signal(signal.SIGINT)
     # The server has returned once its port refuses connections.

@@ -144,7 +144,7 @@ def test_writer_death_fails_waiting_report_then_restarts(open_writer, database_u
 
     os.kill(first_pid, signal.SIGKILL)
 
-    # "exited before it answered" once the report is in the pipe, "has exited" if it was not sent yet.
+    # "exited before it replied" once the report is in the pipe, "has exited" if it was not sent yet.
     with pytest.raises(WriterUnavailable, match="exited"):
         waiting.result(WAIT_SECONDS)
     wait_until(lambda: writer.pid not in (None, first_pid))
@@ -411,7 +411,7 @@ def test_failed_reply_fails_waiting_report_then_restarts(open_writer, collector_
     first_pid = writer.pid
     writer._pending = PopFailsOnce()
 
-    with pytest.raises(WriterUnavailable, match="exited before it answered"):
+    with pytest.raises(WriterUnavailable, match="exited before it replied"):
         writer.submit(request_for(report_1_1(NOW)))
     wait_until(lambda: writer.pid not in (None, first_pid))
     after = writer.submit(request_for(report_1_1(NOW)))
