@@ -30,6 +30,7 @@ from collector.config import (
     STOP_DELAY_RANGE,
     THREADS_RANGE,
     CollectorConfig,
+    unknown_settings,
 )
 from collector.errors import ConfigError
 from collector.logs import configure_logging, logger
@@ -80,14 +81,18 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = None) -> int:
     """Run one command and return its exit status: 0 success, 1 failure, 2 bad usage or configuration."""
     args = build_parser().parse_args(argv)
+    environ = os.environ if environ is None else environ
     try:
-        config = CollectorConfig.from_environ(os.environ if environ is None else environ)
+        config = CollectorConfig.from_environ(environ, serving=args.command == "serve")
         _check_overrides(args)
     except ConfigError as error:
         print(f"collector: {error}", file=sys.stderr)
         return EXIT_USAGE
 
     configure_logging(config.log_level)
+    for name, closest in unknown_settings(environ):
+        fix = f"did you mean {closest}?" if closest else "see docs/operations.md for the settings."
+        logger.warning("%s is not a collector setting and is ignored; %s", name, fix, extra={"event": "unknown_setting"})
     try:
         store = Store.open(config.database_url)
     except OSError as error:
@@ -105,7 +110,9 @@ def main(argv: Sequence[str] | None = None, environ: Mapping[str, str] | None = 
             return migrate(store)
         return purge(store, args.days or config.retention_days)
     except (peewee.DatabaseError, peewee.InterfaceError) as error:
-        logger.error("database unavailable: %s", type(error).__name__, extra={"event": "database_unavailable"})
+        logger.error(
+            "database unavailable (%s): %s", type(error).__name__, store.describe_error(error), extra={"event": "database_unavailable"}
+        )
         print(f"collector: {describe_database_error(config.database_url, error)}", file=sys.stderr)
         return EXIT_FAILURE
     finally:
@@ -210,10 +217,12 @@ def serve(
     if version > LATEST_VERSION:
         # Serving on keeps a rollback to this release possible.
         logger.warning(_newer_schema_message(version), extra={"event": "newer_schema", "schema_version": version})
-    if not config.api_keys and not config.admin_keys:
+    if not config.api_keys:
+        # A client that gets 401 does not retry, so its reports would be lost until the next period.
         logger.warning(
-            "COLLECTOR_API_KEYS and COLLECTOR_ADMIN_KEYS are both unset, so every request to /submit gets 401; "
+            "COLLECTOR_API_KEYS is unset or empty, so the apps' reports to /submit get 401%s; "
             "set COLLECTOR_API_KEYS to the client key built into the app bundles",
+            "" if config.admin_keys else " and so does every other request",
             extra={"event": "no_keys"},
         )
 

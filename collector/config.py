@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
 import os
 from collections.abc import Mapping
@@ -33,6 +34,26 @@ DEFAULT_WRITER = "process"
 MIN_KEY_LENGTH_CHARS = 16
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 DATABASE_SCHEMES = ("sqlite", "postgresql", "postgres")
+
+# Every environment variable the collector reads; see unknown_settings.
+SETTING_NAMES = (
+    "DATABASE_URL",
+    "COLLECTOR_DATA_DIR",
+    "COLLECTOR_API_KEYS",
+    "COLLECTOR_ADMIN_KEYS",
+    "COLLECTOR_RATE_LIMIT_PER_HOUR",
+    "COLLECTOR_SOURCE_RATE_LIMIT_PER_HOUR",
+    "COLLECTOR_TRUSTED_PROXIES",
+    "COLLECTOR_MAX_BODY_BYTES",
+    "COLLECTOR_RETENTION_DAYS",
+    "COLLECTOR_MIN_GROUP_SIZE",
+    "COLLECTOR_LOG_LEVEL",
+    "COLLECTOR_HOST",
+    "COLLECTOR_PORT",
+    "COLLECTOR_THREADS",
+    "COLLECTOR_STOP_DELAY_SECONDS",
+    "COLLECTOR_WRITER",
+)
 
 # Accepted ranges, inclusive, for the integer settings.
 RATE_LIMIT_RANGE = (1, 100_000)
@@ -66,15 +87,22 @@ class CollectorConfig:
     writer: str = DEFAULT_WRITER
 
     @classmethod
-    def from_environ(cls, environ: Mapping[str, str] | None = None) -> CollectorConfig:
+    def from_environ(cls, environ: Mapping[str, str] | None = None, *, serving: bool = True) -> CollectorConfig:
         """Build the configuration from ``environ`` (``os.environ`` when omitted).
 
+        With ``serving=False`` (``migrate`` and ``purge``) the settings that only the server
+        uses keep their defaults unread, so that a mistake in one of them, such as a bad
+        COLLECTOR_PORT, does not stop a scheduled purge. An empty value counts as unset.
         Raises ConfigError naming the variable, its value, the accepted range and the fix.
         """
         env = os.environ if environ is None else environ
         data_dir = Path(env.get("COLLECTOR_DATA_DIR") or default_data_dir())
         database_url = env.get("DATABASE_URL") or f"sqlite:///{data_dir / DATABASE_FILE_NAME}"
         validate_database_url(database_url)
+        retention_days = _read_int(env, "COLLECTOR_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, RETENTION_DAYS_RANGE)
+        log_level = _read_log_level(env)
+        if not serving:
+            return cls(database_url=database_url, data_dir=data_dir, retention_days=retention_days, log_level=log_level)
 
         api_keys = _read_keys(env, "COLLECTOR_API_KEYS")
         admin_keys = _read_keys(env, "COLLECTOR_ADMIN_KEYS")
@@ -97,15 +125,31 @@ class CollectorConfig:
             ),
             trusted_proxies=_read_networks(env, "COLLECTOR_TRUSTED_PROXIES"),
             max_body_bytes=_read_int(env, "COLLECTOR_MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, MAX_BODY_BYTES_RANGE),
-            retention_days=_read_int(env, "COLLECTOR_RETENTION_DAYS", DEFAULT_RETENTION_DAYS, RETENTION_DAYS_RANGE),
+            retention_days=retention_days,
             min_group_size=_read_int(env, "COLLECTOR_MIN_GROUP_SIZE", DEFAULT_MIN_GROUP_SIZE, MIN_GROUP_SIZE_RANGE),
-            log_level=_read_log_level(env),
+            log_level=log_level,
             host=env.get("COLLECTOR_HOST") or DEFAULT_HOST,
             port=_read_int(env, "COLLECTOR_PORT", DEFAULT_PORT, PORT_RANGE),
             threads=_read_int(env, "COLLECTOR_THREADS", DEFAULT_THREADS, THREADS_RANGE),
             stop_delay_seconds=_read_int(env, "COLLECTOR_STOP_DELAY_SECONDS", DEFAULT_STOP_DELAY_SECONDS, STOP_DELAY_RANGE),
             writer=_read_writer(env),
         )
+
+
+def unknown_settings(environ: Mapping[str, str]) -> list[tuple[str, str | None]]:
+    """Return each COLLECTOR_ variable that the collector does not read, with the closest setting name or None.
+
+    A misspelled name would otherwise leave its setting at the default without a word.
+    """
+    prefix = "COLLECTOR_"
+    # Compared without the prefix, which every name shares and which would make any two names look close.
+    suffixes = [name.removeprefix(prefix) for name in SETTING_NAMES if name.startswith(prefix)]
+    unknown = sorted(name for name in environ if name.startswith(prefix) and name not in SETTING_NAMES)
+    result = []
+    for name in unknown:
+        closest = difflib.get_close_matches(name.removeprefix(prefix), suffixes, n=1, cutoff=0.8)
+        result.append((name, prefix + closest[0] if closest else None))
+    return result
 
 
 def default_data_dir() -> Path:
@@ -130,7 +174,7 @@ def validate_database_url(url: str) -> None:
     if parts.scheme not in DATABASE_SCHEMES:
         msg = (
             f"DATABASE_URL has the unsupported scheme {parts.scheme!r}; "
-            "use sqlite:///path/to/collector.db or postgresql://user@host:port/database."
+            "use sqlite:////absolute/path/collector.db or postgresql://user@host:port/database."
         )
         raise ConfigError(msg)
 
@@ -174,6 +218,13 @@ def _read_int(env: Mapping[str, str], name: str, default: int, bounds: tuple[int
 def _read_keys(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     keys = tuple(key.strip() for key in env.get(name, "").split(",") if key.strip())
     for position, key in enumerate(keys, start=1):
+        if len(key) >= 2 and key[0] == key[-1] and key[0] in "\"'":
+            # `docker run --env-file` and some secret stores keep quotes that a shell would remove.
+            msg = (
+                f"{name} entry {position} is wrapped in {key[0]} quotes, which would become part of the key; "
+                "remove the quotes around the value."
+            )
+            raise ConfigError(msg)
         if len(key) < MIN_KEY_LENGTH_CHARS or not key.isascii() or not key.isprintable():
             msg = (
                 f"{name} entry {position} is invalid: a key must be at least {MIN_KEY_LENGTH_CHARS} printable "

@@ -432,9 +432,42 @@ def test_serve_without_keys_warns_naming_variables(start_process, sqlite_url):
     process.terminate()
 
     warnings = [record["message"] for record in process.log_records() if record.get("event") == "no_keys"]
-    assert len(warnings) == 1
-    assert "COLLECTOR_API_KEYS and COLLECTOR_ADMIN_KEYS are both unset" in warnings[0]
-    assert "401" in warnings[0]
+    assert warnings == [
+        "COLLECTOR_API_KEYS is unset or empty, so the apps' reports to /submit get 401 and so does every other "
+        "request; set COLLECTOR_API_KEYS to the client key built into the app bundles"
+    ]
+
+
+def test_serve_with_operator_keys_only_warns_about_client_keys(start_process, sqlite_url):
+    process = start_process(sqlite_url, COLLECTOR_API_KEYS="")
+    process.terminate()
+
+    warnings = [record["message"] for record in process.log_records() if record.get("event") == "no_keys"]
+    assert warnings == [
+        "COLLECTOR_API_KEYS is unset or empty, so the apps' reports to /submit get 401; "
+        "set COLLECTOR_API_KEYS to the client key built into the app bundles"
+    ]
+
+
+def test_serve_warns_about_misspelled_setting(start_process, sqlite_url):
+    process = start_process(sqlite_url, COLLECTOR_RATE_LIMIT_PER_HOURS="20", COLLECTOR_FAVOURITE="x")
+    process.terminate()
+
+    warnings = [record["message"] for record in process.log_records() if record.get("event") == "unknown_setting"]
+    assert warnings == [
+        "COLLECTOR_FAVOURITE is not a collector setting and is ignored; see docs/operations.md for the settings.",
+        "COLLECTOR_RATE_LIMIT_PER_HOURS is not a collector setting and is ignored; did you mean COLLECTOR_RATE_LIMIT_PER_HOUR?",
+    ]
+
+
+def test_cli_purge_runs_despite_bad_server_setting(sqlite_url, tmp_path, capsys):
+    environ = {**base_environ(sqlite_url, tmp_path), "COLLECTOR_PORT": "abc"}
+    assert cli.main(["migrate"], environ=environ) == 0
+
+    status = cli.main(["purge"], environ=environ)
+
+    assert status == 0
+    assert "Deleted 0 reports" in capsys.readouterr().out
 
 
 def test_signal_during_writer_close_still_stops_cleanly(start_process, sqlite_url):

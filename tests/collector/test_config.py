@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from collector.config import CollectorConfig, default_data_dir
+from collector.config import CollectorConfig, default_data_dir, unknown_settings
 from collector.errors import ConfigError
 
 KEY = "k" * 20
@@ -98,7 +98,7 @@ def test_config_repr_hides_keys():
         ("COLLECTOR_LOG_LEVEL", "LOUD", "COLLECTOR_LOG_LEVEL='LOUD' is invalid: expected one of DEBUG, INFO, WARNING, ERROR"),
         ("COLLECTOR_TRUSTED_PROXIES", "10.0.0.0/33", "COLLECTOR_TRUSTED_PROXIES entry '10.0.0.0/33' is invalid"),
         ("COLLECTOR_API_KEYS", "short", "COLLECTOR_API_KEYS entry 1 is invalid: a key must be at least 16"),
-        ("DATABASE_URL", "mysql://db/stats", "DATABASE_URL has the unsupported scheme 'mysql'"),
+        ("DATABASE_URL", "mysql://db/stats", "DATABASE_URL has the unsupported scheme 'mysql'; use sqlite:////absolute/path/collector.db"),
         ("DATABASE_URL", "sqlite://", "DATABASE_URL 'sqlite://' names no file"),
         ("DATABASE_URL", "postgresql://user@host", "DATABASE_URL must name a host and a database"),
         ("DATABASE_URL", "postgresql://user@host:abc/stats", "DATABASE_URL has an invalid port"),
@@ -124,6 +124,45 @@ def test_config_error_suggests_default():
 def test_config_key_in_both_lists_is_rejected():
     with pytest.raises(ConfigError, match="listed in both COLLECTOR_API_KEYS and COLLECTOR_ADMIN_KEYS"):
         CollectorConfig.from_environ({"COLLECTOR_API_KEYS": KEY, "COLLECTOR_ADMIN_KEYS": KEY})
+
+
+@pytest.mark.parametrize("quote", ['"', "'"])
+def test_config_quoted_key_is_rejected(quote):
+    with pytest.raises(ConfigError) as caught:
+        CollectorConfig.from_environ({"COLLECTOR_API_KEYS": f"{KEY}x,{quote}{KEY}{quote}"})
+
+    assert str(caught.value) == (
+        f"COLLECTOR_API_KEYS entry 2 is wrapped in {quote} quotes, which would become part of the key; "
+        "remove the quotes around the value."
+    )
+
+
+def test_config_for_migrate_and_purge_skips_server_settings(tmp_path):
+    environ = {
+        "COLLECTOR_DATA_DIR": str(tmp_path),
+        "COLLECTOR_PORT": "abc",
+        "COLLECTOR_API_KEYS": "short",
+        "COLLECTOR_RETENTION_DAYS": "90",
+        "COLLECTOR_LOG_LEVEL": "warning",
+    }
+
+    config = CollectorConfig.from_environ(environ, serving=False)
+
+    assert (config.retention_days, config.log_level, config.port, config.api_keys) == (90, "WARNING", 8080, ())
+    with pytest.raises(ConfigError, match="COLLECTOR_API_KEYS entry 1 is invalid"):
+        CollectorConfig.from_environ(environ)
+
+
+@pytest.mark.parametrize(("name", "value"), [("COLLECTOR_RETENTION_DAYS", "0"), ("COLLECTOR_LOG_LEVEL", "LOUD"), ("DATABASE_URL", "mysql://db/x")])
+def test_config_for_migrate_and_purge_checks_their_settings(name, value):
+    with pytest.raises(ConfigError, match=name):
+        CollectorConfig.from_environ({name: value}, serving=False)
+
+
+def test_unknown_settings_suggest_closest_name():
+    environ = {"COLLECTOR_ADMIN_KEY": "x", "COLLECTOR_PORT": "8080", "COLLECTOR_COLOUR": "blue", "PATH": "/bin"}
+
+    assert unknown_settings(environ) == [("COLLECTOR_ADMIN_KEY", "COLLECTOR_ADMIN_KEYS"), ("COLLECTOR_COLOUR", None)]
 
 
 def test_config_key_error_does_not_echo_key():
