@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
@@ -73,10 +74,12 @@ def create_app(
     app.add_error_handler(ReportIdConflict, _report_id_conflict)
     app.add_error_handler(DeletionTokenMismatch, _deletion_token_mismatch)
     app.add_error_handler(RateLimited, _rate_limited)
-    app.add_error_handler(peewee.OperationalError, _database_unavailable)
-    app.add_error_handler(peewee.InterfaceError, _database_unavailable)
+    database_unavailable = _database_unavailable_handler(store)
+    app.add_error_handler(peewee.OperationalError, database_unavailable)
+    app.add_error_handler(peewee.InterfaceError, database_unavailable)
     app.add_error_handler(WriterClosed, _shutting_down)
     app.add_error_handler(WriterUnavailable, _writer_unavailable)
+    app.add_error_handler(falcon.HTTPRouteNotFound, _route_not_found)
     # Falcon picks the most specific handler, so HTTPError and the errors above keep theirs.
     app.add_error_handler(Exception, _unexpected_error)
     return app
@@ -132,14 +135,33 @@ def _rate_limited(req: falcon.Request, resp: falcon.Response, error: RateLimited
     _answer(resp, 429, "Too Many Requests", description, retry_after_seconds=error.retry_after_seconds)
 
 
-def _database_unavailable(
-    req: falcon.Request, resp: falcon.Response, error: peewee.PeeweeException, params: dict[str, Any]
-) -> None:
-    req.context.outcome = "error"
-    # Only the error type is logged: driver messages can carry the database server's address.
-    logger.error("database unavailable: %s", type(error).__name__, extra={"event": "database_unavailable"})
-    resp.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
-    _answer(resp, 503, "Database Unavailable", "The collector cannot reach its database; retry later.")
+def _database_unavailable_handler(store: Store) -> Callable[..., None]:
+    """Return the error handler that responds with 503 and logs the driver's reason, with the host and password masked."""
+
+    def handle(req: falcon.Request, resp: falcon.Response, error: peewee.PeeweeException, params: dict[str, Any]) -> None:
+        req.context.outcome = "error"
+        logger.error(
+            "database unavailable (%s): %s; check that the database in DATABASE_URL is running and reachable",
+            type(error).__name__,
+            store.describe_error(error),
+            extra={"event": "database_unavailable"},
+        )
+        resp.set_header("Retry-After", str(RETRY_AFTER_SECONDS))
+        _answer(resp, 503, "Database Unavailable", "The collector cannot reach its database; retry later.")
+
+    return handle
+
+
+def _route_not_found(req: falcon.Request, resp: falcon.Response, error: falcon.HTTPRouteNotFound, params: dict[str, Any]) -> None:
+    """Respond with 404 and a description of why the path matches no endpoint."""
+    if req.path.startswith("/installation/"):
+        description = (
+            f"{req.path.removeprefix('/installation/')[:80]!r} is not an installation id; "
+            "use the UUID the app shows, such as 3fa85f64-5717-4562-b3fc-2c963f66afa6."
+        )
+    else:
+        description = "No endpoint has this path; GET /openapi.json lists the collector's endpoints."
+    _answer(resp, 404, "Not Found", description)
 
 
 def _shutting_down(req: falcon.Request, resp: falcon.Response, error: WriterClosed, params: dict[str, Any]) -> None:

@@ -17,6 +17,7 @@ import falcon
 
 from collector.auth import authorize_installation
 from collector.config import CollectorConfig
+from collector.dashboard.routes import read_parameters
 from collector.logs import logger
 from collector.ratelimit import SourceKeys, client_address, source_hash
 from collector.storage import ReportRequest, Store
@@ -150,6 +151,7 @@ class SummaryResource:
         self.clock = clock
 
     def on_get(self, req: falcon.Request, resp: falcon.Response) -> None:
+        read_parameters(req, (), resource="endpoint")
         resp.media = self.store.summary(self.clock())
 
 

@@ -216,6 +216,18 @@ class Store:
         except peewee.PeeweeException:
             self.db._state.reset()  # noqa: SLF001 - peewee has no public way to forget a dead connection.
 
+    def describe_error(self, error: BaseException) -> str:
+        """Return the first line of a database error for a log line, with this database's host and password masked.
+
+        Falls back to the error's type name when the driver gave no message.
+        """
+        reason = (str(error).strip().splitlines() or [""])[0].strip() or type(error).__name__
+        params = self.db.connect_params if self.is_postgres else {}
+        for secret, mask in ((params.get("password"), "***"), (params.get("host"), "<database host>")):
+            if secret:
+                reason = reason.replace(str(secret), mask)
+        return reason
+
     def defer_checkpoints(self) -> bool:
         """Keep the calling thread's SQLite commits from copying the log back; return False on PostgreSQL.
 

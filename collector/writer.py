@@ -172,8 +172,9 @@ class ReportWriter:
                 self._store.checkpoint(between_writes=True)
         except Exception as error:  # noqa: BLE001 - the next interval tries again; the log only grows meanwhile.
             logger.warning(
-                "copying the write-ahead log into the database failed: %s",
+                "copying the write-ahead log into the database failed (%s): %s",
                 type(error).__name__,
+                self._store.describe_error(error),
                 extra={"event": "checkpoint_failed"},
             )
 
@@ -196,9 +197,10 @@ class ReportWriter:
             outcomes: list[Any] = self._store.store_reports([request for request, _ in batch])
         except Exception as error:  # noqa: BLE001 - every waiter gets the error; the request maps it to HTTP.
             logger.warning(
-                "storing a batch of %s reports failed: %s",
+                "storing a batch of %s reports failed (%s): %s",
                 len(batch),
                 type(error).__name__,
+                self._store.describe_error(error),
                 extra={"event": "batch_failed", "reports": len(batch)},
             )
             for _, future in batch:
@@ -216,7 +218,8 @@ class ReportWriter:
             self._store.catch_up_summaries(self._summary_chunk_reports)
         except Exception as error:  # noqa: BLE001 - the next catch-up or dashboard request retries.
             logger.warning(
-                "updating the dashboard summaries failed: %s",
+                "updating the dashboard summaries failed (%s): %s",
                 type(error).__name__,
+                self._store.describe_error(error),
                 extra={"event": "summary_catch_up_failed"},
             )

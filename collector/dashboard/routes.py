@@ -69,7 +69,7 @@ class DashboardResource:
                 description=f"There is no dashboard named {name!r}; use one of: {', '.join(DASHBOARD_NAMES)}.",
             )
 
-        values = _read_parameters(req, DASHBOARD_PARAMETERS[name])
+        values = read_parameters(req, DASHBOARD_PARAMETERS[name])
         self._catch_up()
         now = _as_utc(self._clock())
         today = _day_of_datetime(now)
@@ -113,12 +113,15 @@ class DashboardIndexResource:
         }
 
 
-def _read_parameters(req: falcon.Request, accepted: tuple[_Parameter, ...]) -> dict[str, int]:
-    """Parse the query string, rejecting unknown names and values outside their range."""
+def read_parameters(req: falcon.Request, accepted: tuple[_Parameter, ...], *, resource: str = "dashboard") -> dict[str, int]:
+    """Parse the query string, rejecting unknown names and values outside their range.
+
+    ``resource`` names what takes the parameters in the error message.
+    """
     allowed = {parameter.name: parameter for parameter in accepted}
     for name, value in req.params.items():
         if name not in allowed:
-            accepted_text = f"this dashboard takes: {', '.join(allowed)}" if allowed else "this dashboard takes no parameters"
+            accepted_text = f"this {resource} takes: {', '.join(allowed)}" if allowed else f"this {resource} takes no parameters"
             raise falcon.HTTPBadRequest(
                 title="Unknown Query Parameter",
                 description=f"Query parameter {name!r} is not accepted here; {accepted_text}.",

@@ -70,6 +70,7 @@ def test_dashboard_forgets_deleted_installation(start_server, database_url):
         ("/stats/dashboard/version-migration?days=6", "'days' must be a whole number from 7 to 365; got '6'"),
         ("/stats/dashboard/versions?window=30", "Query parameter 'window' is not accepted here; this dashboard takes: days"),
         ("/stats/dashboard/overview?days=7", "Query parameter 'days' is not accepted here; this dashboard takes no parameters."),
+        ("/stats/summary?days=7", "Query parameter 'days' is not accepted here; this endpoint takes no parameters."),
         ("/stats/dashboard/versions?days=5&days=10", "Query parameter 'days' is given 2 times; send it once"),
     ],
 )

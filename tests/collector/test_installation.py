@@ -149,6 +149,20 @@ def test_installation_path_needs_uuid(server_with_data):
     response = httpx.delete(f"{server_with_data.url}/installation/not-a-uuid", headers=BEARER)
 
     assert response.status_code == 404
+    assert response.json() == {
+        "title": "Not Found",
+        "description": "'not-a-uuid' is not an installation id; use the UUID the app shows, such as 3fa85f64-5717-4562-b3fc-2c963f66afa6.",
+    }
+
+
+def test_unknown_path_points_to_openapi_document(server_with_data):
+    response = httpx.get(f"{server_with_data.url}/stats/dashbord", headers={"X-API-Key": OPERATOR_KEY})
+
+    assert response.status_code == 404
+    assert response.json() == {
+        "title": "Not Found",
+        "description": "No endpoint has this path; GET /openapi.json lists the collector's endpoints.",
+    }
 
 
 def test_deleted_installation_can_register_new_token(server_with_data):

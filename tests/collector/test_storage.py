@@ -290,6 +290,30 @@ def test_health_is_503_when_database_is_down(tmp_path):
     assert response.headers["Retry-After"] == "30"
 
 
+def test_database_unavailable_log_names_reason_without_host_or_password(tmp_path, caplog):
+    caplog.set_level(logging.INFO, logger="collector")
+    config = CollectorConfig.from_environ({"COLLECTOR_DATA_DIR": str(tmp_path)})
+    store = Store.open("postgresql://collector:pw-0123456789@127.0.0.1:9/collector?connect_timeout=2")
+    client = falcon.testing.TestClient(create_app(config, store, clock=MutableClock(NOW)))
+
+    client.simulate_get("/health")
+
+    [record] = [record for record in caplog.records if getattr(record, "event", None) == "database_unavailable"]
+    message = record.getMessage()
+    assert message.startswith("database unavailable (OperationalError): connection to server at \"<database host>\", port 9 failed")
+    assert message.endswith("; check that the database in DATABASE_URL is running and reachable")
+    assert "127.0.0.1" not in message
+    assert "pw-0123456789" not in message
+
+
+def test_describe_error_masks_password_and_host():
+    store = Store.open("postgresql://collector:pw-0123456789@db.internal:5433/collector")
+    error = peewee.OperationalError('connection to server at "db.internal" failed: password "pw-0123456789" rejected\nDETAIL: more')
+
+    assert store.describe_error(error) == 'connection to server at "<database host>" failed: password "***" rejected'
+    assert store.describe_error(peewee.OperationalError()) == "OperationalError"
+
+
 def test_submit_is_503_when_database_is_down(tmp_path):
     config = CollectorConfig.from_environ(
         {"COLLECTOR_DATA_DIR": str(tmp_path), "COLLECTOR_API_KEYS": "client-key-0123456789abcdef"}
