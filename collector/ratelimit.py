@@ -74,10 +74,11 @@ class SourceKeys:
         except OSError as error:
             self._in_memory = True
             logger.warning(
-                "cannot use the source-address key file %s (%s), so each process keeps its own key and the "
-                "per-source limit counts per process. Make COLLECTOR_DATA_DIR writable for the collector.",
+                "cannot use the source-address key file %s (%s: %s), so each process keeps its own key and the "
+                "per-source limit counts per process. Set COLLECTOR_DATA_DIR to a folder that the collector may write to.",
                 self.path,
                 type(error).__name__,
+                error.strerror or error,
                 extra={"event": "source_key_file_unusable"},
             )
             return secrets.token_bytes(_KEY_BYTES), True

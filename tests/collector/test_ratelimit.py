@@ -237,6 +237,11 @@ def test_unusable_source_key_folder_keeps_key_in_memory(tmp_path, collector_reco
     assert first == again
     assert keys.key_for(date(2026, 5, 2)) != first
     assert [record.__dict__.get("event") for record in collector_records] == ["source_key_file_unusable"]
+    assert collector_records[0].getMessage() == (
+        f"cannot use the source-address key file {blocked / SOURCE_KEY_FILE_NAME} (FileExistsError: File exists), "
+        "so each process keeps its own key and the per-source limit counts per process. "
+        "Set COLLECTOR_DATA_DIR to a folder that the collector may write to."
+    )
 
 
 TRUSTED = (ipaddress.ip_network("10.0.0.0/8"), ipaddress.ip_network("127.0.0.1/32"))
