@@ -238,6 +238,39 @@ def test_writer_restarts_sqlite_log_past_limit(tmp_path):
     assert restarted < growing // 4
 
 
+class ScriptedCheckpoints:
+    """A store whose checkpoints return scripted log lengths and record whether they ran in the writers' turn."""
+
+    def __init__(self, log_lengths: list[int]) -> None:
+        self.log_lengths = log_lengths
+        self.calls: list[bool] = []
+
+    def checkpoint(self, *, between_writes: bool = False) -> tuple[int, int]:
+        self.calls.append(between_writes)
+        log_pages = self.log_lengths[min(len(self.calls), len(self.log_lengths)) - 1]
+        return log_pages, log_pages
+
+
+@pytest.mark.parametrize(
+    ("log_lengths", "calls"),
+    [
+        # Below the restart limit: one copy while the writer goes on.
+        ([50], [False]),
+        # Past the limit: copies again until the log grew by fewer than 256 pages, then one in the writers' turn.
+        ([1_000, 1_900, 2_100], [False, False, False, True]),
+        # A log that keeps growing fast: at most six more copies before the copy in the writers' turn.
+        ([1_000 * step for step in range(1, 20)], [False] * 7 + [True]),
+    ],
+)
+def test_writer_catches_up_before_restarting_log(log_lengths, calls):
+    store = ScriptedCheckpoints(log_lengths)
+    writer = ReportWriter(store, restart_log_pages=1_000)
+
+    writer._checkpoint(between_writes=False)
+
+    assert store.calls == calls
+
+
 def test_writer_copies_log_into_database_at_close(tmp_path):
     store = Store.open(f"sqlite:///{tmp_path / 'collector.db'}")
     store.migrate()
