@@ -319,6 +319,16 @@ def forget_installation(db: peewee.Database, installation_id: str) -> None:
         for table in ("dashboard_installations", "dashboard_facets", "dashboard_activity", "dashboard_weeks"):
             _execute(db, f"DELETE FROM {table} WHERE installation_id = ?", (installation_id,))
         totals.flush(db)
+        # A total that counted only this installation is now zero, but its key still names a day, a
+        # version or a country it reported. Every query reads a missing row as zero.
+        _execute(db, "DELETE FROM dashboard_facet_days WHERE installations = 0 AND amount = 0", ())
+        _execute(db, "DELETE FROM dashboard_weekly_facets WHERE installations = 0", ())
+        _execute(
+            db,
+            "DELETE FROM dashboard_daily WHERE submissions = 0 AND errors = 0 AND new_installations = 0 "
+            "AND active_7_delta = 0 AND active_30_delta = 0",
+            (),
+        )
 
 
 def purge_summaries_before(db: peewee.Database, cutoff: datetime) -> None:

@@ -338,6 +338,25 @@ def test_forget_installation_matches_rebuild_without_it(summaries, tmp_path):
         assert remaining == 0, table
 
 
+def test_forget_only_installation_empties_summaries(summaries):
+    for days_ago in (0, 3, 9):
+        dashboard.record_submission(summaries, report("only", NOW - timedelta(days=days_ago), error_summary={"x": 1}))
+
+    dashboard.forget_installation(summaries, "only")
+
+    for table in (
+        "dashboard_installations",
+        "dashboard_facets",
+        "dashboard_facet_days",
+        "dashboard_activity",
+        "dashboard_daily",
+        "dashboard_weeks",
+        "dashboard_weekly_facets",
+    ):
+        (rows,) = summaries.execute_sql(f"SELECT COUNT(*) FROM {table}").fetchone()
+        assert rows == 0, table
+
+
 def test_rebuild_matches_incremental_records(summaries):
     generator = random.Random(11)
     reports = [
