@@ -77,9 +77,9 @@ class ClientConfig:
             interval_days=source.integer(_INTERVAL, DEFAULT_INTERVAL_DAYS),
             timezone=source.checked(_TIMEZONE, _check_timezone, None),
             deployment_mode=(
-                _check_deployment_mode(deployment_mode, "deployment_mode argument")
+                check_deployment_mode(deployment_mode, "deployment_mode argument")
                 if deployment_mode is not None
-                else source.checked(_DEPLOYMENT_MODE, _check_deployment_mode, DEFAULT_DEPLOYMENT_MODE)
+                else source.checked(_DEPLOYMENT_MODE, check_deployment_mode, DEFAULT_DEPLOYMENT_MODE)
             ),
             do_not_track=environ.get("DO_NOT_TRACK", "").strip().lower() in ("1", "true", "yes"),
         )
@@ -140,7 +140,25 @@ def _check_int(option: _Option, value: Any, where: str) -> int:
     return number
 
 
-def _check_deployment_mode(value: Any, where: str) -> str:
+def check_argument(value: Any, check: Callable[[Any, str], Any], where: str, *, strict: bool, fallback: str) -> Any:
+    """Return `value` checked by `check`, or None (which selects the default) when it is None or invalid.
+
+    An invalid value raises the ConfigError when `strict`. Otherwise the error is logged as a
+    WARNING that names `fallback`, the value used instead.
+    """
+    if value is None:
+        return None
+
+    try:
+        return check(value, where)
+    except ConfigError as error:
+        if strict:
+            raise
+        logger.warning("%s Using %s instead.", error, fallback)
+        return None
+
+
+def check_deployment_mode(value: Any, where: str) -> str:
     if value not in DEPLOYMENT_MODES:
         msg = f"Invalid {where}: {value!r} is not a deployment mode. Use one of: {', '.join(DEPLOYMENT_MODES)}."
         raise ConfigError(msg)

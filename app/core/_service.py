@@ -21,7 +21,7 @@ import platformdirs
 import app
 from app.core import _history, _outbox, _reasons, _settings as keys
 from app.core._clock import Clock, format_db_time, format_iso_time, format_report_time, parse_time, to_utc, utc_now
-from app.core._config import ClientConfig
+from app.core._config import DEFAULT_DEPLOYMENT_MODE, ClientConfig, check_argument, check_deployment_mode
 from app.core._country import configured_zone, country_for_zone
 from app.core._errors import CollectorError, ConsentError, UsageStatsError
 from app.core._events import EventType, clean_and_encode, parse_event_type
@@ -140,11 +140,18 @@ class UsageStats:
         """Open (creating, migrating or recovering) the store in `home` or the default data folder.
 
         `strict_config` makes an invalid setting raise ConfigError; otherwise it is logged as a
-        WARNING and the default is used. `recovered_from` is set when a damaged database was
-        moved aside. Raises StorageError when the folder or database cannot be created.
+        WARNING and the default is used. The `deployment_mode` argument is checked here, before
+        the store is touched. An invalid one raises, or is ignored with a WARNING, so that
+        USAGE_STATS_DEPLOYMENT_MODE, the setting or the default applies. `recovered_from` is set
+        when a damaged database was moved aside. Raises StorageError when the folder or database
+        cannot be created.
         """
         environ = os.environ if environ is None else environ
         clock = clock or utc_now
+        deployment_mode = check_argument(
+            deployment_mode, check_deployment_mode, "deployment_mode argument", strict=strict_config,
+            fallback=f"USAGE_STATS_DEPLOYMENT_MODE, the deployment_mode setting or {DEFAULT_DEPLOYMENT_MODE!r}",
+        )
         folder = Path(home) if home is not None else default_home(environ)
 
         opened = open_store(folder, clock())

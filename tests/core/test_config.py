@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 
 import pytest
@@ -116,3 +117,44 @@ def test_re_consent_keeps_schedule(stats: UsageStats, clock):
     assert stats.consent().policy_version == "2"
     assert stats.status().installation_id == installation_id
     assert stats._settings.get("report.anchor") == "2026-03-02T09:00:00.000000Z"
+
+
+def test_open_strict_rejects_unknown_deployment_mode(home, environ, clock):
+    with UsageStats.open(home, environ=environ, clock=clock) as stats:
+        stats.record("job_created")
+
+    with pytest.raises(ConfigError) as raised:
+        UsageStats.open(home, environ=environ, clock=clock, deployment_mode="kubernetes", strict_config=True)
+
+    assert str(raised.value) == (
+        "Invalid deployment_mode argument: 'kubernetes' is not a deployment mode. "
+        "Use one of: desktop, homeassistant, docker, standalone, pi."
+    )
+    with UsageStats.open(home, environ=environ, clock=clock) as reopened:
+        assert reopened.status().events_total == 1
+
+
+def test_open_lenient_ignores_unknown_deployment_mode(home, environ, clock, caplog):
+    with caplog.at_level(logging.WARNING, logger="app.core"):
+        stats = UsageStats.open(home, environ=environ, clock=clock, deployment_mode="kubernetes")
+
+    with stats:
+        stats.opt_in()
+        status = stats.status()
+        preview = json.loads(stats.preview())
+
+    assert [record.getMessage() for record in caplog.records] == [
+        "Invalid deployment_mode argument: 'kubernetes' is not a deployment mode. "
+        "Use one of: desktop, homeassistant, docker, standalone, pi. Using USAGE_STATS_DEPLOYMENT_MODE, "
+        "the deployment_mode setting or 'standalone' instead."
+    ]
+    assert status.consent.state == "granted"
+    assert preview["installation"]["deployment_mode"] == "standalone"
+
+
+def test_open_lenient_deployment_mode_falls_back_to_environment(home, environ, clock):
+    environment = {**environ, "USAGE_STATS_DEPLOYMENT_MODE": "docker"}
+
+    with UsageStats.open(home, environ=environment, clock=clock, deployment_mode="kubernetes") as stats:
+        assert stats.config().deployment_mode == "docker"
+        assert stats.status().installation_id is not None
