@@ -13,6 +13,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from app.core._errors import ConfigError
+from app.core._events import APP_VERSION, APP_VERSION_RULE, short_repr
 
 logger = logging.getLogger("app.core")
 
@@ -161,6 +162,16 @@ def check_argument(value: Any, check: Callable[[Any, str], Any], where: str, *, 
 def check_deployment_mode(value: Any, where: str) -> str:
     if value not in DEPLOYMENT_MODES:
         msg = f"Invalid {where}: {value!r} is not a deployment mode. Use one of: {', '.join(DEPLOYMENT_MODES)}."
+        raise ConfigError(msg)
+    return str(value)
+
+
+def check_app_version(value: Any, where: str) -> str:
+    if not APP_VERSION.accepts(value):
+        msg = (
+            f"Invalid {where}: {short_repr(value)} is not a version such as 2.4.1. Use {APP_VERSION_RULE}, "
+            f"because the collector rejects every report whose installation.app_version breaks that rule."
+        )
         raise ConfigError(msg)
     return str(value)
 

@@ -12,12 +12,15 @@ import enum
 import json
 import logging
 import re
+import reprlib
 from dataclasses import dataclass
 from typing import Any
 
 logger = logging.getLogger("app.core")
 
 MAX_METADATA_BYTES = 1024
+# Rejected values are shown in messages and logs this short, with "..." in place of the middle.
+MAX_SHOWN_VALUE_CHARS = 40
 
 
 class EventType(enum.StrEnum):
@@ -99,9 +102,11 @@ ERROR_TYPE = Pattern(
     "an exception class name such as ConnectionError (never its message)",
 )
 FEATURE = Pattern(re.compile(r"[a-z0-9][a-z0-9_]{0,47}"), "1-48 characters of a-z, 0-9 and _, not starting with _")
+# The app_version rule of both report schemas in resources/schemas, which the collector enforces.
 APP_VERSION = Pattern(
     re.compile(r"[0-9A-Za-z][0-9A-Za-z.+_-]{0,31}"), "a version such as 2.4.1 (at most 32 characters)"
 )
+APP_VERSION_RULE = "1 to 32 characters of A-Z, a-z, 0-9, '.', '+', '_' and '-', starting with a letter or digit"
 
 _PRINTER = {"printer_type": PRINTER_TYPE, "printer_index": PRINTER_INDEX}
 
@@ -130,6 +135,14 @@ REQUIRED_METADATA: dict[EventType, tuple[str, str]] = {
 }
 
 _EVENT_TYPES_BY_NAME = {member.value: member for member in EventType}
+
+_short_repr = reprlib.Repr()
+_short_repr.maxstring = _short_repr.maxother = _short_repr.maxlong = MAX_SHOWN_VALUE_CHARS
+
+
+def short_repr(value: Any) -> str:
+    """Return repr(value) shortened to about MAX_SHOWN_VALUE_CHARS characters, for messages and logs."""
+    return _short_repr.repr(value)
 
 
 class _LogOnce:

@@ -21,7 +21,7 @@ import platformdirs
 import app
 from app.core import _history, _outbox, _reasons, _settings as keys
 from app.core._clock import Clock, format_db_time, format_iso_time, format_report_time, parse_time, to_utc, utc_now
-from app.core._config import DEFAULT_DEPLOYMENT_MODE, ClientConfig, check_argument, check_deployment_mode
+from app.core._config import DEFAULT_DEPLOYMENT_MODE, ClientConfig, check_app_version, check_argument, check_deployment_mode
 from app.core._country import configured_zone, country_for_zone
 from app.core._errors import CollectorError, ConsentError, UsageStatsError
 from app.core._events import EventType, clean_and_encode, parse_event_type
@@ -140,10 +140,13 @@ class UsageStats:
         """Open (creating, migrating or recovering) the store in `home` or the default data folder.
 
         `strict_config` makes an invalid setting raise ConfigError; otherwise it is logged as a
-        WARNING and the default is used. The `deployment_mode` argument is checked here, before
-        the store is touched. An invalid one raises, or is ignored with a WARNING, so that
-        USAGE_STATS_DEPLOYMENT_MODE, the setting or the default applies. `recovered_from` is set
-        when a damaged database was moved aside. Raises StorageError when the folder or database
+        WARNING and the default is used. The `deployment_mode` and `app_version` arguments are
+        checked here, before the store is touched. An invalid one raises, or is ignored with a
+        WARNING. Then USAGE_STATS_DEPLOYMENT_MODE, the setting or the default deployment mode
+        applies, and the app_version of the latest app_start event or app.__version__ is sent.
+        The report schemas allow an app_version of 1 to 32 letters, digits, '.', '+', '_' and '-',
+        starting with a letter or digit. `recovered_from` is set when a damaged database was moved
+        aside. Raises StorageError when the folder or database
         cannot be created.
         """
         environ = os.environ if environ is None else environ
@@ -151,6 +154,10 @@ class UsageStats:
         deployment_mode = check_argument(
             deployment_mode, check_deployment_mode, "deployment_mode argument", strict=strict_config,
             fallback=f"USAGE_STATS_DEPLOYMENT_MODE, the deployment_mode setting or {DEFAULT_DEPLOYMENT_MODE!r}",
+        )
+        app_version = check_argument(
+            app_version, check_app_version, "app_version argument", strict=strict_config,
+            fallback=f"the app_version of the latest app_start event or {app.__version__!r}",
         )
         folder = Path(home) if home is not None else default_home(environ)
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import importlib.resources
 import json
 import logging
 
 import pytest
 
+import app
 from app.core import ConfigError, UsageStats, privacy_policy
 from app.core._config import ClientConfig, normalize_endpoint
+from app.core._events import APP_VERSION
 
 
 def test_environment_overrides_settings():
@@ -158,3 +161,63 @@ def test_open_lenient_deployment_mode_falls_back_to_environment(home, environ, c
     with UsageStats.open(home, environ=environment, clock=clock, deployment_mode="kubernetes") as stats:
         assert stats.config().deployment_mode == "docker"
         assert stats.status().installation_id is not None
+
+
+@pytest.mark.parametrize("schema_name", ["report-1.0.schema.json", "report-1.1.schema.json"])
+def test_app_version_rule_matches_schema(schema_name):
+    text = importlib.resources.files("resources").joinpath("schemas", schema_name).read_text(encoding="utf-8")
+    rule = json.loads(text)["properties"]["installation"]["properties"]["app_version"]
+
+    assert rule == {"type": "string", "pattern": f"^{APP_VERSION.regex.pattern}$"}
+
+
+LONG_VERSION = "2.4.1 beta ü" * 4
+LONG_VERSION_MESSAGE = (
+    "Invalid app_version argument: '2.4.1 beta ü2.4.1...beta ü2.4.1 beta ü' is not a version such as 2.4.1. "
+    "Use 1 to 32 characters of A-Z, a-z, 0-9, '.', '+', '_' and '-', starting with a letter or digit, "
+    "because the collector rejects every report whose installation.app_version breaks that rule."
+)
+
+
+def test_open_strict_rejects_invalid_app_version(home, environ, clock):
+    with UsageStats.open(home, environ=environ, clock=clock) as stats:
+        stats.record("job_created")
+
+    with pytest.raises(ConfigError) as raised:
+        UsageStats.open(home, environ=environ, clock=clock, app_version=LONG_VERSION, strict_config=True)
+
+    assert str(raised.value) == LONG_VERSION_MESSAGE
+    with UsageStats.open(home, environ=environ, clock=clock) as reopened:
+        assert reopened.status().events_total == 1
+
+
+@pytest.mark.parametrize("version", ["", "2.4.1 beta", "v" * 33, "-2.4", 2.4])
+def test_open_strict_rejects_version_outside_schema(home, environ, clock, version):
+    with pytest.raises(ConfigError, match="is not a version such as 2.4.1"):
+        UsageStats.open(home, environ=environ, clock=clock, app_version=version, strict_config=True)
+
+
+@pytest.mark.parametrize("version", ["2.4.1", "2.4.1+local", "1.0.0-rc_1", "v" * 32])
+def test_open_strict_accepts_schema_versions(home, environ, clock, version):
+    with UsageStats.open(home, environ=environ, clock=clock, app_version=version, strict_config=True) as stats:
+        stats.opt_in()
+        preview = json.loads(stats.preview())
+
+    assert preview["installation"]["app_version"] == version
+
+
+def test_open_lenient_ignores_invalid_app_version(home, environ, clock, caplog):
+    with caplog.at_level(logging.WARNING, logger="app.core"):
+        stats = UsageStats.open(home, environ=environ, clock=clock, app_version=LONG_VERSION)
+
+    with stats:
+        stats.opt_in()
+        before_app_start = json.loads(stats.preview())["installation"]["app_version"]
+        stats.record("app_start", app_version="2.3.0")
+        after_app_start = json.loads(stats.preview())["installation"]["app_version"]
+
+    assert [record.getMessage() for record in caplog.records] == [
+        f"{LONG_VERSION_MESSAGE} Using the app_version of the latest app_start event or {app.__version__!r} instead."
+    ]
+    assert before_app_start == app.__version__
+    assert after_app_start == "2.3.0"
