@@ -181,7 +181,11 @@ def parse_event_type(name: str | EventType) -> EventType | None:
 
 
 def clean_metadata(event_type: EventType, metadata: dict[str, Any]) -> dict[str, Any]:
-    """Return the allowed part of `metadata`, logging each dropped key once per process."""
+    """Return the allowed part of `metadata`, logging each dropped key once per process.
+
+    An unknown key is logged with the allowed keys, an invalid value with its type and its repr
+    shortened to MAX_SHOWN_VALUE_CHARS.
+    """
     allowed = ALLOWED_METADATA[event_type]
     cleaned: dict[str, Any] = {}
 
@@ -200,9 +204,11 @@ def clean_metadata(event_type: EventType, metadata: dict[str, Any]) -> dict[str,
         if not kind.accepts(value):
             _log_once.warning(
                 ("bad-value", event_type.value, str(key)),
-                "Metadata key %r was dropped from an event of type %s: the value is not %s.",
+                "Metadata key %r was dropped from an event of type %s: the value %s (%s) is not %s.",
                 key,
                 event_type.value,
+                short_repr(value),
+                type(value).__name__,
                 kind.description,
             )
             continue

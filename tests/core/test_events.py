@@ -7,7 +7,7 @@ import logging
 
 import pytest
 
-from app.core import EventType, UsageStats
+from app.core import EventType, UsageStats, _events
 from app.core._events import MAX_METADATA_BYTES, clean_metadata, encode_metadata
 
 ACCEPTED = [
@@ -110,3 +110,42 @@ def test_record_tells_bool_from_int(stats: UsageStats):
     stats.record("job_created", printer_index=True)
 
     assert [json.loads(event.metadata) for event in stats.recent_events()] == [{}, {"printer_index": 1}]
+
+
+@pytest.fixture
+def fresh_warnings(monkeypatch):
+    """Forget which dropped keys were logged and which metadata was encoded, so every warning shows."""
+    monkeypatch.setattr(_events, "_log_once", _events._LogOnce())
+    monkeypatch.setattr(_events, "_encoded_cache", {})
+
+
+@pytest.mark.parametrize(
+    ("event_type", "metadata", "expected"),
+    [
+        (
+            "printer_connected",
+            {"printer_index": "2"},
+            "Metadata key 'printer_index' was dropped from an event of type printer_connected: "
+            "the value '2' (str) is not an integer from 0 to 999.",
+        ),
+        (
+            "job_created",
+            {"printer_type": "Office Prusa " * 10},
+            "Metadata key 'printer_type' was dropped from an event of type job_created: the value "
+            "'Office Prusa Offi...rusa Office Prusa ' (str) is not 1-32 characters of a-z, 0-9 and _, "
+            "not starting with _.",
+        ),
+        (
+            "file_downloaded",
+            {"size_kb": 2.5},
+            "Metadata key 'size_kb' was dropped from an event of type file_downloaded: "
+            "the value 2.5 (float) is not an integer from 0 to 100000000.",
+        ),
+    ],
+)
+def test_record_warning_shows_invalid_value(stats: UsageStats, caplog, fresh_warnings, event_type, metadata, expected):
+    with caplog.at_level(logging.WARNING, logger="app.core"):
+        assert stats.record(event_type, **metadata) is True
+
+    assert [record.getMessage() for record in caplog.records] == [expected]
+    assert json.loads(stats.recent_events()[0].metadata) == {}
