@@ -8,13 +8,17 @@ carry names, paths, serial numbers or free text.
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 import json
 import logging
 import re
 import reprlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from app.core._clock import Clock, format_db_time, to_utc
 
 logger = logging.getLogger("app.core")
 
@@ -257,3 +261,58 @@ def encode_metadata(metadata: dict[str, Any]) -> str:
         )
         return "{}"
     return text
+
+
+class InvalidEventRow(ValueError):
+    """A row of a bulk import that cannot be stored; the message names the field, the value and the fix."""
+
+
+def encode_event_row(row: Any, clock: Clock) -> tuple[str, str, str] | None:
+    """Return the stored (event type, occurred_at, metadata) of a bulk-import row.
+
+    The row is (event type, occurred_at, metadata). occurred_at None means the current time, and
+    a naive datetime is taken to be UTC, as everywhere in the store. metadata None means none.
+    Returns None for an unknown event type, which parse_event_type() logs. Raises InvalidEventRow
+    for a row of another shape, an occurred_at that is not a datetime or metadata that is not a
+    mapping.
+    """
+    try:
+        event_type, occurred_at, metadata = row
+    except (TypeError, ValueError):
+        msg = (
+            f"the row {short_repr(row)} ({type(row).__name__}) is not a tuple (event_type, occurred_at, metadata). "
+            f"Pass three items, with None for the current time or for no metadata."
+        )
+        raise InvalidEventRow(msg) from None
+
+    parsed = parse_event_type(event_type)
+    if parsed is None:
+        return None
+    when = clock() if occurred_at is None else _checked_time(occurred_at)
+    if metadata is None:
+        metadata = {}
+    if not isinstance(metadata, Mapping):
+        msg = (
+            f"its metadata {short_repr(metadata)} ({type(metadata).__name__}) is not a mapping. "
+            f"Pass a dict such as {{'printer_type': 'prusa'}}, or None for no metadata."
+        )
+        raise InvalidEventRow(msg)
+    return parsed.value, format_db_time(when), clean_and_encode(parsed, dict(metadata))
+
+
+def _checked_time(value: Any) -> dt.datetime:
+    if not isinstance(value, dt.datetime):
+        msg = (
+            f"its occurred_at {short_repr(value)} ({type(value).__name__}) is not a datetime. Pass a datetime "
+            f"with a time zone, such as datetime.fromisoformat('2026-12-01T10:00:00+00:00'), or None for the "
+            f"current time."
+        )
+        raise InvalidEventRow(msg)
+    try:
+        return to_utc(value)
+    except (OverflowError, ValueError):
+        msg = (
+            f"its occurred_at {value.isoformat()} lies outside the years 1 to 9999 once converted to UTC. "
+            f"Pass a time within that range."
+        )
+        raise InvalidEventRow(msg) from None

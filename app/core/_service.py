@@ -20,11 +20,11 @@ import platformdirs
 
 import app
 from app.core import _history, _outbox, _reasons, _settings as keys
-from app.core._clock import Clock, format_db_time, format_iso_time, format_report_time, parse_time, to_utc, utc_now
+from app.core._clock import Clock, format_db_time, format_iso_time, format_report_time, parse_time, utc_now
 from app.core._config import DEFAULT_DEPLOYMENT_MODE, ClientConfig, check_app_version, check_argument, check_deployment_mode
 from app.core._country import configured_zone, country_for_zone
 from app.core._errors import CollectorError, ConsentError, UsageStatsError
-from app.core._events import EventType, clean_and_encode, parse_event_type
+from app.core._events import EventType, InvalidEventRow, clean_and_encode, encode_event_row, parse_event_type
 from app.core._export import export_csv, export_json
 from app.core._history import HistoryCheck
 from app.core._policy import policy_version, privacy_policy
@@ -52,6 +52,8 @@ NOTHING_SENT_MESSAGE = (
 # Report ids per query in report_statuses(), because SQLite before 3.32.0 allows at most 999
 # parameters per statement by default.
 REPORT_STATUS_BATCH = 500
+# Invalid rows of one record_many() call logged one by one; the rest are only counted.
+MAX_ROW_WARNINGS = 10
 _INSERT_EVENT = "INSERT INTO usage_events (event_type, occurred_at, metadata, reported) VALUES (?, ?, ?, 0)"
 _INSERT_SESSION = "INSERT INTO usage_sessions (started_at, last_seen_at) VALUES (?, ?)"
 
@@ -123,7 +125,7 @@ class UsageStats:
         self._settings = Settings(db, clock)
         self._session_id: int | None = None
         self._closed = False
-        self._storage_warned = False
+        self._warned_causes: set[str] = set()
 
     @classmethod
     def open(
@@ -327,30 +329,51 @@ class UsageStats:
             row = (parsed.value, format_db_time(self._clock()), clean_and_encode(parsed, metadata))
             return self._insert_events([row]) == 1
         except Exception as error:  # recording must never break the host application
-            self._warn_storage(error)
+            self._warn_not_recorded(error)
             return False
 
-    def record_many(self, events: Iterable[tuple[str | EventType, dt.datetime | None, Mapping[str, Any]]]) -> int:
+    def record_many(self, events: Iterable[tuple[str | EventType, dt.datetime | None, Mapping[str, Any] | None]]) -> int:
         """Store many events in one transaction (a bulk import); return how many were stored.
 
-        Events with an unknown type are skipped; a time of None means now. Never raises.
+        A time of None means now, and a naive datetime is taken to be UTC. A row with an unknown
+        event type is skipped as record() skips it. A row of another shape, with a time that is
+        not a datetime or with metadata that is not a mapping is skipped with a WARNING that names
+        its index, the field, the value and the fix (at most MAX_ROW_WARNINGS per call, then one
+        count). The other rows are stored. Never raises.
         """
         try:
-            rows = []
-            for event_type, occurred_at, metadata in events:
-                parsed = parse_event_type(event_type)
-                if parsed is None:
-                    continue
-                when = self._clock() if occurred_at is None else to_utc(occurred_at)
-                rows.append((parsed.value, format_db_time(when), clean_and_encode(parsed, dict(metadata or {}))))
+            rows = self._encode_rows(events)
             return self._insert_events(rows)
         except Exception as error:  # a bulk import must not break the host application either
-            self._warn_storage(error)
+            self._warn_not_recorded(error)
             return 0
+
+    def _encode_rows(self, events: Iterable[Any]) -> list[tuple[str, str, str]]:
+        rows = []
+        skipped = 0
+        for index, event in enumerate(events):
+            try:
+                row = encode_event_row(event, self._clock)
+            except InvalidEventRow as error:
+                skipped += 1
+                if skipped <= MAX_ROW_WARNINGS:
+                    logger.warning("Usage event at index %d of the bulk import was skipped: %s", index, error)
+                continue
+            if row is not None:
+                rows.append(row)
+
+        if skipped > MAX_ROW_WARNINGS:
+            logger.warning(
+                "%d invalid usage events of the bulk import were skipped in all; only the first %d are logged.",
+                skipped, MAX_ROW_WARNINGS,
+            )
+        return rows
 
     def _insert_events(self, rows: list[tuple[str, str, str]]) -> int:
         if self._closed:
-            self._warn_storage(UsageStatsError("the usage statistics store is closed"))
+            self._warn_not_recorded(UsageStatsError("the usage statistics store is closed"))
+            return 0
+        if not rows:
             return 0
         connection = self._db.connection()
         if len(rows) == 1:
@@ -360,18 +383,27 @@ class UsageStats:
             connection.executemany(_INSERT_EVENT, rows)
         return len(rows)
 
-    def _warn_storage(self, error: BaseException) -> None:
-        if self._storage_warned:
-            logger.debug("Usage event not recorded: %s", error)
+    def _warn_not_recorded(self, error: BaseException) -> None:
+        """Log why events or a session write were not stored: a WARNING the first time for each kind of
+        cause, at DEBUG after that, so a host that records in a loop does not flood the log."""
+        if isinstance(error, (sqlite3.Error, peewee.PeeweeException, OSError)):
+            cause = "storage"
+            message = (
+                "Usage events are not being recorded (%s: %s). Stored data is kept; check free disk space "
+                "and write access to %s. Further failures are logged at DEBUG level."
+            )
+        else:
+            cause = "unexpected"
+            message = (
+                "Usage events were not recorded because of an unexpected %s: %s. Stored data in %s is kept. "
+                "The traceback shows where the error was raised. Further failures are logged at DEBUG level."
+            )
+
+        if cause in self._warned_causes:
+            logger.debug("Usage event not recorded: %s: %s", type(error).__name__, error)
             return
-        self._storage_warned = True
-        logger.warning(
-            "Usage events are not being recorded (%s: %s). Stored data is kept; check free disk space "
-            "and write access to %s. Further failures are logged at DEBUG level.",
-            type(error).__name__,
-            error,
-            self.path,
-        )
+        self._warned_causes.add(cause)
+        logger.warning(message, type(error).__name__, error, self.path, exc_info=cause == "unexpected")
 
     def start_session(self) -> None:
         """Open an uptime session; call heartbeat() every few minutes and end_session() at exit."""
@@ -395,12 +427,12 @@ class UsageStats:
     def _write_session(self, sql: str, parameters: tuple[Any, ...], start: bool = False) -> None:
         """Run one session write; like record(), it logs instead of raising."""
         if self._closed:
-            self._warn_storage(UsageStatsError("the usage statistics store is closed"))
+            self._warn_not_recorded(UsageStatsError("the usage statistics store is closed"))
             return
         try:
             cursor = self._db.execute_sql(sql, parameters)
         except (sqlite3.Error, peewee.PeeweeException) as error:
-            self._warn_storage(error)
+            self._warn_not_recorded(error)
             return
         if start:
             self._session_id = cursor.lastrowid

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 
@@ -9,6 +10,7 @@ import pytest
 
 from app.core import EventType, UsageStats, _events
 from app.core._events import MAX_METADATA_BYTES, clean_metadata, encode_metadata
+from tests.core.conftest import START
 
 ACCEPTED = [
     (EventType.JOB_CREATED, {"printer_type": "prusa_mk4", "printer_index": 0, "file_kind": "3mf"}),
@@ -149,3 +151,100 @@ def test_record_warning_shows_invalid_value(stats: UsageStats, caplog, fresh_war
 
     assert [record.getMessage() for record in caplog.records] == [expected]
     assert json.loads(stats.recent_events()[0].metadata) == {}
+
+
+BAD_TIME_WARNING = (
+    "Usage event at index 1 of the bulk import was skipped: its occurred_at '2026-12-01T10:00:00Z' (str) "
+    "is not a datetime. Pass a datetime with a time zone, such as "
+    "datetime.fromisoformat('2026-12-01T10:00:00+00:00'), or None for the current time."
+)
+
+
+def test_record_many_skips_row_with_text_time(stats: UsageStats, caplog):
+    events = [("job_created", None, {"printer_type": "ok1"}), ("job_created", "2026-12-01T10:00:00Z", {})]
+
+    with caplog.at_level(logging.WARNING, logger="app.core"):
+        stored = stats.record_many(events)
+
+    assert stored == 1
+    assert [record.getMessage() for record in caplog.records] == [BAD_TIME_WARNING]
+    stored_events = stats.recent_events()
+    assert [(event.event_type, event.occurred_at) for event in stored_events] == [("job_created", START)]
+    assert json.loads(stored_events[0].metadata) == {"printer_type": "ok1"}
+
+
+@pytest.mark.parametrize(
+    ("row", "expected"),
+    [
+        (
+            ("job_created", None),
+            "Usage event at index 0 of the bulk import was skipped: the row ('job_created', None) (tuple) is not "
+            "a tuple (event_type, occurred_at, metadata). Pass three items, with None for the current time or "
+            "for no metadata.",
+        ),
+        (
+            "job_created",
+            "Usage event at index 0 of the bulk import was skipped: the row 'job_created' (str) is not a tuple "
+            "(event_type, occurred_at, metadata). Pass three items, with None for the current time or for no "
+            "metadata.",
+        ),
+        (
+            ("job_created", dt.date(2026, 12, 1), {}),
+            "Usage event at index 0 of the bulk import was skipped: its occurred_at datetime.date(2026, 12, 1) "
+            "(date) is not a datetime. Pass a datetime with a time zone, such as "
+            "datetime.fromisoformat('2026-12-01T10:00:00+00:00'), or None for the current time.",
+        ),
+        (
+            ("job_created", dt.datetime.min.replace(tzinfo=dt.timezone(dt.timedelta(hours=1))), {}),
+            "Usage event at index 0 of the bulk import was skipped: its occurred_at 0001-01-01T00:00:00+01:00 "
+            "lies outside the years 1 to 9999 once converted to UTC. Pass a time within that range.",
+        ),
+        (
+            ("job_created", None, [("printer_type", "prusa")]),
+            "Usage event at index 0 of the bulk import was skipped: its metadata [('printer_type', 'prusa')] "
+            "(list) is not a mapping. Pass a dict such as {'printer_type': 'prusa'}, or None for no metadata.",
+        ),
+    ],
+)
+def test_record_many_names_invalid_row(stats: UsageStats, caplog, row, expected):
+    with caplog.at_level(logging.WARNING, logger="app.core"):
+        stored = stats.record_many([row, ("file_uploaded", None, None)])
+
+    assert stored == 1
+    assert [record.getMessage() for record in caplog.records] == [expected]
+    assert [event.event_type for event in stats.recent_events()] == ["file_uploaded"]
+
+
+def test_record_many_counts_invalid_rows_beyond_limit(stats: UsageStats, caplog):
+    events = [("job_created", "yesterday", {})] * 12 + [("job_created", None, {})]
+
+    with caplog.at_level(logging.WARNING, logger="app.core"):
+        stored = stats.record_many(events)
+
+    messages = [record.getMessage() for record in caplog.records]
+    assert stored == 1
+    assert len(messages) == 11
+    assert messages[9].startswith("Usage event at index 9 of the bulk import was skipped: its occurred_at 'yesterday'")
+    assert messages[10] == "12 invalid usage events of the bulk import were skipped in all; only the first 10 are logged."
+
+
+def test_record_many_takes_naive_time_as_utc(stats: UsageStats):
+    assert stats.record_many([("job_created", dt.datetime(2026, 3, 1, 8, 30), {})]) == 1
+
+    assert stats.recent_events()[0].occurred_at == dt.datetime(2026, 3, 1, 8, 30, tzinfo=dt.timezone.utc)
+
+
+def test_record_many_failing_iterable_not_blamed_on_disk(stats: UsageStats, caplog):
+    def events():
+        yield ("job_created", None, {})
+        raise RuntimeError("the host's import source failed")
+
+    with caplog.at_level(logging.WARNING, logger="app.core"):
+        assert stats.record_many(events()) == 0
+
+    assert [record.getMessage() for record in caplog.records] == [
+        "Usage events were not recorded because of an unexpected RuntimeError: the host's import source "
+        f"failed. Stored data in {stats.path} is kept. The traceback shows where the error was raised. Further "
+        "failures are logged at DEBUG level."
+    ]
+    assert stats.status().events_total == 0
