@@ -2,7 +2,7 @@
 
 UsageStatsError
 ├── ConfigError        an invalid setting or environment variable
-├── StorageError       the local database cannot be opened or migrated
+├── StorageError       the local database cannot be opened or migrated, or was closed
 ├── ConsentError       an action that needs consent was requested without it
 └── CollectorError     the collector could not be reached or returned an error
 """
@@ -19,7 +19,7 @@ class ConfigError(UsageStatsError, ValueError):
 
 
 class StorageError(UsageStatsError):
-    """The local database cannot be opened, created or migrated."""
+    """The local database cannot be opened, created or migrated, or the store was closed."""
 
 
 class ConsentError(UsageStatsError):

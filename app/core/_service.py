@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import functools
 import json
 import logging
 import os
 import secrets
 import sqlite3
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from app.core import _history, _outbox, _reasons, _settings as keys
 from app.core._clock import Clock, format_db_time, format_iso_time, format_report_time, parse_time, utc_now
 from app.core._config import DEFAULT_DEPLOYMENT_MODE, ClientConfig, check_app_version, check_argument, check_deployment_mode
 from app.core._country import configured_zone, country_for_zone
-from app.core._errors import CollectorError, ConsentError, UsageStatsError
+from app.core._errors import CollectorError, ConsentError, StorageError, UsageStatsError
 from app.core._events import EventType, InvalidEventRow, clean_and_encode, encode_event_row, parse_event_type
 from app.core._export import export_csv, export_json
 from app.core._history import HistoryCheck
@@ -91,13 +92,32 @@ def default_home(environ: Mapping[str, str]) -> Path:
     return Path(platformdirs.user_data_dir(APP_DIR_NAME, APP_AUTHOR))
 
 
+class _StoreClosed(Exception):
+    """Recording was attempted after UsageStats.close()."""
+
+
+def _requires_open_store(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Make `method` raise StorageError after close(), instead of silently opening a new connection."""
+
+    @functools.wraps(method)
+    def checked(self: UsageStats, *args: Any, **kwargs: Any) -> Any:
+        if self._closed:
+            msg = f"The usage statistics store {str(self.path)!r} was closed. Open it again with UsageStats.open()."
+            raise StorageError(msg)
+        return method(self, *args, **kwargs)
+
+    return checked
+
+
 class UsageStats:
     """The local store of one installation, and everything done with it.
 
     Open it with `UsageStats.open()`. Recording and sessions never raise. The other methods
     raise UsageStatsError subclasses, whose message names the fix, for invalid input,
     configuration or collector failures. A database failure there (a disk error, a lock held
-    beyond the busy timeout) propagates as sqlite3 or peewee errors.
+    beyond the busy timeout) propagates as sqlite3 or peewee errors. After close(), recording
+    and sessions store nothing and log a WARNING once, and the other methods, status() and
+    preview() included, raise StorageError.
     """
 
     def __init__(
@@ -180,6 +200,7 @@ class UsageStats:
         return stats
 
     def close(self) -> None:
+        """Mark the store closed and close the calling thread's database connection. A second call does nothing."""
         if self._closed:
             return
         self._closed = True
@@ -212,12 +233,14 @@ class UsageStats:
 
     # Configuration and consent
 
+    @_requires_open_store
     def config(self) -> ClientConfig:
         settings = self._settings.all()
         return ClientConfig.resolve(
             settings, self._environ, deployment_mode=self._deployment_mode, strict=self._strict_config
         )
 
+    @_requires_open_store
     def consent(self) -> Consent:
         return Consent(
             state=self._settings.get(keys.CONSENT_STATE, "undecided"),
@@ -226,6 +249,7 @@ class UsageStats:
             blocked_by_dnt=self.config().do_not_track,
         )
 
+    @_requires_open_store
     def opt_in(self, policy_version_agreed: str | None = None) -> None:
         """Grant consent for a policy version (the current one by default) and open the first period.
 
@@ -268,6 +292,7 @@ class UsageStats:
             updates[keys.INSTALLATION_SUBMISSION_COUNT] = 0
         return updates
 
+    @_requires_open_store
     def opt_out(self) -> None:
         """Refuse consent: cancel every queued report and queue a server deletion if data may have been sent.
 
@@ -306,6 +331,7 @@ class UsageStats:
             queue.append({"installation_id": installation_id, "deletion_token": self._settings.get(keys.DELETION_TOKEN)})
         return {"state": "pending", "installation_id": installation_id, "pending": queue}
 
+    @_requires_open_store
     def pause(self, days: int = 7) -> dt.datetime:
         """Pause submission for `days` days (1-365); return when it resumes."""
         if type(days) is not int or not 1 <= days <= MAX_PAUSE_DAYS:
@@ -315,6 +341,7 @@ class UsageStats:
         self._settings.set(keys.SUBMISSION_PAUSED_UNTIL, until)
         return until
 
+    @_requires_open_store
     def resume(self) -> None:
         self._settings.set(keys.SUBMISSION_PAUSED_UNTIL, None)
 
@@ -371,7 +398,7 @@ class UsageStats:
 
     def _insert_events(self, rows: list[tuple[str, str, str]]) -> int:
         if self._closed:
-            self._warn_not_recorded(UsageStatsError("the usage statistics store is closed"))
+            self._warn_not_recorded(_StoreClosed())
             return 0
         if not rows:
             return 0
@@ -386,24 +413,30 @@ class UsageStats:
     def _warn_not_recorded(self, error: BaseException) -> None:
         """Log why events or a session write were not stored: a WARNING the first time for each kind of
         cause, at DEBUG after that, so a host that records in a loop does not flood the log."""
-        if isinstance(error, (sqlite3.Error, peewee.PeeweeException, OSError)):
+        if isinstance(error, _StoreClosed):
+            cause = "closed"
+            message = (
+                f"Usage events are not being recorded: the usage statistics store {self.path} was closed. "
+                f"Open it again with UsageStats.open() to record events."
+            )
+        elif isinstance(error, (sqlite3.Error, peewee.PeeweeException, OSError)):
             cause = "storage"
             message = (
-                "Usage events are not being recorded (%s: %s). Stored data is kept; check free disk space "
-                "and write access to %s. Further failures are logged at DEBUG level."
+                f"Usage events are not being recorded ({type(error).__name__}: {error}). Stored data is kept; "
+                f"check free disk space and write access to {self.path}."
             )
         else:
             cause = "unexpected"
             message = (
-                "Usage events were not recorded because of an unexpected %s: %s. Stored data in %s is kept. "
-                "The traceback shows where the error was raised. Further failures are logged at DEBUG level."
+                f"Usage events were not recorded because of an unexpected {type(error).__name__}: {error}. "
+                f"Stored data in {self.path} is kept. The traceback shows where the error was raised."
             )
 
         if cause in self._warned_causes:
-            logger.debug("Usage event not recorded: %s: %s", type(error).__name__, error)
+            logger.debug("Usage event not recorded: %s", message)
             return
         self._warned_causes.add(cause)
-        logger.warning(message, type(error).__name__, error, self.path, exc_info=cause == "unexpected")
+        logger.warning("%s Further failures are logged at DEBUG level.", message, exc_info=cause == "unexpected")
 
     def start_session(self) -> None:
         """Open an uptime session; call heartbeat() every few minutes and end_session() at exit."""
@@ -427,7 +460,7 @@ class UsageStats:
     def _write_session(self, sql: str, parameters: tuple[Any, ...], start: bool = False) -> None:
         """Run one session write; like record(), it logs instead of raising."""
         if self._closed:
-            self._warn_not_recorded(UsageStatsError("the usage statistics store is closed"))
+            self._warn_not_recorded(_StoreClosed())
             return
         try:
             cursor = self._db.execute_sql(sql, parameters)
@@ -494,6 +527,7 @@ class UsageStats:
         # Before opt-in the first period would start at the moment of consent.
         return Schedule(anchor=now, last_period_end=None, period_opened_at=now, interval_days=config.interval_days)
 
+    @_requires_open_store
     def preview(self) -> bytes:
         """Return the next report exactly as it would be sent.
 
@@ -544,6 +578,7 @@ class UsageStats:
             clock=self._clock,
         )
 
+    @_requires_open_store
     async def submit_due(self, force: bool = False) -> list[SubmitOutcome]:
         """Build the owed reports and send every report in the outbox, oldest first.
 
@@ -798,6 +833,7 @@ class UsageStats:
 
     # The collector's copy
 
+    @_requires_open_store
     async def request_server_deletion(self) -> DeletionOutcome:
         """Ask the collector to delete the data of every installation id queued by an opt-out.
 
@@ -837,6 +873,7 @@ class UsageStats:
             )
         return outcome
 
+    @_requires_open_store
     async def fetch_server_data(self) -> bytes:
         """Return what the collector holds for this installation, as indented JSON with sorted keys.
 
@@ -879,6 +916,7 @@ class UsageStats:
 
     # Views
 
+    @_requires_open_store
     def status(self) -> Status:
         config = self.config()
         now = self._clock()
@@ -913,6 +951,7 @@ class UsageStats:
             server_deletion_installation_id=server_deletion.get("installation_id"),
         )
 
+    @_requires_open_store
     def recent_events(
         self,
         limit: int = 500,
@@ -935,6 +974,7 @@ class UsageStats:
 
         return event_rows(self._db, f"{where} ORDER BY occurred_at DESC, id DESC LIMIT ?", [*parameters, int(limit)])
 
+    @_requires_open_store
     def events_per_day(self, days: int = 30) -> list[tuple[dt.date, int]]:
         """Return (UTC date, event count) for each of the last `days` days, oldest first, zeros included."""
         today = self._clock().date()
@@ -950,6 +990,7 @@ class UsageStats:
             result.append((day, count))
         return result
 
+    @_requires_open_store
     def history(self) -> list[SentReport]:
         """Return every outbox and history entry, newest first."""
         rows = self._db.execute_sql(
@@ -959,6 +1000,7 @@ class UsageStats:
         ).fetchall()
         return [sent_report_from_row(row) for row in rows]
 
+    @_requires_open_store
     def report_statuses(self, report_ids: Iterable[str]) -> dict[str, str]:
         """Map each given report id to its outbox status: "pending", "sent", "rejected" or "cancelled".
 
@@ -976,11 +1018,13 @@ class UsageStats:
             statuses.update(rows)
         return statuses
 
+    @_requires_open_store
     def verify_history(self) -> HistoryCheck:
         return _history.verify(self._db, self._settings.get(keys.HISTORY_HEAD))
 
     # Export, deletion and retention
 
+    @_requires_open_store
     def export(self, path: str | os.PathLike[str], fmt: str = "json") -> Path:
         """Write all local data (JSON) or the events (CSV) to `path`; return the path."""
         target = Path(path)
@@ -993,6 +1037,7 @@ class UsageStats:
             raise UsageStatsError(msg)
         return target
 
+    @_requires_open_store
     def delete_local_data(self) -> None:
         """Delete events, sessions, the report history and the submission counts and time.
 
@@ -1019,6 +1064,7 @@ class UsageStats:
             self._settings.set_many(updates)
         logger.info("Local usage statistics deleted.")
 
+    @_requires_open_store
     def prune(self) -> int:
         """Delete events older than 90 days that were reported or can never be reported."""
         cutoff = format_db_time(self._clock() - dt.timedelta(days=RETENTION_DAYS))

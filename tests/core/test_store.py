@@ -206,11 +206,50 @@ def test_record_never_raises_in_read_only_folder(stats: UsageStats):
         os.chmod(stats.path, 0o644)
 
 
-def test_record_after_close_returns_false(stats: UsageStats):
+def test_record_after_close_returns_false(stats: UsageStats, clock, caplog):
+    assert stats.record("job_created") is True
     stats.close()
 
-    assert stats.record("job_created") is False
-    assert stats.record_many([("job_created", None, {})]) == 0
+    with caplog.at_level(logging.WARNING, logger="app.core"):
+        assert stats.record("job_created") is False
+        assert stats.record_many([("job_created", None, {})]) == 0
+        stats.start_session()
+
+    assert [record.getMessage() for record in caplog.records] == [
+        f"Usage events are not being recorded: the usage statistics store {stats.path} was closed. Open it again "
+        "with UsageStats.open() to record events. Further failures are logged at DEBUG level."
+    ]
+    with UsageStats.open(stats.path.parent, environ={}, clock=clock) as reopened:
+        assert reopened.status().events_total == 1
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda stats: stats.status(),
+        lambda stats: stats.preview(),
+        lambda stats: stats.recent_events(),
+        lambda stats: stats.config(),
+        lambda stats: stats.opt_in(),
+    ],
+)
+def test_views_after_close_raise(stats: UsageStats, call):
+    stats.close()
+
+    with pytest.raises(StorageError) as raised:
+        call(stats)
+
+    assert str(raised.value) == (
+        f"The usage statistics store {str(stats.path)!r} was closed. Open it again with UsageStats.open()."
+    )
+
+
+def test_second_close_does_nothing(stats: UsageStats):
+    stats.close()
+    stats.close()
+
+    with pytest.raises(StorageError):
+        stats.status()
 
 
 def test_open_locked_database_keeps_file(home, environ, clock):
