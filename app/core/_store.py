@@ -8,6 +8,7 @@ import json
 import logging
 import os
 import sqlite3
+import stat
 from collections.abc import Callable
 from pathlib import Path
 
@@ -30,6 +31,9 @@ QUICK_CHECK_MAX_BYTES = 64 * 1024 * 1024
 # The database holds the deletion token, so on POSIX only the owner may open the folder and files.
 FOLDER_MODE = 0o700
 FILE_MODE = 0o600
+# Owner bits the store needs: write and search on the folder, read and write on the files.
+FOLDER_OWNER_BITS_NEEDED = 0o300
+FILE_OWNER_BITS_NEEDED = 0o600
 # SQLite's companion files in WAL mode, which it creates with the database file's mode.
 _COMPANION_SUFFIXES = ("-wal", "-shm")
 
@@ -338,6 +342,7 @@ def open_store(home: Path, now: dt.datetime) -> OpenedStore:
     path = home / DATABASE_FILENAME
     try:
         home.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
+        _check_owner_access(home, path)
         _create_private_file(path)
     except OSError as error:
         msg = f"Cannot create the usage statistics folder {str(home)!r}: {error}. Set USAGE_STATS_HOME to a writable folder."
@@ -372,19 +377,51 @@ def _create_private_file(path: Path) -> None:
     os.close(descriptor)
 
 
-def _restrict_permissions(home: Path, path: Path) -> None:
-    """Narrow the modes of the data folder and the database files left by older versions."""
+def _companions(path: Path) -> list[Path]:
+    return [path.with_name(path.name + suffix) for suffix in _COMPANION_SUFFIXES]
+
+
+def _check_owner_access(home: Path, path: Path) -> None:
+    """Raise StorageError when the owner's mode bits make the folder or a database file read-only.
+
+    The bits are checked instead of the access, because root may write whatever the bits allow,
+    and the store must not write where the user took write access away. Files of another owner are
+    left to the operating system.
+    """
     if os.name != "posix":
         return
 
-    targets = [(home, FOLDER_MODE), (path, FILE_MODE)]
-    targets += [(path.with_name(path.name + suffix), FILE_MODE) for suffix in _COMPANION_SUFFIXES]
-    for target, mode in targets:
+    targets = [(home, FOLDER_OWNER_BITS_NEEDED, "u+rwx")]
+    targets += [(target, FILE_OWNER_BITS_NEEDED, "u+rw") for target in (path, *_companions(path))]
+    for target, needed, chmod_mode in targets:
         try:
-            if target.exists() and target.stat().st_mode & 0o777 != mode:
-                os.chmod(target, mode)
+            status = target.stat()
+        except FileNotFoundError:
+            continue
+        mode = stat.S_IMODE(status.st_mode)
+        if status.st_uid == os.geteuid() and mode & needed != needed:
+            msg = (
+                f"Cannot open the usage statistics store: {str(target)!r} has mode {mode:04o}, so its owner may "
+                f"not write to it. Run 'chmod {chmod_mode} {target}' to allow it, or choose another folder."
+            )
+            raise StorageError(msg)
+
+
+def _restrict_permissions(home: Path, path: Path) -> None:
+    """Remove the group and other bits from the data folder and the database files.
+
+    Owner bits are never added, so a folder or file that the user made read-only stays read-only.
+    """
+    if os.name != "posix":
+        return
+
+    for target in (home, path, *_companions(path)):
+        try:
+            mode = stat.S_IMODE(target.stat().st_mode) if target.exists() else None
+            if mode is not None and mode & 0o077:
+                os.chmod(target, mode & 0o700)
         except OSError as error:
-            logger.warning("Cannot restrict the permissions of %s to %o: %s.", target, mode, error)
+            logger.warning("Cannot remove the group and other permissions of %s: %s.", target, error)
 
 
 class _DamagedDatabase(Exception):

@@ -310,3 +310,52 @@ def test_existing_store_permissions_narrowed(tmp_path):
 
     assert _mode(home) == 0o700
     assert _mode(home / "usage.db") == 0o600
+
+
+@posix_only
+def test_open_removes_only_group_and_other_bits(tmp_path):
+    home = tmp_path / "data"
+    UsageStats.open(home, environ={}).close()
+    os.chmod(home, 0o777)
+    os.chmod(home / "usage.db", 0o666)
+
+    UsageStats.open(home, environ={}).close()
+
+    assert _mode(home) == 0o700
+    assert _mode(home / "usage.db") == 0o600
+
+
+@posix_only
+@pytest.mark.parametrize(
+    ("folder_mode", "file_mode", "named", "shown_mode", "chmod_mode"),
+    [
+        (0o500, 0o600, "", "0500", "u+rwx"),
+        (0o700, 0o400, "usage.db", "0400", "u+rw"),
+        (0o550, 0o640, "", "0550", "u+rwx"),
+    ],
+)
+def test_open_read_only_store_fails_unchanged(tmp_path, clock, folder_mode, file_mode, named, shown_mode, chmod_mode):
+    home = tmp_path / "data"
+    with UsageStats.open(home, environ={}, clock=clock) as stats:
+        stats.record("job_created")
+    before = (home / "usage.db").read_bytes()
+    os.chmod(home / "usage.db", file_mode)
+    os.chmod(home, folder_mode)
+    target = home / named if named else home
+
+    try:
+        with pytest.raises(StorageError) as raised:
+            UsageStats.open(home, environ={}, clock=clock)
+        modes = (_mode(home), _mode(home / "usage.db"))
+    finally:
+        os.chmod(home, 0o700)
+        os.chmod(home / "usage.db", 0o600)
+
+    assert str(raised.value) == (
+        f"Cannot open the usage statistics store: {str(target)!r} has mode {shown_mode}, "
+        f"so its owner may not write to it. Run 'chmod {chmod_mode} {target}' to allow it, or choose another folder."
+    )
+    assert modes == (folder_mode, file_mode)
+    assert (home / "usage.db").read_bytes() == before
+    with UsageStats.open(home, environ={}, clock=clock) as reopened:
+        assert reopened.status().events_total == 1
