@@ -529,11 +529,14 @@ class UsageStats:
 
     @_requires_open_store
     def preview(self) -> bytes:
-        """Return the next report exactly as it would be sent.
+        """Return the next report that a scheduled send would post.
 
-        That is the oldest report waiting in the outbox, or else the report of the current period
-        built from the events recorded so far (before opt-in: an empty report, because events
-        recorded before consent are never sent).
+        That is the oldest report waiting in the outbox, byte for byte as it is sent. Otherwise it
+        is the report of the open period as it would be sent at the period's scheduled end, with
+        the counts of the events recorded so far. Events recorded until that end are added when
+        the report is built. Before opt-in the report is empty, because events recorded before
+        consent are never sent. A forced send (`submit_due(force=True)`) ends the period at the
+        current time instead, so its period.end and duration_days differ from the preview.
         """
         if self._settings.get(keys.CONSENT_STATE) == "granted":
             pending = _outbox.pending_reports(self._db)

@@ -343,7 +343,7 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("metadata", nargs="*", metavar="KEY=VALUE", help="metadata; numbers and true/false are typed")
     record.set_defaults(handler=cmd_record)
 
-    preview = command("preview", help="print the next report exactly as it would be sent")
+    preview = command("preview", help="print the next report as the scheduled send would post it (a forced send ends its period now)")
     preview.add_argument("--pretty", action="store_true", help="indent the JSON (the bytes sent are compact)")
     preview.set_defaults(handler=cmd_preview)
 
