@@ -25,7 +25,7 @@ from app.core._clock import Clock, format_db_time, format_iso_time, format_repor
 from app.core._config import DEFAULT_DEPLOYMENT_MODE, ClientConfig, check_app_version, check_argument, check_deployment_mode
 from app.core._country import configured_zone, country_for_zone
 from app.core._errors import CollectorError, ConsentError, StorageError, UsageStatsError
-from app.core._events import EventType, InvalidEventRow, clean_and_encode, encode_event_row, parse_event_type
+from app.core._events import EventType, InvalidEventRow, clean_and_encode, encode_event_row, parse_event_type, short_repr
 from app.core._export import export_csv, export_json
 from app.core._history import HistoryCheck
 from app.core._policy import policy_version, privacy_policy
@@ -114,7 +114,8 @@ class UsageStats:
 
     Open it with `UsageStats.open()`. Recording and sessions never raise. The other methods
     raise UsageStatsError subclasses, whose message names the fix, for invalid input,
-    configuration or collector failures. A database failure there (a disk error, a lock held
+    configuration or collector failures, except that pause() raises ValueError or TypeError
+    for an invalid argument. A database failure there (a disk error, a lock held
     beyond the busy timeout) propagates as sqlite3 or peewee errors. After close(), recording
     and sessions store nothing and log a WARNING once, and the other methods, status() and
     preview() included, raise StorageError.
@@ -333,10 +334,16 @@ class UsageStats:
 
     @_requires_open_store
     def pause(self, days: int = 7) -> dt.datetime:
-        """Pause submission for `days` days (1-365); return when it resumes."""
-        if type(days) is not int or not 1 <= days <= MAX_PAUSE_DAYS:
+        """Pause submission for `days` days (1-365); return when it resumes.
+
+        Raises TypeError when `days` is not an int and ValueError when it is outside 1-365.
+        """
+        if type(days) is not int:
+            msg = f"Invalid pause length {short_repr(days)} ({type(days).__name__}): use an int from 1 to {MAX_PAUSE_DAYS}."
+            raise TypeError(msg)
+        if not 1 <= days <= MAX_PAUSE_DAYS:
             msg = f"Invalid pause length {days!r}: use a whole number of days from 1 to {MAX_PAUSE_DAYS}."
-            raise ConsentError(msg)
+            raise ValueError(msg)
         until = self._clock() + dt.timedelta(days=days)
         self._settings.set(keys.SUBMISSION_PAUSED_UNTIL, until)
         return until

@@ -10,7 +10,7 @@ import logging
 import httpx
 import pytest
 
-from app.core import CollectorError, ConsentError, Rejected, RetryLater, Sent, Skipped, UsageStats
+from app.core import CollectorError, Rejected, RetryLater, Sent, Skipped, UsageStats
 from app.core import _reasons
 from app.core._reasons import ReasonDetail
 from app.core._submit import MAX_RETRY_AFTER_SECONDS, RetryableResponse, backoff_for, parse_retry_after
@@ -275,8 +275,20 @@ def test_pause_blocks_until_forced(home, clock):
 def test_pause_rejects_invalid_length(home, clock):
     stats = open_stats(home, clock, ScriptedCollector())
 
-    with pytest.raises(ConsentError, match="Invalid pause length 0"):
+    with pytest.raises(ValueError) as too_short:
         stats.pause(0)
+    with pytest.raises(ValueError) as too_long:
+        stats.pause(366)
+    with pytest.raises(TypeError) as text:
+        stats.pause("7")
+    with pytest.raises(TypeError) as flag:
+        stats.pause(True)
+
+    assert str(too_short.value) == "Invalid pause length 0: use a whole number of days from 1 to 365."
+    assert str(too_long.value) == "Invalid pause length 366: use a whole number of days from 1 to 365."
+    assert str(text.value) == "Invalid pause length '7' (str): use an int from 1 to 365."
+    assert str(flag.value) == "Invalid pause length True (bool): use an int from 1 to 365."
+    assert stats.status().paused_until is None
 
 
 def test_opt_out_cancels_queue_and_requests_deletion(home, clock):
