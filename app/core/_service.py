@@ -55,6 +55,7 @@ NOTHING_SENT_MESSAGE = (
 REPORT_STATUS_BATCH = 500
 # Invalid rows of one record_many() call logged one by one; the rest are only counted.
 MAX_ROW_WARNINGS = 10
+_EVENT_TYPE_NAMES = tuple(member.value for member in EventType)
 _INSERT_EVENT = "INSERT INTO usage_events (event_type, occurred_at, metadata, reported) VALUES (?, ?, ?, 0)"
 _INSERT_SESSION = "INSERT INTO usage_sessions (started_at, last_seen_at) VALUES (?, ?)"
 
@@ -114,8 +115,8 @@ class UsageStats:
 
     Open it with `UsageStats.open()`. Recording and sessions never raise. The other methods
     raise UsageStatsError subclasses, whose message names the fix, for invalid input,
-    configuration or collector failures, except that pause() raises ValueError or TypeError
-    for an invalid argument. A database failure there (a disk error, a lock held
+    configuration or collector failures, except that pause() and recent_events() raise
+    ValueError or TypeError for an invalid argument. A database failure there (a disk error, a lock held
     beyond the busy timeout) propagates as sqlite3 or peewee errors. After close(), recording
     and sessions store nothing and log a WARNING once, and the other methods, status() and
     preview() included, raise StorageError.
@@ -969,9 +970,23 @@ class UsageStats:
         since: dt.datetime | None = None,
         until: dt.datetime | None = None,
     ) -> list[Event]:
-        """Return stored events, newest first, optionally filtered by type and time range."""
+        """Return stored events, newest first, optionally filtered by type and time range.
+
+        Raises ValueError for an unknown event type or a negative limit, and TypeError for a limit
+        that is not an int.
+        """
+        if type(limit) is not int:
+            msg = f"Invalid limit {short_repr(limit)} ({type(limit).__name__}): use an int of 0 or more."
+            raise TypeError(msg)
+        if limit < 0:
+            msg = f"Invalid limit {limit!r}: use 0 or more."
+            raise ValueError(msg)
+
         conditions, parameters = [], []
         if event_type is not None:
+            if event_type not in _EVENT_TYPE_NAMES:
+                msg = f"Unknown event type {short_repr(event_type)}: use one of {', '.join(_EVENT_TYPE_NAMES)}."
+                raise ValueError(msg)
             conditions.append("event_type = ?")
             parameters.append(str(event_type))
         if since is not None:
@@ -982,7 +997,7 @@ class UsageStats:
             parameters.append(format_db_time(until))
         where = f"WHERE {' AND '.join(conditions)}" if conditions else ""
 
-        return event_rows(self._db, f"{where} ORDER BY occurred_at DESC, id DESC LIMIT ?", [*parameters, int(limit)])
+        return event_rows(self._db, f"{where} ORDER BY occurred_at DESC, id DESC LIMIT ?", [*parameters, limit])
 
     @_requires_open_store
     def events_per_day(self, days: int = 30) -> list[tuple[dt.date, int]]:

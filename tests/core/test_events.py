@@ -248,3 +248,32 @@ def test_record_many_failing_iterable_not_blamed_on_disk(stats: UsageStats, capl
         "failures are logged at DEBUG level."
     ]
     assert stats.status().events_total == 0
+
+
+def test_recent_events_rejects_unknown_type(stats: UsageStats):
+    stats.record("job_created")
+
+    with pytest.raises(ValueError) as raised:
+        stats.recent_events(event_type="nope")
+
+    assert str(raised.value) == (
+        "Unknown event type 'nope': use one of app_start, app_shutdown, job_created, job_completed, job_failed, "
+        "file_downloaded, file_uploaded, printer_connected, printer_disconnected, error_occurred, "
+        "feature_enabled, feature_disabled."
+    )
+    assert len(stats.recent_events(event_type=EventType.JOB_CREATED)) == 1
+
+
+def test_recent_events_rejects_invalid_limit(stats: UsageStats):
+    stats.record("job_created")
+    stats.record("job_created")
+
+    with pytest.raises(ValueError) as negative:
+        stats.recent_events(limit=-1)
+    with pytest.raises(TypeError) as text:
+        stats.recent_events(limit="5")
+
+    assert str(negative.value) == "Invalid limit -1: use 0 or more."
+    assert str(text.value) == "Invalid limit '5' (str): use an int of 0 or more."
+    assert stats.recent_events(limit=0) == []
+    assert len(stats.recent_events(limit=1)) == 1
