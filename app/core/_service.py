@@ -110,6 +110,15 @@ def _requires_open_store(method: Callable[..., Any]) -> Callable[..., Any]:
     return checked
 
 
+def _folder_fix(home: str | os.PathLike[str] | None, environ: Mapping[str, str]) -> str:
+    """Return the advice for a data folder that cannot be created, matching how the folder was chosen."""
+    if home is not None:
+        return "Pass a writable folder as home to UsageStats.open() (--home on the command line)."
+    if environ.get("USAGE_STATS_HOME", "").strip():
+        return "Set USAGE_STATS_HOME to a writable folder."
+    return "Set USAGE_STATS_HOME to a writable folder, or pass one as home to UsageStats.open()."
+
+
 class UsageStats:
     """The local store of one installation, and everything done with it.
 
@@ -185,7 +194,7 @@ class UsageStats:
         )
         folder = Path(home) if home is not None else default_home(environ)
 
-        opened = open_store(folder, clock())
+        opened = open_store(folder, clock(), folder_fix=_folder_fix(home, environ))
         stats = cls(
             opened.db,
             opened.path,

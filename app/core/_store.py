@@ -34,6 +34,7 @@ FILE_MODE = 0o600
 # Owner bits the store needs: write and search on the folder, read and write on the files.
 FOLDER_OWNER_BITS_NEEDED = 0o300
 FILE_OWNER_BITS_NEEDED = 0o600
+DEFAULT_FOLDER_FIX = "Set USAGE_STATS_HOME to a writable folder."
 # SQLite's companion files in WAL mode, which it creates with the database file's mode.
 _COMPANION_SUFFIXES = ("-wal", "-shm")
 
@@ -333,19 +334,26 @@ def _move_aside(path: Path, now: dt.datetime) -> Path:
     return target
 
 
-def open_store(home: Path, now: dt.datetime) -> OpenedStore:
+def open_store(home: Path, now: dt.datetime, *, folder_fix: str = DEFAULT_FOLDER_FIX) -> OpenedStore:
     """Open (creating or migrating) the database in `home`, replacing a corrupted file with a fresh one.
 
     A corrupted file is renamed to `usage.db.corrupt-<UTC time>` and kept for inspection. The
     installation id and consent are copied into the new file when they can still be read.
+    `folder_fix` is the sentence that ends the error when the folder or file cannot be created,
+    and names how the caller chose the folder.
     """
     path = home / DATABASE_FILENAME
     try:
         home.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
-        _check_owner_access(home, path)
+    except OSError as error:
+        msg = f"Cannot create the usage statistics folder {str(home)!r}: {error}. {folder_fix}"
+        raise StorageError(msg) from error
+
+    _check_owner_access(home, path)
+    try:
         _create_private_file(path)
     except OSError as error:
-        msg = f"Cannot create the usage statistics folder {str(home)!r}: {error}. Set USAGE_STATS_HOME to a writable folder."
+        msg = f"Cannot create the usage database {str(path)!r}: {error}. {folder_fix}"
         raise StorageError(msg) from error
 
     _restrict_permissions(home, path)

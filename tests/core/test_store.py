@@ -359,3 +359,46 @@ def test_open_read_only_store_fails_unchanged(tmp_path, clock, folder_mode, file
     assert (home / "usage.db").read_bytes() == before
     with UsageStats.open(home, environ={}, clock=clock) as reopened:
         assert reopened.status().events_total == 1
+
+
+def test_open_folder_error_names_home_argument(tmp_path, clock):
+    (tmp_path / "file").write_text("not a folder")
+    home = tmp_path / "file" / "data"
+
+    with pytest.raises(StorageError) as raised:
+        UsageStats.open(home, environ={}, clock=clock)
+
+    assert str(raised.value) == (
+        f"Cannot create the usage statistics folder {str(home)!r}: [Errno 20] Not a directory: {str(home)!r}. "
+        "Pass a writable folder as home to UsageStats.open() (--home on the command line)."
+    )
+
+
+def test_open_folder_error_names_environment_variable(tmp_path, clock):
+    (tmp_path / "file").write_text("not a folder")
+    home = tmp_path / "file" / "data"
+
+    with pytest.raises(StorageError) as raised:
+        UsageStats.open(environ={"USAGE_STATS_HOME": str(home)}, clock=clock)
+
+    assert str(raised.value) == (
+        f"Cannot create the usage statistics folder {str(home)!r}: [Errno 20] Not a directory: {str(home)!r}. "
+        "Set USAGE_STATS_HOME to a writable folder."
+    )
+
+
+@posix_only
+def test_open_database_error_names_file(tmp_path, clock):
+    home = tmp_path / "data"
+    home.mkdir()
+    # A dangling link: the database does not exist, and creating it fails.
+    (home / "usage.db").symlink_to(tmp_path / "missing" / "usage.db")
+
+    with pytest.raises(StorageError) as raised:
+        UsageStats.open(home, environ={}, clock=clock)
+
+    path = str(home / "usage.db")
+    assert str(raised.value) == (
+        f"Cannot create the usage database {path!r}: [Errno 2] No such file or directory: {path!r}. "
+        "Pass a writable folder as home to UsageStats.open() (--home on the command line)."
+    )
