@@ -350,6 +350,7 @@ def open_store(home: Path, now: dt.datetime, *, folder_fix: str = DEFAULT_FOLDER
         raise StorageError(msg) from error
 
     _check_owner_access(home, path)
+    _log_if_empty(path)
     try:
         _create_private_file(path)
     except OSError as error:
@@ -375,6 +376,26 @@ def open_store(home: Path, now: dt.datetime, *, folder_fix: str = DEFAULT_FOLDER
                 (key, value, format_db_time(now)),
             )
     return opened
+
+
+def _log_if_empty(path: Path) -> None:
+    """Log a WARNING when an existing database file is empty and has no write-ahead log with data.
+
+    SQLite opens a zero-byte file as an empty database, and a first open leaves one when it stops
+    before SQLite writes the header (_create_private_file creates it, and so does sqlite3.connect).
+    So the file is used, not moved aside, but the new identity and undecided consent are logged.
+    """
+    wal = path.with_name(path.name + "-wal")
+    try:
+        empty = path.stat().st_size == 0 and (not wal.exists() or wal.stat().st_size == 0)
+    except FileNotFoundError:
+        return
+    if empty:
+        logger.warning(
+            "The usage database %s was empty (0 bytes). A new store is created in it, with a new installation id "
+            "and consent not yet given.",
+            path,
+        )
 
 
 def _create_private_file(path: Path) -> None:

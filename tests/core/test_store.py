@@ -402,3 +402,31 @@ def test_open_database_error_names_file(tmp_path, clock):
         f"Cannot create the usage database {path!r}: [Errno 2] No such file or directory: {path!r}. "
         "Pass a writable folder as home to UsageStats.open() (--home on the command line)."
     )
+
+
+def test_open_empty_file_logs_new_identity(home, environ, clock, caplog):
+    home.mkdir()
+    (home / "usage.db").write_bytes(b"")
+
+    with caplog.at_level(logging.WARNING, logger="app.core"):
+        stats = UsageStats.open(home, environ=environ, clock=clock)
+    with stats:
+        status = stats.status()
+        recovered_from = stats.recovered_from
+
+    assert [record.getMessage() for record in caplog.records] == [
+        f"The usage database {home / 'usage.db'} was empty (0 bytes). A new store is created in it, with a new "
+        "installation id and consent not yet given."
+    ]
+    assert recovered_from is None
+    assert status.consent.state == "undecided"
+    assert len(status.installation_id) == 36
+    assert _settings(home / "usage.db")["store.schema_version"] == SCHEMA_VERSION
+
+
+def test_open_new_store_logs_no_warning(home, environ, clock, caplog):
+    with caplog.at_level(logging.WARNING, logger="app.core"):
+        UsageStats.open(home, environ=environ, clock=clock).close()
+        UsageStats.open(home, environ=environ, clock=clock).close()
+
+    assert caplog.records == []
