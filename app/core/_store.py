@@ -339,8 +339,8 @@ def open_store(home: Path, now: dt.datetime, *, folder_fix: str = DEFAULT_FOLDER
 
     A corrupted file is renamed to `usage.db.corrupt-<UTC time>` and kept for inspection. The
     installation id and consent are copied into the new file when they can still be read.
-    `folder_fix` is the sentence that ends the error when the folder or file cannot be created,
-    and names how the caller chose the folder.
+    `folder_fix` is the sentence that ends the error when the folder or database cannot be created
+    or opened. It names how the caller chose the folder.
     """
     path = home / DATABASE_FILENAME
     try:
@@ -359,7 +359,7 @@ def open_store(home: Path, now: dt.datetime, *, folder_fix: str = DEFAULT_FOLDER
 
     _restrict_permissions(home, path)
     try:
-        return _open_checked(path, now, recovered_from=None)
+        return _open_checked(path, now, recovered_from=None, folder_fix=folder_fix)
     except _DamagedDatabase as error:
         logger.warning("The usage database %s is damaged (%s); starting a fresh one.", path, error)
 
@@ -367,7 +367,7 @@ def open_store(home: Path, now: dt.datetime, *, folder_fix: str = DEFAULT_FOLDER
     moved_to = _move_aside(path, now)
     logger.warning("The damaged usage database was kept as %s.", moved_to)
     _create_private_file(path)
-    opened = _open_checked(path, now, recovered_from=moved_to)
+    opened = _open_checked(path, now, recovered_from=moved_to, folder_fix=folder_fix)
     _restrict_permissions(home, path)
     with opened.db.atomic("IMMEDIATE"):
         for key, value in carried_over.items():
@@ -457,7 +457,7 @@ class _DamagedDatabase(Exception):
     """The file is not a SQLite database, or SQLite reports it as corrupt."""
 
 
-def _open_checked(path: Path, now: dt.datetime, recovered_from: Path | None) -> OpenedStore:
+def _open_checked(path: Path, now: dt.datetime, recovered_from: Path | None, folder_fix: str) -> OpenedStore:
     """Connect, check and migrate; tell a damaged file apart from one that is only unusable now.
 
     SQLite reports a locked, read-only, missing or full database as an OperationalError, and
@@ -474,7 +474,7 @@ def _open_checked(path: Path, now: dt.datetime, recovered_from: Path | None) -> 
             db.close()
         msg = (
             f"Cannot open the usage database {str(path)!r}: {error}. Check that the folder is writable "
-            f"and that no other program holds the database locked, or set USAGE_STATS_HOME to another folder."
+            f"and that no other program holds the database locked. {folder_fix}"
         )
         raise StorageError(msg) from error
     except (sqlite3.DatabaseError, peewee.DatabaseError) as error:

@@ -267,11 +267,16 @@ def test_open_locked_database_keeps_file(home, environ, clock):
     holder = sqlite3.connect(home / "usage.db", isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
-        with pytest.raises(StorageError, match="no other program holds the database locked"):
+        with pytest.raises(StorageError, match="no other program holds the database locked") as raised:
             UsageStats.open(home, environ=environ, clock=clock)
     finally:
         holder.execute("ROLLBACK")
         holder.close()
+
+    assert str(raised.value).endswith(
+        "no other program holds the database locked. "
+        "Pass a writable folder as home to UsageStats.open() (--home on the command line)."
+    )
 
     assert sorted(path.name for path in home.iterdir() if "corrupt" in path.name) == []
     with UsageStats.open(home, environ=environ, clock=clock) as stats:
