@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import errno
 import io
 import logging
 import logging.handlers
 import os
+import stat
 from pathlib import Path
 
 from app.core._store import FILE_MODE
@@ -20,6 +22,8 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
 
     The log names reports and the collector URL, and it sits next to the 0600 database, so it
     gets the same mode whatever the umask. Rotation renames the open file, which keeps its mode.
+    Existing files lose their group and other bits but never gain owner bits, and an app.log
+    whose owner may not write to it is not opened.
     """
 
     def __init__(self, filename: Path, **options: object) -> None:
@@ -39,7 +43,7 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
         descriptor = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, FILE_MODE)
         try:
             # O_CREAT sets the mode of a new file only, so an app.log left by an older version is narrowed here.
-            os.fchmod(descriptor, FILE_MODE)
+            _narrow_open_file(descriptor, self.baseFilename)
             return open(descriptor, self.mode, encoding=self.encoding, errors=self.errors)
         except BaseException:
             os.close(descriptor)
@@ -49,8 +53,23 @@ class PrivateRotatingFileHandler(logging.handlers.RotatingFileHandler):
         """Narrow rotated copies left by an older version. Later copies are renamed from the 0600 app.log."""
         for number in range(1, self.backupCount + 1):
             backup = self.rotation_filename(f"{self.baseFilename}.{number}")
-            if os.path.exists(backup) and os.stat(backup).st_mode & 0o777 != FILE_MODE:
-                os.chmod(backup, FILE_MODE)
+            mode = stat.S_IMODE(os.stat(backup).st_mode) if os.path.exists(backup) else 0
+            if mode & 0o077:
+                os.chmod(backup, mode & 0o700)
+
+
+def _narrow_open_file(descriptor: int, name: str) -> None:
+    """Remove the group and other bits of an open log file.
+
+    Raises PermissionError when the file's owner bits do not allow writing, which root would
+    otherwise ignore.
+    """
+    status = os.fstat(descriptor)
+    mode = stat.S_IMODE(status.st_mode)
+    if status.st_uid == os.geteuid() and not mode & 0o200:
+        raise PermissionError(errno.EACCES, f"the owner may not write to it (mode {mode:04o})", name)
+    if mode & 0o077:
+        os.fchmod(descriptor, mode & 0o700)
 
 
 def attach_log_file(folder: Path, logger_name: str) -> logging.Handler | None:

@@ -110,3 +110,31 @@ def test_log_file_do_rollover_owner_only(tmp_path, permissive_umask):
     assert _mode(tmp_path / "app.log") == 0o600
     assert _mode(tmp_path / "app.log.1") == 0o600
     assert _mode(tmp_path / "app.log.2") == 0o600
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX only")
+def test_log_file_read_only_left_alone(tmp_path, permissive_umask):
+    (tmp_path / "app.log").write_text("2026-03-01 09:00:00,000 INFO app: older line\n")
+    os.chmod(tmp_path / "app.log", 0o400)
+    (tmp_path / "app.log.1").write_text("")
+    os.chmod(tmp_path / "app.log.1", 0o444)
+
+    handler = attach_log_file(tmp_path, "app.test_logfile")
+
+    assert handler is None
+    assert _mode(tmp_path / "app.log") == 0o400
+    assert _mode(tmp_path / "app.log.1") == 0o444
+    assert (tmp_path / "app.log").read_text() == "2026-03-01 09:00:00,000 INFO app: older line\n"
+
+
+@pytest.mark.skipif(os.name != "posix", reason="file modes are POSIX only")
+def test_log_file_backup_keeps_owner_bits(tmp_path, permissive_umask):
+    (tmp_path / "app.log.1").write_text("")
+    os.chmod(tmp_path / "app.log.1", 0o444)
+
+    handler = attach_log_file(tmp_path, "app.test_logfile")
+    logging.getLogger("app.test_logfile").removeHandler(handler)
+    handler.close()
+
+    assert _mode(tmp_path / "app.log") == 0o600
+    assert _mode(tmp_path / "app.log.1") == 0o400
