@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import functools
 import json
@@ -296,12 +297,34 @@ class UsageStats:
             keys.REPORT_FEATURE_STATE: {},
         }
         if previous_state == "refused":
+            installation_id, deletion_token = self._next_identity()
             updates[keys.REPORT_EVER_BUILT] = False
-            updates[keys.INSTALLATION_ID] = str(uuid.uuid4())
-            updates[keys.DELETION_TOKEN] = secrets.token_urlsafe(32)
+            updates[keys.INSTALLATION_ID] = installation_id
+            updates[keys.DELETION_TOKEN] = deletion_token
+            updates[keys.NEXT_INSTALLATION_ID] = None
+            updates[keys.NEXT_DELETION_TOKEN] = None
             updates[keys.FIRST_SEEN] = now
             updates[keys.INSTALLATION_SUBMISSION_COUNT] = 0
         return updates
+
+    def _next_identity(self) -> tuple[str, str]:
+        """Return the installation id and deletion token that the next opt-in after a refusal takes.
+
+        They are created on first use and kept, so that a preview shown before the opt-in
+        carries the same id and token hash as the reports sent after it.
+        """
+        installation_id = self._settings.get(keys.NEXT_INSTALLATION_ID)
+        deletion_token = self._settings.get(keys.NEXT_DELETION_TOKEN)
+        if installation_id and deletion_token:
+            return installation_id, deletion_token
+        with self._db.atomic("IMMEDIATE"):
+            # Read again, because another process may have created them meanwhile.
+            installation_id = self._settings.get(keys.NEXT_INSTALLATION_ID)
+            deletion_token = self._settings.get(keys.NEXT_DELETION_TOKEN)
+            if not (installation_id and deletion_token):
+                installation_id, deletion_token = str(uuid.uuid4()), secrets.token_urlsafe(32)
+                self._settings.set_many({keys.NEXT_INSTALLATION_ID: installation_id, keys.NEXT_DELETION_TOKEN: deletion_token})
+        return installation_id, deletion_token
 
     @_requires_open_store
     def opt_out(self) -> None:
@@ -563,6 +586,12 @@ class UsageStats:
         config = self.config()
         now = self._clock()
         installation = self._installation(config)
+        if self._settings.get(keys.CONSENT_STATE) == "refused":
+            # An opt-in after a refusal starts a new installation, as _new_reporting_state does.
+            installation_id, deletion_token = self._next_identity()
+            installation = dataclasses.replace(
+                installation, installation_id=installation_id, deletion_token=deletion_token, first_seen=now
+            )
         period = self._schedule(config, now).next_period()
         if self._settings.get(keys.CONSENT_STATE) == "granted":
             watermark = int(self._settings.get(keys.REPORT_WATERMARK, 0) or 0)

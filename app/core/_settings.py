@@ -33,9 +33,13 @@ SUBMISSION_PAUSED_UNTIL = "submission.paused_until"
 REPORT_EVER_BUILT = "report.ever_built"
 SERVER_DELETION = "server_deletion.state"
 HISTORY_HEAD = "history.head"
+# The installation id and deletion token that the next opt-in after a refusal takes, created by the
+# first preview() while consent is refused, so that the preview shows the identity that is sent.
+NEXT_INSTALLATION_ID = "installation.next_id"
+NEXT_DELETION_TOKEN = "installation.next_deletion_token"
 
 # Keys whose values are secrets: never exported, logged or shown.
-SECRET_KEYS = frozenset({DELETION_TOKEN, "api_key"})
+SECRET_KEYS = frozenset({DELETION_TOKEN, NEXT_DELETION_TOKEN, "api_key"})
 
 
 class Settings:

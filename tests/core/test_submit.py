@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from app.core import CollectorError, Rejected, RetryLater, Sent, Skipped, UsageStats
-from app.core import _reasons
+from app.core import _reasons, _settings as keys
 from app.core._reasons import ReasonDetail
 from app.core._submit import MAX_RETRY_AFTER_SECONDS, RetryableResponse, backoff_for, parse_retry_after
 
@@ -422,6 +422,44 @@ def test_opt_in_after_opt_out_gets_new_identity(home, clock):
     assert stats.status().installation_id != old_id
     assert stats._settings.get("installation.deletion_token") != old_token
     assert stats._settings.get("server_deletion.state")["pending"][0]["installation_id"] == old_id
+
+
+def test_preview_after_opt_out_shows_identity_of_next_opt_in(home, clock):
+    stats = due_stats(home, clock, ScriptedCollector())
+    submit(stats)
+    stats.opt_out()
+
+    previewed = json.loads(stats.preview())["installation"]
+    previewed_again = json.loads(stats.preview())["installation"]
+    stats.opt_in()
+    after_opt_in = json.loads(stats.preview())["installation"]
+
+    assert previewed_again == previewed
+    assert after_opt_in["installation_id"] == previewed["installation_id"]
+    assert after_opt_in["deletion_token_sha256"] == previewed["deletion_token_sha256"]
+    assert stats.status().installation_id == previewed["installation_id"]
+    assert stats._settings.get("installation.next_id") is None
+    assert stats._settings.get("installation.next_deletion_token") is None
+
+
+def test_preview_after_refusal_matches_sent_report(home, clock):
+    collector = ScriptedCollector()
+    stats = due_stats(home, clock, collector)
+    stats.opt_out()
+    previewed = json.loads(stats.preview())["installation"]
+
+    stats.opt_in()
+    clock.advance(days=7, minutes=5)
+    [outcome] = submit(stats)
+
+    assert isinstance(outcome, Sent)
+    sent = json.loads(collector.requests[-1].content)["installation"]
+    assert sent["installation_id"] == previewed["installation_id"]
+    assert sent["deletion_token_sha256"] == previewed["deletion_token_sha256"]
+
+
+def test_next_deletion_token_is_secret():
+    assert "installation.next_deletion_token" in keys.SECRET_KEYS
 
 
 def sent_stats(home, clock, collector) -> UsageStats:
