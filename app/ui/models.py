@@ -251,7 +251,8 @@ class HistoryTableModel(QAbstractTableModel):
 
     def _display(self, report: Any, column: int, row: int) -> str:
         if column == self.COLUMN_SENT:
-            return format_time(report.sent_at or report.created_at)
+            # A queued or cancelled report has no send time, so its cell shows "-".
+            return format_time(report.sent_at)
         if column == self.COLUMN_PERIOD:
             return f"{format_time(report.period_start)[:10]} - {format_time(report.period_end)[:10]}"
         if column == self.COLUMN_STATUS:

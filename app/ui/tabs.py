@@ -327,9 +327,14 @@ class HistoryTab(QWidget):
             return
 
         report = self.model.report_at(row)
-        sent = self.tr("Sent body (%1 bytes):").replace("%1", str(len(report.body.encode("utf-8") if isinstance(report.body, str) else report.body)))
+        size_bytes = len(report.body.encode("utf-8") if isinstance(report.body, str) else report.body)
+        if report.sent_at is None:
+            heading = self.tr("Report body (%1 bytes):")
+        else:
+            heading = self.tr("Sent body (%1 bytes):")
+        heading = heading.replace("%1", str(size_bytes))
         answer = self.tr("Collector answer:")
-        text = f"{sent}\n{pretty_json(report.body)}\n\n{answer}\n{pretty_json(report.response_body or '-')}"
+        text = f"{heading}\n{pretty_json(report.body)}\n\n{answer}\n{pretty_json(report.response_body or '-')}"
         # The table cell of a rejected entry can be wider than the window, so the detail view
         # repeats what happened to its events above the body.
         summary = rejection_summary(report)

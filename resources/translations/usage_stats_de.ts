@@ -283,6 +283,10 @@
         <translation>Der Verlauf wurde nachträglich verändert. Der erste beschädigte Eintrag ist Zeile %1.</translation>
     </message>
     <message>
+        <source>Report body (%1 bytes):</source>
+        <translation>Berichtsinhalt (%1 Bytes):</translation>
+    </message>
+    <message>
         <source>Sent body (%1 bytes):</source>
         <translation>Gesendeter Inhalt (%1 Bytes):</translation>
     </message>

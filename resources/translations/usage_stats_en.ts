@@ -283,6 +283,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Report body (%1 bytes):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Sent body (%1 bytes):</source>
         <translation type="unfinished"></translation>
     </message>

@@ -18,6 +18,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from app.core import UsageStats
+from app.ui.formatting import format_time
 from app.ui.models import EventTableModel, HistoryTableModel
 from app.ui.stats_window import StatsWindow
 from tests.ui.core_stats import Clock, open_stats_window, send_three_weekly_reports
@@ -176,3 +177,44 @@ def test_german_reported_states(window, stats, german) -> None:
         "Das Teilen wurde ausgeschaltet, bevor der Bericht mit diesem Ereignis gesendet wurde. "
         "Es bleibt auf diesem Computer und wird nie gesendet."
     )
+
+
+def _sent_cells(model: HistoryTableModel) -> list[str]:
+    return [model.index(row, HistoryTableModel.COLUMN_SENT).data() for row in range(model.rowCount())]
+
+
+def _detail_lines(window: StatsWindow, row: int) -> list[str]:
+    window.history_tab.table.selectRow(row)
+    return window.history_tab.detail_view.toPlainText().splitlines()
+
+
+def test_sent_column_empty_when_queued(window, stats) -> None:
+    sent_at = [entry.sent_at for entry in stats.history()]
+
+    assert sent_at[0] is None
+    assert _sent_cells(window.history_tab.model) == ["-", format_time(sent_at[1]), format_time(sent_at[2])]
+
+
+def test_sent_column_empty_when_cancelled(window, stats) -> None:
+    stats.opt_out()
+    window.refresh()
+
+    assert _sent_cells(window.history_tab.model)[0] == "-"
+
+
+def test_detail_names_unsent_body(window, stats) -> None:
+    sizes = [len(entry.body.encode("utf-8")) for entry in stats.history()]
+
+    assert _detail_lines(window, 0)[0] == f"Report body ({sizes[0]} bytes):"
+    # The rejected report's detail starts with its rejection summary and a blank line.
+    assert _detail_lines(window, 1)[2] == f"Sent body ({sizes[1]} bytes):"
+    assert _detail_lines(window, 2)[0] == f"Sent body ({sizes[2]} bytes):"
+
+
+def test_german_detail_names_unsent_body(window, stats, german) -> None:
+    assert german is not None
+    window.refresh()
+    sizes = [len(entry.body.encode("utf-8")) for entry in stats.history()]
+
+    assert _detail_lines(window, 0)[0] == f"Berichtsinhalt ({sizes[0]} Bytes):"
+    assert _detail_lines(window, 2)[0] == f"Gesendeter Inhalt ({sizes[2]} Bytes):"
