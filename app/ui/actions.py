@@ -8,8 +8,8 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, QStandardPaths, Signal
-from PySide6.QtGui import QAction
+from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
+from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app.ui.consent import apply_consent_decision, ask_for_consent
@@ -75,9 +75,19 @@ class AppActions(QObject):
         self.delete_action = QAction(self.tr("Delete my data..."), self)
         self.download_action = QAction(self.tr("Download what the server holds..."), self)
         self.policy_action = QAction(self.tr("Privacy policy"), self)
-        self.quit_action = QAction(self.tr("Quit"), self)
+        # The tray menu has this action too, so its text names the whole app and not only the window.
+        self.quit_action = QAction(self.tr("Quit Printernizer Usage Statistics"), self)
+        # Only the stats window's menu has this action. The platform's Close shortcuts (Ctrl+W
+        # and Ctrl+F4 on Windows and Linux, Cmd+W on macOS) and Escape hide the window, and
+        # the tray keeps running.
+        self.close_window_action = QAction(self.tr("&Close Window"), self)
+        close_keys = QKeySequence.keyBindings(QKeySequence.StandardKey.Close)
+        self.close_window_action.setShortcuts([*close_keys, QKeySequence(Qt.Key.Key_Escape)])
 
-        names = ("status", "view", "export", "send_now", "pause", "sharing", "delete", "download", "policy", "quit")
+        names = (
+            "status", "view", "export", "send_now", "pause", "sharing", "delete", "download", "policy", "quit",
+            "close_window",
+        )
         for name in names:
             getattr(self, f"{name}_action").setObjectName(f"{name}Action")
 
@@ -92,9 +102,10 @@ class AppActions(QObject):
         ]
 
     def window_menus(self) -> list[tuple[str, list[QAction | None]]]:
-        """Return the stats window's menus: every tray menu action except "View my data"."""
+        """Return the stats window's menus: every tray menu action except "View my data", plus "Close Window"."""
         return [
-            (self.tr("&Data"), [self.export_action, self.download_action, self.delete_action, None, self.quit_action]),
+            (self.tr("&Data"), [self.export_action, self.download_action, self.delete_action, None,
+                                self.close_window_action, self.quit_action]),
             (self.tr("&Sharing"), [self.status_action, None, self.send_now_action, self.pause_action,
                                    self.sharing_action]),
             (self.tr("&Help"), [self.policy_action]),

@@ -59,6 +59,10 @@ class TrayApplication(QObject):
     def _connect_signals(self) -> None:
         self.heartbeat_timer.timeout.connect(self._heartbeat)
         self.actions.view_requested.connect(self.window.bring_forward)
+        self.actions.close_window_action.triggered.connect(self.window.close)
+        # Without a tray, a hidden window can be shown again only by starting the app a second
+        # time, so a stray Escape must not hide it.
+        self.actions.close_window_action.setEnabled(self.tray is not None)
         self.actions.changed.connect(self._refresh_visible_window)
         self.actions.message.connect(self._show_message)
         self.actions.quit_requested.connect(self.shutdown)

@@ -71,7 +71,8 @@ class ConsentDialog(QDialog):
     """Ask once whether to share anonymous statistics; the caller applies the decision.
 
     Both choices are plain buttons of the same size and neither is the default button, so
-    Enter does not pick one. Closing the window or pressing Escape leaves the decision open.
+    Enter does not pick one. The keyboard picks one with Alt and the underlined letter, or
+    with Tab and Space. Closing the window or pressing Escape leaves the decision open.
     """
 
     def __init__(
@@ -134,9 +135,9 @@ class ConsentDialog(QDialog):
         self._example_view.setReadOnly(True)
         self._example_view.setFont(QFontDatabase.systemFont(QFontDatabase.SystemFont.FixedFont))
 
-        self._share_button = QPushButton(self.tr("Share anonymous statistics"))
+        self._share_button = QPushButton(self.tr("&Share anonymous statistics"))
         self._share_button.setObjectName("shareButton")
-        self._dont_share_button = QPushButton(self.tr("Don't share"))
+        self._dont_share_button = QPushButton(self.tr("&Don't share"))
         self._dont_share_button.setObjectName("dontShareButton")
         self._equalize_buttons()
 

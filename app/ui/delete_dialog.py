@@ -83,6 +83,16 @@ class DeleteDialog(QDialog):
             layout.addWidget(radio)
         layout.addWidget(self._server_note)
         layout.addWidget(self._buttons)
+        self._set_tab_order()
+
+    def _set_tab_order(self) -> None:
+        # Qt 6.11 otherwise tabs from the options to Cancel before Delete..., so Tab then Enter
+        # would cancel. Tab leaves an exclusive radio group from its checked option, so the
+        # order is the options, Delete..., then Cancel, whatever the platform's button layout.
+        cancel_button = self._buttons.button(QDialogButtonBox.StandardButton.Cancel)
+        chain = [*self._radios.values(), self._delete_button, cancel_button]
+        for before, after in zip(chain, chain[1:]):
+            QWidget.setTabOrder(before, after)
 
     def _connect_signals(self) -> None:
         self._group.buttonToggled.connect(lambda *_: self._delete_button.setEnabled(self._checked() is not None))

@@ -36,8 +36,12 @@
         <translation>Datenschutzerklärung</translation>
     </message>
     <message>
-        <source>Quit</source>
-        <translation>Beenden</translation>
+        <source>Quit Printernizer Usage Statistics</source>
+        <translation>Printernizer-Nutzungsstatistik beenden</translation>
+    </message>
+    <message>
+        <source>&amp;Close Window</source>
+        <translation>Fenster &amp;schließen</translation>
     </message>
     <message>
         <source>&amp;Data</source>
@@ -151,12 +155,12 @@
         <translation>Noch ist nichts aufgezeichnet. Dieses Beispiel zeigt, wie ein Wochenbericht aussieht:</translation>
     </message>
     <message>
-        <source>Share anonymous statistics</source>
-        <translation>Anonyme Statistiken teilen</translation>
+        <source>&amp;Share anonymous statistics</source>
+        <translation>Anonyme Statistiken &amp;teilen</translation>
     </message>
     <message>
-        <source>Don&apos;t share</source>
-        <translation>Nicht teilen</translation>
+        <source>&amp;Don&apos;t share</source>
+        <translation>&amp;Nicht teilen</translation>
     </message>
     <message>
         <source>The privacy policy changed since you agreed to it. Nothing is sent until you decide again. These are the changes:</source>

@@ -36,7 +36,11 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Quit</source>
+        <source>Quit Printernizer Usage Statistics</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Close Window</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -151,11 +155,11 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Share anonymous statistics</source>
+        <source>&amp;Share anonymous statistics</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Don&apos;t share</source>
+        <source>&amp;Don&apos;t share</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -7,6 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon
 
 from app.ui.application import HEARTBEAT_INTERVAL_MS, TrayApplication
@@ -32,7 +33,7 @@ def test_tray_menu_lists_every_action(tray_app: TrayApplication) -> None:
         "Sharing: not decided yet", "-",
         "View my data...", "Export...", "Send report now", "Pause for 7 days", "Share anonymous statistics...", "-",
         "Delete my data...", "Download what the server holds...", "Privacy policy", "-",
-        "Quit",
+        "Quit Printernizer Usage Statistics",
     ]
     assert not tray_app.actions.status_action.isEnabled()
 
@@ -67,6 +68,23 @@ def test_window_close_hides_it(tray_app: TrayApplication) -> None:
 
     assert not tray_app.window.isVisible()
     assert not tray_app.stats.closed
+
+
+@pytest.mark.parametrize(
+    ("key", "modifier"),
+    [(Qt.Key.Key_Escape, Qt.KeyboardModifier.NoModifier), (Qt.Key.Key_W, Qt.KeyboardModifier.ControlModifier)],
+)
+def test_window_key_hides_window(qtbot, tray_app: TrayApplication, key, modifier) -> None:
+    tray_app.start(ask_consent=False)
+    tray_app.actions.view_action.trigger()
+    qtbot.waitUntil(tray_app.window.isActiveWindow)
+
+    qtbot.keyClick(tray_app.window.tabs, key, modifier)
+
+    assert not tray_app.window.isVisible()
+    assert tray_app.tray.icon.isVisible()
+    assert not tray_app.stats.closed
+    assert tray_app.scheduler.timer.isActive()
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the Documents folder is set through XDG on Linux")
@@ -264,12 +282,16 @@ def test_no_tray_opens_window(qtbot, fake_stats: FakeStats, fake_policy: FakePol
 
     assert application.tray is None
     assert application.window.isVisible()
+    assert not application.actions.close_window_action.isEnabled()
     menus = {
         menu_action.text(): [action.text() for action in menu_action.menu().actions() if not action.isSeparator()]
         for menu_action in application.window.menuBar().actions()
     }
     assert menus == {
-        "&Data": ["Export...", "Download what the server holds...", "Delete my data...", "Quit"],
+        "&Data": [
+            "Export...", "Download what the server holds...", "Delete my data...", "&Close Window",
+            "Quit Printernizer Usage Statistics",
+        ],
         "&Sharing": ["Sharing: not decided yet", "Send report now", "Pause for 7 days", "Share anonymous statistics..."],
         "&Help": ["Privacy policy"],
     }

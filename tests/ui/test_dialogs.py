@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QDialogButtonBox, QMessageBox
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 
 from app.ui.consent import (
     EXAMPLE_REPORT,
@@ -66,6 +66,27 @@ def test_consent_enter_picks_nothing(qtbot) -> None:
 
     assert dialog.decision == ConsentDecision.UNDECIDED
     assert dialog.isVisible()
+
+
+@pytest.mark.parametrize(
+    ("key", "decision"),
+    [(Qt.Key.Key_S, ConsentDecision.SHARE), (Qt.Key.Key_D, ConsentDecision.DONT_SHARE)],
+)
+def test_consent_mnemonic_decides(qtbot, key, decision: ConsentDecision) -> None:
+    dialog = _open_dialog(qtbot)
+    qtbot.waitUntil(dialog.isActiveWindow)
+
+    qtbot.keyClick(dialog, key, Qt.KeyboardModifier.AltModifier)
+
+    qtbot.waitUntil(lambda: not dialog.isVisible())
+    assert dialog.decision == decision
+
+
+def test_consent_buttons_show_mnemonics(qtbot) -> None:
+    dialog = _open_dialog(qtbot)
+
+    assert dialog.share_button.text() == "&Share anonymous statistics"
+    assert dialog.dont_share_button.text() == "&Don't share"
 
 
 def test_consent_buttons_equally_prominent(qtbot) -> None:
@@ -193,6 +214,38 @@ def test_delete_dialog_needs_a_choice(qtbot) -> None:
     assert not delete_button.isEnabled()
     dialog.select(DeleteChoice.LOCAL)
     assert delete_button.isEnabled()
+
+
+def _click_option(qtbot, dialog: DeleteDialog, choice: DeleteChoice) -> None:
+    """Click an option on its round indicator, where a user clicks, and not in the middle of its row."""
+    radio = dialog.findChild(object, f"delete_{choice.value}")
+    qtbot.mouseClick(radio, Qt.MouseButton.LeftButton, pos=QPoint(8, radio.height() // 2))
+    assert radio.isChecked()
+
+
+@pytest.mark.parametrize("choice", list(DeleteChoice))
+def test_delete_tab_order_after_choice(qtbot, choice: DeleteChoice) -> None:
+    dialog, _ = _delete_dialog(qtbot, QMessageBox.StandardButton.Yes)
+    qtbot.waitUntil(dialog.isActiveWindow)
+    cancel_button = dialog.button_box.button(QDialogButtonBox.StandardButton.Cancel)
+    _click_option(qtbot, dialog, choice)
+
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert QApplication.focusWidget().text() == "Delete..."
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    assert QApplication.focusWidget() is cancel_button
+
+
+def test_delete_tab_enter_asks_confirmation(qtbot) -> None:
+    dialog, questions = _delete_dialog(qtbot, QMessageBox.StandardButton.Yes)
+    qtbot.waitUntil(dialog.isActiveWindow)
+    _click_option(qtbot, dialog, DeleteChoice.LOCAL)
+
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)
+
+    assert len(questions) == 1
+    assert dialog.choice == DeleteChoice.LOCAL
 
 
 def test_delete_dialog_without_collector(qtbot) -> None:

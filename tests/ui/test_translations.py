@@ -22,8 +22,11 @@ import build_translations  # noqa: E402
 
 def test_german_locale_translates_menu(german) -> None:
     assert german is not None
-    assert QCoreApplication.translate("AppActions", "Quit") == "Beenden"
-    assert QCoreApplication.translate("ConsentDialog", "Don't share") == "Nicht teilen"
+    assert QCoreApplication.translate("AppActions", "Quit Printernizer Usage Statistics") == (
+        "Printernizer-Nutzungsstatistik beenden"
+    )
+    assert QCoreApplication.translate("AppActions", "&Close Window") == "Fenster &schließen"
+    assert QCoreApplication.translate("ConsentDialog", "&Don't share") == "&Nicht teilen"
 
 
 def test_german_locale_translates_qt_buttons(german) -> None:
@@ -67,7 +70,9 @@ def test_unknown_locale_keeps_english(qapp) -> None:
         assert translator is not None
         assert translator.language() == "en"
         assert translator.qt_base is None
-        assert QCoreApplication.translate("AppActions", "Quit") == "Quit"
+        assert QCoreApplication.translate("AppActions", "Quit Printernizer Usage Statistics") == (
+            "Quit Printernizer Usage Statistics"
+        )
         source = "the statistics server responded with HTTP %1 and requested a wait of %n second(s)"
         assert QCoreApplication.translate("StatusCounts", source, "", 1).endswith("a wait of 1 second")
         assert QCoreApplication.translate("StatusCounts", source, "", 3).endswith("a wait of 3 seconds")
