@@ -49,6 +49,15 @@ def install_translator(app: QCoreApplication, locale: QLocale | None = None) -> 
     return translator
 
 
+def display_name() -> str:
+    """Return the app's name for window titles, in the language of the installed translation.
+
+    Qt appends the application display name to each window title on X11, so an English name
+    would end every German title in English.
+    """
+    return QCoreApplication.translate("Application", "Printernizer Usage Statistics")
+
+
 def translation_language(translator: QTranslator | None) -> str:
     """Return the language of the translation `install_translator` loaded, or "en" when it loaded none.
 

@@ -13,7 +13,7 @@ import platformdirs
 from PySide6.QtWidgets import QApplication, QSystemTrayIcon
 
 from app.ui.icons import app_icon, tray_icon
-from app.ui.i18n import install_translator, translation_language
+from app.ui.i18n import display_name, install_translator, translation_language
 from app.ui.instance import SingleInstanceServer, notify_running_instance, server_name
 from app.ui.stop_signals import watch_stop_signals
 
@@ -77,6 +77,7 @@ def run(argv: list[str]) -> int:
 
     app = create_qapplication(argv)
     translator = install_translator(app)  # must stay alive while the app runs
+    app.setApplicationDisplayName(display_name())
     home = data_folder()
     name = server_name(home)
     if notify_running_instance(name):

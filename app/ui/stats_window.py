@@ -8,6 +8,7 @@ from typing import Any
 from PySide6.QtGui import QAction, QCloseEvent
 from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
 
+from app.ui.i18n import display_name
 from app.ui.icons import app_icon
 from app.ui.tabs import EventsTab, HistoryTab, NextReportTab, OverviewTab
 
@@ -28,7 +29,8 @@ class StatsWindow(QMainWindow):
     ) -> None:
         super().__init__(parent)
         self.setObjectName("statsWindow")
-        self.setWindowTitle(self.tr("Printernizer usage statistics"))
+        # The same text as the display name, which Qt then does not append a second time.
+        self.setWindowTitle(display_name())
         self.setWindowIcon(app_icon())
         self.resize(860, 600)
 

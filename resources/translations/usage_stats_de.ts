@@ -141,6 +141,13 @@
     </message>
 </context>
 <context>
+    <name>Application</name>
+    <message>
+        <source>Printernizer Usage Statistics</source>
+        <translation>Printernizer-Nutzungsstatistik</translation>
+    </message>
+</context>
+<context>
     <name>ConsentDialog</name>
     <message>
         <source>Share anonymous usage statistics?</source>
@@ -437,10 +444,6 @@
 </context>
 <context>
     <name>StatsWindow</name>
-    <message>
-        <source>Printernizer usage statistics</source>
-        <translation>Printernizer-Nutzungsstatistik</translation>
-    </message>
     <message>
         <source>Overview</source>
         <translation>Übersicht</translation>

@@ -11,7 +11,8 @@ from PySide6.QtCore import QCoreApplication, QLocale
 from PySide6.QtWidgets import QFormLayout, QLabel
 
 from app.ui.formatting import server_deletion_text, sharing_status_text
-from app.ui.i18n import TRANSLATIONS_DIR, install_translator
+from app.ui.i18n import TRANSLATIONS_DIR, display_name, install_translator
+from app.ui.stats_window import StatsWindow
 from app.ui.tabs import OverviewTab
 from tests.ui.fakes import FakeConsent, FakeStats
 
@@ -96,3 +97,19 @@ def test_committed_qm_matches_sources(tmp_path: Path) -> None:
 
     for path in built:
         assert path.read_bytes() == (TRANSLATIONS_DIR / path.name).read_bytes(), f"rebuild {path.name}"
+
+
+def test_german_display_name(german, qtbot) -> None:
+    window = StatsWindow(FakeStats(), [])
+    qtbot.addWidget(window)
+
+    assert display_name() == "Printernizer-Nutzungsstatistik"
+    assert window.windowTitle() == "Printernizer-Nutzungsstatistik"
+
+
+def test_english_display_name(qtbot) -> None:
+    window = StatsWindow(FakeStats(), [])
+    qtbot.addWidget(window)
+
+    assert display_name() == "Printernizer Usage Statistics"
+    assert window.windowTitle() == "Printernizer Usage Statistics"
