@@ -59,6 +59,8 @@ class AppActions(QObject):
         self._runner = runner
         self._scheduler = scheduler
         self.dialog_parent: QWidget | None = None
+        # True from a "Both" deletion until its server deletion task ends.
+        self._local_data_deleted = False
 
         self._create_actions()
         self._connect_signals()
@@ -236,6 +238,9 @@ class AppActions(QObject):
             self._stats.delete_local_data()
             self.message.emit(self.tr("The data on this computer was deleted."))
         if choice in (DeleteChoice.SERVER, DeleteChoice.BOTH):
+            # Each message replaces the one before it in the status bar, so the messages
+            # about the server deletion repeat that the local data is gone.
+            self._local_data_deleted = choice == DeleteChoice.BOTH
             self._start_server_deletion()
         self._notify_changed()
 
@@ -243,7 +248,13 @@ class AppActions(QObject):
         if self._stats.status().endpoint is None:
             return
         if self._runner.start(DELETION_TASK_NAME, self._stats.request_server_deletion()):
-            self.message.emit(self.tr("Asking the statistics server to delete your data..."))
+            self.message.emit(self._with_local_deletion(self.tr("Asking the statistics server to delete your data...")))
+
+    def _with_local_deletion(self, text: str) -> str:
+        """Prefix `text` with the local deletion when "Both" was chosen for the running server deletion."""
+        if not self._local_data_deleted:
+            return text
+        return f"{self.tr('The data on this computer was deleted.')} {text}"
 
     def download_server_data(self) -> None:
         path, _ = self.choose_save_path(
@@ -277,7 +288,8 @@ class AppActions(QObject):
 
     def _on_task_finished(self, name: str, result: object) -> None:
         if name == DELETION_TASK_NAME:
-            self.message.emit(deletion_outcome_text(result))
+            self.message.emit(self._with_local_deletion(deletion_outcome_text(result)))
+            self._local_data_deleted = False
         elif name == DOWNLOAD_TASK_NAME:
             path, kind = result  # type: ignore[misc]
             if kind == NOTHING_SENT:
@@ -296,7 +308,8 @@ class AppActions(QObject):
 
     def _on_task_failed(self, name: str, error: str) -> None:
         if name == DELETION_TASK_NAME:
-            text = self.tr("The deletion request failed and will be retried: %1")
+            text = self._with_local_deletion(self.tr("The deletion request failed and will be retried: %1"))
+            self._local_data_deleted = False
         elif name == DOWNLOAD_TASK_NAME:
             text = self.tr("The download failed: %1")
         else:

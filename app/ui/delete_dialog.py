@@ -10,6 +10,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QLabel,
     QMessageBox,
+    QPushButton,
     QRadioButton,
     QVBoxLayout,
     QWidget,
@@ -117,12 +118,24 @@ class DeleteDialog(QDialog):
         self.accept()
 
     def ask_confirmation(self, text: str) -> QMessageBox.StandardButton:
-        """Ask the second question; tests replace this one method to answer it."""
+        """Ask the second question and return Yes for Delete; tests replace this one method to answer it."""
+        box, delete_button = self.confirmation_box(text)
+        box.exec()
+        if box.clickedButton() is delete_button:
+            return QMessageBox.StandardButton.Yes
+        return QMessageBox.StandardButton.Cancel
+
+    def confirmation_box(self, text: str) -> tuple[QMessageBox, QPushButton]:
+        """Build the confirmation with Cancel as the default button, and return it with its Delete button.
+
+        Delete is a button of its own with the destructive role, not a renamed Yes, so styles
+        that put icons on standard buttons do not give it a check mark.
+        """
         box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Delete my data"), text, parent=self)
-        box.setStandardButtons(QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.Cancel)
+        delete_button = box.addButton(self.tr("Delete"), QMessageBox.ButtonRole.DestructiveRole)
+        box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
-        box.button(QMessageBox.StandardButton.Yes).setText(self.tr("Delete"))
-        return QMessageBox.StandardButton(box.exec())
+        return box, delete_button
 
     def confirmation_text(self, choice: DeleteChoice) -> str:
         local = self.tr(

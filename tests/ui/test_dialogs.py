@@ -6,7 +6,7 @@ import json
 
 import pytest
 from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox, QProxyStyle, QStyle, QStyleFactory
 
 from app.ui.consent import (
     EXAMPLE_REPORT,
@@ -194,6 +194,33 @@ def test_delete_confirmation_names_what_stays(qtbot, choice: DeleteChoice, kept:
     assert kept in text
     assert ("sharing choice" in text) == (choice == DeleteChoice.LOCAL)
     assert ("Sharing is turned off" in text) == (choice == DeleteChoice.BOTH)
+
+
+class IconButtonsStyle(QProxyStyle):
+    """A style that puts icons on standard dialog buttons, as some desktop themes do."""
+
+    def styleHint(self, hint, option=None, widget=None, return_data=None) -> int:  # noqa: ANN001
+        if hint == QStyle.StyleHint.SH_DialogButtonBox_ButtonsHaveIcons:
+            return 1
+        return super().styleHint(hint, option, widget, return_data)
+
+
+def test_delete_confirmation_button_without_icon(qtbot) -> None:
+    original_style = QApplication.style().name()
+    QApplication.setStyle(IconButtonsStyle())
+    try:
+        dialog = DeleteDialog(server_deletion_possible=True)
+        qtbot.addWidget(dialog)
+        box, delete_button = dialog.confirmation_box("text")
+        cancel_button = box.button(QMessageBox.StandardButton.Cancel)
+
+        assert delete_button.text() == "Delete"
+        assert box.buttonRole(delete_button) == QMessageBox.ButtonRole.DestructiveRole
+        assert delete_button.icon().isNull()
+        assert not cancel_button.icon().isNull()
+        assert box.defaultButton() is cancel_button
+    finally:
+        QApplication.setStyle(QStyleFactory.create(original_style))
 
 
 def test_delete_dialog_cancelled_confirmation(qtbot) -> None:

@@ -232,7 +232,12 @@ def test_delete_both_clears_store_and_asks_server(tray_app, stats, collector, cl
     assert [request.method for request in collector.requests] == ["POST", "DELETE"]
     assert collector.requests[1].url == f"{ENDPOINT}/installation/{installation_id}"
     assert stats.status().server_deletion == "confirmed"
-    assert messages[-1] == "The statistics server deleted the data of this installation. Reports deleted: 1."
+    assert messages == [
+        "The data on this computer was deleted.",
+        "The data on this computer was deleted. Asking the statistics server to delete your data...",
+        "The data on this computer was deleted. The statistics server deleted the data of this installation. "
+        "Reports deleted: 1.",
+    ]
 
 
 def test_overview_deletion_of_previous_id(tray_app, stats, collector, clock, loop) -> None:
