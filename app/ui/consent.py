@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import enum
-import html
 import json
 import logging
 from typing import Any
@@ -28,6 +27,7 @@ from app.ui.facade import (
     consent_state,
     pretty_json,
 )
+from app.ui.formatting import html_list
 
 logger = logging.getLogger("app.ui")
 
@@ -199,16 +199,11 @@ class ConsentDialog(QDialog):
             changes = list(self._policy.changes_since(self._previous_version))
             if changes:
                 title = self.tr("What changed in version %1").replace("%1", str(self._policy.version))
-                return _html_list(title, changes)
+                return html_list(title, changes)
 
-        collected = _html_list(self.tr("What is collected"), list(self._policy.collected))
-        never = _html_list(self.tr("What is never collected"), list(self._policy.never_collected))
+        collected = html_list(self.tr("What is collected"), list(self._policy.collected))
+        never = html_list(self.tr("What is never collected"), list(self._policy.never_collected))
         return collected + never
-
-
-def _html_list(title: str, items: list[Any]) -> str:
-    entries = "".join(f"<li>{html.escape(str(item))}</li>" for item in items)
-    return f"<h3>{html.escape(title)}</h3><ul>{entries}</ul>"
 
 
 def report_example(stats: Any) -> tuple[str, bool]:

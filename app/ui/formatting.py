@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import math
 import re
 from collections.abc import Callable, Mapping
@@ -110,6 +111,12 @@ class StatusCounts(QObject):
 
     def retry_wait_text(self, seconds: int) -> str:
         return self.tr("the statistics server responded with HTTP %1 and requested a wait of %n second(s)", "", seconds)
+
+
+def html_list(title: str, items: list[Any]) -> str:
+    """Format `items` as a bulleted HTML list under a heading, escaping every text."""
+    entries = "".join(f"<li>{html.escape(str(item))}</li>" for item in items)
+    return f"<h3>{html.escape(title)}</h3><ul>{entries}</ul>"
 
 
 def fill(text: str, *values: object) -> str:

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 from typing import Any
 
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
+from app.ui.formatting import html_list
+
 
 class PolicyDialog(QDialog):
-    """Show the policy's full text, or its two lists when the policy object has no `as_text()`."""
+    """Show the whole policy with bulleted lists, or only its two lists for a policy without headings."""
 
     def __init__(self, policy: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -19,8 +22,8 @@ class PolicyDialog(QDialog):
 
         self.browser = QTextBrowser()
         self.browser.setOpenExternalLinks(False)
-        if hasattr(policy, "as_text"):
-            self.browser.setPlainText(policy.as_text())
+        if hasattr(policy, "headings"):
+            self.browser.setHtml(full_policy_html(policy))
         else:
             self.browser.setHtml(self._policy_html(policy))
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
@@ -31,8 +34,24 @@ class PolicyDialog(QDialog):
         layout.addWidget(buttons)
 
     def _policy_html(self, policy: Any) -> str:
-        collected = "".join(f"<li>{html.escape(str(item))}</li>" for item in policy.collected)
-        never = "".join(f"<li>{html.escape(str(item))}</li>" for item in policy.never_collected)
-        collected_title = html.escape(self.tr("What is collected"))
-        never_title = html.escape(self.tr("What is never collected"))
-        return f"<h3>{collected_title}</h3><ul>{collected}</ul><h3>{never_title}</h3><ul>{never}</ul>"
+        collected = html_list(self.tr("What is collected"), list(policy.collected))
+        never = html_list(self.tr("What is never collected"), list(policy.never_collected))
+        return collected + never
+
+
+def full_policy_html(policy: Any) -> str:
+    """Format a `PolicyVersion` as HTML with the same texts as its `as_text()`, in its own language.
+
+    The headings in policy.json end with a colon for the plain text, which a heading does not need.
+    """
+    effective_date = dt.date.fromisoformat(policy.effective_date)
+    title = policy.headings.title.format(version=policy.version, effective_date=effective_date)
+    parts = [
+        f"<h2>{html.escape(title)}</h2>",
+        f"<p>{html.escape(policy.summary)}</p>",
+        html_list(policy.headings.collected.rstrip(":"), list(policy.collected)),
+        html_list(policy.headings.never_collected.rstrip(":"), list(policy.never_collected)),
+        f"<p>{html.escape(policy.rights)}</p>",
+        f"<p>{html.escape(policy.retention)}</p>",
+    ]
+    return "".join(parts)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 
 from PySide6.QtCore import QLocale
+from PySide6.QtGui import QTextDocument
 from PySide6.QtWidgets import QTextBrowser
 
 from app.core import privacy_policy
@@ -72,8 +73,33 @@ def test_german_policy_dialog_text(qtbot, german) -> None:
 
     assert dialog.windowTitle() == "Datenschutzerklärung (Version 2)"
     assert lines[0] == "Datenschutzerklärung, Version 2 (gültig ab 01.12.2026)"
-    assert lines[15] == "Was nie erfasst wird:"
-    assert lines[21] == "  - Der Löschschlüssel selbst"
+    assert lines[12] == "Was nie erfasst wird"
+    assert lines[18] == "Der Löschschlüssel selbst"
+    assert lines[20].startswith("Ereignisse bleiben nach ihrer Zählung in einem Bericht noch 90 Tage")
+
+
+def _list_items(document: QTextDocument) -> list[tuple[str, int]]:
+    """Return the text and list indent of every block that belongs to a list."""
+    items = []
+    block = document.begin()
+    while block.isValid():
+        if block.textList() is not None:
+            items.append((block.text(), block.textList().format().indent()))
+        block = block.next()
+    return items
+
+
+def test_policy_dialog_uses_real_lists(qtbot) -> None:
+    policy = privacy_policy()
+    dialog = PolicyDialog(policy)
+    qtbot.addWidget(dialog)
+    lines = dialog.browser.toPlainText().splitlines()
+
+    expected = [(item, 1) for item in (*policy.collected, *policy.never_collected)]
+    assert _list_items(dialog.browser.document()) == expected
+    assert lines[:3] == ["Privacy policy, version 2 (effective 2026-12-01)", policy.summary, "What is collected"]
+    assert lines[-2:] == [policy.rights, policy.retention]
+    assert not any(line.startswith("  - ") for line in lines)
 
 
 def test_english_consent_dialog_lists_english_policy(qtbot) -> None:
