@@ -147,8 +147,18 @@ class AppActions(QObject):
         self.sharing_action.setEnabled(not blocked)
         self.pause_action.setText(self.tr("Resume") if status.paused_until is not None else self.tr("Pause for 7 days"))
         self.pause_action.setEnabled(granted and not blocked)
-        self.send_now_action.setEnabled(not self._runner.is_running(CHECK_TASK_NAME))
+        sharing_allowed = consent_allows_sharing(consent, self._policy.version)
+        self.send_now_action.setEnabled(sharing_allowed and not self._runner.is_running(CHECK_TASK_NAME))
+        self.send_now_action.setToolTip("" if sharing_allowed else self._sharing_off_text(consent))
         self.download_action.setEnabled(status.endpoint is not None)
+
+    def _sharing_off_text(self, consent: Any) -> str:
+        """Explain why nothing can be sent and how to change that; the caller checked that sharing is not allowed."""
+        if consent_blocked_by_dnt(consent):
+            return self.tr("Nothing is sent because DO_NOT_TRACK is set in the environment.")
+        if consent_state(consent) == "granted":
+            return self.tr("Nothing is sent until you agree to the new privacy policy, which is shown at the next start.")
+        return self.tr("Nothing is sent while sharing is off. Turn it on with Sharing > Share anonymous statistics...")
 
     def _notify_changed(self) -> None:
         self.update_state()
@@ -176,8 +186,10 @@ class AppActions(QObject):
 
     def send_now(self) -> None:
         if not self.sharing_allowed():
+            # The action is disabled then, but consent can change in another process, such as the
+            # command line, while a menu is open.
             logger.debug("Send report now ignored: sharing is not allowed")
-            self.message.emit(self.tr("Nothing was sent because sharing is off."))
+            self.message.emit(self._sharing_off_text(self._stats.consent()))
             return
         if self._stats.status().endpoint is None:
             logger.debug("Send report now ignored: no collector is configured")

@@ -59,6 +59,8 @@ class TrayApplication(QObject):
     def _connect_signals(self) -> None:
         self.heartbeat_timer.timeout.connect(self._heartbeat)
         self.actions.view_requested.connect(self.window.bring_forward)
+        for menu_action in self.window.menuBar().actions():
+            menu_action.menu().aboutToShow.connect(self.actions.update_state)
         self.actions.close_window_action.triggered.connect(self.window.close)
         # Without a tray, a hidden window can be shown again only by starting the app a second
         # time, so a stray Escape must not hide it.

@@ -55,6 +55,7 @@ class StatsWindow(QMainWindow):
         # The menu bar repeats the tray menu, so a desktop without a tray reaches every command.
         for title, actions in menus:
             menu = self.menuBar().addMenu(title)
+            menu.setToolTipsVisible(True)
             for action in actions:
                 if action is None:
                     menu.addSeparator()

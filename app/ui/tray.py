@@ -27,6 +27,11 @@ class TrayIcon(QObject):
 
         self.menu = QMenu()
         self.menu.setObjectName("trayMenu")
+        # "Send report now" explains in its tooltip why it is disabled.
+        self.menu.setToolTipsVisible(True)
+        # Consent can change in another process, such as the command line, so the enabled
+        # states are read again each time the menu opens.
+        self.menu.aboutToShow.connect(actions.update_state)
         for action in actions.menu_actions():
             if action is None:
                 self.menu.addSeparator()

@@ -64,6 +64,18 @@
         <translation>Fortsetzen</translation>
     </message>
     <message>
+        <source>Nothing is sent because DO_NOT_TRACK is set in the environment.</source>
+        <translation>Es wird nichts gesendet, weil DO_NOT_TRACK in der Umgebung gesetzt ist.</translation>
+    </message>
+    <message>
+        <source>Nothing is sent until you agree to the new privacy policy, which is shown at the next start.</source>
+        <translation>Es wird nichts gesendet, bis Sie der neuen Datenschutzerklärung zustimmen. Sie wird beim nächsten Start angezeigt.</translation>
+    </message>
+    <message>
+        <source>Nothing is sent while sharing is off. Turn it on with Sharing &gt; Share anonymous statistics...</source>
+        <translation>Solange das Teilen ausgeschaltet ist, wird nichts gesendet. Sie können es unter Teilen &gt; Anonyme Statistiken teilen... einschalten.</translation>
+    </message>
+    <message>
         <source>Export my data</source>
         <translation>Meine Daten exportieren</translation>
     </message>
@@ -74,10 +86,6 @@
     <message>
         <source>Your data was exported to %1.</source>
         <translation>Ihre Daten wurden nach %1 exportiert.</translation>
-    </message>
-    <message>
-        <source>Nothing was sent because sharing is off.</source>
-        <translation>Es wurde nichts gesendet, weil das Teilen ausgeschaltet ist.</translation>
     </message>
     <message>
         <source>Nothing was sent because no collector is configured.</source>

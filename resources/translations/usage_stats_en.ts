@@ -64,6 +64,18 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Nothing is sent because DO_NOT_TRACK is set in the environment.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing is sent until you agree to the new privacy policy, which is shown at the next start.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing is sent while sharing is off. Turn it on with Sharing &gt; Share anonymous statistics...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Export my data</source>
         <translation type="unfinished"></translation>
     </message>
@@ -73,10 +85,6 @@
     </message>
     <message>
         <source>Your data was exported to %1.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Nothing was sent because sharing is off.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -139,14 +139,50 @@ def test_export_action_cancelled_writes_nothing(tray_app: TrayApplication, tmp_p
     assert list(tmp_path.iterdir()) == []
 
 
+SHARING_OFF_TOOLTIP = "Nothing is sent while sharing is off. Turn it on with Sharing > Share anonymous statistics..."
+
+
 def test_send_now_without_consent_sends_nothing(tray_app: TrayApplication, fake_stats: FakeStats, loop) -> None:
     messages: list[str] = []
     tray_app.actions.message.connect(messages.append)
-    tray_app.actions.send_now_action.trigger()
+    tray_app.actions.send_now()
     loop.run_until_complete(tray_app.runner.wait_idle())
 
     assert fake_stats.network_calls == []
-    assert messages == ["Nothing was sent because sharing is off."]
+    assert messages == [SHARING_OFF_TOOLTIP]
+
+
+@pytest.mark.parametrize(
+    ("consent", "tooltip"),
+    [
+        (FakeConsent("undecided"), SHARING_OFF_TOOLTIP),
+        (FakeConsent("refused"), SHARING_OFF_TOOLTIP),
+        (FakeConsent("undecided", blocked_by_dnt=True), "Nothing is sent because DO_NOT_TRACK is set in the environment."),
+        (FakeConsent("granted", "1"),
+         "Nothing is sent until you agree to the new privacy policy, which is shown at the next start."),
+    ],
+)
+def test_send_now_disabled_without_sharing(tray_app: TrayApplication, fake_stats: FakeStats, consent, tooltip) -> None:
+    fake_stats.consent_value = consent
+    tray_app.actions.update_state()
+
+    assert not tray_app.actions.send_now_action.isEnabled()
+    assert tray_app.actions.send_now_action.toolTip() == tooltip
+    assert tray_app.tray.menu.toolTipsVisible()
+
+
+def test_send_now_enabled_when_menu_opens(tray_app: TrayApplication, fake_stats: FakeStats) -> None:
+    fake_stats.opt_in("2")
+    assert not tray_app.actions.send_now_action.isEnabled()
+
+    tray_app.tray.menu.aboutToShow.emit()
+    assert tray_app.actions.send_now_action.isEnabled()
+    assert tray_app.actions.send_now_action.toolTip() == "Send report now"
+
+    fake_stats.opt_out()
+    tray_app.window.menuBar().actions()[1].menu().aboutToShow.emit()
+    assert not tray_app.actions.send_now_action.isEnabled()
+    assert tray_app.actions.send_now_action.toolTip() == SHARING_OFF_TOOLTIP
 
 
 def test_send_now_without_collector_sends_nothing(tray_app: TrayApplication, fake_stats: FakeStats, loop) -> None:
@@ -154,6 +190,7 @@ def test_send_now_without_collector_sends_nothing(tray_app: TrayApplication, fak
     fake_stats.endpoint = None
     messages: list[str] = []
     tray_app.actions.message.connect(messages.append)
+    tray_app.tray.menu.aboutToShow.emit()
     tray_app.actions.send_now_action.trigger()
     loop.run_until_complete(tray_app.runner.wait_idle())
 
@@ -165,6 +202,7 @@ def test_send_now_with_consent_submits(tray_app: TrayApplication, fake_stats: Fa
     fake_stats.opt_in("2")
     messages: list[str] = []
     tray_app.actions.message.connect(messages.append)
+    tray_app.tray.menu.aboutToShow.emit()
     tray_app.actions.send_now_action.trigger()
     loop.run_until_complete(tray_app.runner.wait_idle())
 

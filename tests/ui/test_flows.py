@@ -111,6 +111,7 @@ def test_send_now_with_consent_posts_report(tray_app, stats, collector, clock, l
     messages: list[str] = []
     tray_app.actions.message.connect(messages.append)
 
+    tray_app.tray.menu.aboutToShow.emit()
     tray_app.actions.send_now_action.trigger()
     loop.run_until_complete(tray_app.runner.wait_idle())
 
@@ -128,6 +129,7 @@ def test_send_now_mid_period_posts_report(tray_app, stats, collector, clock, loo
     messages: list[str] = []
     tray_app.actions.message.connect(messages.append)
 
+    tray_app.tray.menu.aboutToShow.emit()
     tray_app.actions.send_now_action.trigger()
     loop.run_until_complete(tray_app.runner.wait_idle())
 

@@ -28,6 +28,11 @@ def test_german_locale_translates_menu(german) -> None:
     )
     assert QCoreApplication.translate("AppActions", "&Close Window") == "Fenster &schließen"
     assert QCoreApplication.translate("ConsentDialog", "&Don't share") == "&Nicht teilen"
+    sharing_off = "Nothing is sent while sharing is off. Turn it on with Sharing > Share anonymous statistics..."
+    assert QCoreApplication.translate("AppActions", sharing_off) == (
+        "Solange das Teilen ausgeschaltet ist, wird nichts gesendet. "
+        "Sie können es unter Teilen > Anonyme Statistiken teilen... einschalten."
+    )
 
 
 def test_german_locale_translates_qt_buttons(german) -> None:
