@@ -11,10 +11,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QCloseEvent, QFontDatabase
 from PySide6.QtWidgets import (
     QDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QTextBrowser,
     QVBoxLayout,
     QWidget,
@@ -52,8 +54,13 @@ EXAMPLE_REPORT = {
 }
 
 
+# Starting sizes, reduced to the screen's available area. The texts scroll above the buttons,
+# so the dialog can shrink to MINIMUM_SIZE_PX and still fits a 1280x720 screen with a taskbar.
 FIRST_RUN_SIZE_PX = (600, 640)
 RECONSENT_SIZE_PX = (520, 320)
+MINIMUM_SIZE_PX = (420, 320)
+POLICY_VIEW_MINIMUM_HEIGHT_PX = 140
+EXAMPLE_VIEW_MINIMUM_HEIGHT_PX = 100
 
 FIRST_RUN = "first-run"
 RECONSENT = "re-consent"
@@ -90,11 +97,12 @@ class ConsentDialog(QDialog):
 
         self.setObjectName("consentDialog")
         self.setWindowTitle(self.tr("Share anonymous usage statistics?"))
-        self.setMinimumSize(*(RECONSENT_SIZE_PX if previous_version is not None else FIRST_RUN_SIZE_PX))
+        self.setMinimumSize(*MINIMUM_SIZE_PX)
 
         self._create_widgets(report_example, example_is_real)
         self._create_layout()
         self._connect_signals()
+        self._resize_to_screen(RECONSENT_SIZE_PX if previous_version is not None else FIRST_RUN_SIZE_PX)
 
     @property
     def decision(self) -> ConsentDecision:
@@ -157,13 +165,32 @@ class ConsentDialog(QDialog):
         buttons.addWidget(self._share_button)
         buttons.addStretch(1)
 
-        layout = QVBoxLayout(self)
-        layout.addWidget(self._intro)
-        layout.addWidget(self._policy_view, 3)
+        # Below these heights the views would show only a line or two, so the whole content scrolls instead.
+        self._policy_view.setMinimumHeight(POLICY_VIEW_MINIMUM_HEIGHT_PX)
+        self._example_view.setMinimumHeight(EXAMPLE_VIEW_MINIMUM_HEIGHT_PX)
+        content = QWidget()
+        content_layout = QVBoxLayout(content)
+        content_layout.setContentsMargins(0, 0, 0, 0)
+        content_layout.addWidget(self._intro)
+        content_layout.addWidget(self._policy_view, 3)
         if not self.is_reconsent():
-            layout.addWidget(self._example_caption)
-            layout.addWidget(self._example_view, 2)
+            content_layout.addWidget(self._example_caption)
+            content_layout.addWidget(self._example_view, 2)
+
+        # On a short screen the texts scroll, and the two buttons stay visible below them.
+        self._scroll_area = QScrollArea()
+        self._scroll_area.setObjectName("consentScrollArea")
+        self._scroll_area.setWidgetResizable(True)
+        self._scroll_area.setFrameShape(QFrame.Shape.NoFrame)
+        self._scroll_area.setWidget(content)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(self._scroll_area, 1)
         layout.addLayout(buttons)
+
+    def _resize_to_screen(self, size_px: tuple[int, int]) -> None:
+        available = self.screen().availableGeometry()
+        self.resize(min(size_px[0], available.width()), min(size_px[1], available.height()))
 
     def _connect_signals(self) -> None:
         self._share_button.clicked.connect(lambda: self._decide(ConsentDecision.SHARE))

@@ -5,8 +5,16 @@ from __future__ import annotations
 import json
 
 import pytest
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox, QProxyStyle, QStyle, QStyleFactory
+from PySide6.QtCore import QPoint, QSize, Qt
+from PySide6.QtWidgets import (
+    QApplication,
+    QDialogButtonBox,
+    QMessageBox,
+    QProxyStyle,
+    QScrollArea,
+    QStyle,
+    QStyleFactory,
+)
 
 from app.ui.consent import (
     EXAMPLE_REPORT,
@@ -289,3 +297,26 @@ def test_policy_dialog_lists_policy(qtbot) -> None:
 
     assert dialog.windowTitle() == "Privacy policy (version 2)"
     assert "File names" in dialog.browser.toPlainText()
+
+
+def test_consent_shrinks_to_minimum(qtbot) -> None:
+    dialog = ConsentDialog(FakePolicy(), json.dumps(EXAMPLE_REPORT, indent=2), example_is_real=False)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    dialog.resize(dialog.minimumSize())
+    qtbot.waitUntil(lambda: dialog.size() == QSize(420, 320))
+
+    assert dialog.minimumSize() == QSize(420, 320)
+    for button in (dialog.share_button, dialog.dont_share_button):
+        assert dialog.rect().contains(button.geometry())
+    scroll_area = dialog.findChild(QScrollArea, "consentScrollArea")
+    assert scroll_area.verticalScrollBar().maximum() > 0
+
+
+@pytest.mark.parametrize(("previous_version", "size"), [(None, (600, 640)), ("1", (520, 320))])
+def test_consent_start_size_fits_screen(qtbot, previous_version: str | None, size: tuple[int, int]) -> None:
+    dialog = ConsentDialog(FakePolicy(), "{}", example_is_real=False, previous_version=previous_version)
+    qtbot.addWidget(dialog)
+    available = dialog.screen().availableGeometry()
+
+    assert dialog.size() == QSize(min(size[0], available.width()), min(size[1], available.height()))
