@@ -89,11 +89,14 @@ class ConsentDialog(QDialog):
         example_is_real: bool,
         previous_version: str | None = None,
         parent: QWidget | None = None,
+        *,
+        endpoint: str | None = None,
     ) -> None:
         super().__init__(parent)
         self._decision = ConsentDecision.UNDECIDED
         self._policy = policy
         self._previous_version = previous_version
+        self._endpoint = endpoint
 
         self.setObjectName("consentDialog")
         self.setWindowTitle(self.tr("Share anonymous usage statistics?"))
@@ -230,7 +233,34 @@ class ConsentDialog(QDialog):
 
         collected = html_list(self.tr("What is collected"), list(self._policy.collected))
         never = html_list(self.tr("What is never collected"), list(self._policy.never_collected))
-        return collected + never
+        handling = html_list(self.tr("Where the data goes and how long it is kept"), self._handling_facts())
+        return collected + never + handling
+
+    def _handling_facts(self) -> list[str]:
+        """Name the destination, the retention periods, the user's controls and what "Don't share" keeps.
+
+        The retention periods are those of app/core (RETENTION_DAYS) and of the collector's default
+        COLLECTOR_RETENTION_DAYS (730), as the privacy policy states them.
+        """
+        if self._endpoint is None:
+            destination = self.tr("No statistics server is set up on this computer, so nothing is sent until one is.")
+        else:
+            destination = self.tr("Reports go to the statistics server at %1.").replace("%1", self._endpoint)
+        return [
+            destination,
+            self.tr(
+                "This computer deletes events after 90 days, but with sharing on not before a report has "
+                "counted them. The statistics server keeps reports for at most two years."
+            ),
+            self.tr(
+                "You can view, export and delete this data at any time from the tray menu, and ask the "
+                "statistics server to delete what it holds."
+            ),
+            self.tr(
+                "If you don't share, events are still recorded on this computer, where you can view them, "
+                "but they are never sent."
+            ),
+        ]
 
 
 def report_example(stats: Any) -> tuple[str, bool]:
@@ -282,7 +312,8 @@ def ask_for_consent(
 
     previous_version = stats.consent().policy_version if question == RECONSENT else None
     example, example_is_real = report_example(stats)
-    dialog = ConsentDialog(policy, example, example_is_real, previous_version, parent)
+    endpoint = stats.status().endpoint
+    dialog = ConsentDialog(policy, example, example_is_real, previous_version, parent, endpoint=endpoint)
     dialog.exec()
     return dialog.decision
 

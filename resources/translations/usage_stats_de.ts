@@ -197,6 +197,30 @@
         <source>What is never collected</source>
         <translation>Was nie erfasst wird</translation>
     </message>
+    <message>
+        <source>Where the data goes and how long it is kept</source>
+        <translation>Wohin die Daten gehen und wie lange sie gespeichert werden</translation>
+    </message>
+    <message>
+        <source>No statistics server is set up on this computer, so nothing is sent until one is.</source>
+        <translation>Auf diesem Computer ist kein Statistikserver eingerichtet, daher wird nichts gesendet, bis einer eingerichtet ist.</translation>
+    </message>
+    <message>
+        <source>Reports go to the statistics server at %1.</source>
+        <translation>Berichte gehen an den Statistikserver unter %1.</translation>
+    </message>
+    <message>
+        <source>This computer deletes events after 90 days, but with sharing on not before a report has counted them. The statistics server keeps reports for at most two years.</source>
+        <translation>Dieser Computer löscht Ereignisse nach 90 Tagen, bei eingeschaltetem Teilen aber erst, nachdem ein Bericht sie gezählt hat. Der Statistikserver bewahrt Berichte höchstens zwei Jahre auf.</translation>
+    </message>
+    <message>
+        <source>You can view, export and delete this data at any time from the tray menu, and ask the statistics server to delete what it holds.</source>
+        <translation>Sie können diese Daten jederzeit über das Tray-Menü ansehen, exportieren und löschen und den Statistikserver bitten, seine Daten zu löschen.</translation>
+    </message>
+    <message>
+        <source>If you don&apos;t share, events are still recorded on this computer, where you can view them, but they are never sent.</source>
+        <translation>Wenn Sie nicht teilen, werden Ereignisse weiterhin auf diesem Computer erfasst, wo Sie sie ansehen können, aber nie gesendet.</translation>
+    </message>
 </context>
 <context>
     <name>DailyBarChart</name>

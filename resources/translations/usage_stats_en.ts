@@ -197,6 +197,30 @@
         <source>What is never collected</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Where the data goes and how long it is kept</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No statistics server is set up on this computer, so nothing is sent until one is.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reports go to the statistics server at %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>This computer deletes events after 90 days, but with sharing on not before a report has counted them. The statistics server keeps reports for at most two years.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>You can view, export and delete this data at any time from the tray menu, and ask the statistics server to delete what it holds.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>If you don&apos;t share, events are still recorded on this computer, where you can view them, but they are never sent.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>DailyBarChart</name>

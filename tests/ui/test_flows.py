@@ -66,6 +66,24 @@ def _click_in_modal_dialog(button_name: str | None) -> None:
     QTimer.singleShot(0, act)
 
 
+def test_consent_dialog_names_endpoint(qapp, stats: UsageStats) -> None:
+    seen: list[str] = []
+
+    def read_and_refuse() -> None:
+        dialog = QApplication.activeModalWidget()
+        seen.extend(dialog.findChild(QTextBrowser, "policyView").toPlainText().splitlines())
+        dialog.findChild(QPushButton, "dontShareButton").click()
+
+    QTimer.singleShot(0, read_and_refuse)
+    apply_consent_decision(stats, privacy_policy(), ask_for_consent(stats, privacy_policy()))
+
+    assert f"Reports go to the statistics server at {ENDPOINT}." in seen
+    assert stats.consent().state == "refused"
+    # The dialog promises that events are still recorded locally after "Don't share".
+    assert stats.record("app_start", app_version="0.1.0")
+    assert [event.event_type for event in stats.recent_events()] == ["app_start"]
+
+
 @pytest.mark.parametrize(
     ("button", "decision", "state"),
     [

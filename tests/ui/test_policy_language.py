@@ -48,7 +48,18 @@ def test_german_consent_dialog_lists_german_policy(qtbot, german) -> None:
     assert lines[0] == "Was erfasst wird"
     assert lines[4] == "Die Anzahl der Drucker, aufgeschlüsselt nach Druckertyp"
     assert lines[10] == "Was nie erfasst wird"
-    assert lines[-1] == "Der Löschschlüssel selbst"
+    assert lines[16] == "Der Löschschlüssel selbst"
+    assert lines[17:] == [
+        "Wohin die Daten gehen und wie lange sie gespeichert werden",
+        "Auf diesem Computer ist kein Statistikserver eingerichtet, daher wird nichts gesendet, bis einer "
+        "eingerichtet ist.",
+        "Dieser Computer löscht Ereignisse nach 90 Tagen, bei eingeschaltetem Teilen aber erst, nachdem ein "
+        "Bericht sie gezählt hat. Der Statistikserver bewahrt Berichte höchstens zwei Jahre auf.",
+        "Sie können diese Daten jederzeit über das Tray-Menü ansehen, exportieren und löschen und den "
+        "Statistikserver bitten, seine Daten zu löschen.",
+        "Wenn Sie nicht teilen, werden Ereignisse weiterhin auf diesem Computer erfasst, wo Sie sie ansehen "
+        "können, aber nie gesendet.",
+    ]
 
 
 def test_german_reconsent_dialog_lists_german_changes(qtbot, german) -> None:
@@ -103,9 +114,21 @@ def test_policy_dialog_uses_real_lists(qtbot) -> None:
 
 
 def test_english_consent_dialog_lists_english_policy(qtbot) -> None:
-    dialog = ConsentDialog(privacy_policy(translation_language(None)), "{}", example_is_real=False)
+    dialog = ConsentDialog(
+        privacy_policy(translation_language(None)), "{}", example_is_real=False, endpoint="https://stats.example.org"
+    )
     qtbot.addWidget(dialog)
     lines = _policy_view_lines(dialog)
 
     assert lines[0] == "What is collected"
-    assert lines[-1] == "The deletion key itself"
+    assert lines[16] == "The deletion key itself"
+    assert lines[17:] == [
+        "Where the data goes and how long it is kept",
+        "Reports go to the statistics server at https://stats.example.org.",
+        "This computer deletes events after 90 days, but with sharing on not before a report has counted them. "
+        "The statistics server keeps reports for at most two years.",
+        "You can view, export and delete this data at any time from the tray menu, and ask the statistics server "
+        "to delete what it holds.",
+        "If you don't share, events are still recorded on this computer, where you can view them, but they are "
+        "never sent.",
+    ]
