@@ -291,7 +291,7 @@ class AppActions(QObject):
         return answer == QMessageBox.StandardButton.Yes
 
     def _on_check_finished(self, outcomes: object) -> None:
-        self.message.emit(outcomes_text(list(outcomes)))  # type: ignore[call-overload]
+        self.message.emit(outcomes_text(list(outcomes), self._scheduler.next_check_at()))  # type: ignore[call-overload]
         self._notify_changed()
 
     def _on_check_failed(self, error: str) -> None:

@@ -129,8 +129,9 @@ def _time_with_seconds(value: datetime) -> str:
 
 
 def _transport_error_text(params: Mapping[str, Any]) -> str:
-    text = QCoreApplication.translate("Status", "sending to %1 failed (%2)")
-    return fill(text, params["endpoint"], params["error_type"])
+    # The exception name (params["error_type"]) is for the log, which the core and the scheduler write.
+    text = QCoreApplication.translate("Status", "the statistics server at %1 could not be reached")
+    return fill(text, params["endpoint"])
 
 
 def _retryable_status_text(params: Mapping[str, Any]) -> str:
@@ -245,15 +246,51 @@ def reason_text(outcome: Any, english: str) -> str:
         return english
 
 
-def outcome_text(outcome: Any) -> str:
-    """Describe one `SubmitOutcome` (Sent, RetryLater, Rejected, Skipped) in a sentence."""
+def attempt_time(value: datetime) -> str:
+    """Show a coming time in the local zone as "HH:MM" when it is today, else as "YYYY-MM-DD HH:MM"."""
+    local = value.astimezone()
+    if local.date() == datetime.now().astimezone().date():
+        return local.strftime("%H:%M")
+    return local.strftime("%Y-%m-%d %H:%M")
+
+
+def _retry_later_text(outcome: Any, next_attempt: datetime | None) -> str:
+    """Describe a report that stays queued; a network failure gets a plain sentence and no exception name."""
+    if getattr(getattr(outcome, "detail", None), "code", None) == "transport_error":
+        if next_attempt is None:
+            return QCoreApplication.translate(
+                "Status",
+                "The statistics server could not be reached. The report is kept and sent again automatically. "
+                "Check your network connection.",
+            )
+        text = QCoreApplication.translate(
+            "Status",
+            "The statistics server could not be reached. The report is kept and sent again automatically "
+            "(next attempt: %1). Check your network connection.",
+        )
+        return fill(text, attempt_time(next_attempt))
+
+    text = fill(
+        QCoreApplication.translate("Status", "The report could not be sent and will be retried later: %1"),
+        reason_text(outcome, str(outcome.reason)),
+    )
+    if next_attempt is None:
+        return text
+    next_text = fill(QCoreApplication.translate("Status", "Next attempt: %1."), attempt_time(next_attempt))
+    return f"{text} {next_text}" if text.endswith(".") else f"{text}. {next_text}"
+
+
+def outcome_text(outcome: Any, next_attempt: datetime | None = None) -> str:
+    """Describe one `SubmitOutcome` (Sent, RetryLater, Rejected, Skipped) in a sentence.
+
+    `next_attempt` is when the scheduler checks again, or None when it is not running.
+    """
     kind = type(outcome).__name__
     if kind == "Sent":
         text = QCoreApplication.translate("Status", "Report sent (submission %1).")
         return fill(text, outcome.submission_id)
     if kind == "RetryLater":
-        text = QCoreApplication.translate("Status", "The report could not be sent and will be retried later: %1")
-        return fill(text, reason_text(outcome, str(outcome.reason)))
+        return _retry_later_text(outcome, next_attempt)
     if kind == "Rejected":
         text = QCoreApplication.translate("Status", "The server rejected the report (HTTP %1): %2")
         return fill(text, outcome.http_status, reason_text(outcome, str(outcome.message)))
@@ -263,10 +300,10 @@ def outcome_text(outcome: Any) -> str:
     return str(outcome)
 
 
-def outcomes_text(outcomes: list[Any]) -> str:
+def outcomes_text(outcomes: list[Any], next_attempt: datetime | None = None) -> str:
     if not outcomes:
         return QCoreApplication.translate("Status", "No report is due.")
-    return " ".join(outcome_text(outcome) for outcome in outcomes)
+    return " ".join(outcome_text(outcome, next_attempt) for outcome in outcomes)
 
 
 def deletion_outcome_text(outcome: Any) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from PySide6.QtGui import QAction, QCloseEvent
-from PySide6.QtWidgets import QMainWindow, QTabWidget, QWidget
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QResizeEvent
+from PySide6.QtWidgets import QLabel, QMainWindow, QSizePolicy, QTabWidget, QWidget
 
 from app.ui.i18n import display_name
 from app.ui.icons import app_icon
@@ -15,6 +16,33 @@ from app.ui.tabs import EventsTab, HistoryTab, NextReportTab, OverviewTab
 logger = logging.getLogger("app.ui")
 
 STATUS_MESSAGE_TIMEOUT_MS = 10_000
+
+
+class ElidedLabel(QLabel):
+    """A one-line label that ends a text too wide for it with "…" and then shows the whole text as its tooltip."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._full_text = ""
+        # Ignored, so a long text never widens the window; the label takes the width it is given.
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+
+    def full_text(self) -> str:
+        return self._full_text
+
+    def set_full_text(self, text: str) -> None:
+        self._full_text = text
+        self._elide()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        width = self.contentsRect().width()
+        shown = self.fontMetrics().elidedText(self._full_text, Qt.TextElideMode.ElideRight, width)
+        self.setText(shown)
+        self.setToolTip("" if shown == self._full_text else self._full_text)
 
 
 class StatsWindow(QMainWindow):
@@ -36,6 +64,7 @@ class StatsWindow(QMainWindow):
 
         self._create_tabs(stats)
         self._create_menus(menus)
+        self._create_status_line()
 
     def _create_tabs(self, stats: Any) -> None:
         self.overview_tab = OverviewTab(stats)
@@ -62,6 +91,15 @@ class StatsWindow(QMainWindow):
                 else:
                     menu.addAction(action)
 
+    def _create_status_line(self) -> None:
+        # A label in place of QStatusBar.showMessage(), which cuts a long text off without a way to read the rest.
+        self.status_label = ElidedLabel()
+        self.status_label.setObjectName("statusMessage")
+        self.statusBar().addWidget(self.status_label, 1)
+        self.status_timer = QTimer(self)
+        self.status_timer.setSingleShot(True)
+        self.status_timer.timeout.connect(lambda: self.status_label.set_full_text(""))
+
     def refresh(self) -> None:
         """Re-read every tab; a tab that fails is logged and the others still update."""
         for tab in (self.overview_tab, self.events_tab, self.next_report_tab, self.history_tab):
@@ -77,7 +115,9 @@ class StatsWindow(QMainWindow):
         self.activateWindow()
 
     def show_message(self, text: str) -> None:
-        self.statusBar().showMessage(text, STATUS_MESSAGE_TIMEOUT_MS)
+        """Show `text` in the status bar for STATUS_MESSAGE_TIMEOUT_MS, elided to the window's width."""
+        self.status_label.set_full_text(text)
+        self.status_timer.start(STATUS_MESSAGE_TIMEOUT_MS)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         event.ignore()

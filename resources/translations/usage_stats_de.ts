@@ -544,10 +544,6 @@
         <translation>nicht angefordert</translation>
     </message>
     <message>
-        <source>sending to %1 failed (%2)</source>
-        <translation>das Senden an %1 ist fehlgeschlagen (%2)</translation>
-    </message>
-    <message>
         <source>the statistics server responded with HTTP %1</source>
         <translation>der Statistikserver hat mit HTTP %1 geantwortet</translation>
     </message>
@@ -600,12 +596,28 @@
         <translation>es ist kein Bericht fällig</translation>
     </message>
     <message>
+        <source>The statistics server could not be reached. The report is kept and sent again automatically. Check your network connection.</source>
+        <translation>Der Statistikserver war nicht erreichbar. Der Bericht bleibt gespeichert und wird automatisch erneut gesendet. Bitte prüfen Sie Ihre Netzwerkverbindung.</translation>
+    </message>
+    <message>
+        <source>The statistics server could not be reached. The report is kept and sent again automatically (next attempt: %1). Check your network connection.</source>
+        <translation>Der Statistikserver war nicht erreichbar. Der Bericht bleibt gespeichert und wird automatisch erneut gesendet (nächster Versuch: %1). Bitte prüfen Sie Ihre Netzwerkverbindung.</translation>
+    </message>
+    <message>
+        <source>Next attempt: %1.</source>
+        <translation>Nächster Versuch: %1.</translation>
+    </message>
+    <message>
         <source>Report sent (submission %1).</source>
         <translation>Bericht gesendet (Einreichung %1).</translation>
     </message>
     <message>
         <source>The report could not be sent and will be retried later: %1</source>
         <translation>Der Bericht konnte nicht gesendet werden und wird später erneut versucht: %1</translation>
+    </message>
+    <message>
+        <source>the statistics server at %1 could not be reached</source>
+        <translation>der Statistikserver unter %1 war nicht erreichbar</translation>
     </message>
     <message>
         <source>The server rejected the report (HTTP %1): %2</source>

@@ -544,10 +544,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>sending to %1 failed (%2)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>the statistics server responded with HTTP %1</source>
         <translation type="unfinished"></translation>
     </message>
@@ -600,11 +596,27 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>The statistics server could not be reached. The report is kept and sent again automatically. Check your network connection.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The statistics server could not be reached. The report is kept and sent again automatically (next attempt: %1). Check your network connection.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Next attempt: %1.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Report sent (submission %1).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>The report could not be sent and will be retried later: %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the statistics server at %1 could not be reached</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

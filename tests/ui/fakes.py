@@ -112,6 +112,7 @@ class FakeStats:
         self.endpoint: str | None = "http://127.0.0.1:9"
         self.paused_until: datetime | None = None
         self.server_deletion = "none"
+        self.pending_reports = 0
         self.recovered_from: Path | None = None
         self.network_calls: list[str] = []
         self.calls: list[str] = []
@@ -155,7 +156,8 @@ class FakeStats:
             consent=self.consent_value, installation_id="4f1c2b1e-0000-4000-8000-000000000001",
             first_seen=NOW - timedelta(days=30), events_total=len(self.events),
             events_this_week=len(self.events), last_submission=None, next_submission_due=NOW + timedelta(days=2),
-            pending_reports=0, submission_count=len(self.reports), submission_count_total=len(self.reports),
+            pending_reports=self.pending_reports, submission_count=len(self.reports),
+            submission_count_total=len(self.reports),
             server_deletion=self.server_deletion, endpoint=self.endpoint,
             paused_until=self.paused_until,
         )

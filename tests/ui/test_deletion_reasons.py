@@ -23,7 +23,7 @@ GERMAN_CASES = {
     _reasons.TRANSPORT_ERROR: [
         (
             DeletionOutcome(False, None, "english", detail=ReasonDetail(_reasons.TRANSPORT_ERROR, {"error_type": "ConnectError", "endpoint": ENDPOINT})),
-            f"{NOT_CONFIRMED_DE}das Senden an {ENDPOINT} ist fehlgeschlagen (ConnectError)",
+            f"{NOT_CONFIRMED_DE}der Statistikserver unter {ENDPOINT} war nicht erreichbar",
         ),
     ],
     _reasons.RETRYABLE_HTTP_STATUS: [

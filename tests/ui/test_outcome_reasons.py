@@ -32,7 +32,8 @@ GERMAN_CASES = {
     _reasons.TRANSPORT_ERROR: [
         (
             RetryLater("english", detail=ReasonDetail(_reasons.TRANSPORT_ERROR, {"error_type": "ConnectError", "endpoint": ENDPOINT})),
-            f"{RETRIED_DE}das Senden an {ENDPOINT} ist fehlgeschlagen (ConnectError)",
+            "Der Statistikserver war nicht erreichbar. Der Bericht bleibt gespeichert und wird automatisch erneut "
+            "gesendet. Bitte prüfen Sie Ihre Netzwerkverbindung.",
         ),
     ],
     _reasons.RETRYABLE_HTTP_STATUS: [
@@ -250,3 +251,45 @@ def test_core_outcomes_read_in_german(german_locale, stats: UsageStats, clock: C
     assert [outcome_text(outcome) for outcome in clock_ahead] == [
         f"{RETRIED_DE}der Statistikserver hat die Zeit in period.end abgelehnt, weil sie in der Zukunft liegt. {CLOCK_CHECK_DE}"
     ]
+
+
+UNREACHABLE = RetryLater(
+    "ConnectError while sending to http://127.0.0.1:8787",
+    detail=ReasonDetail(_reasons.TRANSPORT_ERROR, {"error_type": "ConnectError", "endpoint": ENDPOINT}),
+)
+BUSY = RetryLater(
+    "collector responded with HTTP 503",
+    detail=ReasonDetail(_reasons.RETRYABLE_HTTP_STATUS, {"http_status": 503, "retry_after_seconds": None}),
+)
+
+
+def test_unreachable_names_next_attempt(english_locale) -> None:
+    today = datetime.now(timezone.utc).replace(hour=14, minute=5, second=0, microsecond=0)
+    later_day = datetime(2026, 3, 9, 8, 30, tzinfo=timezone.utc)
+
+    assert outcome_text(UNREACHABLE, today) == (
+        "The statistics server could not be reached. The report is kept and sent again automatically "
+        "(next attempt: 14:05). Check your network connection."
+    )
+    assert outcome_text(UNREACHABLE, later_day) == (
+        "The statistics server could not be reached. The report is kept and sent again automatically "
+        "(next attempt: 2026-03-09 08:30). Check your network connection."
+    )
+
+
+def test_german_unreachable_names_next_attempt(german_locale) -> None:
+    today = datetime.now(timezone.utc).replace(hour=9, minute=45, second=0, microsecond=0)
+
+    assert outcome_text(UNREACHABLE, today) == (
+        "Der Statistikserver war nicht erreichbar. Der Bericht bleibt gespeichert und wird automatisch erneut "
+        "gesendet (nächster Versuch: 09:45). Bitte prüfen Sie Ihre Netzwerkverbindung."
+    )
+    assert "ConnectError" not in outcome_text(UNREACHABLE)
+
+
+def test_http_retry_names_next_attempt(german_locale) -> None:
+    today = datetime.now(timezone.utc).replace(hour=9, minute=45, second=0, microsecond=0)
+
+    assert outcome_text(BUSY, today) == (
+        f"{RETRIED_DE}der Statistikserver hat mit HTTP 503 geantwortet. Nächster Versuch: 09:45."
+    )

@@ -2,7 +2,19 @@
 
 from __future__ import annotations
 
-from app.ui.scheduler import CHECK_INTERVAL_MS, FIRST_CHECK_DELAY_MS, SubmissionScheduler
+import logging
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from app.core import RetryLater
+from app.ui.scheduler import (
+    CHECK_INTERVAL_MS,
+    FIRST_CHECK_DELAY_MS,
+    MAX_RETRY_AFTER_DELAY_MS,
+    WAITING_REPORT_FIRST_CHECK_DELAY_MS,
+    SubmissionScheduler,
+)
 from app.ui.tasks import TaskRunner
 from tests.ui.fakes import FakeConsent, FakeStats
 
@@ -138,3 +150,106 @@ def test_scheduler_stopped_stays_stopped(loop) -> None:
     scheduler.trigger_now()
     loop.run_until_complete(runner.wait_idle())
     assert not scheduler.timer.isActive()
+
+
+@pytest.mark.parametrize(
+    ("consent", "pending_reports", "first_delay_ms"),
+    [
+        (FakeConsent("granted", "2"), 1, WAITING_REPORT_FIRST_CHECK_DELAY_MS),
+        (FakeConsent("granted", "2"), 0, FIRST_CHECK_DELAY_MS),
+        (FakeConsent("refused"), 1, FIRST_CHECK_DELAY_MS),
+        (FakeConsent("granted", "1"), 1, FIRST_CHECK_DELAY_MS),
+    ],
+)
+def test_scheduler_first_delay_for_waiting_report(qapp, consent, pending_reports, first_delay_ms) -> None:
+    stats = FakeStats()
+    stats.consent_value = consent
+    stats.pending_reports = pending_reports
+    scheduler, _ = _scheduler(stats)
+
+    scheduler.start()
+
+    assert WAITING_REPORT_FIRST_CHECK_DELAY_MS == 30_000
+    assert scheduler.timer.interval() == first_delay_ms
+    scheduler.stop()
+
+
+def test_scheduler_unreadable_store_keeps_first_delay(qapp) -> None:
+    stats = FakeStats()
+    stats.consent_value = FakeConsent("granted", "2")
+
+    def broken_status() -> None:
+        raise OSError("disk I/O error")
+
+    stats.status = broken_status  # type: ignore[method-assign]
+    scheduler, _ = _scheduler(stats)
+
+    scheduler.start()
+
+    assert scheduler.timer.interval() == FIRST_CHECK_DELAY_MS
+    scheduler.stop()
+
+
+def _retry_later(retry_after_seconds: float | None) -> RetryLater:
+    return RetryLater("collector responded with HTTP 503", retry_after_seconds, report_id="r-queued")
+
+
+@pytest.mark.parametrize(
+    ("retry_after_seconds", "interval_ms"),
+    [(None, CHECK_INTERVAL_MS), (30.0, CHECK_INTERVAL_MS), (7200.5, 7_200_500), (10**9, MAX_RETRY_AFTER_DELAY_MS)],
+)
+def test_scheduler_honours_long_retry_after(loop, retry_after_seconds, interval_ms) -> None:
+    stats = FakeStats()
+    stats.consent_value = FakeConsent("granted", "2")
+
+    async def busy_server(force: bool = False) -> list[object]:
+        return [_retry_later(retry_after_seconds)]
+
+    stats.submit_due = busy_server  # type: ignore[method-assign]
+    scheduler, runner = _scheduler(stats)
+    scheduler.start()
+
+    scheduler.trigger_now()
+    loop.run_until_complete(runner.wait_idle())
+
+    assert scheduler.timer.interval() == interval_ms
+    scheduler.stop()
+
+
+def test_scheduler_logs_failed_send_once(loop, caplog) -> None:
+    stats = FakeStats()
+    stats.consent_value = FakeConsent("granted", "2")
+
+    async def busy_server(force: bool = False) -> list[object]:
+        return [_retry_later(None)]
+
+    stats.submit_due = busy_server  # type: ignore[method-assign]
+    scheduler, runner = _scheduler(stats)
+    scheduler.start()
+    before = datetime.now(timezone.utc)
+
+    with caplog.at_level(logging.WARNING, logger="app.ui"):
+        scheduler.trigger_now()
+        loop.run_until_complete(runner.wait_idle())
+
+    [record] = [record for record in caplog.records if record.name == "app.ui"]
+    report_id, reason, next_text = record.args
+    next_attempt = datetime.fromisoformat(next_text.removeprefix("at "))
+    assert record.levelno == logging.WARNING
+    assert (report_id, reason) == ("r-queued", "collector responded with HTTP 503")
+    # A coarse QTimer may move its timeout by up to 5 % of the interval.
+    assert before + timedelta(minutes=57) <= next_attempt <= datetime.now(timezone.utc) + timedelta(minutes=63)
+    scheduler.stop()
+
+
+def test_scheduler_next_check_at(qapp) -> None:
+    scheduler, _ = _scheduler(FakeStats())
+    assert scheduler.next_check_at() is None
+
+    before = datetime.now(timezone.utc)
+    scheduler.start()
+    next_check = scheduler.next_check_at()
+
+    # A coarse QTimer may move its timeout by up to 5 % of the interval, 9 s for 3 minutes.
+    assert before + timedelta(minutes=2, seconds=51) <= next_check <= before + timedelta(minutes=3, seconds=9)
+    scheduler.stop()
