@@ -1,6 +1,8 @@
 """Set up a development environment and run the product or its tests.
 
-    python3 dev.py run [--port N]   start a local collector (default port 8787) and the tray app
+    python3 dev.py run [--port N] [--data-dir DIR]
+                                    start a local collector (default port 8787) and the tray app,
+                                    with their data in DIR (default .dev-data)
     python3 dev.py test [ARGS]      run the whole test suite (ARGS go to pytest)
 
 Both commands create `.venv` and install the project into it on first use, and
@@ -121,7 +123,7 @@ def wait_for_health(url: str, collector: subprocess.Popen) -> None:
 
 def development_keys() -> tuple[str, str]:
     """Return the client and operator keys for the local collector, created once and kept."""
-    DEV_DATA.mkdir(exist_ok=True)
+    DEV_DATA.mkdir(parents=True, exist_ok=True)
     keys_file = DEV_DATA / "keys.txt"
     if not keys_file.exists():
         keys_file.write_text(f"{secrets.token_urlsafe(24)}\n{secrets.token_urlsafe(24)}\n")
@@ -244,13 +246,23 @@ def run_tests(python: Path, pytest_args: list[str]) -> int:
     return subprocess.call([str(python), "-m", "pytest", *pytest_args], cwd=ROOT, env=env)
 
 
-def parse_port(arguments: list[str]) -> int:
-    if not arguments:
-        return DEFAULT_COLLECTOR_PORT
-    if len(arguments) == 2 and arguments[0] == "--port" and arguments[1].isdigit() and 1 <= int(arguments[1]) <= 65535:
-        return int(arguments[1])
-    msg = f"Invalid arguments for run: {' '.join(arguments)!r}. Use 'run' or 'run --port N' with N from 1 to 65535."
-    raise SystemExit(msg)
+def parse_run_arguments(arguments: list[str]) -> tuple[int, Path]:
+    """Return the collector port and the data folder of `run`; exit with a usage message for anything else."""
+    usage = "Use 'run [--port N] [--data-dir DIR]' with N from 1 to 65535."
+    port, data_dir = DEFAULT_COLLECTOR_PORT, DEV_DATA
+    remaining = list(arguments)
+    while remaining:
+        option = remaining.pop(0)
+        if option not in {"--port", "--data-dir"} or not remaining:
+            raise SystemExit(f"Invalid arguments for run: {' '.join(arguments)!r}. {usage}")
+        value = remaining.pop(0)
+        if option == "--data-dir":
+            data_dir = Path(value).expanduser().resolve()
+        elif value.isdigit() and 1 <= int(value) <= 65535:
+            port = int(value)
+        else:
+            raise SystemExit(f"Invalid port for run: {value!r}. {usage}")
+    return port, data_dir
 
 
 def main(argv: list[str]) -> int:
@@ -259,7 +271,8 @@ def main(argv: list[str]) -> int:
         return 2
 
     if argv[0] == "run":
-        port = parse_port(argv[1:])
+        global DEV_DATA  # noqa: PLW0603 - every helper of `run` reads the data folder from here.
+        port, DEV_DATA = parse_run_arguments(argv[1:])
         return run_product(ensure_environment(), port)
     return run_tests(ensure_environment(), argv[1:])
 

@@ -104,3 +104,31 @@ def wait_for_children(pid: int, count: int) -> list[str]:
             return children
         time.sleep(0.05)
     raise AssertionError(f"process {pid} did not start {count} children in {STOP_TIMEOUT_SECONDS} s")
+
+
+@pytest.mark.parametrize(
+    ("arguments", "expected"),
+    [
+        ([], (8787, ROOT / ".dev-data")),
+        (["--port", "8800"], (8800, ROOT / ".dev-data")),
+        (["--data-dir", "/tmp/try", "--port", "65535"], (65535, Path("/tmp/try"))),
+    ],
+)
+def test_run_arguments_parsed(arguments, expected):
+    assert dev.parse_run_arguments(arguments) == expected
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (["--port", "0"], "Invalid port for run: '0'."),
+        (["--port", "http"], "Invalid port for run: 'http'."),
+        (["--data-dir"], "Invalid arguments for run: '--data-dir'."),
+        (["--home", "/tmp/try"], "Invalid arguments for run: '--home /tmp/try'."),
+    ],
+)
+def test_run_arguments_rejected_with_usage(arguments, message):
+    with pytest.raises(SystemExit) as caught:
+        dev.parse_run_arguments(arguments)
+
+    assert str(caught.value) == f"{message} Use 'run [--port N] [--data-dir DIR]' with N from 1 to 65535."
