@@ -40,9 +40,10 @@ DEFAULT_CLOSE_TIMEOUT_SECONDS = 30.0
 # How long the checkpoint thread waits between two copies of the log.
 DEFAULT_CHECKPOINT_INTERVAL_SECONDS = 0.25
 # Log length, in pages, from which the checkpoint thread copies in the writer's turn so that
-# the log starts over: 16,384 pages of 4 KiB are 64 MiB. Under the load of
-# benchmarks/collector_load.py each such pause took 10-30 ms, so a lower limit pauses the writer more often.
-DEFAULT_RESTART_LOG_PAGES = 16_384
+# the log starts over: 4,096 pages of 4 KiB are 16 MiB. Under benchmarks/collector_load.py at
+# 64 connections, limits of 1,024-8,192 pages gave a p99 of 55-65 ms, 16,384 pages 66-70 ms and
+# 65,536 pages 91-101 ms (docs/benchmarks.md).
+DEFAULT_RESTART_LOG_PAGES = 4_096
 # Before the copy in the writer's turn, the checkpoint thread copies again while the writer goes on,
 # until the log grew by fewer pages than this during one copy, or at most MAX_CATCH_UP_COPIES times.
 # Under benchmarks/collector_load.py this took the median pause of the writer from 21 to 8 ms.
