@@ -242,10 +242,10 @@ class NextReportTab(QWidget):
     def _size_text(self, size_bytes: int) -> str:
         consent = self._stats.consent()
         if consent_state(consent) == "granted" and not consent_blocked_by_dnt(consent):
-            text = self.tr("Exactly these %1 bytes would be sent:")
+            text = self.tr("The next scheduled report as it stands now, byte for byte (%1 bytes):")
         else:
             text = self.tr(
-                "Sharing is off, so nothing will be sent. If you turn sharing on, these %1 bytes would be sent:"
+                "Sharing is off, so nothing will be sent. If you turn sharing on, the next report would look like this (%1 bytes):"
             )
         return text.replace("%1", str(size_bytes))
 

@@ -345,12 +345,12 @@
         <translation>Lesbare Ansicht (links) und Änderungen seit dem letzten Bericht (rechts):</translation>
     </message>
     <message>
-        <source>Exactly these %1 bytes would be sent:</source>
-        <translation>Genau diese %1 Bytes würden gesendet:</translation>
+        <source>The next scheduled report as it stands now, byte for byte (%1 bytes):</source>
+        <translation>Der nächste geplante Bericht in seinem jetzigen Stand, Byte für Byte (%1 Bytes):</translation>
     </message>
     <message>
-        <source>Sharing is off, so nothing will be sent. If you turn sharing on, these %1 bytes would be sent:</source>
-        <translation>Das Teilen ist aus, daher wird nichts gesendet. Wenn Sie das Teilen einschalten, würden genau diese %1 Bytes gesendet:</translation>
+        <source>Sharing is off, so nothing will be sent. If you turn sharing on, the next report would look like this (%1 bytes):</source>
+        <translation>Das Teilen ist aus, daher wird nichts gesendet. Wenn Sie das Teilen einschalten, sähe der nächste Bericht so aus (%1 Bytes):</translation>
     </message>
     <message>
         <source>The local history contains no sent report, so everything above would be new.</source>

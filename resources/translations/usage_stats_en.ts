@@ -345,11 +345,11 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Exactly these %1 bytes would be sent:</source>
+        <source>The next scheduled report as it stands now, byte for byte (%1 bytes):</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Sharing is off, so nothing will be sent. If you turn sharing on, these %1 bytes would be sent:</source>
+        <source>Sharing is off, so nothing will be sent. If you turn sharing on, the next report would look like this (%1 bytes):</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -69,9 +69,9 @@ def test_next_report_says_nothing_sent_when_off(qtbot, fake_stats: FakeStats) ->
     tab.refresh()
     refused = tab.size_label.text()
 
-    off_text = "Sharing is off, so nothing will be sent. If you turn sharing on, these 52 bytes would be sent:"
+    off_text = "Sharing is off, so nothing will be sent. If you turn sharing on, the next report would look like this (52 bytes):"
     assert undecided == off_text
-    assert granted == "Exactly these 52 bytes would be sent:"
+    assert granted == "The next scheduled report as it stands now, byte for byte (52 bytes):"
     assert refused == off_text
     assert tab.exact_view.toPlainText() == '{"report_id":"r-next","usage_stats":{"job_count":0}}'
 
