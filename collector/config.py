@@ -218,11 +218,12 @@ def _read_int(env: Mapping[str, str], name: str, default: int, bounds: tuple[int
 def _read_keys(env: Mapping[str, str], name: str) -> tuple[str, ...]:
     keys = tuple(key.strip() for key in env.get(name, "").split(",") if key.strip())
     for position, key in enumerate(keys, start=1):
-        if len(key) >= 2 and key[0] == key[-1] and key[0] in "\"'":
-            # `docker run --env-file` and some secret stores keep quotes that a shell would remove.
+        if key[0] in "\"'" or key[-1] in "\"'":
+            # `docker run --env-file` and some secret stores keep quotes that a shell would remove,
+            # also around a whole list, where only the first entry starts and the last ends with one.
             msg = (
-                f"{name} entry {position} is wrapped in {key[0]} quotes, which would become part of the key; "
-                "remove the quotes around the value."
+                f"{name} entry {position} starts or ends with a quote character, which would become part of "
+                "the key; remove the quotes around the value."
             )
             raise ConfigError(msg)
         if len(key) < MIN_KEY_LENGTH_CHARS or not key.isascii() or not key.isprintable():

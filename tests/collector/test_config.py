@@ -126,14 +126,23 @@ def test_config_key_in_both_lists_is_rejected():
         CollectorConfig.from_environ({"COLLECTOR_API_KEYS": KEY, "COLLECTOR_ADMIN_KEYS": KEY})
 
 
-@pytest.mark.parametrize("quote", ['"', "'"])
-def test_config_quoted_key_is_rejected(quote):
+@pytest.mark.parametrize(
+    ("value", "position"),
+    [
+        (f'{KEY}x,"{KEY}"', 2),
+        (f"'{KEY}'", 1),
+        # Quotes around a whole list stay on its first and last entry.
+        (f'"{KEY}x,{KEY}"', 1),
+        (f'{KEY}x,{KEY}"', 2),
+    ],
+)
+def test_config_quoted_key_is_rejected(value, position):
     with pytest.raises(ConfigError) as caught:
-        CollectorConfig.from_environ({"COLLECTOR_API_KEYS": f"{KEY}x,{quote}{KEY}{quote}"})
+        CollectorConfig.from_environ({"COLLECTOR_API_KEYS": value})
 
     assert str(caught.value) == (
-        f"COLLECTOR_API_KEYS entry 2 is wrapped in {quote} quotes, which would become part of the key; "
-        "remove the quotes around the value."
+        f"COLLECTOR_API_KEYS entry {position} starts or ends with a quote character, which would become part "
+        "of the key; remove the quotes around the value."
     )
 
 
