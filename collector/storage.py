@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import functools
 import hmac
+import ipaddress
 import json
 import math
 import os
+import re
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
@@ -217,16 +219,17 @@ class Store:
             self.db._state.reset()  # noqa: SLF001 - peewee has no public way to forget a dead connection.
 
     def describe_error(self, error: BaseException) -> str:
-        """Return the first line of a database error for a log line, with this database's host and password masked.
+        """Return the first line of a database error for a log line, with the password, host and IP addresses masked.
 
-        Falls back to the error's type name when the driver gave no message.
+        libpq names the server as `"host" (address)`. Falls back to the error's type name when
+        the driver gave no message.
         """
         reason = (str(error).strip().splitlines() or [""])[0].strip() or type(error).__name__
         params = self.db.connect_params if self.is_postgres else {}
         for secret, mask in ((params.get("password"), "***"), (params.get("host"), "<database host>")):
             if secret:
                 reason = reason.replace(str(secret), mask)
-        return reason
+        return _ADDRESS_CANDIDATE.sub(_mask_address, reason)
 
     def defer_checkpoints(self) -> bool:
         """Keep the calling thread's SQLite commits from copying the log back; return False on PostgreSQL.
@@ -844,6 +847,19 @@ def sqlite_path(url: str) -> str:
     is absolute: the three slashes separate the scheme from the path.
     """
     return unquote(urlsplit(url).path)[1:]
+
+
+# Runs of the characters of IPv4 and IPv6 addresses; _mask_address keeps those that are not one.
+_ADDRESS_CANDIDATE = re.compile(r"[0-9A-Fa-f:.]*[.:][0-9A-Fa-f:.]*")
+
+
+def _mask_address(match: re.Match[str]) -> str:
+    text = match.group(0)
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        return text
+    return "<address>"
 
 
 def _open_sqlite(path: str) -> peewee.SqliteDatabase:

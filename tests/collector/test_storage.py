@@ -314,6 +314,23 @@ def test_describe_error_masks_password_and_host():
     assert store.describe_error(peewee.OperationalError()) == "OperationalError"
 
 
+@pytest.mark.parametrize(
+    ("message", "logged"),
+    [
+        (
+            'connection to server at "db.internal" (10.1.2.3), port 5432 failed: Connection refused',
+            'connection to server at "<database host>" (<address>), port 5432 failed: Connection refused',
+        ),
+        ('connection to server at "db.internal" (fe80::1), port 5432 failed', 'connection to server at "<database host>" (<address>), port 5432 failed'),
+        ("could not translate host name to address: 1.2.3 or 10:30", "could not translate host name to address: 1.2.3 or 10:30"),
+    ],
+)
+def test_describe_error_masks_addresses(message, logged):
+    store = Store.open("postgresql://collector@db.internal:5432/collector")
+
+    assert store.describe_error(peewee.OperationalError(message)) == logged
+
+
 def test_submit_is_503_when_database_is_down(tmp_path):
     config = CollectorConfig.from_environ(
         {"COLLECTOR_DATA_DIR": str(tmp_path), "COLLECTOR_API_KEYS": "client-key-0123456789abcdef"}
