@@ -23,6 +23,8 @@ from app.core._reasons import ReasonDetail
 logger = logging.getLogger("app.core")
 
 MAX_RETRY_AFTER_SECONDS = 120
+# A Retry-After beyond a year is read as a year, so that a header of hundreds of digits is not infinite.
+RETRY_AFTER_CEILING_SECONDS = 365 * 24 * 3600
 RETRY_WAIT_INITIAL_SECONDS = 1.0
 RETRY_WAIT_MAX_SECONDS = 60.0
 MAX_RESPONSE_BYTES_KEPT = 4096
@@ -113,7 +115,7 @@ def parse_retry_after(value: str | None, now: dt.datetime) -> float | None:
         return None
     value = value.strip()
     if value.isdigit():
-        return float(value)
+        return min(float(value), RETRY_AFTER_CEILING_SECONDS)
 
     try:
         when = email.utils.parsedate_to_datetime(value)
@@ -121,7 +123,7 @@ def parse_retry_after(value: str | None, now: dt.datetime) -> float | None:
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.timezone.utc)
-    return max(0.0, (when - now).total_seconds())
+    return min(max(0.0, (when - now).total_seconds()), RETRY_AFTER_CEILING_SECONDS)
 
 
 def backoff_for(error: Exception) -> bool | float:

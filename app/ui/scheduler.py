@@ -164,4 +164,6 @@ class SubmissionScheduler(QObject):
 def _retry_after_ms(outcomes: list[Any]) -> int:
     """Return the longest Retry-After among the outcomes in milliseconds, capped at MAX_RETRY_AFTER_DELAY_MS, or 0."""
     longest_seconds = max((getattr(outcome, "retry_after_seconds", None) or 0 for outcome in outcomes), default=0)
+    if not math.isfinite(longest_seconds):
+        return MAX_RETRY_AFTER_DELAY_MS
     return min(math.ceil(longest_seconds * 1000), MAX_RETRY_AFTER_DELAY_MS)

@@ -202,6 +202,11 @@ def test_parse_retry_after_reads_seconds_and_dates(clock):
     assert parse_retry_after(None, clock.now) is None
 
 
+def test_parse_retry_after_caps_at_a_year(clock):
+    assert parse_retry_after("9" * 400, clock.now) == 365 * 24 * 3600
+    assert parse_retry_after("Fri, 02 Mar 2040 09:00:00 GMT", clock.now) == 365 * 24 * 3600
+
+
 def test_long_retry_after_ends_attempt(home, clock):
     collector = ScriptedCollector(httpx.Response(429, headers={"Retry-After": "3600"}))
     stats = due_stats(home, clock, collector)

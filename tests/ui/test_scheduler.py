@@ -196,7 +196,13 @@ def _retry_later(retry_after_seconds: float | None) -> RetryLater:
 
 @pytest.mark.parametrize(
     ("retry_after_seconds", "interval_ms"),
-    [(None, CHECK_INTERVAL_MS), (30.0, CHECK_INTERVAL_MS), (7200.5, 7_200_500), (10**9, MAX_RETRY_AFTER_DELAY_MS)],
+    [
+        (None, CHECK_INTERVAL_MS),
+        (30.0, CHECK_INTERVAL_MS),
+        (7200.5, 7_200_500),
+        (10**9, MAX_RETRY_AFTER_DELAY_MS),
+        (float("inf"), MAX_RETRY_AFTER_DELAY_MS),
+    ],
 )
 def test_scheduler_honours_long_retry_after(loop, retry_after_seconds, interval_ms) -> None:
     stats = FakeStats()
