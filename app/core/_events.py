@@ -277,6 +277,9 @@ def encode_event_row(row: Any, clock: Clock) -> tuple[str, str, str] | None:
     mapping.
     """
     try:
+        if isinstance(row, (str, bytes)):
+            # A string of three characters would unpack into three one-letter fields.
+            raise TypeError
         event_type, occurred_at, metadata = row
     except (TypeError, ValueError):
         msg = (

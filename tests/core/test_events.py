@@ -189,6 +189,12 @@ def test_record_many_skips_row_with_text_time(stats: UsageStats, caplog):
             "metadata.",
         ),
         (
+            "abc",
+            "Usage event at index 0 of the bulk import was skipped: the row 'abc' (str) is not a tuple "
+            "(event_type, occurred_at, metadata). Pass three items, with None for the current time or for no "
+            "metadata.",
+        ),
+        (
             ("job_created", dt.date(2026, 12, 1), {}),
             "Usage event at index 0 of the bulk import was skipped: its occurred_at datetime.date(2026, 12, 1) "
             "(date) is not a datetime. Pass a datetime with a time zone, such as "
