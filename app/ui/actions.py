@@ -158,7 +158,7 @@ class AppActions(QObject):
             return self.tr("Nothing is sent because DO_NOT_TRACK is set in the environment.")
         if consent_state(consent) == "granted":
             return self.tr("Nothing is sent until you agree to the new privacy policy, which is shown at the next start.")
-        return self.tr("Nothing is sent while sharing is off. Turn it on with Sharing > Share anonymous statistics...")
+        return self.tr('Nothing is sent while sharing is off. Choose "Share anonymous statistics..." to turn it on.')
 
     def _notify_changed(self) -> None:
         self.update_state()

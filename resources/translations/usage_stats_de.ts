@@ -72,8 +72,8 @@
         <translation>Es wird nichts gesendet, bis Sie der neuen Datenschutzerklärung zustimmen. Sie wird beim nächsten Start angezeigt.</translation>
     </message>
     <message>
-        <source>Nothing is sent while sharing is off. Turn it on with Sharing &gt; Share anonymous statistics...</source>
-        <translation>Solange das Teilen ausgeschaltet ist, wird nichts gesendet. Sie können es unter Teilen &gt; Anonyme Statistiken teilen... einschalten.</translation>
+        <source>Nothing is sent while sharing is off. Choose &quot;Share anonymous statistics...&quot; to turn it on.</source>
+        <translation>Solange das Teilen ausgeschaltet ist, wird nichts gesendet. Wählen Sie „Anonyme Statistiken teilen...“, um es einzuschalten.</translation>
     </message>
     <message>
         <source>Export my data</source>

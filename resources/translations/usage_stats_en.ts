@@ -72,7 +72,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Nothing is sent while sharing is off. Turn it on with Sharing &gt; Share anonymous statistics...</source>
+        <source>Nothing is sent while sharing is off. Choose &quot;Share anonymous statistics...&quot; to turn it on.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

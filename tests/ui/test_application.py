@@ -139,7 +139,7 @@ def test_export_action_cancelled_writes_nothing(tray_app: TrayApplication, tmp_p
     assert list(tmp_path.iterdir()) == []
 
 
-SHARING_OFF_TOOLTIP = "Nothing is sent while sharing is off. Turn it on with Sharing > Share anonymous statistics..."
+SHARING_OFF_TOOLTIP = 'Nothing is sent while sharing is off. Choose "Share anonymous statistics..." to turn it on.'
 
 
 def test_send_now_without_consent_sends_nothing(tray_app: TrayApplication, fake_stats: FakeStats, loop) -> None:

@@ -28,10 +28,10 @@ def test_german_locale_translates_menu(german) -> None:
     )
     assert QCoreApplication.translate("AppActions", "&Close Window") == "Fenster &schließen"
     assert QCoreApplication.translate("ConsentDialog", "&Don't share") == "&Nicht teilen"
-    sharing_off = "Nothing is sent while sharing is off. Turn it on with Sharing > Share anonymous statistics..."
+    sharing_off = 'Nothing is sent while sharing is off. Choose "Share anonymous statistics..." to turn it on.'
     assert QCoreApplication.translate("AppActions", sharing_off) == (
         "Solange das Teilen ausgeschaltet ist, wird nichts gesendet. "
-        "Sie können es unter Teilen > Anonyme Statistiken teilen... einschalten."
+        "Wählen Sie „Anonyme Statistiken teilen...“, um es einzuschalten."
     )
 
 
