@@ -210,14 +210,25 @@ def test_writer_brings_dashboards_up_to_date(sqlite_store):
     assert summarized == 1
 
 
-def log_pages_after_writing(sqlite_url: str, reports: int, restart_log_pages: int) -> int:
-    """Store ``reports`` through a writer, close it, and return the length of SQLite's log in pages."""
+def copies_in_writers_turn(sqlite_url: str, reports: int, restart_log_pages: int) -> int:
+    """Store ``reports`` through a writer and return how many log copies ran in the writers' turn before its close."""
     store = Store.open(sqlite_url)
     store.migrate()
+    in_turn: list[bool] = []
+    closing = threading.Event()
+    checkpoint = store.checkpoint
+
+    def recording_checkpoint(*, between_writes: bool = False) -> tuple[int, int]:
+        if between_writes and not closing.is_set():
+            in_turn.append(True)
+        return checkpoint(between_writes=between_writes)
+
+    store.checkpoint = recording_checkpoint
     writer = ReportWriter(store, checkpoint_interval_seconds=0.005, restart_log_pages=restart_log_pages)
     with ThreadPoolExecutor(max_workers=8) as pool:
         requests = [ReportRequest(parse_report(report_1_1(NOW), NOW), NOW, SOURCE, 100, reports) for _ in range(reports)]
         outcomes = list(pool.map(writer.submit, requests))
+    closing.set()
     writer.close()
     # The writer's last checkpoint copied the whole log, so this one only reports the log's length.
     busy, log_pages, copied = store.db.execute_sql("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
@@ -226,16 +237,17 @@ def log_pages_after_writing(sqlite_url: str, reports: int, restart_log_pages: in
     assert len({outcome.submission_id for outcome in outcomes}) == reports
     assert busy == 0
     assert copied == log_pages
-    return log_pages
+    return len(in_turn)
 
 
 def test_writer_restarts_sqlite_log_past_limit(tmp_path):
-    # Each new installation writes about 11 pages (4,400 for 400 reports here), so a log that never starts over passes 3,000.
-    growing = log_pages_after_writing(f"sqlite:///{tmp_path / 'growing.db'}", 400, restart_log_pages=1_000_000)
-    restarted = log_pages_after_writing(f"sqlite:///{tmp_path / 'restarted.db'}", 400, restart_log_pages=100)
+    # Every stored batch adds pages to the log, so a limit of one page is passed at the first copy
+    # after a batch. 200 reports take dozens of batches, so that copy runs before the writer closes.
+    past_limit = copies_in_writers_turn(f"sqlite:///{tmp_path / 'restarted.db'}", 200, restart_log_pages=1)
+    below_limit = copies_in_writers_turn(f"sqlite:///{tmp_path / 'growing.db'}", 200, restart_log_pages=1_000_000)
 
-    assert growing > 3_000
-    assert restarted < growing // 4
+    assert past_limit >= 1
+    assert below_limit == 0
 
 
 class ScriptedCheckpoints:
