@@ -265,8 +265,9 @@ class UsageStats:
     def opt_in(self, policy_version_agreed: str | None = None) -> None:
         """Grant consent for a policy version (the current one by default) and open the first period.
 
-        After an opt-out, the installation gets a new id and deletion token, so nothing sent
-        before can be linked to what is sent after.
+        After an opt-out, the installation gets a new id and deletion token if a report of the
+        current id was ever built, so nothing sent before can be linked to what is sent after.
+        An installation that refused before it built any report keeps its id.
         """
         version = policy_version_agreed or privacy_policy().version
         try:
@@ -296,7 +297,7 @@ class UsageStats:
             keys.REPORT_WATERMARK: max_id,
             keys.REPORT_FEATURE_STATE: {},
         }
-        if previous_state == "refused":
+        if previous_state == "refused" and self._may_have_sent_data():
             installation_id, deletion_token = self._next_identity()
             updates[keys.REPORT_EVER_BUILT] = False
             updates[keys.INSTALLATION_ID] = installation_id
@@ -586,8 +587,9 @@ class UsageStats:
         config = self.config()
         now = self._clock()
         installation = self._installation(config)
-        if self._settings.get(keys.CONSENT_STATE) == "refused":
-            # An opt-in after a refusal starts a new installation, as _new_reporting_state does.
+        if self._settings.get(keys.CONSENT_STATE) == "refused" and self._may_have_sent_data():
+            # An opt-in after a refusal starts a new installation when the collector may hold data
+            # of the current one, as _new_reporting_state does.
             installation_id, deletion_token = self._next_identity()
             installation = dataclasses.replace(
                 installation, installation_id=installation_id, deletion_token=deletion_token, first_seen=now

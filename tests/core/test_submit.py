@@ -463,6 +463,19 @@ def test_preview_after_refusal_matches_sent_report(home, clock):
     assert sent["deletion_token_sha256"] == previewed["deletion_token_sha256"]
 
 
+def test_refusal_before_any_report_keeps_identity(home, clock):
+    stats = open_stats(home, clock, ScriptedCollector())
+    installation_id = stats.status().installation_id
+    stats.opt_out()
+
+    previewed = json.loads(stats.preview())["installation"]["installation_id"]
+    stats.opt_in()
+
+    assert previewed == installation_id
+    assert stats.status().installation_id == installation_id
+    assert stats._settings.get("installation.next_id") is None
+
+
 def test_next_deletion_token_is_secret():
     assert "installation.next_deletion_token" in keys.SECRET_KEYS
 
