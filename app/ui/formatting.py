@@ -314,7 +314,9 @@ def deletion_outcome_text(outcome: Any) -> str:
     nothing_pending = code is None and confirmed and getattr(outcome, "http_status", None) is None
     if code == "no_deletion_pending" or nothing_pending:
         return QCoreApplication.translate(
-            "Status", "Nothing with this installation id was sent to the statistics server, so nothing was deleted there."
+            "Status",
+            "Nothing was left to delete at the statistics server: nothing was sent with this installation id, "
+            "or its data there was deleted already.",
         )
 
     if confirmed:

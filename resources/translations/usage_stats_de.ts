@@ -612,6 +612,10 @@
         <translation>Bericht gesendet (Einreichung %1).</translation>
     </message>
     <message>
+        <source>Nothing was left to delete at the statistics server: nothing was sent with this installation id, or its data there was deleted already.</source>
+        <translation>Beim Statistikserver war nichts mehr zu löschen: Mit dieser Installations-ID wurde nichts gesendet, oder die Daten dort wurden bereits gelöscht.</translation>
+    </message>
+    <message>
         <source>The report could not be sent and will be retried later: %1</source>
         <translation>Der Bericht konnte nicht gesendet werden und wird später erneut versucht: %1</translation>
     </message>
@@ -630,10 +634,6 @@
     <message>
         <source>No report is due.</source>
         <translation>Es ist kein Bericht fällig.</translation>
-    </message>
-    <message>
-        <source>Nothing with this installation id was sent to the statistics server, so nothing was deleted there.</source>
-        <translation>Mit dieser Installations-ID wurde nichts an den Statistikserver gesendet, daher wurde dort nichts gelöscht.</translation>
     </message>
     <message>
         <source>The statistics server deleted the data of this installation. Reports deleted: %1.</source>

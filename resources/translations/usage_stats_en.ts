@@ -612,6 +612,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Nothing was left to delete at the statistics server: nothing was sent with this installation id, or its data there was deleted already.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>The report could not be sent and will be retried later: %1</source>
         <translation type="unfinished"></translation>
     </message>
@@ -629,10 +633,6 @@
     </message>
     <message>
         <source>No report is due.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Nothing with this installation id was sent to the statistics server, so nothing was deleted there.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -55,7 +55,8 @@ GERMAN_CASES = {
     _reasons.NO_DELETION_PENDING: [
         (
             DeletionOutcome(True, None, "english", detail=ReasonDetail(_reasons.NO_DELETION_PENDING)),
-            "Mit dieser Installations-ID wurde nichts an den Statistikserver gesendet, daher wurde dort nichts gelöscht.",
+            "Beim Statistikserver war nichts mehr zu löschen: Mit dieser Installations-ID wurde nichts gesendet, "
+            "oder die Daten dort wurden bereits gelöscht.",
         ),
     ],
 }
@@ -113,7 +114,8 @@ def test_missing_detail_confirmed_outcomes(german_locale) -> None:
     deleted = DeletionOutcome(True, 200, "deleted", 3)
 
     assert deletion_outcome_text(nothing_pending) == (
-        "Mit dieser Installations-ID wurde nichts an den Statistikserver gesendet, daher wurde dort nichts gelöscht."
+        "Beim Statistikserver war nichts mehr zu löschen: Mit dieser Installations-ID wurde nichts gesendet, "
+        "oder die Daten dort wurden bereits gelöscht."
     )
     assert deletion_outcome_text(deleted) == f"{DELETED_DE}3."
 

@@ -340,7 +340,7 @@ def test_delete_server_before_any_report(tray_app, stats, collector, loop) -> No
 
     assert collector.requests == []
     assert stats.status().events_total == 1
-    assert messages[-1] == "Nothing with this installation id was sent to the statistics server, so nothing was deleted there."
+    assert messages[-1] == "Nothing was left to delete at the statistics server: nothing was sent with this installation id, or its data there was deleted already."
 
 
 def test_reconsent_after_policy_change(qapp, stats, collector, clock, loop) -> None:
