@@ -204,6 +204,8 @@ class AppActions(QObject):
         if self.is_paused():
             self._stats.resume()
             self.message.emit(self.tr("Sharing resumed."))
+            # Reports that waited during the pause go out now, not at the next hourly check.
+            self._scheduler.check_now()
         else:
             self._stats.pause(PAUSE_DAYS)
             self.message.emit(self.tr("Sharing is paused for 7 days."))

@@ -45,12 +45,14 @@ def format_time(value: datetime | str | None) -> str:
 
 
 def day_and_date(value: datetime | str | None) -> str:
-    """Name the local day and date of `value` as the locale writes them, e.g. "Fri 11 Dec" or "Fr. 11 Dez."."""
+    """Name the local day and date of `value` as the locale writes them, e.g. "Fri 11 Dec" or "Fr. 11. Dez."."""
     moment = _as_utc(value)
     if moment is None:
         return "-"
     local = moment.astimezone()
-    return QLocale().toString(QDate(local.year, local.month, local.day), "ddd d MMM")
+    # German writes the day of the month as an ordinal number: "Sa. 12. Dez.".
+    pattern = "ddd d. MMM" if QLocale().language() == QLocale.Language.German else "ddd d MMM"
+    return QLocale().toString(QDate(local.year, local.month, local.day), pattern)
 
 
 def long_date(value: datetime | date | str | None) -> str:
@@ -58,6 +60,14 @@ def long_date(value: datetime | date | str | None) -> str:
     if isinstance(value, date) and not isinstance(value, datetime):
         return value.isoformat()
     return format_time(value)
+
+
+def pause_end(status: Any) -> datetime | None:
+    """Return when a pause of submission ends, or None when sending is not paused."""
+    paused_until = _as_utc(getattr(status, "paused_until", None))
+    if paused_until is None or paused_until <= datetime.now(timezone.utc):
+        return None
+    return paused_until
 
 
 def sharing_status_text(status: Any, consent: Any, policy_version: str | None = None) -> str:
@@ -72,8 +82,8 @@ def sharing_status_text(status: Any, consent: Any, policy_version: str | None = 
     if policy_version is not None and str(consent.policy_version) != str(policy_version):
         return QCoreApplication.translate("Status", "Sharing: on hold until you review the new privacy policy")
 
-    paused_until = _as_utc(getattr(status, "paused_until", None))
-    if paused_until is not None and paused_until > datetime.now(timezone.utc):
+    paused_until = pause_end(status)
+    if paused_until is not None:
         text = QCoreApplication.translate("Status", "Sharing: paused until %1")
         return text.replace("%1", long_date(paused_until))
     if getattr(status, "endpoint", None) is None:

@@ -97,6 +97,10 @@ class SubmissionScheduler(QObject):
         self._started = False
         self._timer.stop()
 
+    def check_now(self) -> bool:
+        """Start a scheduled, not forced, check at once, as after a resume; return False if one is running."""
+        return self._runner.start(CHECK_TASK_NAME, self.run_check(force=False))
+
     def trigger_now(self) -> bool:
         """Start a forced check at once ("Send report now"); return False if one is running."""
         return self._runner.start(CHECK_TASK_NAME, self.run_check(force=True))

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 from app.core import EventType
 from app.ui.chart import DailyBarChart
 from app.ui.facade import MISSING, consent_blocked_by_dnt, consent_state, pretty_json, report_changes, state_name
-from app.ui.formatting import fill, long_date, server_deletion_text
+from app.ui.formatting import fill, long_date, pause_end, server_deletion_text
 from app.ui.models import EventTableModel, HistoryTableModel, rejection_summary
 
 logger = logging.getLogger("app.ui")
@@ -99,7 +99,7 @@ class OverviewTab(QWidget):
         values = {
             "installation_id": str(status.installation_id),
             "first_seen": long_date(status.first_seen),
-            "consent": self._consent_text(consent),
+            "consent": self._consent_text(consent, status),
             "events_this_week": str(status.events_this_week),
             "events_total": str(status.events_total),
             "last_submission": long_date(status.last_submission),
@@ -123,9 +123,12 @@ class OverviewTab(QWidget):
             return str(count)
         return fill(self.tr("%1 with this installation id, %2 in total"), count, total)
 
-    def _consent_text(self, consent: Any) -> str:
+    def _consent_text(self, consent: Any, status: Any) -> str:
         if consent_blocked_by_dnt(consent):
             return self.tr("off (DO_NOT_TRACK is set in the environment)")
+        paused_until = pause_end(status)
+        if consent_state(consent) == "granted" and paused_until is not None:
+            return fill(self.tr("on, but paused until %1"), long_date(paused_until))
         texts = {"granted": self.tr("on"), "refused": self.tr("off"), "undecided": self.tr("not decided yet")}
         return texts.get(consent_state(consent), consent_state(consent))
 

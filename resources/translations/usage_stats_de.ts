@@ -420,6 +420,10 @@
         <translation>aus (DO_NOT_TRACK ist in der Umgebung gesetzt)</translation>
     </message>
     <message>
+        <source>on, but paused until %1</source>
+        <translation>an, aber pausiert bis %1</translation>
+    </message>
+    <message>
         <source>on</source>
         <translation>an</translation>
     </message>

@@ -115,6 +115,8 @@ class FakeStats:
         self.pending_reports = 0
         self.recovered_from: Path | None = None
         self.network_calls: list[str] = []
+        # The force argument of each submit_due call.
+        self.submit_forced: list[bool] = []
         self.calls: list[str] = []
         self.closed = False
 
@@ -129,7 +131,8 @@ class FakeStats:
         self.server_deletion = "pending"
 
     def pause(self, days: int = 7) -> datetime:
-        self.paused_until = NOW + timedelta(days=days)
+        # The tray compares a pause's end with the real clock, so the fake pause starts now too.
+        self.paused_until = datetime.now(timezone.utc) + timedelta(days=days)
         return self.paused_until
 
     def resume(self) -> None:
@@ -194,6 +197,7 @@ class FakeStats:
 
     async def submit_due(self, force: bool = False) -> list[Any]:
         self.network_calls.append("submit_due")
+        self.submit_forced.append(force)
         return [Sent("r1", "s1", 200)]
 
     async def request_server_deletion(self) -> FakeDeletionOutcome:

@@ -211,7 +211,7 @@ def test_send_now_with_consent_submits(tray_app: TrayApplication, fake_stats: Fa
     assert tray_app.actions.send_now_action.isEnabled()
 
 
-def test_pause_action_pauses_then_resumes(tray_app: TrayApplication, fake_stats: FakeStats) -> None:
+def test_pause_action_pauses_then_resumes(tray_app: TrayApplication, fake_stats: FakeStats, loop) -> None:
     fake_stats.opt_in("2")
     tray_app.actions.update_state()
 
@@ -219,10 +219,14 @@ def test_pause_action_pauses_then_resumes(tray_app: TrayApplication, fake_stats:
     assert fake_stats.paused_until is not None
     assert tray_app.actions.pause_action.text() == "Resume"
     assert tray_app.actions.status_action.text().startswith("Sharing: paused until ")
+    assert fake_stats.network_calls == []
 
     tray_app.actions.pause_action.trigger()
+    loop.run_until_complete(tray_app.runner.wait_idle())
     assert fake_stats.paused_until is None
     assert tray_app.actions.pause_action.text() == "Pause for 7 days"
+    # What waited during the pause is sent at once, by a check that does not end the period early.
+    assert fake_stats.submit_forced == [False]
 
 
 def test_pause_disabled_without_consent(tray_app: TrayApplication) -> None:

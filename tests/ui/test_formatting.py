@@ -12,7 +12,7 @@ import pytest
 from PySide6.QtCore import QLocale, QModelIndex
 
 from app.ui.facade import MISSING, report_changes
-from app.ui.formatting import sharing_status_text
+from app.ui.formatting import long_date, sharing_status_text
 from app.ui.models import EventTableModel
 from app.ui.tabs import NextReportTab, OverviewTab
 from tests.ui.fakes import FakeSentReport, FakeStats
@@ -43,6 +43,17 @@ def test_overview_dates_match_events_table(qtbot, fake_stats: FakeStats) -> None
     assert overview.field_text("next_submission") == "2026-12-03 12:00"
     assert overview.field_text("last_submission") == "-"
     assert model.data(model.index(0, EventTableModel.COLUMN_TIME, QModelIndex())) == "2026-12-01 12:00"
+
+
+def test_overview_shows_pause_end(qtbot, fake_stats: FakeStats) -> None:
+    fake_stats.opt_in("2")
+    paused_until = fake_stats.pause(7)
+    overview = OverviewTab(fake_stats)
+    qtbot.addWidget(overview)
+
+    overview.refresh()
+
+    assert overview.field_text("consent") == f"on, but paused until {long_date(paused_until)}"
 
 
 def test_tray_status_names_report_date(fake_stats: FakeStats) -> None:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 import types
+from datetime import datetime, timezone
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QLocale
 from PySide6.QtWidgets import QFormLayout, QLabel
 
-from app.ui.formatting import server_deletion_text, sharing_status_text
+from app.ui.formatting import day_and_date, server_deletion_text, sharing_status_text
 from app.ui.i18n import TRANSLATIONS_DIR, display_name, install_translator
 from app.ui.stats_window import StatsWindow
 from app.ui.tabs import OverviewTab
@@ -44,6 +45,17 @@ def test_german_status_line(german) -> None:
     text = sharing_status_text(FakeStats().status(), FakeConsent("undecided", blocked_by_dnt=True))
 
     assert text == "Teilen: aus, weil DO_NOT_TRACK gesetzt ist"
+
+
+def test_german_day_and_date_has_ordinal_day(german) -> None:
+    previous = QLocale()
+    QLocale.setDefault(QLocale(QLocale.Language.German, QLocale.Country.Germany))
+    try:
+        text = day_and_date(datetime(2026, 12, 12, 12, 0, tzinfo=timezone.utc))
+    finally:
+        QLocale.setDefault(previous)
+
+    assert text == "Sa. 12. Dez."
 
 
 def test_german_overview_wording(german, qtbot) -> None:
