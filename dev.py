@@ -126,7 +126,10 @@ def development_keys() -> tuple[str, str]:
     DEV_DATA.mkdir(parents=True, exist_ok=True)
     keys_file = DEV_DATA / "keys.txt"
     if not keys_file.exists():
-        keys_file.write_text(f"{secrets.token_urlsafe(24)}\n{secrets.token_urlsafe(24)}\n")
+        # Readable by its owner only, as the collector's own data files are.
+        descriptor = os.open(keys_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as keys:
+            keys.write(f"{secrets.token_urlsafe(24)}\n{secrets.token_urlsafe(24)}\n")
     client_key, operator_key = keys_file.read_text().split()
     return client_key, operator_key
 

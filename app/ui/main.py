@@ -72,8 +72,13 @@ def show_early_tray_icon(started_at: float) -> QSystemTrayIcon | None:
 def run(argv: list[str]) -> int:
     """Run the tray app until Quit; return 0, also when another instance was asked to show itself."""
     started_at = time.perf_counter()
-    logging.basicConfig(level=os.environ.get("USAGE_STATS_LOG_LEVEL", "INFO").upper(),
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    level = os.environ.get("USAGE_STATS_LOG_LEVEL", "INFO").upper()
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    if level != "DEBUG":
+        # stamina logs each retry it schedules as a WARNING without the cause. The scheduler logs
+        # one WARNING per failed send instead, with the reason and the next attempt.
+        for handler in logging.getLogger().handlers:
+            handler.addFilter(lambda record: not record.name.startswith("stamina"))
 
     app = create_qapplication(argv)
     translator = install_translator(app)  # must stay alive while the app runs

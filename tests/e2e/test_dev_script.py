@@ -132,3 +132,13 @@ def test_run_arguments_rejected_with_usage(arguments, message):
         dev.parse_run_arguments(arguments)
 
     assert str(caught.value) == f"{message} Use 'run [--port N] [--data-dir DIR]' with N from 1 to 65535."
+
+
+def test_development_keys_readable_by_owner_only(tmp_path, monkeypatch):
+    monkeypatch.setattr(dev, "DEV_DATA", tmp_path / "data")
+
+    client_key, operator_key = dev.development_keys()
+
+    assert (tmp_path / "data" / "keys.txt").stat().st_mode & 0o777 == 0o600
+    assert dev.development_keys() == (client_key, operator_key)
+    assert client_key != operator_key
