@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
@@ -80,6 +81,7 @@ def create_app(
     app.add_error_handler(WriterClosed, _shutting_down)
     app.add_error_handler(WriterUnavailable, _writer_unavailable)
     app.add_error_handler(falcon.HTTPRouteNotFound, _route_not_found)
+    app.add_error_handler(falcon.HTTPMethodNotAllowed, _method_not_allowed)
     # Falcon picks the most specific handler, so HTTPError and the errors above keep theirs.
     app.add_error_handler(Exception, _unexpected_error)
     return app
@@ -155,13 +157,38 @@ def _database_unavailable_handler(store: Store) -> Callable[..., None]:
 def _route_not_found(req: falcon.Request, resp: falcon.Response, error: falcon.HTTPRouteNotFound, params: dict[str, Any]) -> None:
     """Respond with 404 and a description of why the path matches no endpoint."""
     if req.path.startswith("/installation/"):
-        description = (
-            f"{req.path.removeprefix('/installation/')[:80]!r} is not an installation id; "
-            "use the UUID the app shows, such as 3fa85f64-5717-4562-b3fc-2c963f66afa6."
-        )
+        installation_id, slash, rest = req.path.removeprefix("/installation/").partition("/")
+        if slash and _is_uuid(installation_id):
+            description = (
+                f"/installation/{installation_id} takes nothing after the id, but the path goes on with "
+                f"{'/' + rest[:80]!r}; send the request to /installation/{installation_id}."
+            )
+        else:
+            description = (
+                f"{req.path.removeprefix('/installation/')[:80]!r} is not an installation id; "
+                "use the UUID the app shows, such as 3fa85f64-5717-4562-b3fc-2c963f66afa6."
+            )
     else:
         description = "No endpoint has this path; GET /openapi.json lists the collector's endpoints."
     _answer(resp, 404, "Not Found", description)
+
+
+def _is_uuid(text: str) -> bool:
+    try:
+        uuid.UUID(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _method_not_allowed(
+    req: falcon.Request, resp: falcon.Response, error: falcon.HTTPMethodNotAllowed, params: dict[str, Any]
+) -> None:
+    """Respond with 405, the Allow header and a description that names the allowed methods."""
+    allowed = (error.headers or {}).get("Allow", "")
+    resp.set_headers(error.headers or {})
+    description = f"{req.path} does not take {req.method}; it takes {allowed}. GET /openapi.json describes every endpoint."
+    _answer(resp, 405, "Method Not Allowed", description)
 
 
 def _shutting_down(req: falcon.Request, resp: falcon.Response, error: WriterClosed, params: dict[str, Any]) -> None:

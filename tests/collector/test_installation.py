@@ -155,6 +155,29 @@ def test_installation_path_needs_uuid(server_with_data):
     }
 
 
+def test_installation_path_with_suffix_names_the_suffix(server_with_data):
+    installation_id = server_with_data.installation_id
+
+    response = httpx.get(f"{server_with_data.url}/installation/{installation_id}/export", headers=BEARER)
+
+    assert response.status_code == 404
+    assert response.json()["description"] == (
+        f"/installation/{installation_id} takes nothing after the id, but the path goes on with '/export'; "
+        f"send the request to /installation/{installation_id}."
+    )
+
+
+def test_wrong_method_names_allowed_methods(server_with_data):
+    response = httpx.put(f"{server_with_data.url}/stats/summary", headers={"X-API-Key": OPERATOR_KEY})
+
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, OPTIONS"
+    assert response.json() == {
+        "title": "Method Not Allowed",
+        "description": "/stats/summary does not take PUT; it takes GET, OPTIONS. GET /openapi.json describes every endpoint.",
+    }
+
+
 def test_unknown_path_points_to_openapi_document(server_with_data):
     response = httpx.get(f"{server_with_data.url}/stats/dashbord", headers={"X-API-Key": OPERATOR_KEY})
 
