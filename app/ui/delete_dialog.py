@@ -148,8 +148,8 @@ class DeleteDialog(QDialog):
             "Your installation id is kept."
         )
         server = self.tr(
-            "Sharing is turned off, and the statistics server is asked to delete every report it holds "
-            "for this installation. If it cannot be reached now, the request is retried until it is confirmed."
+            "Sharing is turned off if it is on, and the statistics server is asked to delete every report it "
+            "holds for this installation. If it cannot be reached now, the request is retried until it is confirmed."
         )
         parts = {
             DeleteChoice.LOCAL: [local],

@@ -85,7 +85,7 @@ def sharing_status_text(status: Any, consent: Any, policy_version: str | None = 
     paused_until = pause_end(status)
     if paused_until is not None:
         text = QCoreApplication.translate("Status", "Sharing: paused until %1")
-        return text.replace("%1", long_date(paused_until))
+        return text.replace("%1", day_and_date(paused_until))
     if getattr(status, "endpoint", None) is None:
         return QCoreApplication.translate("Status", "Sharing: on - no collector configured")
     text = QCoreApplication.translate("Status", "Sharing: on - next report %1")
