@@ -13,6 +13,7 @@ import peewee
 import pytest
 
 from collector import dashboard
+from collector.dashboard import SUMMARY_TABLES
 from collector.migrations import LATEST_VERSION, apply_steps
 
 POSTGRES_URL = os.environ.get("USAGE_STATS_TEST_POSTGRES_URL")
@@ -344,15 +345,7 @@ def test_forget_only_installation_empties_summaries(summaries):
 
     dashboard.forget_installation(summaries, "only")
 
-    for table in (
-        "dashboard_installations",
-        "dashboard_facets",
-        "dashboard_facet_days",
-        "dashboard_activity",
-        "dashboard_daily",
-        "dashboard_weeks",
-        "dashboard_weekly_facets",
-    ):
+    for table in SUMMARY_TABLES:
         (rows,) = summaries.execute_sql(f"SELECT COUNT(*) FROM {table}").fetchone()
         assert rows == 0, table
 
