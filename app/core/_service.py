@@ -211,6 +211,11 @@ class UsageStats:
         stats.prune()
         return stats
 
+    @property
+    def closed(self) -> bool:
+        """True after close(), when every other method raises StorageError."""
+        return self._closed
+
     def close(self) -> None:
         """Mark the store closed and close the calling thread's database connection. A second call does nothing."""
         if self._closed:

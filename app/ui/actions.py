@@ -135,8 +135,14 @@ class AppActions(QObject):
     def is_paused(self) -> bool:
         return self._stats.status().paused_until is not None
 
+    def _store_closed(self) -> bool:
+        """Return whether the app shut down and closed the store, as it can while a dialog of this class is open."""
+        return bool(getattr(self._stats, "closed", False))
+
     def update_state(self) -> None:
         """Refresh the status line and the texts and enabled states that depend on consent."""
+        if self._store_closed():
+            return
         consent = self._stats.consent()
         status = self._stats.status()
         self.status_action.setText(sharing_status_text(status, consent, self._policy.version))
@@ -161,6 +167,8 @@ class AppActions(QObject):
         return self.tr('Nothing is sent while sharing is off. Choose "Share anonymous statistics..." to turn it on.')
 
     def _notify_changed(self) -> None:
+        if self._store_closed():
+            return
         self.update_state()
         self.changed.emit()
 
@@ -221,7 +229,7 @@ class AppActions(QObject):
                     "server is asked to delete what it holds for this installation."
                 ),
             )
-            if answer:
+            if answer and not self._store_closed():
                 self._stats.opt_out()
                 self._start_server_deletion()
         else:
@@ -231,12 +239,15 @@ class AppActions(QObject):
     def ask_consent(self, force: bool = False) -> None:
         """Show the consent dialog when a decision is due, or with `force` unless DO_NOT_TRACK is set, and apply it."""
         decision = ask_for_consent(self._stats, self._policy, self.dialog_parent, force=force)
+        if self._store_closed():
+            # The app quit while the dialog was open, for example on SIGTERM; the decision stays open.
+            return
         apply_consent_decision(self._stats, self._policy, decision)
         self._notify_changed()
 
     def delete_data(self) -> None:
         dialog = DeleteDialog(self._stats.status().endpoint is not None, self.dialog_parent)
-        if not dialog.exec() or dialog.choice is None:
+        if not dialog.exec() or dialog.choice is None or self._store_closed():
             return
         self.apply_delete_choice(dialog.choice)
 

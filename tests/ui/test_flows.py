@@ -448,3 +448,21 @@ def test_download_when_server_holds_nothing(qapp, tmp_path, clock, loop) -> None
     application.scheduler.stop()
     application.heartbeat_timer.stop()
     stats.close()
+
+
+def test_quit_while_consent_dialog_open_leaves_decision_open(qapp, tmp_path, collector, clock, monkeypatch) -> None:
+    stats = open_stats(tmp_path, collector, clock)
+    application = TrayApplication(stats, privacy_policy(), tray_available=True)
+
+    def quit_while_open(*args, **kwargs) -> ConsentDecision:
+        # As when SIGTERM arrives while the dialog runs its own event loop.
+        application.shutdown()
+        return ConsentDecision.SHARE
+
+    monkeypatch.setattr("app.ui.actions.ask_for_consent", quit_while_open)
+    application.actions.ask_consent()
+
+    reopened = open_stats(tmp_path, collector, clock)
+    assert stats.closed is True
+    assert reopened.consent().state == "undecided"
+    reopened.close()
