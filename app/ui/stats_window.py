@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer
@@ -53,7 +55,11 @@ class StatsWindow(QMainWindow):
     """
 
     def __init__(
-        self, stats: Any, menus: list[tuple[str, list[QAction | None]]], parent: QWidget | None = None
+        self,
+        stats: Any,
+        menus: list[tuple[str, list[QAction | None]]],
+        parent: QWidget | None = None,
+        next_check_at: Callable[[], datetime | None] | None = None,
     ) -> None:
         super().__init__(parent)
         self.setObjectName("statsWindow")
@@ -62,12 +68,12 @@ class StatsWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.resize(860, 600)
 
-        self._create_tabs(stats)
+        self._create_tabs(stats, next_check_at)
         self._create_menus(menus)
         self._create_status_line()
 
-    def _create_tabs(self, stats: Any) -> None:
-        self.overview_tab = OverviewTab(stats)
+    def _create_tabs(self, stats: Any, next_check_at: Callable[[], datetime | None] | None) -> None:
+        self.overview_tab = OverviewTab(stats, next_check_at=next_check_at)
         self.events_tab = EventsTab(stats)
         self.next_report_tab = NextReportTab(stats)
         self.history_tab = HistoryTab(stats)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QCoreApplication, Qt
@@ -25,7 +27,7 @@ from PySide6.QtWidgets import (
 from app.core import EventType
 from app.ui.chart import DailyBarChart
 from app.ui.facade import MISSING, consent_blocked_by_dnt, consent_state, pretty_json, report_changes, state_name
-from app.ui.formatting import fill, long_date, pause_end, server_deletion_text
+from app.ui.formatting import attempt_time, fill, long_date, pause_end, server_deletion_text
 from app.ui.models import EventTableModel, HistoryTableModel, rejection_summary
 
 logger = logging.getLogger("app.ui")
@@ -51,9 +53,13 @@ def _fixed_font_editor(object_name: str) -> QPlainTextEdit:
 class OverviewTab(QWidget):
     """Installation id, consent, counts, submissions and server deletion at a glance."""
 
-    def __init__(self, stats: Any, parent: QWidget | None = None) -> None:
+    def __init__(
+        self, stats: Any, parent: QWidget | None = None, next_check_at: Callable[[], datetime | None] | None = None
+    ) -> None:
         super().__init__(parent)
         self._stats = stats
+        # When the scheduler tries to send next, shown beside the reports waiting to be sent; None without a scheduler.
+        self._next_check_at = next_check_at
         self._notice = QLabel()
         self._notice.setObjectName("overviewNotice")
         self._notice.setWordWrap(True)
@@ -105,7 +111,7 @@ class OverviewTab(QWidget):
             "last_submission": long_date(status.last_submission),
             "submission_count": self._submissions_text(status),
             "next_submission": long_date(status.next_submission_due),
-            "pending_reports": str(status.pending_reports),
+            "pending_reports": self._pending_text(status, consent),
             "server_deletion": server_deletion_text(status),
         }
         for key, text in values.items():
@@ -114,6 +120,16 @@ class OverviewTab(QWidget):
         notices = self._notices(consent)
         self._notice.setText("\n\n".join(notices))
         self._notice.setHidden(not notices)
+
+    def _pending_text(self, status: Any, consent: Any) -> str:
+        """Return the reports waiting to be sent, with the next attempt when sharing allows one."""
+        count = str(status.pending_reports)
+        next_check = self._next_check_at() if self._next_check_at is not None else None
+        if not status.pending_reports or next_check is None or consent_state(consent) != "granted":
+            return count
+        if consent_blocked_by_dnt(consent) or pause_end(status) is not None:
+            return count
+        return fill(self.tr("%1 (next attempt: %2)"), count, attempt_time(next_check))
 
     def _submissions_text(self, status: Any) -> str:
         """Return the reports sent with the current installation id, plus the total when earlier ids sent some."""

@@ -412,6 +412,10 @@
         <translation>Löschung auf dem Server:</translation>
     </message>
     <message>
+        <source>%1 (next attempt: %2)</source>
+        <translation>%1 (nächster Versuch: %2)</translation>
+    </message>
+    <message>
         <source>%1 with this installation id, %2 in total</source>
         <translation>%1 mit dieser Installations-ID, %2 insgesamt</translation>
     </message>

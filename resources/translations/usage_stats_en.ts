@@ -412,6 +412,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>%1 (next attempt: %2)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>%1 with this installation id, %2 in total</source>
         <translation type="unfinished"></translation>
     </message>

@@ -6,13 +6,13 @@ import dataclasses
 import json
 import time
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 from PySide6.QtCore import QLocale, QModelIndex
 
 from app.ui.facade import MISSING, report_changes
-from app.ui.formatting import long_date, sharing_status_text
+from app.ui.formatting import attempt_time, long_date, sharing_status_text
 from app.ui.models import EventTableModel
 from app.ui.tabs import NextReportTab, OverviewTab
 from tests.ui.fakes import FakeSentReport, FakeStats
@@ -54,6 +54,30 @@ def test_overview_shows_pause_end(qtbot, fake_stats: FakeStats) -> None:
     overview.refresh()
 
     assert overview.field_text("consent") == f"on, but paused until {long_date(paused_until)}"
+
+
+@pytest.mark.parametrize(
+    ("consent_version", "pending", "paused", "expected"),
+    [
+        ("2", 1, False, "1 (next attempt: {time})"),
+        ("2", 0, False, "0"),
+        ("2", 1, True, "1"),
+        (None, 1, False, "1"),
+    ],
+)
+def test_overview_shows_next_attempt_for_waiting_reports(qtbot, fake_stats: FakeStats, consent_version, pending, paused, expected) -> None:
+    if consent_version is not None:
+        fake_stats.opt_in(consent_version)
+    if paused:
+        fake_stats.pause(7)
+    fake_stats.pending_reports = pending
+    next_check = datetime.now(timezone.utc) + timedelta(minutes=30)
+    overview = OverviewTab(fake_stats, next_check_at=lambda: next_check)
+    qtbot.addWidget(overview)
+
+    overview.refresh()
+
+    assert overview.field_text("pending_reports") == expected.format(time=attempt_time(next_check))
 
 
 def test_tray_status_names_report_date(fake_stats: FakeStats) -> None:
