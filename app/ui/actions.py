@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +15,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from app.ui.consent import apply_consent_decision, ask_for_consent
 from app.ui.delete_dialog import DeleteChoice, DeleteDialog
 from app.ui.facade import consent_allows_sharing, consent_blocked_by_dnt, consent_state
-from app.ui.formatting import deletion_outcome_text, outcomes_text, sharing_status_text
+from app.ui.formatting import deletion_outcome_text, outcomes_text, pause_end, sharing_status_text
 from app.ui.policy_dialog import PolicyDialog
 from app.ui.scheduler import CHECK_TASK_NAME, SubmissionScheduler
 from app.ui.tasks import TaskRunner
@@ -135,6 +135,19 @@ class AppActions(QObject):
     def is_paused(self) -> bool:
         return self._stats.status().paused_until is not None
 
+    def next_send_attempt(self) -> datetime | None:
+        """Return when the scheduler next tries to send, or None when that check could send nothing.
+
+        Nothing is sent while consent is missing or for an older policy, under DO_NOT_TRACK,
+        during a pause, or without a configured statistics server.
+        """
+        if self._store_closed() or not consent_allows_sharing(self._stats.consent(), self._policy.version):
+            return None
+        status = self._stats.status()
+        if status.endpoint is None or pause_end(status) is not None:
+            return None
+        return self._scheduler.next_check_at()
+
     def _store_closed(self) -> bool:
         """Return whether the app shut down and closed the store, as it can while a dialog of this class is open."""
         return bool(getattr(self._stats, "closed", False))
@@ -180,7 +193,7 @@ class AppActions(QObject):
         path, chosen_filter = self.choose_save_path(
             self.tr("Export my data"), suggested_save_path("printernizer-usage-statistics"), ";;".join(EXPORT_FORMATS.values())
         )
-        if not path:
+        if not path or self._store_closed():
             return
 
         fmt = "csv" if chosen_filter == EXPORT_FORMATS["csv"] or path.lower().endswith(".csv") else "json"
@@ -285,7 +298,7 @@ class AppActions(QObject):
         path, _ = self.choose_save_path(
             self.tr("Save what the server holds"), suggested_save_path("printernizer-usage-server-data"), EXPORT_FORMATS["json"]
         )
-        if not path:
+        if not path or self._store_closed():
             return
         self._runner.start(DOWNLOAD_TASK_NAME, self._download_to(Path(path)))
 

@@ -48,7 +48,7 @@ class TrayApplication(QObject):
         self.runner = TaskRunner(self)
         self.scheduler = SubmissionScheduler(stats, self.runner, policy.version, self)
         self.actions = AppActions(stats, policy, self.runner, self.scheduler, self)
-        self.window = StatsWindow(stats, self.actions.window_menus(), next_check_at=self.scheduler.next_check_at)
+        self.window = StatsWindow(stats, self.actions.window_menus(), next_check_at=self.actions.next_send_attempt)
         self.actions.dialog_parent = self.window
         self.tray = TrayIcon(self.actions, tray_icon, self) if self.tray_available else None
 

@@ -58,7 +58,7 @@ class OverviewTab(QWidget):
     ) -> None:
         super().__init__(parent)
         self._stats = stats
-        # When the scheduler tries to send next, shown beside the reports waiting to be sent; None without a scheduler.
+        # When the next check may send the reports waiting to be sent, or None when it cannot; None without a scheduler.
         self._next_check_at = next_check_at
         self._notice = QLabel()
         self._notice.setObjectName("overviewNotice")
@@ -111,7 +111,7 @@ class OverviewTab(QWidget):
             "last_submission": long_date(status.last_submission),
             "submission_count": self._submissions_text(status),
             "next_submission": long_date(status.next_submission_due),
-            "pending_reports": self._pending_text(status, consent),
+            "pending_reports": self._pending_text(status),
             "server_deletion": server_deletion_text(status),
         }
         for key, text in values.items():
@@ -121,13 +121,11 @@ class OverviewTab(QWidget):
         self._notice.setText("\n\n".join(notices))
         self._notice.setHidden(not notices)
 
-    def _pending_text(self, status: Any, consent: Any) -> str:
-        """Return the reports waiting to be sent, with the next attempt when sharing allows one."""
+    def _pending_text(self, status: Any) -> str:
+        """Return the reports waiting to be sent, with the next attempt when one is due."""
         count = str(status.pending_reports)
-        next_check = self._next_check_at() if self._next_check_at is not None else None
-        if not status.pending_reports or next_check is None or consent_state(consent) != "granted":
-            return count
-        if consent_blocked_by_dnt(consent) or pause_end(status) is not None:
+        next_check = self._next_check_at() if self._next_check_at is not None and status.pending_reports else None
+        if next_check is None:
             return count
         return fill(self.tr("%1 (next attempt: %2)"), count, attempt_time(next_check))
 

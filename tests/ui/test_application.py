@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import sys
 from datetime import date
 from pathlib import Path
@@ -227,6 +229,26 @@ def test_pause_action_pauses_then_resumes(tray_app: TrayApplication, fake_stats:
     assert tray_app.actions.pause_action.text() == "Pause for 7 days"
     # What waited during the pause is sent at once, by a check that does not end the period early.
     assert fake_stats.submit_forced == [False]
+
+
+@pytest.mark.parametrize(
+    ("case", "expect_attempt"),
+    [("sharing", True), ("undecided", False), ("older policy", False), ("paused", False), ("no server", False)],
+)
+def test_next_send_attempt_only_when_check_can_send(tray_app: TrayApplication, fake_stats: FakeStats, case, expect_attempt) -> None:
+    if case != "undecided":
+        fake_stats.opt_in("1" if case == "older policy" else "2")
+    if case == "paused":
+        fake_stats.pause(7)
+    if case == "no server":
+        fake_stats.endpoint = None
+    tray_app.scheduler.start()
+
+    attempt = tray_app.actions.next_send_attempt()
+
+    assert (attempt is not None) is expect_attempt
+    if expect_attempt:
+        assert attempt == pytest.approx(tray_app.scheduler.next_check_at(), abs=dt.timedelta(seconds=1))
 
 
 def test_pause_disabled_without_consent(tray_app: TrayApplication) -> None:

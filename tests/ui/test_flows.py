@@ -466,3 +466,21 @@ def test_quit_while_consent_dialog_open_leaves_decision_open(qapp, tmp_path, col
     assert stats.closed is True
     assert reopened.consent().state == "undecided"
     reopened.close()
+
+
+def test_quit_while_save_dialog_open_exports_nothing(qapp, tmp_path, collector, clock, monkeypatch) -> None:
+    stats = open_stats(tmp_path, collector, clock)
+    application = TrayApplication(stats, privacy_policy(), tray_available=True)
+    messages: list[str] = []
+    application.actions.message.connect(messages.append)
+    target = tmp_path / "export.json"
+
+    def quit_while_open(*args) -> tuple[str, str]:
+        application.shutdown()
+        return str(target), ""
+
+    monkeypatch.setattr(application.actions, "choose_save_path", quit_while_open)
+    application.actions.export_data()
+
+    assert messages == []
+    assert not target.exists()

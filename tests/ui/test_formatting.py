@@ -57,22 +57,13 @@ def test_overview_shows_pause_end(qtbot, fake_stats: FakeStats) -> None:
 
 
 @pytest.mark.parametrize(
-    ("consent_version", "pending", "paused", "expected"),
-    [
-        ("2", 1, False, "1 (next attempt: {time})"),
-        ("2", 0, False, "0"),
-        ("2", 1, True, "1"),
-        (None, 1, False, "1"),
-    ],
+    ("pending", "has_attempt", "expected"),
+    [(1, True, "1 (next attempt: {time})"), (0, True, "0"), (1, False, "1")],
 )
-def test_overview_shows_next_attempt_for_waiting_reports(qtbot, fake_stats: FakeStats, consent_version, pending, paused, expected) -> None:
-    if consent_version is not None:
-        fake_stats.opt_in(consent_version)
-    if paused:
-        fake_stats.pause(7)
+def test_overview_shows_next_attempt_for_waiting_reports(qtbot, fake_stats: FakeStats, pending, has_attempt, expected) -> None:
     fake_stats.pending_reports = pending
     next_check = datetime.now(timezone.utc) + timedelta(minutes=30)
-    overview = OverviewTab(fake_stats, next_check_at=lambda: next_check)
+    overview = OverviewTab(fake_stats, next_check_at=lambda: next_check if has_attempt else None)
     qtbot.addWidget(overview)
 
     overview.refresh()
