@@ -39,7 +39,8 @@ DEFAULT_SUMMARY_CHUNK_REPORTS = DEFAULT_MAX_BATCH_REPORTS
 DEFAULT_CLOSE_TIMEOUT_SECONDS = 30.0
 # How long the checkpoint thread waits between two copies of the log. Under benchmarks/collector_load.py
 # at 64 connections, 0.1 s served 2,510-2,850 ok/s with a p99 of 51-67 ms, and 0.25 s 2,310-2,530 ok/s
-# with a p99 of 61-68 ms (docs/benchmarks.md).
+# with a p99 of 61-68 ms. The ranges overlap, but 0.1 s was ahead in each pair run one after the
+# other (docs/benchmarks.md).
 DEFAULT_CHECKPOINT_INTERVAL_SECONDS = 0.1
 # Log length, in pages, from which the checkpoint thread copies in the writer's turn so that
 # the log starts over: 4,096 pages of 4 KiB are 16 MiB. Under benchmarks/collector_load.py at
