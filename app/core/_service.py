@@ -126,8 +126,8 @@ class UsageStats:
     Open it with `UsageStats.open()`. Recording and sessions never raise. The other methods
     raise UsageStatsError subclasses, whose message names the fix, for invalid input,
     configuration or collector failures, except that pause() and recent_events() raise
-    ValueError or TypeError for an invalid argument. A database failure there (a disk error, a lock held
-    beyond the busy timeout) propagates as sqlite3 or peewee errors. After close(), recording
+    ValueError or TypeError for an invalid argument. A database failure there (a disk error, a
+    lock held beyond the busy timeout) propagates as sqlite3 or peewee errors. After close(), recording
     and sessions store nothing and log a WARNING once, and the other methods, status() and
     preview() included, raise StorageError.
     """
@@ -180,8 +180,7 @@ class UsageStats:
         applies, and the app_version of the latest app_start event or app.__version__ is sent.
         The report schemas allow an app_version of 1 to 32 letters, digits, '.', '+', '_' and '-',
         starting with a letter or digit. `recovered_from` is set when a damaged database was moved
-        aside. Raises StorageError when the folder or database
-        cannot be created.
+        aside. Raises StorageError when the folder or database cannot be created.
         """
         environ = os.environ if environ is None else environ
         clock = clock or utc_now
@@ -302,7 +301,7 @@ class UsageStats:
             keys.REPORT_WATERMARK: max_id,
             keys.REPORT_FEATURE_STATE: {},
         }
-        if previous_state == "refused" and self._may_have_sent_data():
+        if self._opt_in_starts_new_installation(previous_state):
             installation_id, deletion_token = self._next_identity()
             updates[keys.REPORT_EVER_BUILT] = False
             updates[keys.INSTALLATION_ID] = installation_id
@@ -312,6 +311,10 @@ class UsageStats:
             updates[keys.FIRST_SEEN] = now
             updates[keys.INSTALLATION_SUBMISSION_COUNT] = 0
         return updates
+
+    def _opt_in_starts_new_installation(self, consent_state: str) -> bool:
+        """Return whether an opt-in from `consent_state` takes a new id, because the collector may hold data of the current one."""
+        return consent_state == "refused" and self._may_have_sent_data()
 
     def _next_identity(self) -> tuple[str, str]:
         """Return the installation id and deletion token that the next opt-in after a refusal takes.
@@ -584,7 +587,8 @@ class UsageStats:
         consent are never sent. A forced send (`submit_due(force=True)`) ends the period at the
         current time instead, so its period.end and duration_days differ from the preview.
         """
-        if self._settings.get(keys.CONSENT_STATE) == "granted":
+        state = self._settings.get(keys.CONSENT_STATE)
+        if state == "granted":
             pending = _outbox.pending_reports(self._db)
             if pending:
                 return pending[0].body
@@ -592,15 +596,13 @@ class UsageStats:
         config = self.config()
         now = self._clock()
         installation = self._installation(config)
-        if self._settings.get(keys.CONSENT_STATE) == "refused" and self._may_have_sent_data():
-            # An opt-in after a refusal starts a new installation when the collector may hold data
-            # of the current one, as _new_reporting_state does.
+        if self._opt_in_starts_new_installation(state):
             installation_id, deletion_token = self._next_identity()
             installation = dataclasses.replace(
                 installation, installation_id=installation_id, deletion_token=deletion_token, first_seen=now
             )
         period = self._schedule(config, now).next_period()
-        if self._settings.get(keys.CONSENT_STATE) == "granted":
+        if state == "granted":
             watermark = int(self._settings.get(keys.REPORT_WATERMARK, 0) or 0)
             feature_state = self._settings.get(keys.REPORT_FEATURE_STATE) or {}
         else:
