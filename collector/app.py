@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
 import falcon
 import peewee
+from falcon.routing import UUIDConverter
 
 from collector.auth import ApiKeyMiddleware
 from collector.config import CollectorConfig
@@ -158,7 +158,8 @@ def _route_not_found(req: falcon.Request, resp: falcon.Response, error: falcon.H
     """Respond with 404 and a description of why the path matches no endpoint."""
     if req.path.startswith("/installation/"):
         installation_id, slash, rest = req.path.removeprefix("/installation/").partition("/")
-        if slash and _is_uuid(installation_id):
+        # The route's own converter, so that this agrees with the router on what an id is.
+        if slash and UUIDConverter().convert(installation_id) is not None:
             description = (
                 f"/installation/{installation_id} takes nothing after the id, but the path goes on with "
                 f"{'/' + rest[:80]!r}; send the request to /installation/{installation_id}."
@@ -171,14 +172,6 @@ def _route_not_found(req: falcon.Request, resp: falcon.Response, error: falcon.H
     else:
         description = "No endpoint has this path; GET /openapi.json lists the collector's endpoints."
     _answer(resp, 404, "Not Found", description)
-
-
-def _is_uuid(text: str) -> bool:
-    try:
-        uuid.UUID(text)
-    except ValueError:
-        return False
-    return True
 
 
 def _method_not_allowed(
