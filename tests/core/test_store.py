@@ -305,24 +305,13 @@ def test_new_store_private_to_owner(tmp_path):
 
 
 @posix_only
-def test_existing_store_permissions_narrowed(tmp_path):
+@pytest.mark.parametrize(("folder_mode", "file_mode"), [(0o755, 0o644), (0o777, 0o666)])
+def test_existing_store_permissions_narrowed(tmp_path, folder_mode, file_mode):
+    # Only the group and other bits go; the owner's bits stay as they were.
     home = tmp_path / "data"
     UsageStats.open(home, environ={}).close()
-    os.chmod(home, 0o755)
-    os.chmod(home / "usage.db", 0o644)
-
-    UsageStats.open(home, environ={}).close()
-
-    assert _mode(home) == 0o700
-    assert _mode(home / "usage.db") == 0o600
-
-
-@posix_only
-def test_open_removes_only_group_and_other_bits(tmp_path):
-    home = tmp_path / "data"
-    UsageStats.open(home, environ={}).close()
-    os.chmod(home, 0o777)
-    os.chmod(home / "usage.db", 0o666)
+    os.chmod(home, folder_mode)
+    os.chmod(home / "usage.db", file_mode)
 
     UsageStats.open(home, environ={}).close()
 

@@ -194,6 +194,20 @@ def _retry_later(retry_after_seconds: float | None) -> RetryLater:
     return RetryLater("collector responded with HTTP 503", retry_after_seconds, report_id="r-queued")
 
 
+def _started_scheduler_of_busy_server(retry_after_seconds: float | None):
+    """Start a scheduler for a consenting user whose every send ends in RetryLater with `retry_after_seconds`."""
+    stats = FakeStats()
+    stats.consent_value = FakeConsent("granted", "2")
+
+    async def busy_server(force: bool = False) -> list[object]:
+        return [_retry_later(retry_after_seconds)]
+
+    stats.submit_due = busy_server  # type: ignore[method-assign]
+    scheduler, runner = _scheduler(stats)
+    scheduler.start()
+    return scheduler, runner
+
+
 @pytest.mark.parametrize(
     ("retry_after_seconds", "interval_ms"),
     [
@@ -205,15 +219,7 @@ def _retry_later(retry_after_seconds: float | None) -> RetryLater:
     ],
 )
 def test_scheduler_honours_long_retry_after(loop, retry_after_seconds, interval_ms) -> None:
-    stats = FakeStats()
-    stats.consent_value = FakeConsent("granted", "2")
-
-    async def busy_server(force: bool = False) -> list[object]:
-        return [_retry_later(retry_after_seconds)]
-
-    stats.submit_due = busy_server  # type: ignore[method-assign]
-    scheduler, runner = _scheduler(stats)
-    scheduler.start()
+    scheduler, runner = _started_scheduler_of_busy_server(retry_after_seconds)
 
     scheduler.trigger_now()
     loop.run_until_complete(runner.wait_idle())
@@ -223,15 +229,7 @@ def test_scheduler_honours_long_retry_after(loop, retry_after_seconds, interval_
 
 
 def test_scheduler_logs_failed_send_once(loop, caplog) -> None:
-    stats = FakeStats()
-    stats.consent_value = FakeConsent("granted", "2")
-
-    async def busy_server(force: bool = False) -> list[object]:
-        return [_retry_later(None)]
-
-    stats.submit_due = busy_server  # type: ignore[method-assign]
-    scheduler, runner = _scheduler(stats)
-    scheduler.start()
+    scheduler, runner = _started_scheduler_of_busy_server(None)
     before = datetime.now(timezone.utc)
 
     with caplog.at_level(logging.WARNING, logger="app.ui"):
