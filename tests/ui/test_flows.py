@@ -69,12 +69,12 @@ def _click_in_modal_dialog(button_name: str | None) -> None:
 def test_consent_dialog_names_endpoint(qapp, stats: UsageStats) -> None:
     seen: list[str] = []
 
-    def read_and_refuse() -> None:
+    def read_text_then_decline() -> None:
         dialog = QApplication.activeModalWidget()
         seen.extend(dialog.findChild(QTextBrowser, "policyView").toPlainText().splitlines())
         dialog.findChild(QPushButton, "dontShareButton").click()
 
-    QTimer.singleShot(0, read_and_refuse)
+    QTimer.singleShot(0, read_text_then_decline)
     apply_consent_decision(stats, privacy_policy(), ask_for_consent(stats, privacy_policy()))
 
     assert f"Reports go to the statistics server at {ENDPOINT}." in seen
