@@ -127,6 +127,13 @@ def _move_source_key_out_of_database(db: peewee.Database, migrator: SchemaMigrat
     db.drop_tables([SourceKeyV3], safe=True)
 
 
+def _index_facets_by_value_without_installation(db: peewee.Database, migrator: SchemaMigrator) -> None:
+    # The index of step 4 ended in the installation id, so every new installation's facet
+    # rows landed on random pages of it. Without the id, they go to the end of each group.
+    db.execute_sql("DROP INDEX IF EXISTS dashboard_facets_by_value")
+    db.execute_sql("CREATE INDEX dashboard_facets_by_value ON dashboard_facets (facet, value, last_day)")
+
+
 # Step number -> (description, function). Append new steps; never edit a released one.
 STEPS: dict[int, tuple[str, Callable[[peewee.Database, SchemaMigrator], None]]] = {
     1: ("create installations, submissions and collector_meta", _create_base_tables),
@@ -134,6 +141,7 @@ STEPS: dict[int, tuple[str, Callable[[peewee.Database, SchemaMigrator], None]]] 
     3: ("create the per-source rate-limit tables", _create_source_tables),
     4: ("create the dashboard summary tables and fill them from the submissions", _create_dashboard_summaries),
     5: ("drop source_keys and the source hits hashed under them", _move_source_key_out_of_database),
+    6: ("index dashboard_facets_by_value by facet, value and day only", _index_facets_by_value_without_installation),
 }
 LATEST_VERSION = max(STEPS)
 

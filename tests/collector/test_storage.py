@@ -82,7 +82,7 @@ def test_migrate_from_version_1_keeps_rows(database_url):
     summary_rows = store.db.execute_sql("SELECT COUNT(*) FROM dashboard_installations").fetchone()[0]
     assert summary_rows == 1
     recorded = dict(store.db.execute_sql("SELECT key, value FROM collector_meta").fetchall())
-    assert sorted(recorded) == [f"migration.{step}" for step in range(1, 6)] + ["schema_version"]
+    assert sorted(recorded) == [f"migration.{step}" for step in range(1, migrations.LATEST_VERSION + 1)] + ["schema_version"]
     assert recorded["migration.2"].endswith(" add the deletion token hash and the schema 1.1 job counts")
     store.close()
 
@@ -95,12 +95,36 @@ def test_migrate_drops_source_keys_and_their_hits(database_url):
     store.db.execute_sql(f"INSERT INTO source_hits (source_hash, hit_at) VALUES ({mark}, {mark})", ("c" * 64, NOW))
     store_at(store, NOW)
 
-    applied = store.migrate()
+    applied = store.migrate(target=5)
 
     assert applied == [5]
     assert not store.db.table_exists("source_keys")
     assert store.db.execute_sql("SELECT COUNT(*) FROM source_hits").fetchone()[0] == 0
     assert Submission.select().count() == 1
+    store.close()
+
+
+def test_migrate_indexes_facets_by_value_without_the_installation(database_url):
+    store = Store.open(database_url)
+    store.migrate(target=5)
+    # Step 4 creates the summary tables as the current release defines them; a database
+    # from an earlier release has the index that ends in the installation id.
+    store.db.execute_sql("DROP INDEX dashboard_facets_by_value")
+    store.db.execute_sql(
+        "CREATE INDEX dashboard_facets_by_value ON dashboard_facets (facet, value, last_day, installation_id)"
+    )
+    store_at(store, NOW)
+    store.catch_up_summaries()
+    before = {index.name: index.columns for index in store.db.get_indexes("dashboard_facets")}
+
+    applied = store.migrate()
+
+    after = {index.name: index.columns for index in store.db.get_indexes("dashboard_facets")}
+    assert applied == [6]
+    assert before["dashboard_facets_by_value"] == ["facet", "value", "last_day", "installation_id"]
+    assert after["dashboard_facets_by_value"] == ["facet", "value", "last_day"]
+    facet_rows = store.db.execute_sql("SELECT COUNT(*) FROM dashboard_facets").fetchone()[0]
+    assert facet_rows == 9
     store.close()
 
 
