@@ -35,13 +35,17 @@ EXPORT_FORMATS = {"json": "JSON (*.json)", "csv": "CSV (*.csv)"}
 class AppActions(QObject):
     """Own one QAction per user command and carry it out through the facade.
 
-    `changed` fires after anything that alters what the window or the tray show, and
-    `message` carries a sentence for the user. `quit_requested` requests a shutdown from
+    `changed` fires after anything that alters what the window or the tray show.
+    `message` carries a sentence about something the user did, which the tray may show as
+    a notification. `status_message` carries the outcome of a check that the scheduler
+    started by itself. It goes to the window's status line only, so that an app running in
+    the background does not notify every hour. `quit_requested` requests a shutdown from
     the application, so the actions never quit Qt themselves.
     """
 
     changed = Signal()
     message = Signal(str)
+    status_message = Signal(str)
     quit_requested = Signal()
     view_requested = Signal()
 
@@ -61,6 +65,8 @@ class AppActions(QObject):
         self.dialog_parent: QWidget | None = None
         # True from a "Both" deletion until its server deletion task ends.
         self._local_data_deleted = False
+        # True while a check that the user started ("Send report now", Resume) runs.
+        self._user_check_running = False
 
         self._create_actions()
         self._connect_signals()
@@ -218,6 +224,7 @@ class AppActions(QObject):
             return
 
         if self._scheduler.trigger_now():
+            self._user_check_running = True
             self.send_now_action.setEnabled(False)
             self.message.emit(self.tr("Sending the report..."))
 
@@ -226,7 +233,7 @@ class AppActions(QObject):
             self._stats.resume()
             self.message.emit(self.tr("Sharing resumed."))
             # Reports that waited during the pause go out now, not at the next hourly check.
-            self._scheduler.check_now()
+            self._user_check_running = self._scheduler.check_now()
         else:
             self._stats.pause(PAUSE_DAYS)
             self.message.emit(self.tr("Sharing is paused for 7 days."))
@@ -317,12 +324,28 @@ class AppActions(QObject):
         return answer == QMessageBox.StandardButton.Yes
 
     def _on_check_finished(self, outcomes: object) -> None:
-        self.message.emit(outcomes_text(list(outcomes), self._scheduler.next_check_at()))  # type: ignore[call-overload]
+        outcomes = list(outcomes)  # type: ignore[call-overload]
+        text = outcomes_text(outcomes, self._scheduler.next_check_at())
+        if self._end_user_check():
+            self.message.emit(text)
+        elif outcomes:
+            # A scheduled check that had nothing to do is not worth a line.
+            self.status_message.emit(text)
         self._notify_changed()
 
     def _on_check_failed(self, error: str) -> None:
-        self.message.emit(self.tr("Sending the report failed: %1").replace("%1", error))
+        text = self.tr("Sending the report failed: %1").replace("%1", error)
+        if self._end_user_check():
+            self.message.emit(text)
+        else:
+            self.status_message.emit(text)
         self._notify_changed()
+
+    def _end_user_check(self) -> bool:
+        """Return whether the check that just ended was started by the user, and clear that mark."""
+        started_by_user = self._user_check_running
+        self._user_check_running = False
+        return started_by_user
 
     def _on_task_finished(self, name: str, result: object) -> None:
         if name == DELETION_TASK_NAME:

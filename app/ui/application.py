@@ -67,6 +67,7 @@ class TrayApplication(QObject):
         self.actions.close_window_action.setEnabled(self.tray is not None)
         self.actions.changed.connect(self._refresh_visible_window)
         self.actions.message.connect(self._show_message)
+        self.actions.status_message.connect(self.window.show_message)
         self.actions.quit_requested.connect(self.shutdown)
 
     def start(self, ask_consent: bool = True) -> None:

@@ -213,6 +213,45 @@ def test_send_now_with_consent_submits(tray_app: TrayApplication, fake_stats: Fa
     assert tray_app.actions.send_now_action.isEnabled()
 
 
+def test_send_now_notifies_from_tray(tray_app: TrayApplication, fake_stats: FakeStats, loop, monkeypatch) -> None:
+    fake_stats.opt_in("2")
+    tray_app.start(ask_consent=False)
+    notifications: list[str] = []
+    monkeypatch.setattr(tray_app.tray, "show_message", notifications.append)
+
+    tray_app.actions.send_now()
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    assert notifications == ["Sending the report...", "Report sent (submission s1)."]
+
+
+def test_scheduled_send_only_in_status_line(tray_app: TrayApplication, fake_stats: FakeStats, loop, monkeypatch) -> None:
+    fake_stats.opt_in("2")
+    tray_app.start(ask_consent=False)
+    notifications: list[str] = []
+    monkeypatch.setattr(tray_app.tray, "show_message", notifications.append)
+
+    tray_app.scheduler.timer.timeout.emit()
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    assert fake_stats.network_calls == ["submit_due"]
+    assert notifications == []
+    assert tray_app.window.status_label.full_text() == "Report sent (submission s1)."
+
+
+def test_scheduled_idle_check_shows_nothing(tray_app: TrayApplication, fake_stats: FakeStats, loop, monkeypatch) -> None:
+    tray_app.start(ask_consent=False)
+    notifications: list[str] = []
+    monkeypatch.setattr(tray_app.tray, "show_message", notifications.append)
+
+    tray_app.scheduler.timer.timeout.emit()
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    assert fake_stats.network_calls == []
+    assert notifications == []
+    assert tray_app.window.status_label.full_text() == ""
+
+
 def test_pause_action_pauses_then_resumes(tray_app: TrayApplication, fake_stats: FakeStats, loop) -> None:
     fake_stats.opt_in("2")
     tray_app.actions.update_state()
