@@ -75,16 +75,16 @@ class AppActions(QObject):
     def _create_actions(self) -> None:
         self.status_action = QAction(self)
         self.status_action.setEnabled(False)
-        self.view_action = QAction(self.tr("View my data..."), self)
-        self.export_action = QAction(self.tr("Export..."), self)
-        self.send_now_action = QAction(self.tr("Send report now"), self)
-        self.pause_action = QAction(self.tr("Pause for 7 days"), self)
-        self.sharing_action = QAction(self.tr("Stop sharing..."), self)
-        self.delete_action = QAction(self.tr("Delete my data..."), self)
-        self.download_action = QAction(self.tr("Download what the server holds..."), self)
-        self.policy_action = QAction(self.tr("Privacy policy"), self)
+        self.view_action = QAction(self.tr("&View my data..."), self)
+        self.export_action = QAction(self.tr("&Export..."), self)
+        self.send_now_action = QAction(self.tr("Send report &now"), self)
+        self.pause_action = QAction(self.tr("&Pause for 7 days"), self)
+        self.sharing_action = QAction(self.tr("&Stop sharing..."), self)
+        self.delete_action = QAction(self.tr("&Delete my data..."), self)
+        self.download_action = QAction(self.tr("Do&wnload what the server holds..."), self)
+        self.policy_action = QAction(self.tr("Privacy p&olicy"), self)
         # The tray menu has this action too, so its text names the whole app and not only the window.
-        self.quit_action = QAction(self.tr("Quit Printernizer Usage Statistics"), self)
+        self.quit_action = QAction(self.tr("&Quit Printernizer Usage Statistics"), self)
         # Only the stats window's menu has this action. The platform's Close shortcuts (Ctrl+W
         # and Ctrl+F4 on Windows and Linux, Cmd+W on macOS) and Escape hide the window, and
         # the tray keeps running.
@@ -168,9 +168,9 @@ class AppActions(QObject):
 
         blocked = consent_blocked_by_dnt(consent)
         granted = consent_state(consent) == "granted"
-        self.sharing_action.setText(self.tr("Stop sharing...") if granted else self.tr("Share anonymous statistics..."))
+        self.sharing_action.setText(self.tr("&Stop sharing...") if granted else self.tr("&Share anonymous statistics..."))
         self.sharing_action.setEnabled(not blocked)
-        self.pause_action.setText(self.tr("Resume") if status.paused_until is not None else self.tr("Pause for 7 days"))
+        self.pause_action.setText(self.tr("&Resume") if status.paused_until is not None else self.tr("&Pause for 7 days"))
         self.pause_action.setEnabled(granted and not blocked)
         sharing_allowed = consent_allows_sharing(consent, self._policy.version)
         self.send_now_action.setEnabled(sharing_allowed and not self._runner.is_running(CHECK_TASK_NAME))
@@ -220,7 +220,7 @@ class AppActions(QObject):
             return
         if self._stats.status().endpoint is None:
             logger.debug("Send report now ignored: no collector is configured")
-            self.message.emit(self.tr("Nothing was sent because no collector is configured."))
+            self.message.emit(self.tr("Nothing was sent because no statistics server is configured."))
             return
 
         if self._scheduler.trigger_now():

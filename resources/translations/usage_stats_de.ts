@@ -4,42 +4,6 @@
 <context>
     <name>AppActions</name>
     <message>
-        <source>View my data...</source>
-        <translation>Meine Daten ansehen...</translation>
-    </message>
-    <message>
-        <source>Export...</source>
-        <translation>Exportieren...</translation>
-    </message>
-    <message>
-        <source>Send report now</source>
-        <translation>Bericht jetzt senden</translation>
-    </message>
-    <message>
-        <source>Pause for 7 days</source>
-        <translation>7 Tage pausieren</translation>
-    </message>
-    <message>
-        <source>Stop sharing...</source>
-        <translation>Teilen beenden...</translation>
-    </message>
-    <message>
-        <source>Delete my data...</source>
-        <translation>Meine Daten löschen...</translation>
-    </message>
-    <message>
-        <source>Download what the server holds...</source>
-        <translation>Daten vom Server herunterladen...</translation>
-    </message>
-    <message>
-        <source>Privacy policy</source>
-        <translation>Datenschutzerklärung</translation>
-    </message>
-    <message>
-        <source>Quit Printernizer Usage Statistics</source>
-        <translation>Printernizer-Nutzungsstatistik beenden</translation>
-    </message>
-    <message>
         <source>&amp;Close Window</source>
         <translation>Fenster &amp;schließen</translation>
     </message>
@@ -54,14 +18,6 @@
     <message>
         <source>&amp;Help</source>
         <translation>&amp;Hilfe</translation>
-    </message>
-    <message>
-        <source>Share anonymous statistics...</source>
-        <translation>Anonyme Statistiken teilen...</translation>
-    </message>
-    <message>
-        <source>Resume</source>
-        <translation>Fortsetzen</translation>
     </message>
     <message>
         <source>Nothing is sent because DO_NOT_TRACK is set in the environment.</source>
@@ -88,7 +44,51 @@
         <translation>Ihre Daten wurden nach %1 exportiert.</translation>
     </message>
     <message>
-        <source>Nothing was sent because no collector is configured.</source>
+        <source>&amp;View my data...</source>
+        <translation>Meine Daten &amp;ansehen...</translation>
+    </message>
+    <message>
+        <source>&amp;Export...</source>
+        <translation>&amp;Exportieren...</translation>
+    </message>
+    <message>
+        <source>Send report &amp;now</source>
+        <translation>Bericht &amp;jetzt senden</translation>
+    </message>
+    <message>
+        <source>&amp;Pause for 7 days</source>
+        <translation>7 Tage &amp;pausieren</translation>
+    </message>
+    <message>
+        <source>&amp;Stop sharing...</source>
+        <translation>Teilen &amp;beenden...</translation>
+    </message>
+    <message>
+        <source>&amp;Delete my data...</source>
+        <translation>Meine Daten &amp;löschen...</translation>
+    </message>
+    <message>
+        <source>Do&amp;wnload what the server holds...</source>
+        <translation>Daten vom Server &amp;herunterladen...</translation>
+    </message>
+    <message>
+        <source>Privacy p&amp;olicy</source>
+        <translation>&amp;Datenschutzerklärung</translation>
+    </message>
+    <message>
+        <source>&amp;Quit Printernizer Usage Statistics</source>
+        <translation>Printernizer-&amp;Nutzungsstatistik beenden</translation>
+    </message>
+    <message>
+        <source>&amp;Share anonymous statistics...</source>
+        <translation>Anonyme Statistiken &amp;teilen...</translation>
+    </message>
+    <message>
+        <source>&amp;Resume</source>
+        <translation>&amp;Fortsetzen</translation>
+    </message>
+    <message>
+        <source>Nothing was sent because no statistics server is configured.</source>
         <translation>Es wurde nichts gesendet, weil kein Statistikserver eingerichtet ist.</translation>
     </message>
     <message>

@@ -4,42 +4,6 @@
 <context>
     <name>AppActions</name>
     <message>
-        <source>View my data...</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Export...</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Send report now</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Pause for 7 days</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Stop sharing...</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Delete my data...</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Download what the server holds...</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Privacy policy</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Quit Printernizer Usage Statistics</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>&amp;Close Window</source>
         <translation type="unfinished"></translation>
     </message>
@@ -53,14 +17,6 @@
     </message>
     <message>
         <source>&amp;Help</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Share anonymous statistics...</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Resume</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -88,7 +44,51 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Nothing was sent because no collector is configured.</source>
+        <source>&amp;View my data...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Export...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Send report &amp;now</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Pause for 7 days</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Stop sharing...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Delete my data...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Do&amp;wnload what the server holds...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Privacy p&amp;olicy</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Quit Printernizer Usage Statistics</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Share anonymous statistics...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Resume</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Nothing was sent because no statistics server is configured.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -33,9 +33,9 @@ def _menu_texts(application: TrayApplication) -> list[str]:
 def test_tray_menu_lists_every_action(tray_app: TrayApplication) -> None:
     assert _menu_texts(tray_app) == [
         "Sharing: not decided yet", "-",
-        "View my data...", "Export...", "Send report now", "Pause for 7 days", "Share anonymous statistics...", "-",
-        "Delete my data...", "Download what the server holds...", "Privacy policy", "-",
-        "Quit Printernizer Usage Statistics",
+        "&View my data...", "&Export...", "Send report &now", "&Pause for 7 days", "&Share anonymous statistics...", "-",
+        "&Delete my data...", "Do&wnload what the server holds...", "Privacy p&olicy", "-",
+        "&Quit Printernizer Usage Statistics",
     ]
     assert not tray_app.actions.status_action.isEnabled()
 
@@ -197,7 +197,7 @@ def test_send_now_without_collector_sends_nothing(tray_app: TrayApplication, fak
     loop.run_until_complete(tray_app.runner.wait_idle())
 
     assert fake_stats.network_calls == []
-    assert messages == ["Nothing was sent because no collector is configured."]
+    assert messages == ["Nothing was sent because no statistics server is configured."]
 
 
 def test_send_now_with_consent_submits(tray_app: TrayApplication, fake_stats: FakeStats, loop) -> None:
@@ -258,14 +258,14 @@ def test_pause_action_pauses_then_resumes(tray_app: TrayApplication, fake_stats:
 
     tray_app.actions.pause_action.trigger()
     assert fake_stats.paused_until is not None
-    assert tray_app.actions.pause_action.text() == "Resume"
+    assert tray_app.actions.pause_action.text() == "&Resume"
     assert tray_app.actions.status_action.text().startswith("Sharing: paused until ")
     assert fake_stats.network_calls == []
 
     tray_app.actions.pause_action.trigger()
     loop.run_until_complete(tray_app.runner.wait_idle())
     assert fake_stats.paused_until is None
-    assert tray_app.actions.pause_action.text() == "Pause for 7 days"
+    assert tray_app.actions.pause_action.text() == "&Pause for 7 days"
     # What waited during the pause is sent at once, by a check that does not end the period early.
     assert fake_stats.submit_forced == [False]
 
@@ -352,7 +352,7 @@ def test_stop_sharing_opts_out_and_requests_deletion(tray_app, fake_stats: FakeS
     tray_app.actions.update_state()
     tray_app.actions.ask_question = lambda title, text: True  # type: ignore[method-assign]
 
-    assert tray_app.actions.sharing_action.text() == "Stop sharing..."
+    assert tray_app.actions.sharing_action.text() == "&Stop sharing..."
     tray_app.actions.sharing_action.trigger()
     loop.run_until_complete(tray_app.runner.wait_idle())
 
@@ -392,11 +392,11 @@ def test_no_tray_opens_window(qtbot, fake_stats: FakeStats, fake_policy: FakePol
     }
     assert menus == {
         "&Data": [
-            "Export...", "Download what the server holds...", "Delete my data...", "&Close Window",
-            "Quit Printernizer Usage Statistics",
+            "&Export...", "Do&wnload what the server holds...", "&Delete my data...", "&Close Window",
+            "&Quit Printernizer Usage Statistics",
         ],
-        "&Sharing": ["Sharing: not decided yet", "Send report now", "Pause for 7 days", "Share anonymous statistics..."],
-        "&Help": ["Privacy policy"],
+        "&Sharing": ["Sharing: not decided yet", "Send report &now", "&Pause for 7 days", "&Share anonymous statistics..."],
+        "&Help": ["Privacy p&olicy"],
     }
     application.shutdown()
 

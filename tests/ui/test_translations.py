@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import types
 from datetime import datetime, timezone
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import QCoreApplication, QLocale
 from PySide6.QtWidgets import QFormLayout, QLabel
 
@@ -15,7 +17,8 @@ from app.ui.formatting import day_and_date, server_deletion_text, sharing_status
 from app.ui.i18n import TRANSLATIONS_DIR, display_name, install_translator
 from app.ui.stats_window import StatsWindow
 from app.ui.tabs import OverviewTab
-from tests.ui.fakes import FakeConsent, FakeStats
+from app.ui.application import TrayApplication
+from tests.ui.fakes import FakeConsent, FakePolicy, FakeStats
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "scripts"))
@@ -24,8 +27,8 @@ import build_translations  # noqa: E402
 
 def test_german_locale_translates_menu(german) -> None:
     assert german is not None
-    assert QCoreApplication.translate("AppActions", "Quit Printernizer Usage Statistics") == (
-        "Printernizer-Nutzungsstatistik beenden"
+    assert QCoreApplication.translate("AppActions", "&Quit Printernizer Usage Statistics") == (
+        "Printernizer-&Nutzungsstatistik beenden"
     )
     assert QCoreApplication.translate("AppActions", "&Close Window") == "Fenster &schließen"
     assert QCoreApplication.translate("ConsentDialog", "&Don't share") == "&Nicht teilen"
@@ -88,8 +91,8 @@ def test_unknown_locale_keeps_english(qapp) -> None:
         assert translator is not None
         assert translator.language() == "en"
         assert translator.qt_base is None
-        assert QCoreApplication.translate("AppActions", "Quit Printernizer Usage Statistics") == (
-            "Quit Printernizer Usage Statistics"
+        assert QCoreApplication.translate("AppActions", "&Quit Printernizer Usage Statistics") == (
+            "&Quit Printernizer Usage Statistics"
         )
         source = "the statistics server responded with HTTP %1 and requested a wait of %n second(s)"
         assert QCoreApplication.translate("StatusCounts", source, "", 1).endswith("a wait of 1 second")
@@ -130,3 +133,39 @@ def test_english_display_name(qtbot) -> None:
 
     assert display_name() == "Printernizer Usage Statistics"
     assert window.windowTitle() == "Printernizer Usage Statistics"
+
+
+def _mnemonic_clashes(application: TrayApplication) -> list[tuple[str, list[str]]]:
+    """Return each menu title with the texts of its items whose keyboard mnemonic is not unique."""
+    menus = [("tray", application.tray.menu)]
+    menus += [(action.text(), action.menu()) for action in application.window.menuBar().actions()]
+    clashes = []
+    for title, menu in menus:
+        by_key: dict[str, list[str]] = {}
+        for action in menu.actions():
+            match = re.search(r"&([^&])", action.text())
+            if match:
+                by_key.setdefault(match.group(1).lower(), []).append(action.text())
+        clashes += [(title, texts) for texts in by_key.values() if len(texts) > 1]
+    return clashes
+
+
+@pytest.mark.parametrize("language", ["en", "de"])
+def test_menu_mnemonics_distinct(request, qtbot, language) -> None:
+    if language == "de":
+        request.getfixturevalue("german")
+    stats = FakeStats()
+    application = TrayApplication(stats, FakePolicy(), tray_available=True)
+    qtbot.addWidget(application.window)
+    try:
+        undecided = _mnemonic_clashes(application)
+        stats.opt_in("2")
+        application.actions.pause_action.trigger()
+        sharing_and_paused = _mnemonic_clashes(application)
+        texts = [action.text() for action in application.tray.menu.actions() if not action.isSeparator()]
+    finally:
+        application.shutdown()
+
+    assert undecided == []
+    assert sharing_and_paused == []
+    assert all("&" in text for text in texts[1:])
