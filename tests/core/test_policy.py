@@ -75,6 +75,11 @@ def test_english_is_default() -> None:
     assert policy.language == "en"
     assert policy == privacy_policy("en")
     assert policy.never_collected[-1] == "The deletion key itself"
+    assert policy.retention == (
+        "Events stay on this computer for 90 days after they were counted in a report. "
+        "The statistics server keeps reports for at most two years."
+    )
+    assert policy.rights.endswith("and asks the statistics server to delete your data.")
 
 
 def test_version_same_in_every_language() -> None:
