@@ -158,6 +158,12 @@ def _newer_schema_message(version: int) -> str:
     )
 
 
+def _steps_text(steps: list[int]) -> str:
+    """Return "schema step 6" or "schema steps 1, 2, 3"."""
+    noun = "step" if len(steps) == 1 else "steps"
+    return f"schema {noun} {', '.join(map(str, steps))}"
+
+
 def migrate(store: Store) -> int:
     version = store.schema_version()
     if version > LATEST_VERSION:
@@ -166,7 +172,7 @@ def migrate(store: Store) -> int:
 
     applied = store.migrate()
     if applied:
-        print(f"Applied schema steps {', '.join(map(str, applied))}; the schema is at version {LATEST_VERSION}.")
+        print(f"Applied {_steps_text(applied)}; the schema is at version {LATEST_VERSION}.")
     else:
         print(f"The schema is already at version {LATEST_VERSION}.")
     return EXIT_OK
@@ -212,7 +218,7 @@ def serve(
     """Migrate, then serve until SIGTERM or SIGINT; requests already read are finished first (see GracefulStop)."""
     applied = store.migrate()
     if applied:
-        logger.info("applied schema steps %s", applied, extra={"event": "migrated", "steps": applied})
+        logger.info("applied %s", _steps_text(applied), extra={"event": "migrated", "steps": applied})
     version = store.schema_version()
     if version > LATEST_VERSION:
         # Serving on keeps a rollback to this release possible.

@@ -80,6 +80,17 @@ def test_cli_migrate_then_purge(sqlite_url, tmp_path, capsys):
     assert f"The schema is already at version {LATEST_VERSION}." in output
 
 
+def test_cli_migrate_names_one_step(sqlite_url, tmp_path, capsys):
+    store = Store.open(sqlite_url)
+    store.migrate(target=LATEST_VERSION - 1)
+    store.close()
+
+    status = cli.main(["migrate"], environ=base_environ(sqlite_url, tmp_path))
+
+    assert status == 0
+    assert capsys.readouterr().out == f"Applied schema step {LATEST_VERSION}; the schema is at version {LATEST_VERSION}.\n"
+
+
 def test_cli_purge_deletes_reports_past_retention(sqlite_url, tmp_path, capsys):
     store = Store.open(sqlite_url)
     store.migrate()
