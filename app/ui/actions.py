@@ -67,6 +67,8 @@ class AppActions(QObject):
         self._local_data_deleted = False
         # True while a check that the user started ("Send report now", Resume) runs.
         self._user_check_running = False
+        # True when "Send report now" found a scheduled check running; it starts once that ends.
+        self._send_now_after_check = False
 
         self._create_actions()
         self._connect_signals()
@@ -212,6 +214,9 @@ class AppActions(QObject):
         self.message.emit(self.tr("Your data was exported to %1.").replace("%1", path))
 
     def send_now(self) -> None:
+        self._send_now(announce=True)
+
+    def _send_now(self, *, announce: bool) -> None:
         if not self.sharing_allowed():
             # The action is disabled then, but consent can change in another process, such as the
             # command line, while a menu is open.
@@ -225,7 +230,12 @@ class AppActions(QObject):
 
         if self._scheduler.trigger_now():
             self._user_check_running = True
-            self.send_now_action.setEnabled(False)
+        else:
+            # The menu opened before a scheduled check started. That check may send nothing
+            # early, so the forced one follows it.
+            self._send_now_after_check = True
+        self.send_now_action.setEnabled(False)
+        if announce:
             self.message.emit(self.tr("Sending the report..."))
 
     def toggle_pause(self) -> None:
@@ -233,7 +243,8 @@ class AppActions(QObject):
             self._stats.resume()
             self.message.emit(self.tr("Sharing resumed."))
             # Reports that waited during the pause go out now, not at the next hourly check.
-            self._user_check_running = self._scheduler.check_now()
+            if self._scheduler.check_now():
+                self._user_check_running = True
         else:
             self._stats.pause(PAUSE_DAYS)
             self.message.emit(self.tr("Sharing is paused for 7 days."))
@@ -332,6 +343,7 @@ class AppActions(QObject):
             # A scheduled check that had nothing to do is not worth a line.
             self.status_message.emit(text)
         self._notify_changed()
+        self._send_now_if_requested()
 
     def _on_check_failed(self, error: str) -> None:
         text = self.tr("Sending the report failed: %1").replace("%1", error)
@@ -340,6 +352,12 @@ class AppActions(QObject):
         else:
             self.status_message.emit(text)
         self._notify_changed()
+        self._send_now_if_requested()
+
+    def _send_now_if_requested(self) -> None:
+        if self._send_now_after_check and not self._store_closed():
+            self._send_now_after_check = False
+            self._send_now(announce=False)
 
     def _end_user_check(self) -> bool:
         """Return whether the check that just ended was started by the user, and clear that mark."""

@@ -120,10 +120,13 @@ class StatsWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
 
-    def show_message(self, text: str) -> None:
-        """Show `text` in the status bar for STATUS_MESSAGE_TIMEOUT_MS, elided to the window's width."""
+    def show_message(self, text: str, timeout_ms: int = STATUS_MESSAGE_TIMEOUT_MS) -> None:
+        """Show `text` in the status bar, elided to the window's width, for `timeout_ms` or, with 0, until the next message."""
         self.status_label.set_full_text(text)
-        self.status_timer.start(STATUS_MESSAGE_TIMEOUT_MS)
+        if timeout_ms > 0:
+            self.status_timer.start(timeout_ms)
+        else:
+            self.status_timer.stop()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         event.ignore()

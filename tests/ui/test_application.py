@@ -237,6 +237,42 @@ def test_scheduled_send_only_in_status_line(tray_app: TrayApplication, fake_stat
     assert fake_stats.network_calls == ["submit_due"]
     assert notifications == []
     assert tray_app.window.status_label.full_text() == "Report sent (submission s1)."
+    assert not tray_app.window.status_timer.isActive()
+
+
+def test_send_now_during_scheduled_check_follows_it(
+    tray_app: TrayApplication, fake_stats: FakeStats, loop, monkeypatch
+) -> None:
+    fake_stats.opt_in("2")
+    tray_app.start(ask_consent=False)
+    notifications: list[str] = []
+    monkeypatch.setattr(tray_app.tray, "show_message", notifications.append)
+
+    tray_app.scheduler.timer.timeout.emit()
+    tray_app.actions.send_now()
+    loop.run_until_complete(tray_app.runner.wait_idle())
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    assert fake_stats.submit_forced == [False, True]
+    assert notifications == ["Sending the report...", "Report sent (submission s1)."]
+
+
+def test_resume_keeps_send_now_notification(tray_app: TrayApplication, fake_stats: FakeStats, loop, monkeypatch) -> None:
+    fake_stats.opt_in("2")
+    tray_app.start(ask_consent=False)
+    notifications: list[str] = []
+    monkeypatch.setattr(tray_app.tray, "show_message", notifications.append)
+
+    tray_app.actions.update_state()
+    tray_app.actions.send_now()
+    tray_app.actions.pause_action.trigger()
+    tray_app.actions.pause_action.trigger()
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    assert fake_stats.submit_forced == [True]
+    assert notifications == [
+        "Sending the report...", "Sharing is paused for 7 days.", "Sharing resumed.", "Report sent (submission s1).",
+    ]
 
 
 def test_scheduled_idle_check_shows_nothing(tray_app: TrayApplication, fake_stats: FakeStats, loop, monkeypatch) -> None:

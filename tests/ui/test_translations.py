@@ -160,6 +160,7 @@ def test_menu_mnemonics_distinct(request, qtbot, language) -> None:
     try:
         undecided = _mnemonic_clashes(application)
         stats.opt_in("2")
+        application.actions.update_state()
         application.actions.pause_action.trigger()
         sharing_and_paused = _mnemonic_clashes(application)
         texts = [action.text() for action in application.tray.menu.actions() if not action.isSeparator()]
@@ -168,4 +169,6 @@ def test_menu_mnemonics_distinct(request, qtbot, language) -> None:
 
     assert undecided == []
     assert sharing_and_paused == []
+    assert QCoreApplication.translate("AppActions", "&Resume") in texts
+    assert QCoreApplication.translate("AppActions", "&Stop sharing...") in texts
     assert all("&" in text for text in texts[1:])
