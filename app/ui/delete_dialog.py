@@ -66,7 +66,7 @@ class DeleteDialog(QDialog):
             self._group.addButton(radio)
 
         self._server_note = QLabel(
-            self.tr("No collector is configured, so there is nothing on a server to delete.")
+            self.tr("No statistics server is configured, so there is nothing on a server to delete.")
         )
         self._server_note.setWordWrap(True)
         self._server_note.setVisible(not server_deletion_possible)

@@ -87,7 +87,7 @@ def sharing_status_text(status: Any, consent: Any, policy_version: str | None = 
         text = QCoreApplication.translate("Status", "Sharing: paused until %1")
         return text.replace("%1", day_and_date(paused_until))
     if getattr(status, "endpoint", None) is None:
-        return QCoreApplication.translate("Status", "Sharing: on - no collector configured")
+        return QCoreApplication.translate("Status", "Sharing: on - no statistics server configured")
     text = QCoreApplication.translate("Status", "Sharing: on - next report %1")
     return text.replace("%1", day_and_date(status.next_submission_due))
 

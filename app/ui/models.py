@@ -27,7 +27,7 @@ _HISTORY_HEADERS = (
     QT_TRANSLATE_NOOP("TableHeaders", "Sent"),
     QT_TRANSLATE_NOOP("TableHeaders", "Period"),
     QT_TRANSLATE_NOOP("TableHeaders", "Status"),
-    QT_TRANSLATE_NOOP("TableHeaders", "Collector answer"),
+    QT_TRANSLATE_NOOP("TableHeaders", "Server answer"),
     QT_TRANSLATE_NOOP("TableHeaders", "Submission id"),
     QT_TRANSLATE_NOOP("TableHeaders", "Chain"),
 )
@@ -35,12 +35,12 @@ _YES = QT_TRANSLATE_NOOP("TableHeaders", "yes")
 _NO = QT_TRANSLATE_NOOP("TableHeaders", "no")
 _WAITING = QT_TRANSLATE_NOOP("TableHeaders", "waiting to be sent")
 _WAITING_TOOLTIP = QT_TRANSLATE_NOOP(
-    "TableHeaders", "A queued report counts this event. The collector has not accepted that report yet."
+    "TableHeaders", "A queued report counts this event. The statistics server has not accepted that report yet."
 )
 _KEPT_BACK = QT_TRANSLATE_NOOP("TableHeaders", "not sent (rejected)")
 _KEPT_BACK_TOOLTIP = QT_TRANSLATE_NOOP(
     "TableHeaders",
-    "The collector rejected every report that counted this event. It stays on this computer and is never sent.",
+    "The statistics server rejected every report that counted this event. It stays on this computer and is never sent.",
 )
 _CANCELLED = QT_TRANSLATE_NOOP("TableHeaders", "not sent (cancelled)")
 _CANCELLED_TOOLTIP = QT_TRANSLATE_NOOP(

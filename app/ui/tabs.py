@@ -350,7 +350,7 @@ class HistoryTab(QWidget):
         else:
             heading = self.tr("Sent body (%1 bytes):")
         heading = heading.replace("%1", str(size_bytes))
-        answer = self.tr("Collector answer:")
+        answer = self.tr("Server answer:")
         text = f"{heading}\n{pretty_json(report.body)}\n\n{answer}\n{pretty_json(report.response_body or '-')}"
         # The table cell of a rejected entry can be wider than the window, so the detail view
         # repeats what happened to its events above the body.

@@ -256,7 +256,7 @@
         <translation>Beides</translation>
     </message>
     <message>
-        <source>No collector is configured, so there is nothing on a server to delete.</source>
+        <source>No statistics server is configured, so there is nothing on a server to delete.</source>
         <translation>Es ist kein Statistikserver eingerichtet, daher gibt es auf keinem Server etwas zu löschen.</translation>
     </message>
     <message>
@@ -334,7 +334,7 @@
         <translation>Gesendeter Inhalt (%1 Bytes):</translation>
     </message>
     <message>
-        <source>Collector answer:</source>
+        <source>Server answer:</source>
         <translation>Antwort des Servers:</translation>
     </message>
 </context>
@@ -524,10 +524,6 @@
         <translation>Teilen: pausiert bis %1</translation>
     </message>
     <message>
-        <source>Sharing: on - no collector configured</source>
-        <translation>Teilen: an - kein Statistikserver eingerichtet</translation>
-    </message>
-    <message>
         <source>Sharing: on - next report %1</source>
         <translation>Teilen: an - nächster Bericht %1</translation>
     </message>
@@ -628,6 +624,10 @@
         <translation>Der Bericht konnte nicht gesendet werden und wird später erneut versucht: %1</translation>
     </message>
     <message>
+        <source>Sharing: on - no statistics server configured</source>
+        <translation>Teilen: an - kein Statistikserver eingerichtet</translation>
+    </message>
+    <message>
         <source>the statistics server at %1 could not be reached</source>
         <translation>der Statistikserver unter %1 war nicht erreichbar</translation>
     </message>
@@ -693,7 +693,7 @@
         <translation>Status</translation>
     </message>
     <message>
-        <source>Collector answer</source>
+        <source>Server answer</source>
         <translation>Antwort des Servers</translation>
     </message>
     <message>
@@ -717,7 +717,7 @@
         <translation>wartet auf Versand</translation>
     </message>
     <message>
-        <source>A queued report counts this event. The collector has not accepted that report yet.</source>
+        <source>A queued report counts this event. The statistics server has not accepted that report yet.</source>
         <translation>Ein wartender Bericht zählt dieses Ereignis. Der Statistikserver hat diesen Bericht noch nicht angenommen.</translation>
     </message>
     <message>
@@ -725,7 +725,7 @@
         <translation>nicht gesendet (abgelehnt)</translation>
     </message>
     <message>
-        <source>The collector rejected every report that counted this event. It stays on this computer and is never sent.</source>
+        <source>The statistics server rejected every report that counted this event. It stays on this computer and is never sent.</source>
         <translation>Der Statistikserver hat jeden Bericht abgelehnt, der dieses Ereignis gezählt hat. Es bleibt auf diesem Computer und wird nie gesendet.</translation>
     </message>
     <message>

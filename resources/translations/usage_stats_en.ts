@@ -256,7 +256,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>No collector is configured, so there is nothing on a server to delete.</source>
+        <source>No statistics server is configured, so there is nothing on a server to delete.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -334,7 +334,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Collector answer:</source>
+        <source>Server answer:</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
@@ -524,10 +524,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Sharing: on - no collector configured</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Sharing: on - next report %1</source>
         <translation type="unfinished"></translation>
     </message>
@@ -628,6 +624,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Sharing: on - no statistics server configured</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>the statistics server at %1 could not be reached</source>
         <translation type="unfinished"></translation>
     </message>
@@ -693,7 +693,15 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Collector answer</source>
+        <source>Server answer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A queued report counts this event. The statistics server has not accepted that report yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The statistics server rejected every report that counted this event. It stays on this computer and is never sent.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -717,15 +725,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>A queued report counts this event. The collector has not accepted that report yet.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>not sent (rejected)</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The collector rejected every report that counted this event. It stays on this computer and is never sent.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -31,7 +31,7 @@ REJECTED_ONCE_ANSWER = (
     "Events kept on this computer and never sent: 0."
 )
 KEPT_BACK_TOOLTIP = (
-    "The collector rejected every report that counted this event. It stays on this computer and is never sent."
+    "The statistics server rejected every report that counted this event. It stays on this computer and is never sent."
 )
 
 
@@ -144,7 +144,7 @@ def test_history_detail_starts_with_counts(window) -> None:
     detail = window.history_tab.detail_view.toPlainText()
 
     assert detail.startswith(REJECTED_ONCE_ANSWER + "\n\nSent body (")
-    assert detail.endswith("Collector answer:\n" + json.dumps(REJECTION, indent=2, sort_keys=True))
+    assert detail.endswith("Server answer:\n" + json.dumps(REJECTION, indent=2, sort_keys=True))
 
 
 def test_history_detail_of_sent_entry(window) -> None:
@@ -153,7 +153,7 @@ def test_history_detail_of_sent_entry(window) -> None:
     detail = window.history_tab.detail_view.toPlainText()
 
     assert detail.startswith("Sent body (")
-    assert detail.endswith('Collector answer:\n{\n  "submission_id": "sub-accepted"\n}')
+    assert detail.endswith('Server answer:\n{\n  "submission_id": "sub-accepted"\n}')
 
 
 def test_german_reported_states(window, german) -> None:

@@ -23,7 +23,7 @@ from app.ui.models import EventTableModel, HistoryTableModel
 from app.ui.stats_window import StatsWindow
 from tests.ui.core_stats import Clock, open_stats_window, send_three_weekly_reports
 
-WAITING_TOOLTIP = "A queued report counts this event. The collector has not accepted that report yet."
+WAITING_TOOLTIP = "A queued report counts this event. The statistics server has not accepted that report yet."
 CANCELLED_TOOLTIP = (
     "Sharing was turned off before the report that counts this event was sent. "
     "It stays on this computer and is never sent."
