@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import argparse
 import collections
-import os
+import shutil
 import struct
 import sys
 import tempfile
@@ -59,8 +59,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warm-up-reports", type=int, default=3_000, help="reports stored first (default 3000)")
     parser.add_argument("--batch-reports", type=int, default=10, help="reports per batch (default 10)")
     args = parser.parse_args(argv)
+    for option in ("reports", "warm_up_reports", "batch_reports"):
+        if getattr(args, option) < 1:
+            parser.error(f"--{option.replace('_', '-')} must be at least 1, got {getattr(args, option)}")
 
     folder = Path(tempfile.mkdtemp())
+    try:
+        report_pages(args, folder)
+    finally:
+        shutil.rmtree(folder)
+    return 0
+
+
+def report_pages(args: argparse.Namespace, folder: Path) -> None:
+    """Store and summarize the reports in a new database in ``folder`` and print the pages per table and index."""
     store = Store.open(f"sqlite:///{folder / 'collector.db'}")
     store.migrate()
     store.defer_checkpoints()
@@ -104,7 +116,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{step}: {per_batch:.1f} pages per batch of {args.batch_reports}, {per_batch / args.batch_reports:.1f} per report")
         for name, count in by_owner.most_common():
             print(f"  {count / batches:7.1f}  {name}")
-    return 0
 
 
 if __name__ == "__main__":

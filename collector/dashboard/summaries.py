@@ -75,7 +75,7 @@ _SCHEMA = (
     # Finds the few installations of small groups when "other" is counted. The installation
     # id is not part of the key, so a group's rows stay in the order they were written and a
     # new installation's rows go to the end of each group, not onto a random page of the
-    # index. That took the pages a new report writes to SQLite's log from 24 to 15.
+    # index. Each page a commit changes is written to SQLite's log again.
     "CREATE INDEX IF NOT EXISTS dashboard_facets_by_value ON dashboard_facets (facet, value, last_day)",
     """CREATE TABLE IF NOT EXISTS dashboard_facet_days (
         facet TEXT NOT NULL,
