@@ -67,7 +67,7 @@ class AppActions(QObject):
         self._local_data_deleted = False
         # True while a check that the user started ("Send report now", Resume) runs.
         self._user_check_running = False
-        # True when "Send report now" found a scheduled check running; it starts once that ends.
+        # True when "Send report now" found another check running. The forced check starts once that one ends.
         self._send_now_after_check = False
 
         self._create_actions()
