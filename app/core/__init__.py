@@ -3,6 +3,7 @@
 from app.core._config import ClientConfig
 from app.core._errors import CollectorError, ConfigError, ConsentError, StorageError, UsageStatsError
 from app.core._events import ALLOWED_METADATA, EventType
+from app.core._export import write_private_file
 from app.core._history import HistoryCheck
 from app.core._logfile import attach_log_file
 from app.core._policy import POLICY_LANGUAGES, PolicyVersion, policy_version, privacy_policy
@@ -38,4 +39,5 @@ __all__ = [
     "attach_log_file",
     "policy_version",
     "privacy_policy",
+    "write_private_file",
 ]

@@ -90,12 +90,20 @@ def export_csv(db: peewee.SqliteDatabase, path: Path) -> None:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside `path` and rename it, so a failed export leaves no half file."""
+    write_private_file(path, text.encode("utf-8"))
+
+
+def write_private_file(path: Path, data: bytes) -> None:
+    """Write `data` to `path`, readable and writable by the owner only.
+
+    The data goes to a temporary file beside `path` (mode 0600, as mkstemp creates it), which
+    then replaces `path`, so a failed write leaves no half file.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)

@@ -12,6 +12,7 @@ from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from app.core import write_private_file
 from app.ui.consent import apply_consent_decision, ask_for_consent
 from app.ui.delete_dialog import DeleteChoice, DeleteDialog
 from app.ui.facade import consent_allows_sharing, consent_blocked_by_dnt, consent_state
@@ -323,7 +324,8 @@ class AppActions(QObject):
     async def _download_to(self, path: Path) -> tuple[Path, str]:
         """Save the server's copy to `path`; return the path and the kind of download (see _download_kind)."""
         body = await self._stats.fetch_server_data()
-        path.write_bytes(body)
+        # The server's copy contains the installation id and every report, as an export does.
+        write_private_file(path, body)
         return path, _download_kind(body)
 
     def show_policy(self) -> None:

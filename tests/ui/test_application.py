@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import stat
 
 import sys
 from datetime import date
@@ -372,6 +373,7 @@ def test_download_action_saves_server_data(tray_app: TrayApplication, fake_stats
     loop.run_until_complete(tray_app.runner.wait_idle())
 
     assert target.read_bytes() == b'{"submissions":[]}'
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
     assert fake_stats.network_calls == ["fetch_server_data"]
 
 
