@@ -67,7 +67,7 @@ class TrayApplication(QObject):
         self.actions.close_window_action.setEnabled(self.tray is not None)
         self.actions.changed.connect(self._refresh_visible_window)
         self.actions.message.connect(self._show_message)
-        self.actions.status_message.connect(self._show_status)
+        self.actions.status_message.connect(self.window.show_message)
         self.actions.quit_requested.connect(self.shutdown)
 
     def start(self, ask_consent: bool = True) -> None:
@@ -119,11 +119,6 @@ class TrayApplication(QObject):
     def _refresh_visible_window(self) -> None:
         if self.window.isVisible():
             self.window.refresh()
-
-    def _show_status(self, text: str) -> None:
-        # The window is usually hidden when the scheduler checks, so the outcome stays until
-        # the next message, where the user finds it when they open the window.
-        self.window.show_message(text, timeout_ms=0)
 
     def _show_message(self, text: str) -> None:
         self.window.show_message(text)

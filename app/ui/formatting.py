@@ -88,6 +88,10 @@ def sharing_status_text(status: Any, consent: Any, policy_version: str | None = 
         return text.replace("%1", day_and_date(paused_until))
     if getattr(status, "endpoint", None) is None:
         return QCoreApplication.translate("Status", "Sharing: on - no statistics server configured")
+    waiting = int(getattr(status, "pending_reports", 0) or 0)
+    if waiting > 0:
+        # Reports wait only after a failed send, so this line shows the problem in the tray too.
+        return StatusCounts().waiting_reports_text(waiting)
     text = QCoreApplication.translate("Status", "Sharing: on - next report %1")
     return text.replace("%1", day_and_date(status.next_submission_due))
 
@@ -121,6 +125,9 @@ class StatusCounts(QObject):
 
     def retry_wait_text(self, seconds: int) -> str:
         return self.tr("the statistics server responded with HTTP %1 and requested a wait of %n second(s)", "", seconds)
+
+    def waiting_reports_text(self, count: int) -> str:
+        return self.tr("Sharing: on - %n report(s) waiting to be sent", "", count)
 
 
 def html_list(title: str, items: list[Any]) -> str:

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QSizePolicy, QTabWidget, QWidget
 
@@ -16,9 +16,6 @@ from app.ui.icons import app_icon
 from app.ui.tabs import EventsTab, HistoryTab, NextReportTab, OverviewTab
 
 logger = logging.getLogger("app.ui")
-
-STATUS_MESSAGE_TIMEOUT_MS = 10_000
-
 
 class ElidedLabel(QLabel):
     """A one-line label that ends a text too wide for it with "…" and then shows the whole text as its tooltip."""
@@ -102,9 +99,6 @@ class StatsWindow(QMainWindow):
         self.status_label = ElidedLabel()
         self.status_label.setObjectName("statusMessage")
         self.statusBar().addWidget(self.status_label, 1)
-        self.status_timer = QTimer(self)
-        self.status_timer.setSingleShot(True)
-        self.status_timer.timeout.connect(lambda: self.status_label.set_full_text(""))
 
     def refresh(self) -> None:
         """Re-read every tab; a tab that fails is logged and the others still update."""
@@ -120,13 +114,13 @@ class StatsWindow(QMainWindow):
         self.raise_()
         self.activateWindow()
 
-    def show_message(self, text: str, timeout_ms: int = STATUS_MESSAGE_TIMEOUT_MS) -> None:
-        """Show `text` in the status bar, elided to the window's width, for `timeout_ms` or, with 0, until the next message."""
+    def show_message(self, text: str) -> None:
+        """Show `text` in the status bar, elided to the window's width, until the next message.
+
+        The text stays because the window is often hidden when a message arrives, and a
+        failure must still be there when the user opens it.
+        """
         self.status_label.set_full_text(text)
-        if timeout_ms > 0:
-            self.status_timer.start(timeout_ms)
-        else:
-            self.status_timer.stop()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         event.ignore()

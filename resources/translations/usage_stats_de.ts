@@ -661,6 +661,13 @@
             <numerusform>der Statistikserver hat mit HTTP %1 geantwortet und bittet, %n Sekunden zu warten</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>Sharing: on - %n report(s) waiting to be sent</source>
+        <translation>
+            <numerusform>Teilen: an - %n Bericht wartet auf das Senden</numerusform>
+            <numerusform>Teilen: an - %n Berichte warten auf das Senden</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>TableHeaders</name>

@@ -661,6 +661,13 @@
             <numerusform>the statistics server responded with HTTP %1 and requested a wait of %n seconds</numerusform>
         </translation>
     </message>
+    <message numerus="yes">
+        <source>Sharing: on - %n report(s) waiting to be sent</source>
+        <translation>
+            <numerusform>Sharing: on - %n report waiting to be sent</numerusform>
+            <numerusform>Sharing: on - %n reports waiting to be sent</numerusform>
+        </translation>
+    </message>
 </context>
 <context>
     <name>TableHeaders</name>

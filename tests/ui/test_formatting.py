@@ -13,6 +13,7 @@ from PySide6.QtCore import QLocale, QModelIndex
 
 from app.ui.facade import MISSING, report_changes
 from app.ui.formatting import attempt_time, long_date, sharing_status_text
+from app.ui.i18n import install_translator
 from app.ui.models import EventTableModel
 from app.ui.tabs import NextReportTab, OverviewTab
 from tests.ui.fakes import FakeSentReport, FakeStats
@@ -80,6 +81,20 @@ def test_tray_status_names_report_date(fake_stats: FakeStats) -> None:
     text = sharing_status_text(status, fake_stats.consent(), "2")
 
     assert text == "Sharing: on - next report Fri 11 Dec"
+
+
+@pytest.mark.parametrize(("pending", "expected"), [(1, "Sharing: on - 1 report waiting to be sent"), (3, "Sharing: on - 3 reports waiting to be sent")])
+def test_tray_status_names_waiting_reports(qapp, fake_stats: FakeStats, pending, expected) -> None:
+    fake_stats.opt_in("2")
+    status = dataclasses.replace(fake_stats.status(), endpoint="http://127.0.0.1:9", pending_reports=pending)
+    # The app installs the English translation too, which holds the English plural forms.
+    translator = install_translator(qapp, QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
+    try:
+        text = sharing_status_text(status, fake_stats.consent(), "2")
+    finally:
+        qapp.removeTranslator(translator)
+
+    assert text == expected
 
 
 def test_next_report_says_nothing_sent_when_off(qtbot, fake_stats: FakeStats) -> None:

@@ -50,6 +50,16 @@ def test_german_status_line(german) -> None:
     assert text == "Teilen: aus, weil DO_NOT_TRACK gesetzt ist"
 
 
+def test_german_waiting_reports_plural(german) -> None:
+    stats = FakeStats()
+    stats.opt_in("2")
+    stats.pending_reports = 2
+
+    text = sharing_status_text(stats.status(), stats.consent(), "2")
+
+    assert text == "Teilen: an - 2 Berichte warten auf das Senden"
+
+
 def test_german_day_and_date_has_ordinal_day(german) -> None:
     previous = QLocale()
     QLocale.setDefault(QLocale(QLocale.Language.German, QLocale.Country.Germany))
