@@ -26,6 +26,9 @@ logger = logging.getLogger("app.ui")
 PAUSE_DAYS = 7
 DELETION_TASK_NAME = "server-deletion"
 DOWNLOAD_TASK_NAME = "server-download"
+# The user commands that start a submission check. Their outcome is shown as a notification.
+SEND_NOW_CHECK = "send-now"
+RESUME_CHECK = "resume"
 # Kinds of server-data download.
 STORED_DATA = "stored"
 NOTHING_STORED = "nothing-stored"
@@ -66,8 +69,8 @@ class AppActions(QObject):
         self.dialog_parent: QWidget | None = None
         # True from a "Both" deletion until its server deletion task ends.
         self._local_data_deleted = False
-        # True while a check that the user started ("Send report now", Resume) runs.
-        self._user_check_running = False
+        # The running check if the user started it: SEND_NOW_CHECK or RESUME_CHECK, else None.
+        self._user_check: str | None = None
         # True when "Send report now" found another check running. The forced check starts once that one ends.
         self._send_now_after_check = False
 
@@ -230,7 +233,7 @@ class AppActions(QObject):
             return
 
         if self._scheduler.trigger_now():
-            self._user_check_running = True
+            self._user_check = SEND_NOW_CHECK
         else:
             # The menu opened before a scheduled check started. That check may send nothing
             # early, so the forced one follows it.
@@ -245,7 +248,7 @@ class AppActions(QObject):
             self.message.emit(self.tr("Sharing resumed."))
             # Reports that waited during the pause go out now, not at the next hourly check.
             if self._scheduler.check_now():
-                self._user_check_running = True
+                self._user_check = RESUME_CHECK
         else:
             self._stats.pause(PAUSE_DAYS)
             self.message.emit(self.tr("Sharing is paused for 7 days."))
@@ -339,17 +342,20 @@ class AppActions(QObject):
     def _on_check_finished(self, outcomes: object) -> None:
         outcomes = list(outcomes)  # type: ignore[call-overload]
         text = outcomes_text(outcomes, self._scheduler.next_check_at())
-        if self._end_user_check():
+        user_check = self._end_user_check()
+        # Unless the user asked to send now, a check that only skipped (nothing due) is not worth
+        # a line, because it would replace "Sharing resumed." or the last real outcome.
+        only_skipped = all(type(outcome).__name__ == "Skipped" for outcome in outcomes)
+        if user_check == SEND_NOW_CHECK or (user_check is not None and not only_skipped):
             self.message.emit(text)
-        elif outcomes:
-            # A scheduled check that had nothing to do is not worth a line.
+        elif not only_skipped:
             self.status_message.emit(text)
         self._notify_changed()
         self._send_now_if_requested()
 
     def _on_check_failed(self, error: str) -> None:
         text = self.tr("Sending the report failed: %1").replace("%1", error)
-        if self._end_user_check():
+        if self._end_user_check() is not None:
             self.message.emit(text)
         else:
             self.status_message.emit(text)
@@ -361,11 +367,11 @@ class AppActions(QObject):
             self._send_now_after_check = False
             self._send_now(announce=False)
 
-    def _end_user_check(self) -> bool:
-        """Return whether the check that just ended was started by the user, and clear that mark."""
-        started_by_user = self._user_check_running
-        self._user_check_running = False
-        return started_by_user
+    def _end_user_check(self) -> str | None:
+        """Return which user command started the check that just ended, None for the scheduler, and clear it."""
+        user_check = self._user_check
+        self._user_check = None
+        return user_check
 
     def _on_task_finished(self, name: str, result: object) -> None:
         if name == DELETION_TASK_NAME:

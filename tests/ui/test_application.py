@@ -13,6 +13,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon
 
+from app.core import ReasonDetail, Skipped
 from app.ui.application import HEARTBEAT_INTERVAL_MS, TrayApplication
 from app.ui.delete_dialog import DeleteChoice, DeleteDialog
 from app.ui.policy_dialog import PolicyDialog
@@ -238,6 +239,58 @@ def test_scheduled_send_only_in_status_line(tray_app: TrayApplication, fake_stat
     assert fake_stats.network_calls == ["submit_due"]
     assert notifications == []
     assert tray_app.window.status_label.full_text() == "Report sent (submission s1)."
+
+
+def nothing_due(fake_stats: FakeStats, monkeypatch) -> None:
+    """Make every check of `fake_stats` find no report due, as the client core reports it."""
+    async def submit_due(force: bool = False) -> list:
+        fake_stats.submit_forced.append(force)
+        return [Skipped("no report is due", ReasonDetail("nothing_due"))]
+
+    monkeypatch.setattr(fake_stats, "submit_due", submit_due)
+
+
+def test_scheduled_nothing_due_keeps_status(tray_app: TrayApplication, fake_stats: FakeStats, loop, monkeypatch) -> None:
+    fake_stats.opt_in("2")
+    tray_app.start(ask_consent=False)
+    nothing_due(fake_stats, monkeypatch)
+    tray_app.window.show_message("Report sent (submission s1).")
+
+    tray_app.scheduler.timer.timeout.emit()
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    assert fake_stats.submit_forced == [False]
+    assert tray_app.window.status_label.full_text() == "Report sent (submission s1)."
+
+
+def test_resume_with_nothing_due_says_resumed(tray_app: TrayApplication, fake_stats: FakeStats, loop, monkeypatch) -> None:
+    fake_stats.opt_in("2")
+    tray_app.start(ask_consent=False)
+    tray_app.actions.update_state()
+    nothing_due(fake_stats, monkeypatch)
+    notifications: list[str] = []
+    monkeypatch.setattr(tray_app.tray, "show_message", notifications.append)
+
+    tray_app.actions.pause_action.trigger()
+    tray_app.actions.pause_action.trigger()
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    assert fake_stats.submit_forced == [False]
+    assert notifications == ["Sharing is paused for 7 days.", "Sharing resumed."]
+    assert tray_app.window.status_label.full_text() == "Sharing resumed."
+
+
+def test_send_now_says_nothing_due(tray_app: TrayApplication, fake_stats: FakeStats, loop, monkeypatch) -> None:
+    fake_stats.opt_in("2")
+    tray_app.start(ask_consent=False)
+    nothing_due(fake_stats, monkeypatch)
+    notifications: list[str] = []
+    monkeypatch.setattr(tray_app.tray, "show_message", notifications.append)
+
+    tray_app.actions.send_now()
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    assert notifications == ["Sending the report...", "No report was sent: no report is due"]
 
 
 def test_send_now_during_scheduled_check_follows_it(
