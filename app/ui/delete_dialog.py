@@ -55,10 +55,12 @@ class DeleteDialog(QDialog):
 
     def _create_widgets(self, server_deletion_possible: bool) -> None:
         self._intro = QLabel(self.tr("Which data should be deleted?"))
+        # Each option has a mnemonic, because the arrow keys move between options without
+        # choosing one while none is chosen. The server options say that they end sharing.
         self._radios = {
-            DeleteChoice.LOCAL: QRadioButton(self.tr("Only the data on this computer")),
-            DeleteChoice.SERVER: QRadioButton(self.tr("Only what the statistics server holds")),
-            DeleteChoice.BOTH: QRadioButton(self.tr("Both")),
+            DeleteChoice.LOCAL: QRadioButton(self.tr("Only the data on this &computer")),
+            DeleteChoice.SERVER: QRadioButton(self.tr("Only what the statistics &server holds (turns sharing off)")),
+            DeleteChoice.BOTH: QRadioButton(self.tr("&Both (turns sharing off)")),
         }
         self._group = QButtonGroup(self)
         for choice, radio in self._radios.items():
@@ -74,7 +76,7 @@ class DeleteDialog(QDialog):
         self._radios[DeleteChoice.BOTH].setEnabled(server_deletion_possible)
 
         self._buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Cancel)
-        self._delete_button = self._buttons.addButton(self.tr("Delete..."), QDialogButtonBox.ButtonRole.AcceptRole)
+        self._delete_button = self._buttons.addButton(self.tr("&Delete..."), QDialogButtonBox.ButtonRole.AcceptRole)
         self._delete_button.setEnabled(False)
 
     def _create_layout(self) -> None:

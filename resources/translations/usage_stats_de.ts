@@ -244,24 +244,24 @@
         <translation>Welche Daten sollen gelöscht werden?</translation>
     </message>
     <message>
-        <source>Only the data on this computer</source>
-        <translation>Nur die Daten auf diesem Computer</translation>
-    </message>
-    <message>
-        <source>Only what the statistics server holds</source>
-        <translation>Nur die Daten auf dem Statistikserver</translation>
-    </message>
-    <message>
-        <source>Both</source>
-        <translation>Beides</translation>
-    </message>
-    <message>
         <source>No statistics server is configured, so there is nothing on a server to delete.</source>
         <translation>Es ist kein Statistikserver eingerichtet, daher gibt es auf keinem Server etwas zu löschen.</translation>
     </message>
     <message>
-        <source>Delete...</source>
-        <translation>Löschen...</translation>
+        <source>Only the data on this &amp;computer</source>
+        <translation>Nur die Daten auf diesem &amp;Computer</translation>
+    </message>
+    <message>
+        <source>Only what the statistics &amp;server holds (turns sharing off)</source>
+        <translation>Nur die Daten auf dem &amp;Statistikserver (beendet das Teilen)</translation>
+    </message>
+    <message>
+        <source>&amp;Both (turns sharing off)</source>
+        <translation>&amp;Beides (beendet das Teilen)</translation>
+    </message>
+    <message>
+        <source>&amp;Delete...</source>
+        <translation>&amp;Löschen...</translation>
     </message>
     <message>
         <source>Delete</source>

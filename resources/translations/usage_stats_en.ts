@@ -244,23 +244,23 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Only the data on this computer</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Only what the statistics server holds</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Both</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>No statistics server is configured, so there is nothing on a server to delete.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Delete...</source>
+        <source>Only the data on this &amp;computer</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only what the statistics &amp;server holds (turns sharing off)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Both (turns sharing off)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Delete...</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -266,7 +266,7 @@ def test_delete_tab_order_after_choice(qtbot, choice: DeleteChoice) -> None:
     _click_option(qtbot, dialog, choice)
 
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
-    assert QApplication.focusWidget().text() == "Delete..."
+    assert QApplication.focusWidget().text() == "&Delete..."
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Tab)
     assert QApplication.focusWidget() is cancel_button
 
@@ -281,6 +281,20 @@ def test_delete_tab_enter_asks_confirmation(qtbot) -> None:
 
     assert len(questions) == 1
     assert dialog.choice == DeleteChoice.LOCAL
+
+
+@pytest.mark.parametrize(("key", "choice"), [(Qt.Key.Key_C, DeleteChoice.LOCAL), (Qt.Key.Key_S, DeleteChoice.SERVER), (Qt.Key.Key_B, DeleteChoice.BOTH)])
+def test_delete_option_mnemonics(qtbot, key, choice: DeleteChoice) -> None:
+    dialog, questions = _delete_dialog(qtbot, QMessageBox.StandardButton.Yes)
+    qtbot.waitUntil(dialog.isActiveWindow)
+
+    # A mnemonic presses its button as a click that Qt shows for 100 ms before it counts.
+    qtbot.keyClick(QApplication.focusWidget(), key, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: dialog.findChild(object, f"delete_{choice.value}").isChecked())
+    qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_D, Qt.KeyboardModifier.AltModifier)
+    qtbot.waitUntil(lambda: len(questions) == 1)
+
+    assert dialog.choice == choice
 
 
 def test_delete_dialog_without_collector(qtbot) -> None:
