@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import qasync
-from PySide6.QtCore import QLocale, QTranslator
+from PySide6.QtCore import QEvent, QLocale, QTranslator
 from PySide6.QtWidgets import QApplication
 
 from app.core import UsageStats
@@ -19,6 +20,23 @@ from tests.ui.fakes import FakePolicy, FakeStats
 
 # A plain `pytest` run on a machine without a display still gets working widgets.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(autouse=True)
+def delete_widgets_on_main_thread(qapp: QApplication) -> Iterator[None]:
+    """Delete the top-level widgets a test leaves, and collect its reference cycles, once it ends.
+
+    A TrayApplication and its widgets form cycles through the callbacks they connect. Left
+    alone, they were collected by whichever thread next ran the collector, such as a worker
+    of asyncio.to_thread in a later test, and the test process crashed with a segmentation
+    fault, because Qt objects must be deleted on their own thread. Qt deletes the widgets
+    here first, so collecting the cycles afterwards deletes no Qt object.
+    """
+    yield
+    for widget in qapp.topLevelWidgets():
+        widget.deleteLater()
+    qapp.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+    gc.collect()
 
 
 @pytest.fixture
