@@ -332,7 +332,8 @@ class AppActions(QObject):
         return path, _download_kind(body)
 
     def show_policy(self) -> None:
-        PolicyDialog(self._policy, self.dialog_parent).exec()
+        endpoint = None if self._store_closed() else self._stats.status().endpoint
+        PolicyDialog(self._policy, self.dialog_parent, endpoint=endpoint).exec()
 
     def ask_question(self, title: str, text: str) -> bool:
         """Ask a yes/no question; tests replace this one method to answer it."""

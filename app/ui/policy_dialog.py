@@ -12,9 +12,13 @@ from app.ui.formatting import html_list
 
 
 class PolicyDialog(QDialog):
-    """Show the whole policy with bulleted lists, or only its two lists for a policy without headings."""
+    """Show the whole policy with bulleted lists, or only its two lists for a policy without headings.
 
-    def __init__(self, policy: Any, parent: QWidget | None = None) -> None:
+    Below the policy, a line names the statistics server that this computer sends to, or says
+    that none is set up, because the policy text itself cannot name a deployment's server.
+    """
+
+    def __init__(self, policy: Any, parent: QWidget | None = None, *, endpoint: str | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("policyDialog")
         self.setWindowTitle(self.tr("Privacy policy (version %1)").replace("%1", str(policy.version)))
@@ -23,15 +27,21 @@ class PolicyDialog(QDialog):
         self.browser = QTextBrowser()
         self.browser.setOpenExternalLinks(False)
         if hasattr(policy, "headings"):
-            self.browser.setHtml(full_policy_html(policy))
+            text = full_policy_html(policy)
         else:
-            self.browser.setHtml(self._policy_html(policy))
+            text = self._policy_html(policy)
+        self.browser.setHtml(text + f"<p>{html.escape(self._destination_text(endpoint))}</p>")
         buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Close)
         buttons.rejected.connect(self.reject)
 
         layout = QVBoxLayout(self)
         layout.addWidget(self.browser)
         layout.addWidget(buttons)
+
+    def _destination_text(self, endpoint: str | None) -> str:
+        if endpoint is None:
+            return self.tr("No statistics server is set up on this computer, so nothing is sent until one is.")
+        return self.tr("Reports from this computer go to the statistics server at %1.").replace("%1", endpoint)
 
     def _policy_html(self, policy: Any) -> str:
         collected = html_list(self.tr("What is collected"), list(policy.collected))

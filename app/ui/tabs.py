@@ -333,7 +333,7 @@ class HistoryTab(QWidget):
         if self.model.rowCount() == 0:
             self.chain_label.setText(self.tr("The local history contains no sent report."))
         elif self.model.broken_row is None:
-            self.chain_label.setText(self.tr("The history is intact: every entry matches the one before it."))
+            self.chain_label.setText(self.tr("The history is intact: no entry was changed after it was recorded."))
         else:
             text = self.tr("The history was changed after it was recorded. The first broken entry is row %1.")
             self.chain_label.setText(text.replace("%1", str(self.model.broken_row + 1)))

@@ -318,8 +318,8 @@
         <translation>Der lokale Verlauf enthält keinen gesendeten Bericht.</translation>
     </message>
     <message>
-        <source>The history is intact: every entry matches the one before it.</source>
-        <translation>Der Verlauf ist unverändert: Jeder Eintrag passt zum vorherigen.</translation>
+        <source>The history is intact: no entry was changed after it was recorded.</source>
+        <translation>Der Verlauf ist intakt: Kein Eintrag wurde nach dem Speichern geändert.</translation>
     </message>
     <message>
         <source>The history was changed after it was recorded. The first broken entry is row %1.</source>
@@ -453,6 +453,14 @@
     <message>
         <source>Privacy policy (version %1)</source>
         <translation>Datenschutzerklärung (Version %1)</translation>
+    </message>
+    <message>
+        <source>No statistics server is set up on this computer, so nothing is sent until one is.</source>
+        <translation>Auf diesem Computer ist kein Statistikserver eingerichtet, daher wird nichts gesendet, bis einer eingerichtet ist.</translation>
+    </message>
+    <message>
+        <source>Reports from this computer go to the statistics server at %1.</source>
+        <translation>Berichte dieses Computers gehen an den Statistikserver unter %1.</translation>
     </message>
     <message>
         <source>What is collected</source>

@@ -318,7 +318,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>The history is intact: every entry matches the one before it.</source>
+        <source>The history is intact: no entry was changed after it was recorded.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -452,6 +452,14 @@
     <name>PolicyDialog</name>
     <message>
         <source>Privacy policy (version %1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No statistics server is set up on this computer, so nothing is sent until one is.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reports from this computer go to the statistics server at %1.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

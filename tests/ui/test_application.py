@@ -430,11 +430,18 @@ def test_download_action_saves_server_data(tray_app: TrayApplication, fake_stats
 
 
 def test_policy_action_opens_policy(tray_app: TrayApplication, monkeypatch) -> None:
-    opened_titles: list[str] = []
-    monkeypatch.setattr(PolicyDialog, "exec", lambda dialog: opened_titles.append(dialog.windowTitle()) or 0)
+    opened: list[tuple[str, str]] = []
+
+    def record(dialog: PolicyDialog) -> int:
+        opened.append((dialog.windowTitle(), dialog.browser.toPlainText().splitlines()[-1]))
+        return 0
+
+    monkeypatch.setattr(PolicyDialog, "exec", record)
     tray_app.actions.policy_action.trigger()
 
-    assert opened_titles == ["Privacy policy (version 2)"]
+    assert opened == [
+        ("Privacy policy (version 2)", f"Reports from this computer go to the statistics server at {tray_app.stats.status().endpoint}.")
+    ]
 
 
 def test_stop_sharing_opts_out_and_requests_deletion(tray_app, fake_stats: FakeStats, loop) -> None:

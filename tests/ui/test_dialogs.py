@@ -311,6 +311,18 @@ def test_policy_dialog_lists_policy(qtbot) -> None:
 
     assert dialog.windowTitle() == "Privacy policy (version 2)"
     assert "File names" in dialog.browser.toPlainText()
+    assert dialog.browser.toPlainText().endswith(
+        "No statistics server is set up on this computer, so nothing is sent until one is."
+    )
+
+
+def test_policy_dialog_names_server(qtbot) -> None:
+    dialog = PolicyDialog(FakePolicy(), endpoint="https://stats.example.org")
+    qtbot.addWidget(dialog)
+
+    assert dialog.browser.toPlainText().endswith(
+        "Reports from this computer go to the statistics server at https://stats.example.org."
+    )
 
 
 def test_consent_shrinks_to_minimum(qtbot) -> None:

@@ -115,7 +115,7 @@ def test_history_tab_rejection_counts(window) -> None:
     assert _answer_cells(model) == ["HTTP 200", REJECTED_TWICE_ANSWER, REJECTED_TWICE_ANSWER, REJECTED_ONCE_ANSWER]
     assert model.index(1, HistoryTableModel.COLUMN_STATUS).data() == "Rejected"
     assert model.index(1, HistoryTableModel.COLUMN_SUBMISSION).data() == "-"
-    assert window.history_tab.chain_label.text() == "The history is intact: every entry matches the one before it."
+    assert window.history_tab.chain_label.text() == "The history is intact: no entry was changed after it was recorded."
 
 
 def test_history_tab_rejection_without_counts(window, stats) -> None:
