@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 
 import peewee
 from playhouse.migrate import PostgresqlMigrator, SchemaMigrator, SqliteMigrator
+from playhouse.sqlite_ext import AutoIncrementField
 
 SCHEMA_VERSION_KEY = "schema_version"
 # Each applied step is recorded as "migration.<number>" -> "<UTC time> <description>".
@@ -67,6 +68,37 @@ class SubmissionV1(_Frozen):
     uptime_hours = peewee.IntegerField()
     feature_usage = peewee.TextField()
     error_summary = peewee.TextField()
+
+    class Meta:
+        table_name = "submissions"
+        indexes = ((("installation_id", "received_at"), False),)
+
+
+class SubmissionV7(_Frozen):
+    """The submissions table of step 7: SubmissionV1 with the step 2 columns, and ids never reused on SQLite."""
+
+    id = AutoIncrementField()
+    report_id = peewee.CharField(max_length=36, unique=True)
+    installation_id = peewee.CharField(max_length=36)
+    schema_version = peewee.CharField(max_length=8)
+    received_at = peewee.DateTimeField(index=True)
+    period_start = peewee.DateTimeField()
+    period_end = peewee.DateTimeField()
+    app_version = peewee.CharField(max_length=32)
+    python_version = peewee.CharField(max_length=32, null=True)
+    platform = peewee.CharField(max_length=16)
+    deployment_mode = peewee.CharField(max_length=16)
+    country_code = peewee.CharField(max_length=2)
+    printer_count = peewee.IntegerField()
+    printer_type_counts = peewee.TextField()
+    job_count = peewee.IntegerField()
+    file_count = peewee.IntegerField()
+    upload_count = peewee.IntegerField()
+    uptime_hours = peewee.IntegerField()
+    feature_usage = peewee.TextField()
+    error_summary = peewee.TextField()
+    job_completed_count = peewee.IntegerField(null=True)
+    job_failed_count = peewee.IntegerField(null=True)
 
     class Meta:
         table_name = "submissions"
@@ -134,6 +166,22 @@ def _index_facets_by_value_without_installation(db: peewee.Database, migrator: S
     db.execute_sql("CREATE INDEX dashboard_facets_by_value ON dashboard_facets (facet, value, last_day)")
 
 
+def _stop_reusing_submission_ids(db: peewee.Database, migrator: SchemaMigrator) -> None:
+    # Without AUTOINCREMENT, SQLite gives a new row the highest remaining id plus one, so after
+    # the newest submissions were deleted, a new report got an id that a deleted one had been
+    # acknowledged with. SQLite cannot add AUTOINCREMENT to a table, so the table is rebuilt.
+    # PostgreSQL's sequence never hands out an id twice.
+    if not isinstance(db, peewee.SqliteDatabase):
+        return
+    for index in ("submissions_report_id", "submissions_received_at", "submissions_installation_id_received_at"):
+        db.execute_sql(f"DROP INDEX IF EXISTS {index}")
+    db.execute_sql("ALTER TABLE submissions RENAME TO submissions_before_step_7")
+    db.create_tables([SubmissionV7])
+    columns = ", ".join(field.column_name for field in SubmissionV7._meta.sorted_fields)
+    db.execute_sql(f"INSERT INTO submissions ({columns}) SELECT {columns} FROM submissions_before_step_7 ORDER BY id")
+    db.execute_sql("DROP TABLE submissions_before_step_7")
+
+
 # Step number -> (description, function). Append new steps; never edit a released one.
 STEPS: dict[int, tuple[str, Callable[[peewee.Database, SchemaMigrator], None]]] = {
     1: ("create installations, submissions and collector_meta", _create_base_tables),
@@ -142,6 +190,7 @@ STEPS: dict[int, tuple[str, Callable[[peewee.Database, SchemaMigrator], None]]] 
     4: ("create the dashboard summary tables and fill them from the submissions", _create_dashboard_summaries),
     5: ("drop source_keys and the source hits hashed under them", _move_source_key_out_of_database),
     6: ("index dashboard_facets_by_value by facet, value and day only", _index_facets_by_value_without_installation),
+    7: ("never reuse a submission id on SQLite", _stop_reusing_submission_ids),
 }
 LATEST_VERSION = max(STEPS)
 
@@ -169,7 +218,7 @@ def apply_steps(db: peewee.Database, target: int) -> list[int]:
     applied = []
     for number in range(current_version(db) + 1, target + 1):
         description, step = STEPS[number]
-        with db.bind_ctx([CollectorMetaV1, InstallationV1, SubmissionV1, SourceHitV3, SourceKeyV3]):
+        with db.bind_ctx([CollectorMetaV1, InstallationV1, SubmissionV1, SubmissionV7, SourceHitV3, SourceKeyV3]):
             step(db, migrator)
             applied_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
             _set_meta(f"{STEP_KEY_PREFIX}{number}", f"{applied_at} {description}")

@@ -246,8 +246,9 @@ def catch_up(db: peewee.Database, *, up_to: int | None = None, max_reports: int 
 def lower_watermark(db: peewee.Database) -> None:
     """Set the watermark to the highest remaining submission id after a delete that followed ``catch_up``.
 
-    SQLite gives a new row the highest remaining id plus one, so after the newest
-    submissions are deleted a new one could reuse an id at or below the watermark.
+    Before schema step 7, SQLite gave a new row the highest remaining id plus one, so
+    after the newest submissions were deleted a new one could reuse an id at or below the
+    watermark. Step 7 ended that, and lowering the watermark keeps it at an existing id.
     """
     _execute(
         db,

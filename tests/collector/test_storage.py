@@ -120,11 +120,46 @@ def test_migrate_indexes_facets_by_value_without_the_installation(database_url):
     applied = store.migrate()
 
     after = {index.name: index.columns for index in store.db.get_indexes("dashboard_facets")}
-    assert applied == [6]
+    assert applied == [6, 7]
     assert before["dashboard_facets_by_value"] == ["facet", "value", "last_day", "installation_id"]
     assert after["dashboard_facets_by_value"] == ["facet", "value", "last_day"]
     facet_rows = store.db.execute_sql("SELECT COUNT(*) FROM dashboard_facets").fetchone()[0]
     assert facet_rows == 9
+    store.close()
+
+
+def test_deleted_newest_submission_id_not_reused(store):
+    kept = store_at(store, NOW)
+    newest_report = parse_report(report_1_1(NOW), NOW)
+    newest = store.store_report(
+        newest_report, received_at=NOW, source_hash=SOURCE, limit_per_hour=100, source_limit_per_hour=100
+    ).submission_id
+
+    deleted = store.delete_installation(newest_report.installation_id)
+    later = store_at(store, NOW)
+
+    assert deleted == 1
+    assert kept < newest < later
+
+
+def test_migrate_step_7_keeps_submissions(database_url):
+    store = Store.open(database_url)
+    store.migrate(target=6)
+    ids = [store_at(store, NOW - timedelta(hours=hours)) for hours in (3, 2, 1)]
+    before = [(row.id, row.report_id, row.job_completed_count) for row in Submission.select().order_by(Submission.id)]
+    # The newest submission goes before the migration, as a deletion request would remove it.
+    Submission.delete().where(Submission.id == ids[-1]).execute()
+
+    applied = store.migrate()
+    after = [(row.id, row.report_id, row.job_completed_count) for row in Submission.select().order_by(Submission.id)]
+    new_id = store_at(store, NOW)
+
+    assert applied == [7]
+    assert after == before[:2]
+    assert {index.name for index in store.db.get_indexes("submissions")} >= {
+        "submissions_report_id", "submissions_received_at", "submissions_installation_id_received_at",
+    }
+    assert new_id > ids[1]
     store.close()
 
 
