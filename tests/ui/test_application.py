@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import stat
 
 import sys
@@ -458,16 +459,18 @@ def test_stop_sharing_opts_out_and_requests_deletion(tray_app, fake_stats: FakeS
     assert tray_app.actions.status_action.text() == "Sharing: off"
 
 
-def test_quit_action_closes_store(qtbot, fake_stats: FakeStats, fake_policy: FakePolicy) -> None:
+def test_quit_action_closes_store(qtbot, fake_stats: FakeStats, fake_policy: FakePolicy, caplog) -> None:
     application = TrayApplication(fake_stats, fake_policy, tray_available=True)
     qtbot.addWidget(application.window)
     application.start(ask_consent=False)
     finished: list[bool] = []
     application.finished.connect(lambda: finished.append(True))
 
-    application.actions.quit_action.trigger()
+    with caplog.at_level(logging.INFO, logger="app.ui"):
+        application.actions.quit_action.trigger()
 
     assert finished == [True]
+    assert caplog.messages[-1] == "Tray app stopped: session ended and store closed"
     assert fake_stats.closed
     assert fake_stats.calls == ["start_session", "end_session"]
     assert not application.scheduler.timer.isActive()
