@@ -91,8 +91,10 @@ class ConsentDialog(QDialog):
         parent: QWidget | None = None,
         *,
         endpoint: str | None = None,
+        new_installation_id: bool = False,
     ) -> None:
         super().__init__(parent)
+        self._new_installation_id = new_installation_id
         self._decision = ConsentDecision.UNDECIDED
         self._policy = policy
         self._previous_version = previous_version
@@ -131,7 +133,13 @@ class ConsentDialog(QDialog):
         self._policy_view.setOpenExternalLinks(False)
         self._policy_view.setHtml(self._policy_html())
 
-        if example_is_real:
+        if example_is_real and self._new_installation_id:
+            caption = self.tr(
+                "A report from this computer would look like this. Sharing again starts a new installation id, "
+                "so the statistics server cannot link new reports to the ones sent before. Only what happens "
+                "after you agree is counted, so the counts start at zero:"
+            )
+        elif example_is_real:
             caption = self.tr(
                 "A report from this computer would look like this. Only what happens after you agree is "
                 "counted, so the counts start at zero:"
@@ -280,6 +288,15 @@ def report_example(stats: Any) -> tuple[str, bool]:
     return json.dumps(EXAMPLE_REPORT, indent=2, sort_keys=True), False
 
 
+def _example_installation_id(example: str) -> str | None:
+    """Return the installation id of a report preview, None if it has none."""
+    try:
+        installation = json.loads(example).get("installation")
+    except (ValueError, AttributeError):
+        return None
+    return installation.get("installation_id") if isinstance(installation, dict) else None
+
+
 def consent_question(consent: Any, policy: Any) -> str | None:
     """Return "first-run" or "re-consent" when the user must be asked, else None.
 
@@ -312,8 +329,11 @@ def ask_for_consent(
 
     previous_version = stats.consent().policy_version if question == RECONSENT else None
     example, example_is_real = report_example(stats)
-    endpoint = stats.status().endpoint
-    dialog = ConsentDialog(policy, example, example_is_real, previous_version, parent, endpoint=endpoint)
+    status = stats.status()
+    dialog = ConsentDialog(
+        policy, example, example_is_real, previous_version, parent, endpoint=status.endpoint,
+        new_installation_id=example_is_real and _example_installation_id(example) not in (None, status.installation_id),
+    )
     dialog.exec()
     return dialog.decision
 

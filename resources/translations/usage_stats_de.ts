@@ -162,6 +162,10 @@
         <translation>Anonyme Nutzungsstatistiken teilen?</translation>
     </message>
     <message>
+        <source>A report from this computer would look like this. Sharing again starts a new installation id, so the statistics server cannot link new reports to the ones sent before. Only what happens after you agree is counted, so the counts start at zero:</source>
+        <translation>So würde ein Bericht von diesem Computer aussehen. Wenn Sie wieder teilen, beginnt eine neue Installations-ID, sodass der Statistikserver neue Berichte nicht mit den früher gesendeten verknüpfen kann. Gezählt wird erst ab Ihrer Zustimmung, deshalb beginnen alle Zahlen bei null:</translation>
+    </message>
+    <message>
         <source>A report from this computer would look like this. Only what happens after you agree is counted, so the counts start at zero:</source>
         <translation>So würde ein Bericht von diesem Computer aussehen. Gezählt wird erst ab Ihrer Zustimmung, deshalb beginnen alle Zahlen bei null:</translation>
     </message>

@@ -162,6 +162,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>A report from this computer would look like this. Sharing again starts a new installation id, so the statistics server cannot link new reports to the ones sent before. Only what happens after you agree is counted, so the counts start at zero:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>A report from this computer would look like this. Only what happens after you agree is counted, so the counts start at zero:</source>
         <translation type="unfinished"></translation>
     </message>

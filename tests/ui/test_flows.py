@@ -15,7 +15,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QPushButton, QTextBrowser
+from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QTextBrowser
 
 from app.core import UsageStats, privacy_policy
 from app.ui.application import TrayApplication
@@ -82,6 +82,28 @@ def test_consent_dialog_names_endpoint(qapp, stats: UsageStats) -> None:
     # The dialog promises that events are still recorded locally after "Don't share".
     assert stats.record("app_start", app_version="0.1.0")
     assert [event.event_type for event in stats.recent_events()] == ["app_start"]
+
+
+def test_consent_after_sending_names_new_id(qapp, stats: UsageStats, clock, loop) -> None:
+    stats.opt_in(privacy_policy().version)
+    _owe_a_report(stats, clock)
+    loop.run_until_complete(stats.submit_due())
+    stats.opt_out()
+    captions: list[str] = []
+
+    def read_caption_then_close() -> None:
+        dialog = QApplication.activeModalWidget()
+        captions.extend(label.text() for label in dialog.findChildren(QLabel) if label.text().startswith("A report"))
+        dialog.reject()
+
+    QTimer.singleShot(0, read_caption_then_close)
+    ask_for_consent(stats, privacy_policy(), force=True)
+
+    assert captions == [
+        "A report from this computer would look like this. Sharing again starts a new installation id, so the "
+        "statistics server cannot link new reports to the ones sent before. Only what happens after you agree is "
+        "counted, so the counts start at zero:"
+    ]
 
 
 @pytest.mark.parametrize(
