@@ -282,9 +282,13 @@ class AppActions(QObject):
 
     def delete_data(self) -> None:
         dialog = DeleteDialog(self._stats.status().endpoint is not None, self.dialog_parent)
-        if not dialog.exec() or dialog.choice is None or self._store_closed():
+        accepted = dialog.exec()
+        choice = dialog.choice
+        # The window owns its dialogs, so each one would stay until the app quits.
+        dialog.deleteLater()
+        if not accepted or choice is None or self._store_closed():
             return
-        self.apply_delete_choice(dialog.choice)
+        self.apply_delete_choice(choice)
 
     def apply_delete_choice(self, choice: DeleteChoice) -> None:
         """Delete the chosen copies; deleting the server's copy also stops sharing.
@@ -333,7 +337,9 @@ class AppActions(QObject):
 
     def show_policy(self) -> None:
         endpoint = None if self._store_closed() else self._stats.status().endpoint
-        PolicyDialog(self._policy, self.dialog_parent, endpoint=endpoint).exec()
+        dialog = PolicyDialog(self._policy, self.dialog_parent, endpoint=endpoint)
+        dialog.exec()
+        dialog.deleteLater()
 
     def ask_question(self, title: str, text: str) -> bool:
         """Ask a yes/no question; tests replace this one method to answer it."""
@@ -364,9 +370,14 @@ class AppActions(QObject):
         self._send_now_if_requested()
 
     def _send_now_if_requested(self) -> None:
-        if self._send_now_after_check and not self._store_closed():
-            self._send_now_after_check = False
+        if not self._send_now_after_check or self._store_closed():
+            return
+        self._send_now_after_check = False
+        # Sharing may have stopped while the other check ran; the user already saw why then.
+        if self.sharing_allowed() and self._stats.status().endpoint is not None:
             self._send_now(announce=False)
+        else:
+            logger.debug("Send report now dropped: sharing stopped while another check ran")
 
     def _end_user_check(self) -> str | None:
         """Return which user command started the check that just ended, None for the scheduler, and clear it."""

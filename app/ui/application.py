@@ -104,7 +104,7 @@ class TrayApplication(QObject):
         except Exception:  # noqa: BLE001 - quitting must not fail on a statistics error
             logger.exception("Could not end the session")
         self.stats.close()
-        logger.info("Tray app stopped: session ended and store closed")
+        logger.info("Tray app stopped")
 
         self.finished.emit()
         app = QApplication.instance()

@@ -335,7 +335,10 @@ def ask_for_consent(
         new_installation_id=example_is_real and _example_installation_id(example) not in (None, status.installation_id),
     )
     dialog.exec()
-    return dialog.decision
+    decision = dialog.decision
+    # A parent owns the dialog, so without this it would stay until the app quits.
+    dialog.deleteLater()
+    return decision
 
 
 def apply_consent_decision(stats: Any, policy: Any, decision: ConsentDecision | None) -> None:

@@ -56,9 +56,10 @@ class DeleteDialog(QDialog):
     def _create_widgets(self, server_deletion_possible: bool) -> None:
         self._intro = QLabel(self.tr("Which data should be deleted?"))
         # Each option has a mnemonic, because the arrow keys move between options without
-        # choosing one while none is chosen. The server options say that they end sharing.
+        # choosing one while none is chosen. None uses C, which GNOME's and KDE's Cancel
+        # button takes. The server options say that they end sharing.
         self._radios = {
-            DeleteChoice.LOCAL: QRadioButton(self.tr("Only the data on this &computer")),
+            DeleteChoice.LOCAL: QRadioButton(self.tr("Only the data on &this computer")),
             DeleteChoice.SERVER: QRadioButton(self.tr("Only what the statistics &server holds (turns sharing off)")),
             DeleteChoice.BOTH: QRadioButton(self.tr("&Both (turns sharing off)")),
         }

@@ -41,7 +41,9 @@ class PolicyDialog(QDialog):
     def _destination_text(self, endpoint: str | None) -> str:
         if endpoint is None:
             return self.tr("No statistics server is set up on this computer, so nothing is sent until one is.")
-        return self.tr("Reports from this computer go to the statistics server at %1.").replace("%1", endpoint)
+        return self.tr("While sharing is on, reports from this computer go to the statistics server at %1.").replace(
+            "%1", endpoint
+        )
 
     def _policy_html(self, policy: Any) -> str:
         collected = html_list(self.tr("What is collected"), list(policy.collected))

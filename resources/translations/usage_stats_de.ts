@@ -248,12 +248,12 @@
         <translation>Welche Daten sollen gelöscht werden?</translation>
     </message>
     <message>
-        <source>No statistics server is configured, so there is nothing on a server to delete.</source>
-        <translation>Es ist kein Statistikserver eingerichtet, daher gibt es auf keinem Server etwas zu löschen.</translation>
+        <source>Only the data on &amp;this computer</source>
+        <translation>Nur die Daten auf &amp;diesem Computer</translation>
     </message>
     <message>
-        <source>Only the data on this &amp;computer</source>
-        <translation>Nur die Daten auf diesem &amp;Computer</translation>
+        <source>No statistics server is configured, so there is nothing on a server to delete.</source>
+        <translation>Es ist kein Statistikserver eingerichtet, daher gibt es auf keinem Server etwas zu löschen.</translation>
     </message>
     <message>
         <source>Only what the statistics &amp;server holds (turns sharing off)</source>
@@ -463,8 +463,8 @@
         <translation>Auf diesem Computer ist kein Statistikserver eingerichtet, daher wird nichts gesendet, bis einer eingerichtet ist.</translation>
     </message>
     <message>
-        <source>Reports from this computer go to the statistics server at %1.</source>
-        <translation>Berichte dieses Computers gehen an den Statistikserver unter %1.</translation>
+        <source>While sharing is on, reports from this computer go to the statistics server at %1.</source>
+        <translation>Solange das Teilen eingeschaltet ist, gehen Berichte dieses Computers an den Statistikserver unter %1.</translation>
     </message>
     <message>
         <source>What is collected</source>

@@ -248,11 +248,11 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>No statistics server is configured, so there is nothing on a server to delete.</source>
+        <source>Only the data on &amp;this computer</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Only the data on this &amp;computer</source>
+        <source>No statistics server is configured, so there is nothing on a server to delete.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -463,7 +463,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Reports from this computer go to the statistics server at %1.</source>
+        <source>While sharing is on, reports from this computer go to the statistics server at %1.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -11,8 +11,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QMessageBox, QSystemTrayIcon
+from PySide6.QtCore import QEvent, Qt
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 
 from app.core import ReasonDetail, Skipped
 from app.ui.application import HEARTBEAT_INTERVAL_MS, TrayApplication
@@ -311,6 +311,24 @@ def test_send_now_during_scheduled_check_follows_it(
     assert notifications == ["Sending the report...", "Report sent (submission s1)."]
 
 
+def test_deferred_send_now_dropped_after_stop(tray_app: TrayApplication, fake_stats: FakeStats, loop, monkeypatch) -> None:
+    fake_stats.opt_in("2")
+    tray_app.start(ask_consent=False)
+    tray_app.actions.ask_question = lambda title, text: True  # type: ignore[method-assign]
+    notifications: list[str] = []
+    monkeypatch.setattr(tray_app.tray, "show_message", notifications.append)
+
+    tray_app.scheduler.timer.timeout.emit()
+    tray_app.actions.send_now()
+    tray_app.actions.change_sharing()
+    loop.run_until_complete(tray_app.runner.wait_idle())
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    # The scheduled check found sharing off when it ran, so nothing was submitted at all.
+    assert fake_stats.submit_forced == []
+    assert not any(text.startswith("Nothing is sent while sharing is off") for text in notifications)
+
+
 def test_resume_keeps_send_now_notification(tray_app: TrayApplication, fake_stats: FakeStats, loop, monkeypatch) -> None:
     fake_stats.opt_in("2")
     tray_app.start(ask_consent=False)
@@ -419,6 +437,20 @@ def test_delete_action_cancelled_keeps_data(tray_app: TrayApplication, fake_stat
     assert len(fake_stats.events) == 1
 
 
+def test_dialogs_deleted_after_closing(tray_app: TrayApplication, monkeypatch) -> None:
+    monkeypatch.setattr(DeleteDialog, "exec", lambda dialog: 0)
+    monkeypatch.setattr(PolicyDialog, "exec", lambda dialog: 0)
+    tray_app.actions.delete_action.trigger()
+    tray_app.actions.policy_action.trigger()
+    opened = len(tray_app.window.findChildren(DeleteDialog)) + len(tray_app.window.findChildren(PolicyDialog))
+
+    QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+
+    assert opened == 2
+    assert tray_app.window.findChildren(DeleteDialog) == []
+    assert tray_app.window.findChildren(PolicyDialog) == []
+
+
 def test_download_action_saves_server_data(tray_app: TrayApplication, fake_stats: FakeStats, loop, tmp_path) -> None:
     target = tmp_path / "server.json"
     tray_app.actions.choose_save_path = lambda *args: (str(target), "")  # type: ignore[method-assign]
@@ -441,7 +473,7 @@ def test_policy_action_opens_policy(tray_app: TrayApplication, monkeypatch) -> N
     tray_app.actions.policy_action.trigger()
 
     assert opened == [
-        ("Privacy policy (version 2)", f"Reports from this computer go to the statistics server at {tray_app.stats.status().endpoint}.")
+        ("Privacy policy (version 2)", f"While sharing is on, reports from this computer go to the statistics server at {tray_app.stats.status().endpoint}.")
     ]
 
 
@@ -470,7 +502,7 @@ def test_quit_action_closes_store(qtbot, fake_stats: FakeStats, fake_policy: Fak
         application.actions.quit_action.trigger()
 
     assert finished == [True]
-    assert caplog.messages[-1] == "Tray app stopped: session ended and store closed"
+    assert caplog.messages[-1] == "Tray app stopped"
     assert fake_stats.closed
     assert fake_stats.calls == ["start_session", "end_session"]
     assert not application.scheduler.timer.isActive()

@@ -291,7 +291,7 @@ def test_delete_options_have_mnemonics(qtbot) -> None:
     shortcuts = {choice: dialog.findChild(object, f"delete_{choice.value}").shortcut() for choice in DeleteChoice}
 
     # Qt turns the letter after "&" into an Alt shortcut that chooses the option.
-    assert shortcuts[DeleteChoice.LOCAL] == QKeySequence("Alt+C")
+    assert shortcuts[DeleteChoice.LOCAL] == QKeySequence("Alt+T")
     assert shortcuts[DeleteChoice.SERVER] == QKeySequence("Alt+S")
     assert shortcuts[DeleteChoice.BOTH] == QKeySequence("Alt+B")
     assert delete_button.shortcut() == QKeySequence("Alt+D")
@@ -321,7 +321,7 @@ def test_policy_dialog_names_server(qtbot) -> None:
     qtbot.addWidget(dialog)
 
     assert dialog.browser.toPlainText().endswith(
-        "Reports from this computer go to the statistics server at https://stats.example.org."
+        "While sharing is on, reports from this computer go to the statistics server at https://stats.example.org."
     )
 
 
