@@ -279,7 +279,13 @@ class Store:
             applied = migrations.apply_steps(self.db, target)
             if self.db.table_exists("dashboard_installations"):
                 dashboard.ensure_watermark(self.db)
-            return applied
+
+        # A step that copies a table, such as step 7, leaves a log as large as the copy.
+        # Copying it into the database now empties it, unless another process reads the
+        # log meanwhile; the collector's own checkpoints then catch up.
+        if applied and not self.is_postgres:
+            self.db.execute_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        return applied
 
     @_drops_broken_connection
     def schema_version(self) -> int:

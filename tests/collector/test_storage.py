@@ -147,19 +147,33 @@ def test_migrate_step_7_keeps_submissions(database_url):
     store.migrate(target=6)
     ids = [store_at(store, NOW - timedelta(hours=hours)) for hours in (3, 2, 1)]
     before = [(row.id, row.report_id, row.job_completed_count) for row in Submission.select().order_by(Submission.id)]
-    # The newest submission goes before the migration, as a deletion request would remove it.
-    Submission.delete().where(Submission.id == ids[-1]).execute()
 
     applied = store.migrate()
     after = [(row.id, row.report_id, row.job_completed_count) for row in Submission.select().order_by(Submission.id)]
+    # From step 7 on, deleting the newest submission no longer frees its id.
+    Submission.delete().where(Submission.id == ids[-1]).execute()
     new_id = store_at(store, NOW)
 
     assert applied == [7]
-    assert after == before[:2]
+    assert after == before
     assert {index.name for index in store.db.get_indexes("submissions")} >= {
         "submissions_report_id", "submissions_received_at", "submissions_installation_id_received_at",
     }
-    assert new_id > ids[1]
+    assert new_id > ids[-1]
+    store.close()
+
+
+def test_migrate_empties_sqlite_log(sqlite_url):
+    store = Store.open(sqlite_url)
+    store.migrate(target=6)
+    for hours in range(40):
+        store_at(store, NOW - timedelta(minutes=hours))
+    log_path = Path(sqlite_url.removeprefix("sqlite:///") + "-wal")
+
+    store.migrate()
+
+    assert log_path.stat().st_size == 0
+    assert Submission.select().count() == 40
     store.close()
 
 
