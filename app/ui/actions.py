@@ -16,7 +16,7 @@ from app.core import write_private_file
 from app.ui.consent import apply_consent_decision, ask_for_consent
 from app.ui.delete_dialog import DeleteChoice, DeleteDialog
 from app.ui.facade import consent_allows_sharing, consent_blocked_by_dnt, consent_state
-from app.ui.formatting import deletion_outcome_text, outcomes_text, pause_end, sharing_status_text
+from app.ui.formatting import day_and_date, deletion_outcome_text, outcomes_text, pause_end, sharing_status_text
 from app.ui.policy_dialog import PolicyDialog
 from app.ui.scheduler import CHECK_TASK_NAME, SubmissionScheduler
 from app.ui.tasks import TaskRunner
@@ -251,7 +251,9 @@ class AppActions(QObject):
                 self._user_check = RESUME_CHECK
         else:
             self._stats.pause(PAUSE_DAYS)
-            self.message.emit(self.tr("Sharing is paused for 7 days."))
+            # The status line keeps this until the next message, so it names the end of the pause.
+            text = self.tr("Sharing is paused for 7 days, until %1.")
+            self.message.emit(text.replace("%1", day_and_date(pause_end(self._stats.status()))))
         self._notify_changed()
 
     def change_sharing(self) -> None:

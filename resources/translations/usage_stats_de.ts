@@ -100,8 +100,8 @@
         <translation>Das Teilen wird fortgesetzt.</translation>
     </message>
     <message>
-        <source>Sharing is paused for 7 days.</source>
-        <translation>Das Teilen ist für 7 Tage pausiert.</translation>
+        <source>Sharing is paused for 7 days, until %1.</source>
+        <translation>Das Teilen ist für 7 Tage pausiert, bis %1.</translation>
     </message>
     <message>
         <source>Stop sharing</source>

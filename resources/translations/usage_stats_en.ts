@@ -100,7 +100,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Sharing is paused for 7 days.</source>
+        <source>Sharing is paused for 7 days, until %1.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon
 from app.core import ReasonDetail, Skipped
 from app.ui.application import HEARTBEAT_INTERVAL_MS, TrayApplication
 from app.ui.delete_dialog import DeleteChoice, DeleteDialog
+from app.ui.formatting import day_and_date
 from app.ui.policy_dialog import PolicyDialog
 from tests.ui.fakes import FakeConsent, FakePolicy, FakeStats
 
@@ -273,11 +274,12 @@ def test_resume_with_nothing_due_says_resumed(tray_app: TrayApplication, fake_st
     monkeypatch.setattr(tray_app.tray, "show_message", notifications.append)
 
     tray_app.actions.pause_action.trigger()
+    paused_until = fake_stats.paused_until
     tray_app.actions.pause_action.trigger()
     loop.run_until_complete(tray_app.runner.wait_idle())
 
     assert fake_stats.submit_forced == [False]
-    assert notifications == ["Sharing is paused for 7 days.", "Sharing resumed."]
+    assert notifications == [f"Sharing is paused for 7 days, until {day_and_date(paused_until)}.", "Sharing resumed."]
     assert tray_app.window.status_label.full_text() == "Sharing resumed."
 
 
@@ -338,12 +340,14 @@ def test_resume_keeps_send_now_notification(tray_app: TrayApplication, fake_stat
     tray_app.actions.update_state()
     tray_app.actions.send_now()
     tray_app.actions.pause_action.trigger()
+    paused_until = fake_stats.paused_until
     tray_app.actions.pause_action.trigger()
     loop.run_until_complete(tray_app.runner.wait_idle())
 
     assert fake_stats.submit_forced == [True]
     assert notifications == [
-        "Sending the report...", "Sharing is paused for 7 days.", "Sharing resumed.", "Report sent (submission s1).",
+        "Sending the report...", f"Sharing is paused for 7 days, until {day_and_date(paused_until)}.", "Sharing resumed.",
+        "Report sent (submission s1).",
     ]
 
 
