@@ -283,7 +283,8 @@ class AppActions(QObject):
         self._notify_changed()
 
     def delete_data(self) -> None:
-        dialog = DeleteDialog(self._stats.status().endpoint is not None, self.dialog_parent)
+        sharing_on = consent_state(self._stats.consent()) == "granted"
+        dialog = DeleteDialog(self._stats.status().endpoint is not None, self.dialog_parent, sharing_on=sharing_on)
         accepted = dialog.exec()
         choice = dialog.choice
         # The window owns its dialogs, so each one would stay until the app quits.

@@ -32,13 +32,13 @@ class DeleteDialog(QDialog):
     the choice and the caller deletes.
     """
 
-    def __init__(self, server_deletion_possible: bool, parent: QWidget | None = None) -> None:
+    def __init__(self, server_deletion_possible: bool, parent: QWidget | None = None, *, sharing_on: bool = True) -> None:
         super().__init__(parent)
         self.setObjectName("deleteDialog")
         self.setWindowTitle(self.tr("Delete my data"))
         self._choice: DeleteChoice | None = None
 
-        self._create_widgets(server_deletion_possible)
+        self._create_widgets(server_deletion_possible, sharing_on)
         self._create_layout()
         self._connect_signals()
 
@@ -53,15 +53,21 @@ class DeleteDialog(QDialog):
     def select(self, choice: DeleteChoice) -> None:
         self._radios[choice].setChecked(True)
 
-    def _create_widgets(self, server_deletion_possible: bool) -> None:
+    def _create_widgets(self, server_deletion_possible: bool, sharing_on: bool) -> None:
         self._intro = QLabel(self.tr("Which data should be deleted?"))
         # Each option has a mnemonic, because the arrow keys move between options without
         # choosing one while none is chosen. None uses C, which GNOME's and KDE's Cancel
-        # button takes. The server options say that they end sharing.
+        # button takes. While sharing is on, the server options say that they end it.
+        if sharing_on:
+            server_text = self.tr("Only what the statistics &server holds (turns sharing off)")
+            both_text = self.tr("&Both (turns sharing off)")
+        else:
+            server_text = self.tr("Only what the statistics &server holds")
+            both_text = self.tr("&Both")
         self._radios = {
             DeleteChoice.LOCAL: QRadioButton(self.tr("Only the data on &this computer")),
-            DeleteChoice.SERVER: QRadioButton(self.tr("Only what the statistics &server holds (turns sharing off)")),
-            DeleteChoice.BOTH: QRadioButton(self.tr("&Both (turns sharing off)")),
+            DeleteChoice.SERVER: QRadioButton(server_text),
+            DeleteChoice.BOTH: QRadioButton(both_text),
         }
         self._group = QButtonGroup(self)
         for choice, radio in self._radios.items():

@@ -264,6 +264,14 @@
         <translation>&amp;Beides (beendet das Teilen)</translation>
     </message>
     <message>
+        <source>Only what the statistics &amp;server holds</source>
+        <translation>Nur die Daten auf dem &amp;Statistikserver</translation>
+    </message>
+    <message>
+        <source>&amp;Both</source>
+        <translation>&amp;Beides</translation>
+    </message>
+    <message>
         <source>&amp;Delete...</source>
         <translation>&amp;Löschen...</translation>
     </message>

@@ -264,6 +264,14 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Only what the statistics &amp;server holds</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>&amp;Both</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>&amp;Delete...</source>
         <translation type="unfinished"></translation>
     </message>

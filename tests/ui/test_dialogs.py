@@ -297,6 +297,21 @@ def test_delete_options_have_mnemonics(qtbot) -> None:
     assert delete_button.shortcut() == QKeySequence("Alt+D")
 
 
+@pytest.mark.parametrize(
+    ("sharing_on", "server_text", "both_text"),
+    [
+        (True, "Only what the statistics &server holds (turns sharing off)", "&Both (turns sharing off)"),
+        (False, "Only what the statistics &server holds", "&Both"),
+    ],
+)
+def test_delete_labels_follow_sharing(qtbot, sharing_on, server_text, both_text) -> None:
+    dialog = DeleteDialog(server_deletion_possible=True, sharing_on=sharing_on)
+    qtbot.addWidget(dialog)
+
+    assert dialog.findChild(object, "delete_server").text() == server_text
+    assert dialog.findChild(object, "delete_both").text() == both_text
+
+
 def test_delete_dialog_without_collector(qtbot) -> None:
     dialog, _ = _delete_dialog(qtbot, QMessageBox.StandardButton.Yes, server=False)
 
