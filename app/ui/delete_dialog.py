@@ -141,20 +141,20 @@ class DeleteDialog(QDialog):
         that put icons on standard buttons do not give it a check mark.
         """
         box = QMessageBox(QMessageBox.Icon.Warning, self.tr("Delete my data"), text, parent=self)
-        delete_button = box.addButton(self.tr("Delete"), QMessageBox.ButtonRole.DestructiveRole)
+        delete_button = box.addButton(self.tr("&Delete"), QMessageBox.ButtonRole.DestructiveRole)
         box.addButton(QMessageBox.StandardButton.Cancel)
         box.setDefaultButton(QMessageBox.StandardButton.Cancel)
         return box, delete_button
 
     def confirmation_text(self, choice: DeleteChoice) -> str:
         local = self.tr(
-            "All events, sessions and the history of sent reports on this computer will be deleted. "
-            "Your sharing choice and installation id are kept."
+            "All events, sessions, reports waiting to be sent and the history of sent reports on this "
+            "computer will be deleted. Your sharing choice and installation id are kept."
         )
         # A server deletion also turns sharing off, so with both only the installation id is kept.
         local_with_server = self.tr(
-            "All events, sessions and the history of sent reports on this computer will be deleted. "
-            "Your installation id is kept."
+            "All events, sessions, reports waiting to be sent and the history of sent reports on this "
+            "computer will be deleted. Your installation id is kept."
         )
         server = self.tr(
             "Sharing is turned off if it is on, and the statistics server is asked to delete every report it "

@@ -101,7 +101,7 @@
     </message>
     <message>
         <source>Sharing is paused for 7 days, until %1.</source>
-        <translation>Das Teilen ist für 7 Tage pausiert, bis %1.</translation>
+        <translation>Das Teilen ist für 7 Tage bis %1 pausiert.</translation>
     </message>
     <message>
         <source>Stop sharing</source>
@@ -276,16 +276,16 @@
         <translation>&amp;Löschen...</translation>
     </message>
     <message>
-        <source>Delete</source>
-        <translation>Löschen</translation>
+        <source>&amp;Delete</source>
+        <translation>&amp;Löschen</translation>
     </message>
     <message>
-        <source>All events, sessions and the history of sent reports on this computer will be deleted. Your sharing choice and installation id are kept.</source>
-        <translation>Alle Ereignisse, Sitzungen und der Verlauf gesendeter Berichte auf diesem Computer werden gelöscht. Ihre Entscheidung zum Teilen und die Installations-ID bleiben erhalten.</translation>
+        <source>All events, sessions, reports waiting to be sent and the history of sent reports on this computer will be deleted. Your sharing choice and installation id are kept.</source>
+        <translation>Alle Ereignisse, Sitzungen, noch nicht gesendeten Berichte und der Verlauf gesendeter Berichte auf diesem Computer werden gelöscht. Ihre Entscheidung zum Teilen und die Installations-ID bleiben erhalten.</translation>
     </message>
     <message>
-        <source>All events, sessions and the history of sent reports on this computer will be deleted. Your installation id is kept.</source>
-        <translation>Alle Ereignisse, Sitzungen und der Verlauf gesendeter Berichte auf diesem Computer werden gelöscht. Die Installations-ID bleibt erhalten.</translation>
+        <source>All events, sessions, reports waiting to be sent and the history of sent reports on this computer will be deleted. Your installation id is kept.</source>
+        <translation>Alle Ereignisse, Sitzungen, noch nicht gesendeten Berichte und der Verlauf gesendeter Berichte auf diesem Computer werden gelöscht. Die Installations-ID bleibt erhalten.</translation>
     </message>
     <message>
         <source>Sharing is turned off if it is on, and the statistics server is asked to delete every report it holds for this installation. If it cannot be reached now, the request is retried until it is confirmed.</source>
@@ -684,8 +684,8 @@
     <message numerus="yes">
         <source>Sharing: on - %n report(s) waiting to be sent</source>
         <translation>
-            <numerusform>Teilen: an - %n Bericht wartet auf das Senden</numerusform>
-            <numerusform>Teilen: an - %n Berichte warten auf das Senden</numerusform>
+            <numerusform>Teilen: an - %n Bericht wartet auf Versand</numerusform>
+            <numerusform>Teilen: an - %n Berichte warten auf Versand</numerusform>
         </translation>
     </message>
 </context>

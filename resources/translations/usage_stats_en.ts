@@ -276,15 +276,15 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Delete</source>
+        <source>&amp;Delete</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>All events, sessions and the history of sent reports on this computer will be deleted. Your sharing choice and installation id are kept.</source>
+        <source>All events, sessions, reports waiting to be sent and the history of sent reports on this computer will be deleted. Your sharing choice and installation id are kept.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>All events, sessions and the history of sent reports on this computer will be deleted. Your installation id is kept.</source>
+        <source>All events, sessions, reports waiting to be sent and the history of sent reports on this computer will be deleted. Your installation id is kept.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

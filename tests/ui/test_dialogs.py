@@ -223,7 +223,8 @@ def test_delete_confirmation_button_without_icon(qtbot) -> None:
         box, delete_button = dialog.confirmation_box("text")
         cancel_button = box.button(QMessageBox.StandardButton.Cancel)
 
-        assert delete_button.text() == "Delete"
+        assert delete_button.text() == "&Delete"
+        assert delete_button.shortcut() == QKeySequence("Alt+D")
         assert box.buttonRole(delete_button) == QMessageBox.ButtonRole.DestructiveRole
         assert delete_button.icon().isNull()
         assert not cancel_button.icon().isNull()

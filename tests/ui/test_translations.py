@@ -57,7 +57,7 @@ def test_german_waiting_reports_plural(german) -> None:
 
     text = sharing_status_text(stats.status(), stats.consent(), "2")
 
-    assert text == "Teilen: an - 2 Berichte warten auf das Senden"
+    assert text == "Teilen: an - 2 Berichte warten auf Versand"
 
 
 def test_german_day_and_date_has_ordinal_day(german) -> None:
