@@ -35,6 +35,8 @@ DEV_DATA = ROOT / ".dev-data"
 STOP_TIMEOUT_SECONDS = 10
 DEFAULT_COLLECTOR_PORT = 8787
 COLLECTOR_START_TIMEOUT_SECONDS = 20
+# How often ``run`` checks that the collector still runs while it waits for the tray app.
+CHILD_CHECK_INTERVAL_SECONDS = 1.0
 # The Caddy release the tests run besides the one on PATH (Debian 12's caddy is 2.6.2).
 # Operators who follow Caddy's own install instructions get a current release like this one.
 TEST_CADDY_VERSION = "2.11.7"
@@ -186,7 +188,8 @@ def run_product(python: Path, port: int) -> int:
                 flush=True,
             )
             app_env["QT_QPA_PLATFORM"] = "offscreen"
-        return _start_child([str(python), "-m", "app"], app_env, children).wait()
+        app = _start_child([str(python), "-m", "app"], app_env, children)
+        return _wait_for_app(app, collector, base_url)
     except KeyboardInterrupt:
         return 130
     finally:
@@ -195,6 +198,25 @@ def run_product(python: Path, port: int) -> int:
                 child.terminate()
         for child in children:
             _wait_or_kill(child)
+
+
+def _wait_for_app(app: subprocess.Popen, collector: subprocess.Popen, base_url: str) -> int:
+    """Wait for the tray app to exit and return its status. If the collector exits first, print that once."""
+    collector_reported = False
+    while True:
+        try:
+            return app.wait(timeout=CHILD_CHECK_INTERVAL_SECONDS)
+        except subprocess.TimeoutExpired:
+            pass
+        if not collector_reported and collector.poll() is not None:
+            print(
+                f"The collector exited with status {collector.returncode}. The tray app keeps running and keeps "
+                f"its reports until a collector answers at {base_url} again. Press Ctrl+C and run this command "
+                "again to restart both.",
+                file=sys.stderr,
+                flush=True,
+            )
+            collector_reported = True
 
 
 def _start_child(command: list[str], environ: dict[str, str], children: list[subprocess.Popen]) -> subprocess.Popen:

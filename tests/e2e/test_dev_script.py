@@ -89,6 +89,38 @@ def test_sigterm_stops_collector_and_app(tmp_path):
     assert [pid for pid in children if Path(f"/proc/{pid}").exists()] == []
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads child processes from /proc")
+def test_run_reports_collector_exit(tmp_path):
+    port = free_port()
+    environ = {key: value for key, value in build_shell_environ().items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    code = "import sys, dev; from pathlib import Path; dev.DEV_DATA = Path(sys.argv[1]); sys.exit(dev.run_product(Path(sys.executable), int(sys.argv[2])))"
+    runner = subprocess.Popen(
+        [sys.executable, "-c", code, str(tmp_path / "dev data"), str(port)],
+        cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    try:
+        while (line := runner.stdout.readline()) and not line.startswith("Press Ctrl+C to stop."):
+            pass
+        children = wait_for_children(runner.pid, 2)
+        [collector] = [pid for pid in children if "collector" in Path(f"/proc/{pid}/cmdline").read_text()]
+        os.kill(int(collector), signal.SIGKILL)
+        time.sleep(2 * dev.CHILD_CHECK_INTERVAL_SECONDS + 0.5)
+
+        runner.send_signal(signal.SIGTERM)
+        _, errors = runner.communicate(timeout=STOP_TIMEOUT_SECONDS)
+    finally:
+        if runner.poll() is None:
+            runner.kill()
+            runner.wait()
+
+    expected = (
+        f"The collector exited with status -9. The tray app keeps running and keeps its reports until a collector "
+        f"answers at http://127.0.0.1:{port} again. Press Ctrl+C and run this command again to restart both."
+    )
+    assert errors.count(expected) == 1
+    assert runner.returncode == 130
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
