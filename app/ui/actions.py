@@ -33,7 +33,6 @@ RESUME_CHECK = "resume"
 STORED_DATA = "stored"
 NOTHING_STORED = "nothing-stored"
 NOTHING_SENT = "nothing-sent"
-EXPORT_FORMATS = {"json": "JSON (*.json)", "csv": "CSV (*.csv)"}
 
 
 class AppActions(QObject):
@@ -201,14 +200,22 @@ class AppActions(QObject):
     def choose_save_path(self, title: str, suggested_path: str, name_filters: str) -> tuple[str, str]:
         return QFileDialog.getSaveFileName(self.dialog_parent, title, suggested_path, name_filters)
 
+    def export_formats(self) -> dict[str, str]:
+        """Return the export's file dialog filter per format; each says what the format contains."""
+        return {
+            "json": self.tr("JSON: events and sent reports (*.json)"),
+            "csv": self.tr("CSV: events only (*.csv)"),
+        }
+
     def export_data(self) -> None:
+        formats = self.export_formats()
         path, chosen_filter = self.choose_save_path(
-            self.tr("Export my data"), suggested_save_path("printernizer-usage-statistics"), ";;".join(EXPORT_FORMATS.values())
+            self.tr("Export my data"), suggested_save_path("printernizer-usage-statistics"), ";;".join(formats.values())
         )
         if not path or self._store_closed():
             return
 
-        fmt = "csv" if chosen_filter == EXPORT_FORMATS["csv"] or path.lower().endswith(".csv") else "json"
+        fmt = "csv" if chosen_filter == formats["csv"] or path.lower().endswith(".csv") else "json"
         try:
             self._stats.export(path, fmt=fmt)
         except Exception as error:  # noqa: BLE001 - reported to the user, the app keeps running
@@ -325,7 +332,7 @@ class AppActions(QObject):
 
     def download_server_data(self) -> None:
         path, _ = self.choose_save_path(
-            self.tr("Save what the server holds"), suggested_save_path("printernizer-usage-server-data"), EXPORT_FORMATS["json"]
+            self.tr("Save what the server holds"), suggested_save_path("printernizer-usage-server-data"), self.tr("JSON (*.json)")
         )
         if not path or self._store_closed():
             return

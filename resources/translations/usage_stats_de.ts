@@ -88,6 +88,14 @@
         <translation>&amp;Fortsetzen</translation>
     </message>
     <message>
+        <source>JSON: events and sent reports (*.json)</source>
+        <translation>JSON: Ereignisse und gesendete Berichte (*.json)</translation>
+    </message>
+    <message>
+        <source>CSV: events only (*.csv)</source>
+        <translation>CSV: nur Ereignisse (*.csv)</translation>
+    </message>
+    <message>
         <source>Nothing was sent because no statistics server is configured.</source>
         <translation>Es wurde nichts gesendet, weil kein Statistikserver eingerichtet ist.</translation>
     </message>
@@ -122,6 +130,10 @@
     <message>
         <source>Save what the server holds</source>
         <translation>Daten vom Server speichern</translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
+        <translation>JSON (*.json)</translation>
     </message>
     <message>
         <source>Sending the report failed: %1</source>

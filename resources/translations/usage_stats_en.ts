@@ -88,6 +88,14 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>JSON: events and sent reports (*.json)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>CSV: events only (*.csv)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Nothing was sent because no statistics server is configured.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -121,6 +129,10 @@
     </message>
     <message>
         <source>Save what the server holds</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>JSON (*.json)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

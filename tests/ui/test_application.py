@@ -101,14 +101,14 @@ def test_export_action_writes_chosen_file(tray_app: TrayApplication, tmp_path: P
 
     def choose(title: str, suggested: str, filters: str) -> tuple[str, str]:
         requests.append((title, suggested, filters))
-        return str(target), "CSV (*.csv)"
+        return str(target), "CSV: events only (*.csv)"
 
     tray_app.actions.choose_save_path = choose  # type: ignore[method-assign]
     tray_app.actions.export_action.trigger()
 
     assert target.read_text() == "csv:0"
     suggested = str(documents / f"printernizer-usage-statistics-{date.today().isoformat()}.json")
-    assert requests == [("Export my data", suggested, "JSON (*.json);;CSV (*.csv)")]
+    assert requests == [("Export my data", suggested, "JSON: events and sent reports (*.json);;CSV: events only (*.csv)")]
 
 
 def _documents_folder(tmp_path: Path, monkeypatch) -> Path:

@@ -242,7 +242,9 @@ def test_history_tab_marks_tampered_entry(tray_app, stats, clock, loop, tmp_path
     assert tray_app.window.history_tab.chain_label.text().endswith("The first broken entry is row 2.")
 
 
-@pytest.mark.parametrize(("suffix", "chosen_filter"), [("json", "JSON (*.json)"), ("csv", "CSV (*.csv)")])
+@pytest.mark.parametrize(
+    ("suffix", "chosen_filter"), [("json", "JSON: events and sent reports (*.json)"), ("csv", "CSV: events only (*.csv)")]
+)
 def test_export_writes_real_store(tray_app, stats, tmp_path, suffix, chosen_filter) -> None:
     stats.record("job_created", printer_type="prusa_mk4")
     target = tmp_path / f"export.{suffix}"
