@@ -274,12 +274,24 @@ def test_stop_finishes_requests_already_read(start_process, sqlite_url, signal_n
     store.close()
     assert status == 0
     # A stopping server responds to each connection's request in progress with Connection: close
-    # and accepts no new connection, so a client's later requests are never sent.
+    # and accepts no new connection, so a client's later requests are never sent. One race stays,
+    # as with any server that ends keep-alive connections: a client that got its last response
+    # just before the stop can send its next request over that connection after the server's
+    # last look at it. That request fails with a read error and is not stored. The client sends
+    # it again later, and its report id keeps it from being stored twice.
+    lost_in_race = {"ReadError", "RemoteProtocolError"}
     for client_outcomes in outcomes:
         accepted = client_outcomes.count(200)
+        refused = client_outcomes.count("ConnectError")
         assert accepted >= 1
-        assert client_outcomes == [200] * accepted + ["ConnectError"] * (REQUESTS_PER_CLIENT - accepted)
-    refused_clients = {number for number, client_outcomes in enumerate(outcomes) if "ConnectError" in client_outcomes}
+        assert client_outcomes[:accepted] == [200] * accepted
+        assert client_outcomes[len(client_outcomes) - refused :] == ["ConnectError"] * refused
+        assert accepted + refused >= REQUESTS_PER_CLIENT - 1
+        assert set(client_outcomes[accepted : len(client_outcomes) - refused]) <= lost_in_race
+    refused_clients = {
+        number for number, client_outcomes in enumerate(outcomes)
+        if "ConnectError" in client_outcomes and not lost_in_race & set(client_outcomes)
+    }
     assert refused_clients <= set(closing_clients)
     assert stored == answered.count(200)
     assert [record["event"] for record in process.log_records() if record.get("event") in {"stopping", "drain_timed_out", "stopped"}] == [
