@@ -68,6 +68,8 @@ class AppActions(QObject):
         self.dialog_parent: QWidget | None = None
         # True from a "Both" deletion until its server deletion task ends.
         self._local_data_deleted = False
+        # The folder of the last export or download in this run, where the next save dialog starts.
+        self._last_save_folder: Path | None = None
         # The running check if the user started it: SEND_NOW_CHECK or RESUME_CHECK, else None.
         self._user_check: str | None = None
         # True when "Send report now" found another check running. The forced check starts once that one ends.
@@ -210,10 +212,13 @@ class AppActions(QObject):
     def export_data(self) -> None:
         formats = self.export_formats()
         path, chosen_filter = self.choose_save_path(
-            self.tr("Export my data"), suggested_save_path("printernizer-usage-statistics"), ";;".join(formats.values())
+            self.tr("Export my data"),
+            suggested_save_path("printernizer-usage-statistics", self._last_save_folder),
+            ";;".join(formats.values()),
         )
         if not path or self._store_closed():
             return
+        self._last_save_folder = Path(path).parent
 
         fmt = "csv" if chosen_filter == formats["csv"] or path.lower().endswith(".csv") else "json"
         try:
@@ -332,10 +337,13 @@ class AppActions(QObject):
 
     def download_server_data(self) -> None:
         path, _ = self.choose_save_path(
-            self.tr("Save what the server holds"), suggested_save_path("printernizer-usage-server-data"), self.tr("JSON (*.json)")
+            self.tr("Save what the server holds"),
+            suggested_save_path("printernizer-usage-server-data", self._last_save_folder),
+            self.tr("JSON (*.json)"),
         )
         if not path or self._store_closed():
             return
+        self._last_save_folder = Path(path).parent
         self._runner.start(DOWNLOAD_TASK_NAME, self._download_to(Path(path)))
 
     async def _download_to(self, path: Path) -> tuple[Path, str]:
@@ -427,9 +435,14 @@ class AppActions(QObject):
         self._notify_changed()
 
 
-def suggested_save_path(stem: str) -> str:
-    """Return `<Documents>/<stem>-<today>.json`, or the same name in the home folder without a Documents folder."""
-    folder = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or Path.home())
+def suggested_save_path(stem: str, last_folder: Path | None = None) -> str:
+    """Return `<folder>/<stem>-<today>.json` in `last_folder`, else in Documents, else in the home folder.
+
+    A folder that no longer exists is passed over.
+    """
+    folder = last_folder
+    if folder is None or not folder.is_dir():
+        folder = Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.DocumentsLocation) or Path.home())
     if not folder.is_dir():
         folder = Path.home()
     return str(folder / f"{stem}-{date.today().isoformat()}.json")

@@ -111,6 +111,27 @@ def test_export_action_writes_chosen_file(tray_app: TrayApplication, tmp_path: P
     assert requests == [("Export my data", suggested, "JSON: events and sent reports (*.json);;CSV: events only (*.csv)")]
 
 
+def test_save_dialog_starts_in_last_folder(tray_app: TrayApplication, tmp_path: Path) -> None:
+    chosen = tmp_path / "exports"
+    chosen.mkdir()
+    suggestions: list[str] = []
+
+    def choose(title: str, suggested: str, filters: str) -> tuple[str, str]:
+        suggestions.append(suggested)
+        return (str(chosen / "mine.json"), "") if len(suggestions) == 1 else ("", "")
+
+    tray_app.actions.choose_save_path = choose  # type: ignore[method-assign]
+    tray_app.actions.export_action.trigger()
+    tray_app.actions.download_action.trigger()
+    tray_app.actions.export_action.trigger()
+
+    today = date.today().isoformat()
+    assert suggestions[1:] == [
+        str(chosen / f"printernizer-usage-server-data-{today}.json"),
+        str(chosen / f"printernizer-usage-statistics-{today}.json"),
+    ]
+
+
 def _documents_folder(tmp_path: Path, monkeypatch) -> Path:
     """Point the XDG Documents folder, which QStandardPaths reads on Linux, at a new folder."""
     documents = tmp_path / "Documents"
