@@ -74,29 +74,10 @@ class SubmissionV1(_Frozen):
         indexes = ((("installation_id", "received_at"), False),)
 
 
-class SubmissionV7(_Frozen):
+class SubmissionV7(SubmissionV1):
     """The submissions table of step 7: SubmissionV1 with the step 2 columns, and ids never reused on SQLite."""
 
     id = AutoIncrementField()
-    report_id = peewee.CharField(max_length=36, unique=True)
-    installation_id = peewee.CharField(max_length=36)
-    schema_version = peewee.CharField(max_length=8)
-    received_at = peewee.DateTimeField(index=True)
-    period_start = peewee.DateTimeField()
-    period_end = peewee.DateTimeField()
-    app_version = peewee.CharField(max_length=32)
-    python_version = peewee.CharField(max_length=32, null=True)
-    platform = peewee.CharField(max_length=16)
-    deployment_mode = peewee.CharField(max_length=16)
-    country_code = peewee.CharField(max_length=2)
-    printer_count = peewee.IntegerField()
-    printer_type_counts = peewee.TextField()
-    job_count = peewee.IntegerField()
-    file_count = peewee.IntegerField()
-    upload_count = peewee.IntegerField()
-    uptime_hours = peewee.IntegerField()
-    feature_usage = peewee.TextField()
-    error_summary = peewee.TextField()
     job_completed_count = peewee.IntegerField(null=True)
     job_failed_count = peewee.IntegerField(null=True)
 
