@@ -203,7 +203,7 @@ class AppActions(QObject):
         return QFileDialog.getSaveFileName(self.dialog_parent, title, suggested_path, name_filters)
 
     def export_formats(self) -> dict[str, str]:
-        """Return the export's file dialog filter per format; each says what the format contains."""
+        """Return the export's file dialog filter per format. Each filter names what its format contains."""
         return {
             "json": self.tr("JSON: events and sent reports (*.json)"),
             "csv": self.tr("CSV: events only (*.csv)"),
@@ -233,15 +233,21 @@ class AppActions(QObject):
         self._send_now(announce=True)
 
     def _send_now(self, *, announce: bool) -> None:
+        """Start a forced check, or mark one to start after the running check.
+
+        With `announce`, the user hears that sending starts or why nothing can be sent.
+        """
         if not self.sharing_allowed():
             # The action is disabled then, but consent can change in another process, such as the
             # command line, while a menu is open.
             logger.debug("Send report now ignored: sharing is not allowed")
-            self.message.emit(self._sharing_off_text(self._stats.consent()))
+            if announce:
+                self.message.emit(self._sharing_off_text(self._stats.consent()))
             return
         if self._stats.status().endpoint is None:
             logger.debug("Send report now ignored: no collector is configured")
-            self.message.emit(self.tr("Nothing was sent because no statistics server is configured."))
+            if announce:
+                self.message.emit(self.tr("Nothing was sent because no statistics server is configured."))
             return
 
         if self._scheduler.trigger_now():
@@ -391,11 +397,9 @@ class AppActions(QObject):
         if not self._send_now_after_check or self._store_closed():
             return
         self._send_now_after_check = False
-        # Sharing may have stopped while the other check ran; the user already saw why then.
-        if self.sharing_allowed() and self._stats.status().endpoint is not None:
-            self._send_now(announce=False)
-        else:
-            logger.debug("Send report now dropped: sharing stopped while another check ran")
+        # Sharing may have stopped while the other check ran. The user saw why then, so a
+        # refusal here is only logged.
+        self._send_now(announce=False)
 
     def _end_user_check(self) -> str | None:
         """Return which user command started the check that just ended, None for the scheduler, and clear it."""
