@@ -75,7 +75,7 @@ def export_data(db: peewee.SqliteDatabase, settings: Settings, now: dt.datetime)
 
 def export_json(db: peewee.SqliteDatabase, settings: Settings, path: Path, now: dt.datetime) -> None:
     text = json.dumps(export_data(db, settings, now), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
-    _write_atomically(path, text)
+    write_private_file(path, text.encode("utf-8"))
 
 
 def export_csv(db: peewee.SqliteDatabase, path: Path) -> None:
@@ -86,11 +86,7 @@ def export_csv(db: peewee.SqliteDatabase, path: Path) -> None:
         "SELECT id, event_type, occurred_at, metadata, reported, report_id FROM usage_events ORDER BY id"
     ):
         writer.writerow([row[0], row[1], _iso(row[2]), row[3], "true" if row[4] else "false", row[5] or ""])
-    _write_atomically(path, buffer.getvalue())
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    write_private_file(path, text.encode("utf-8"))
+    write_private_file(path, buffer.getvalue().encode("utf-8"))
 
 
 def write_private_file(path: Path, data: bytes) -> None:
