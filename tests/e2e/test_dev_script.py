@@ -64,12 +64,7 @@ def test_example_reaches_dev_collector(tmp_path, start_server):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads child processes from /proc")
 def test_sigterm_stops_collector_and_app(tmp_path):
     port = free_port()
-    environ = {key: value for key, value in build_shell_environ().items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    code = "import sys, dev; from pathlib import Path; dev.DEV_DATA = Path(sys.argv[1]); sys.exit(dev.run_product(Path(sys.executable), int(sys.argv[2])))"
-    runner = subprocess.Popen(
-        [sys.executable, "-c", code, str(tmp_path / "dev data"), str(port)],
-        cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-    )
+    runner = start_dev_run(tmp_path / "dev data", port, stderr=subprocess.DEVNULL)
     try:
         lines = []
         while (line := runner.stdout.readline()) and not line.startswith("Press Ctrl+C to stop."):
@@ -92,12 +87,7 @@ def test_sigterm_stops_collector_and_app(tmp_path):
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads child processes from /proc")
 def test_run_reports_collector_exit(tmp_path):
     port = free_port()
-    environ = {key: value for key, value in build_shell_environ().items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    code = "import sys, dev; from pathlib import Path; dev.DEV_DATA = Path(sys.argv[1]); sys.exit(dev.run_product(Path(sys.executable), int(sys.argv[2])))"
-    runner = subprocess.Popen(
-        [sys.executable, "-c", code, str(tmp_path / "dev data"), str(port)],
-        cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-    )
+    runner = start_dev_run(tmp_path / "dev data", port, stderr=subprocess.PIPE)
     try:
         while (line := runner.stdout.readline()) and not line.startswith("Press Ctrl+C to stop."):
             pass
@@ -119,6 +109,16 @@ def test_run_reports_collector_exit(tmp_path):
     )
     assert errors.count(expected) == 1
     assert runner.returncode == 130
+
+
+def start_dev_run(data_dir: Path, port: int, *, stderr: int) -> subprocess.Popen:
+    """Start ``dev.py run`` on ``port`` with its data in ``data_dir``, without a display, reading its stdout."""
+    environ = {key: value for key, value in build_shell_environ().items() if key not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    code = "import sys, dev; from pathlib import Path; dev.DEV_DATA = Path(sys.argv[1]); sys.exit(dev.run_product(Path(sys.executable), int(sys.argv[2])))"
+    return subprocess.Popen(
+        [sys.executable, "-c", code, str(data_dir), str(port)],
+        cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=stderr, text=True,
+    )
 
 
 def free_port() -> int:

@@ -238,11 +238,19 @@ def test_send_now_with_consent_submits(tray_app: TrayApplication, fake_stats: Fa
     assert tray_app.actions.send_now_action.isEnabled()
 
 
-def test_send_now_notifies_from_tray(tray_app: TrayApplication, fake_stats: FakeStats, loop, monkeypatch) -> None:
+@pytest.fixture
+def notifications(tray_app: TrayApplication, monkeypatch) -> list[str]:
+    """Record the texts the tray would show as notifications, in order."""
+    shown: list[str] = []
+    monkeypatch.setattr(tray_app.tray, "show_message", shown.append)
+    return shown
+
+
+def test_send_now_notifies_from_tray(
+    tray_app: TrayApplication, fake_stats: FakeStats, loop, notifications: list[str]
+) -> None:
     fake_stats.opt_in("2")
     tray_app.start(ask_consent=False)
-    notifications: list[str] = []
-    monkeypatch.setattr(tray_app.tray, "show_message", notifications.append)
 
     tray_app.actions.send_now()
     loop.run_until_complete(tray_app.runner.wait_idle())
@@ -250,11 +258,11 @@ def test_send_now_notifies_from_tray(tray_app: TrayApplication, fake_stats: Fake
     assert notifications == ["Sending the report...", "Report sent (submission s1)."]
 
 
-def test_scheduled_send_only_in_status_line(tray_app: TrayApplication, fake_stats: FakeStats, loop, monkeypatch) -> None:
+def test_scheduled_send_only_in_status_line(
+    tray_app: TrayApplication, fake_stats: FakeStats, loop, notifications: list[str]
+) -> None:
     fake_stats.opt_in("2")
     tray_app.start(ask_consent=False)
-    notifications: list[str] = []
-    monkeypatch.setattr(tray_app.tray, "show_message", notifications.append)
 
     tray_app.scheduler.timer.timeout.emit()
     loop.run_until_complete(tray_app.runner.wait_idle())
@@ -286,13 +294,13 @@ def test_scheduled_nothing_due_keeps_status(tray_app: TrayApplication, fake_stat
     assert tray_app.window.status_label.full_text() == "Report sent (submission s1)."
 
 
-def test_resume_with_nothing_due_says_resumed(tray_app: TrayApplication, fake_stats: FakeStats, loop, monkeypatch) -> None:
+def test_resume_with_nothing_due_says_resumed(
+    tray_app: TrayApplication, fake_stats: FakeStats, loop, monkeypatch, notifications: list[str]
+) -> None:
     fake_stats.opt_in("2")
     tray_app.start(ask_consent=False)
     tray_app.actions.update_state()
     nothing_due(fake_stats, monkeypatch)
-    notifications: list[str] = []
-    monkeypatch.setattr(tray_app.tray, "show_message", notifications.append)
 
     tray_app.actions.pause_action.trigger()
     paused_until = fake_stats.paused_until
@@ -304,12 +312,12 @@ def test_resume_with_nothing_due_says_resumed(tray_app: TrayApplication, fake_st
     assert tray_app.window.status_label.full_text() == "Sharing resumed."
 
 
-def test_send_now_says_nothing_due(tray_app: TrayApplication, fake_stats: FakeStats, loop, monkeypatch) -> None:
+def test_send_now_says_nothing_due(
+    tray_app: TrayApplication, fake_stats: FakeStats, loop, monkeypatch, notifications: list[str]
+) -> None:
     fake_stats.opt_in("2")
     tray_app.start(ask_consent=False)
     nothing_due(fake_stats, monkeypatch)
-    notifications: list[str] = []
-    monkeypatch.setattr(tray_app.tray, "show_message", notifications.append)
 
     tray_app.actions.send_now()
     loop.run_until_complete(tray_app.runner.wait_idle())
@@ -318,12 +326,10 @@ def test_send_now_says_nothing_due(tray_app: TrayApplication, fake_stats: FakeSt
 
 
 def test_send_now_during_scheduled_check_follows_it(
-    tray_app: TrayApplication, fake_stats: FakeStats, loop, monkeypatch
+    tray_app: TrayApplication, fake_stats: FakeStats, loop, notifications: list[str]
 ) -> None:
     fake_stats.opt_in("2")
     tray_app.start(ask_consent=False)
-    notifications: list[str] = []
-    monkeypatch.setattr(tray_app.tray, "show_message", notifications.append)
 
     tray_app.scheduler.timer.timeout.emit()
     tray_app.actions.send_now()
@@ -334,12 +340,12 @@ def test_send_now_during_scheduled_check_follows_it(
     assert notifications == ["Sending the report...", "Report sent (submission s1)."]
 
 
-def test_deferred_send_now_dropped_after_stop(tray_app: TrayApplication, fake_stats: FakeStats, loop, monkeypatch) -> None:
+def test_deferred_send_now_dropped_after_stop(
+    tray_app: TrayApplication, fake_stats: FakeStats, loop, notifications: list[str]
+) -> None:
     fake_stats.opt_in("2")
     tray_app.start(ask_consent=False)
     tray_app.actions.ask_question = lambda title, text: True  # type: ignore[method-assign]
-    notifications: list[str] = []
-    monkeypatch.setattr(tray_app.tray, "show_message", notifications.append)
 
     tray_app.scheduler.timer.timeout.emit()
     tray_app.actions.send_now()
@@ -352,11 +358,11 @@ def test_deferred_send_now_dropped_after_stop(tray_app: TrayApplication, fake_st
     assert not any(text.startswith("Nothing is sent while sharing is off") for text in notifications)
 
 
-def test_resume_keeps_send_now_notification(tray_app: TrayApplication, fake_stats: FakeStats, loop, monkeypatch) -> None:
+def test_resume_keeps_send_now_notification(
+    tray_app: TrayApplication, fake_stats: FakeStats, loop, notifications: list[str]
+) -> None:
     fake_stats.opt_in("2")
     tray_app.start(ask_consent=False)
-    notifications: list[str] = []
-    monkeypatch.setattr(tray_app.tray, "show_message", notifications.append)
 
     tray_app.actions.update_state()
     tray_app.actions.send_now()
@@ -372,10 +378,10 @@ def test_resume_keeps_send_now_notification(tray_app: TrayApplication, fake_stat
     ]
 
 
-def test_scheduled_idle_check_shows_nothing(tray_app: TrayApplication, fake_stats: FakeStats, loop, monkeypatch) -> None:
+def test_scheduled_idle_check_shows_nothing(
+    tray_app: TrayApplication, fake_stats: FakeStats, loop, notifications: list[str]
+) -> None:
     tray_app.start(ask_consent=False)
-    notifications: list[str] = []
-    monkeypatch.setattr(tray_app.tray, "show_message", notifications.append)
 
     tray_app.scheduler.timer.timeout.emit()
     loop.run_until_complete(tray_app.runner.wait_idle())
