@@ -330,9 +330,11 @@ def ask_for_consent(
     previous_version = stats.consent().policy_version if question == RECONSENT else None
     example, example_is_real = report_example(stats)
     status = stats.status()
+    # After data may have been sent, the preview carries the id that the next opt-in starts.
+    new_installation_id = example_is_real and _example_installation_id(example) not in (None, status.installation_id)
     dialog = ConsentDialog(
-        policy, example, example_is_real, previous_version, parent, endpoint=status.endpoint,
-        new_installation_id=example_is_real and _example_installation_id(example) not in (None, status.installation_id),
+        policy, example, example_is_real, previous_version, parent,
+        endpoint=status.endpoint, new_installation_id=new_installation_id,
     )
     dialog.exec()
     decision = dialog.decision

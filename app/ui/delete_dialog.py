@@ -57,7 +57,7 @@ class DeleteDialog(QDialog):
         self._intro = QLabel(self.tr("Which data should be deleted?"))
         # Each option has a mnemonic, because the arrow keys move between options without
         # choosing one while none is chosen. None uses C, which GNOME's and KDE's Cancel
-        # button takes. While sharing is on, the server options say that they end it.
+        # button takes. While sharing is on, the server options' labels add that they end it.
         if sharing_on:
             server_text = self.tr("Only what the statistics &server holds (turns sharing off)")
             both_text = self.tr("&Both (turns sharing off)")

@@ -14,7 +14,7 @@ from app.ui.formatting import html_list
 class PolicyDialog(QDialog):
     """Show the whole policy with bulleted lists, or only its two lists for a policy without headings.
 
-    Below the policy, a line names the statistics server that this computer sends to, or says
+    Below the policy, a line names the statistics server that this computer sends to, or states
     that none is set up, because the policy text itself cannot name a deployment's server.
     """
 

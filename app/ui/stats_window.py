@@ -17,6 +17,7 @@ from app.ui.tabs import EventsTab, HistoryTab, NextReportTab, OverviewTab
 
 logger = logging.getLogger("app.ui")
 
+
 class ElidedLabel(QLabel):
     """A one-line label that ends a text too wide for it with "…" and then shows the whole text as its tooltip."""
 

@@ -107,7 +107,7 @@ def test_migrate_drops_source_keys_and_their_hits(database_url):
 def test_migrate_indexes_facets_by_value_without_the_installation(database_url):
     store = Store.open(database_url)
     store.migrate(target=5)
-    # Step 4 creates the summary tables as the current release defines them; a database
+    # Step 4 creates the summary tables as the current release defines them. A database
     # from an earlier release has the index that ends in the installation id.
     store.db.execute_sql("DROP INDEX dashboard_facets_by_value")
     store.db.execute_sql(
@@ -129,7 +129,7 @@ def test_migrate_indexes_facets_by_value_without_the_installation(database_url):
 
 
 def test_deleted_newest_submission_id_not_reused(store):
-    kept = store_at(store, NOW)
+    remaining = store_at(store, NOW)
     newest_report = parse_report(report_1_1(NOW), NOW)
     newest = store.store_report(
         newest_report, received_at=NOW, source_hash=SOURCE, limit_per_hour=100, source_limit_per_hour=100
@@ -139,7 +139,7 @@ def test_deleted_newest_submission_id_not_reused(store):
     later = store_at(store, NOW)
 
     assert deleted == 1
-    assert kept < newest < later
+    assert remaining < newest < later
 
 
 def test_migrate_step_7_keeps_submissions(database_url):

@@ -28,7 +28,7 @@ def delete_widgets_on_main_thread(qapp: QApplication) -> Iterator[None]:
 
     A TrayApplication and its widgets form cycles through the callbacks they connect. Left
     alone, they were collected by whichever thread next ran the collector, such as a worker
-    of asyncio.to_thread in a later test, and the test process crashed with a segmentation
+    of asyncio.to_thread in a later test. The test process then crashed with a segmentation
     fault, because Qt objects must be deleted on their own thread. Qt deletes the widgets
     here first, so collecting the cycles afterwards deletes no Qt object.
     """

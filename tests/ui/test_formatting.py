@@ -87,7 +87,7 @@ def test_tray_status_names_report_date(fake_stats: FakeStats) -> None:
 def test_tray_status_names_waiting_reports(qapp, fake_stats: FakeStats, pending, expected) -> None:
     fake_stats.opt_in("2")
     status = dataclasses.replace(fake_stats.status(), endpoint="http://127.0.0.1:9", pending_reports=pending)
-    # The app installs the English translation too, which holds the English plural forms.
+    # The app installs the English translation too, which contains the English plural forms.
     translator = install_translator(qapp, QLocale(QLocale.Language.English, QLocale.Country.UnitedStates))
     try:
         text = sharing_status_text(status, fake_stats.consent(), "2")
