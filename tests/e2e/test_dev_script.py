@@ -92,7 +92,8 @@ def test_run_reports_collector_exit(tmp_path):
         while (line := runner.stdout.readline()) and not line.startswith("Press Ctrl+C to stop."):
             pass
         children = wait_for_children(runner.pid, 2)
-        [collector] = [pid for pid in children if "collector" in Path(f"/proc/{pid}/cmdline").read_text()]
+        # Match the module argument, not a substring: the checkout's path may itself contain "collector".
+        [collector] = [pid for pid in children if Path(f"/proc/{pid}/cmdline").read_text().split("\0")[1:3] == ["-m", "collector"]]
         os.kill(int(collector), signal.SIGKILL)
         time.sleep(2 * dev.CHILD_CHECK_INTERVAL_SECONDS + 0.5)
 
