@@ -304,8 +304,10 @@ def outcome_text(outcome: Any, next_attempt: datetime | None = None) -> str:
     """
     kind = type(outcome).__name__
     if kind == "Sent":
-        text = QCoreApplication.translate("Status", "Report sent (submission %1).")
-        return fill(text, outcome.submission_id)
+        # The number counts reports across every installation, so the text calls it a receipt, not a count.
+        if outcome.submission_id is None:
+            return QCoreApplication.translate("Status", "Report sent.")
+        return fill(QCoreApplication.translate("Status", "Report sent (server receipt %1)."), outcome.submission_id)
     if kind == "RetryLater":
         return _retry_later_text(outcome, next_attempt)
     if kind == "Rejected":

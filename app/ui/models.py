@@ -28,7 +28,7 @@ _HISTORY_HEADERS = (
     QT_TRANSLATE_NOOP("TableHeaders", "Period"),
     QT_TRANSLATE_NOOP("TableHeaders", "Status"),
     QT_TRANSLATE_NOOP("TableHeaders", "Server answer"),
-    QT_TRANSLATE_NOOP("TableHeaders", "Submission id"),
+    QT_TRANSLATE_NOOP("TableHeaders", "Server receipt"),
     QT_TRANSLATE_NOOP("TableHeaders", "Chain"),
 )
 _YES = QT_TRANSLATE_NOOP("TableHeaders", "yes")

@@ -644,10 +644,6 @@
         <translation>Nächster Versuch: %1.</translation>
     </message>
     <message>
-        <source>Report sent (submission %1).</source>
-        <translation>Bericht gesendet (Einreichung %1).</translation>
-    </message>
-    <message>
         <source>Nothing was left to delete at the statistics server: nothing was sent with this installation id, or its data there was deleted already.</source>
         <translation>Beim Statistikserver war nichts mehr zu löschen: Mit dieser Installations-ID wurde nichts gesendet, oder die Daten dort wurden bereits gelöscht.</translation>
     </message>
@@ -662,6 +658,14 @@
     <message>
         <source>the statistics server at %1 could not be reached</source>
         <translation>der Statistikserver unter %1 war nicht erreichbar</translation>
+    </message>
+    <message>
+        <source>Report sent.</source>
+        <translation>Bericht gesendet.</translation>
+    </message>
+    <message>
+        <source>Report sent (server receipt %1).</source>
+        <translation>Bericht gesendet (Empfangsnummer des Servers: %1).</translation>
     </message>
     <message>
         <source>The server rejected the report (HTTP %1): %2</source>
@@ -736,8 +740,8 @@
         <translation>Antwort des Servers</translation>
     </message>
     <message>
-        <source>Submission id</source>
-        <translation>Einreichungs-ID</translation>
+        <source>Server receipt</source>
+        <translation>Empfangsnummer</translation>
     </message>
     <message>
         <source>Chain</source>

@@ -644,10 +644,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Report sent (submission %1).</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Nothing was left to delete at the statistics server: nothing was sent with this installation id, or its data there was deleted already.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -661,6 +657,14 @@
     </message>
     <message>
         <source>the statistics server at %1 could not be reached</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Report sent.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Report sent (server receipt %1).</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -736,15 +740,15 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Server receipt</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>A queued report counts this event. The statistics server has not accepted that report yet.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>The statistics server rejected every report that counted this event. It stays on this computer and is never sent.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Submission id</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -234,7 +234,7 @@ def test_send_now_with_consent_submits(tray_app: TrayApplication, fake_stats: Fa
     loop.run_until_complete(tray_app.runner.wait_idle())
 
     assert fake_stats.network_calls == ["submit_due"]
-    assert messages == ["Sending the report...", "Report sent (submission s1)."]
+    assert messages == ["Sending the report...", "Report sent (server receipt s1)."]
     assert tray_app.actions.send_now_action.isEnabled()
 
 
@@ -255,7 +255,7 @@ def test_send_now_notifies_from_tray(
     tray_app.actions.send_now()
     loop.run_until_complete(tray_app.runner.wait_idle())
 
-    assert notifications == ["Sending the report...", "Report sent (submission s1)."]
+    assert notifications == ["Sending the report...", "Report sent (server receipt s1)."]
 
 
 def test_scheduled_send_only_in_status_line(
@@ -269,7 +269,7 @@ def test_scheduled_send_only_in_status_line(
 
     assert fake_stats.network_calls == ["submit_due"]
     assert notifications == []
-    assert tray_app.window.status_label.full_text() == "Report sent (submission s1)."
+    assert tray_app.window.status_label.full_text() == "Report sent (server receipt s1)."
 
 
 def nothing_due(fake_stats: FakeStats, monkeypatch) -> None:
@@ -285,13 +285,13 @@ def test_scheduled_nothing_due_keeps_status(tray_app: TrayApplication, fake_stat
     fake_stats.opt_in("2")
     tray_app.start(ask_consent=False)
     nothing_due(fake_stats, monkeypatch)
-    tray_app.window.show_message("Report sent (submission s1).")
+    tray_app.window.show_message("Report sent (server receipt s1).")
 
     tray_app.scheduler.timer.timeout.emit()
     loop.run_until_complete(tray_app.runner.wait_idle())
 
     assert fake_stats.submit_forced == [False]
-    assert tray_app.window.status_label.full_text() == "Report sent (submission s1)."
+    assert tray_app.window.status_label.full_text() == "Report sent (server receipt s1)."
 
 
 def test_resume_with_nothing_due_says_resumed(
@@ -337,7 +337,7 @@ def test_send_now_during_scheduled_check_follows_it(
     loop.run_until_complete(tray_app.runner.wait_idle())
 
     assert fake_stats.submit_forced == [False, True]
-    assert notifications == ["Sending the report...", "Report sent (submission s1)."]
+    assert notifications == ["Sending the report...", "Report sent (server receipt s1)."]
 
 
 def test_deferred_send_now_dropped_after_stop(
@@ -374,7 +374,7 @@ def test_resume_keeps_send_now_notification(
     assert fake_stats.submit_forced == [True]
     assert notifications == [
         "Sending the report...", f"Sharing is paused for 7 days, until {day_and_date(paused_until)}.", "Sharing resumed.",
-        "Report sent (submission s1).",
+        "Report sent (server receipt s1).",
     ]
 
 

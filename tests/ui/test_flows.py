@@ -159,7 +159,7 @@ def test_send_now_with_consent_posts_report(tray_app, stats, collector, clock, l
     assert len(posts) == 1
     assert posts[0].url == f"{ENDPOINT}/submit"
     assert json.loads(posts[0].content)["usage_stats"]["job_count"] == 1
-    assert messages[-1] == "Report sent (submission sub-1)."
+    assert messages[-1] == "Report sent (server receipt sub-1)."
 
 
 def test_send_now_mid_period_posts_report(tray_app, stats, collector, clock, loop) -> None:
@@ -177,7 +177,7 @@ def test_send_now_mid_period_posts_report(tray_app, stats, collector, clock, loo
     report = json.loads(post.content)
     assert report["period"] == {"start": "2026-11-02T09:00:00Z", "end": "2026-11-04T12:00:00Z", "duration_days": 2}
     assert report["usage_stats"]["job_count"] == 1
-    assert messages[-1] == "Report sent (submission sub-1)."
+    assert messages[-1] == "Report sent (server receipt sub-1)."
     assert stats.status().next_submission_due == dt.datetime(2026, 11, 11, 12, 0, tzinfo=dt.timezone.utc)
 
 

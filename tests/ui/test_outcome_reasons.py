@@ -10,7 +10,7 @@ import httpx
 import pytest
 from PySide6.QtCore import QLocale
 
-from app.core import ReasonDetail, Rejected, RetryLater, Skipped, UsageStats, _reasons, privacy_policy
+from app.core import ReasonDetail, Rejected, RetryLater, Sent, Skipped, UsageStats, _reasons, privacy_policy
 from app.ui.formatting import outcome_text
 from app.ui.i18n import install_translator
 from tests.ui.core_stats import START, Clock
@@ -235,6 +235,14 @@ def test_english_forced_send_wait(english_locale) -> None:
         "No report was sent: a report covers at least one whole second, and the current period is not that long "
         "yet. Send again in 0.1 seconds."
     )
+
+
+@pytest.mark.parametrize(
+    ("submission_id", "expected"),
+    [("4711", "Bericht gesendet (Empfangsnummer des Servers: 4711)."), (None, "Bericht gesendet.")],
+)
+def test_sent_names_server_receipt(german_locale, submission_id, expected) -> None:
+    assert outcome_text(Sent("r1", submission_id, 200)) == expected
 
 
 def test_core_outcomes_read_in_german(german_locale, stats: UsageStats, clock: Clock, loop) -> None:

@@ -171,10 +171,10 @@ def test_status_message_stays_until_next(qtbot) -> None:
     window = StatsWindow(FakeStats(), [])
     qtbot.addWidget(window)
     window.show()
-    window.show_message("Report sent (submission sub-1).")
+    window.show_message("Report sent (server receipt sub-1).")
     qtbot.wait(50)
 
-    assert window.status_label.text() == "Report sent (submission sub-1)."
+    assert window.status_label.text() == "Report sent (server receipt sub-1)."
     assert window.findChildren(QTimer) == []
     window.show_message("Sharing resumed.")
 
