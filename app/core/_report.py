@@ -3,7 +3,9 @@
 Periods are fixed-length chunks that start at the opt-in time (`report.anchor`). A report
 counts the unreported events that have an id above the opt-in watermark and occurred before
 the period end. Building it into the outbox marks those events with its report id, so every
-event is counted exactly once, even one recorded while the clock was set back.
+event is counted exactly once, even one recorded while the clock was set back. The printer fleet
+and the features switched on describe the installation as it is, so they also draw on events
+recorded before the opt-in.
 """
 
 from __future__ import annotations
@@ -150,17 +152,31 @@ def gather(db: peewee.SqliteDatabase, watermark: int, period: Period, feature_st
 
     return Aggregate(
         counts=counts,
-        printers=_fleet(db, watermark, period),
+        printers=_fleet(db, period),
         uptime_hours=_uptime_hours(db, period),
         features=features,
         errors=errors,
     )
 
 
-def _fleet(db: peewee.SqliteDatabase, watermark: int, period: Period) -> list[tuple[str, int | None]]:
+def feature_state_at(db: peewee.SqliteDatabase, last_event_id: int) -> dict[str, bool]:
+    """Return whether each feature was on after the events up to `last_event_id`, from the latest change of each.
+
+    Opting in starts from this state, so a feature switched on before the opt-in is reported as on.
+    """
+    rows = db.execute_sql(
+        "SELECT event_type, json_extract(metadata, '$.feature') FROM usage_events"
+        " WHERE event_type IN (?, ?) AND id <= ? ORDER BY occurred_at, id",
+        (EventType.FEATURE_ENABLED.value, EventType.FEATURE_DISABLED.value, last_event_id),
+    ).fetchall()
+    return {feature: event_type == EventType.FEATURE_ENABLED.value for event_type, feature in rows if feature is not None}
+
+
+def _fleet(db: peewee.SqliteDatabase, period: Period) -> list[tuple[str, int | None]]:
     """Return the distinct (printer type, slot) pairs connected in the 30 days before the period end.
 
-    A window longer than the period keeps an always-connected printer in the fleet even in a
+    The fleet describes the printers as they are, so connections recorded before the opt-in
+    count too. A window longer than the period keeps an always-connected printer in the fleet even in a
     week in which it did not reconnect. A connection recorded without a slot stands for one
     printer of its type, (type, None), unless connections of that type with slots were recorded
     too: a host app that records a printer once without its slot and once with it has one printer.
@@ -168,8 +184,8 @@ def _fleet(db: peewee.SqliteDatabase, watermark: int, period: Period) -> list[tu
     window_start = period.end - dt.timedelta(days=FLEET_WINDOW_DAYS)
     rows = db.execute_sql(
         "SELECT DISTINCT json_extract(metadata, '$.printer_type'), json_extract(metadata, '$.printer_index')"
-        " FROM usage_events WHERE event_type = ? AND occurred_at >= ? AND occurred_at < ? AND id > ?",
-        (EventType.PRINTER_CONNECTED.value, format_db_time(window_start), format_db_time(period.end), watermark),
+        " FROM usage_events WHERE event_type = ? AND occurred_at >= ? AND occurred_at < ?",
+        (EventType.PRINTER_CONNECTED.value, format_db_time(window_start), format_db_time(period.end)),
     ).fetchall()
     slots_by_type: dict[str, set[int]] = {}
     for printer_type, index in rows:

@@ -32,7 +32,7 @@ from app.core._history import HistoryCheck
 from app.core._policy import policy_version, privacy_policy
 from app.core._reasons import ReasonDetail
 from app.core._records import Consent, Event, SentReport, Status, event_rows, sent_report_from_row
-from app.core._report import Installation, Schedule, build_body, gather, report_id_for
+from app.core._report import Installation, Schedule, build_body, feature_state_at, gather, report_id_for
 from app.core._settings import Settings
 from app.core._store import open_store
 from app.core._submit import PERIOD_FIELDS, CollectorClient, DeletionOutcome, Rejected, RetryLater, Sent, Skipped, SubmitOutcome
@@ -299,7 +299,7 @@ class UsageStats:
             keys.REPORT_LAST_PERIOD_END: None,
             keys.REPORT_PERIOD_OPENED_AT: now,
             keys.REPORT_WATERMARK: max_id,
-            keys.REPORT_FEATURE_STATE: {},
+            keys.REPORT_FEATURE_STATE: feature_state_at(self._db, max_id),
         }
         if self._opt_in_starts_new_installation(previous_state):
             installation_id, deletion_token = self._next_identity()
@@ -583,8 +583,9 @@ class UsageStats:
         That is the oldest report waiting in the outbox, byte for byte as it is sent. Otherwise it
         is the report of the open period as it would be sent at the period's scheduled end, with
         the counts of the events recorded so far. Events recorded until that end are added when
-        the report is built. Before opt-in the report is empty, because events recorded before
-        consent are never sent. A forced send (`submit_due(force=True)`) ends the period at the
+        the report is built. Before opt-in the report counts no jobs, files or errors, because
+        events recorded before consent are never counted. Its printer fleet and features show
+        the installation as it is, as the first report after an opt-in would. A forced send (`submit_due(force=True)`) ends the period at the
         current time instead, so its period.end and duration_days differ from the preview.
         """
         state = self._settings.get(keys.CONSENT_STATE)
@@ -607,7 +608,7 @@ class UsageStats:
             feature_state = self._settings.get(keys.REPORT_FEATURE_STATE) or {}
         else:
             watermark = self._db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM usage_events").fetchone()[0]
-            feature_state = {}
+            feature_state = feature_state_at(self._db, watermark)
 
         aggregate = gather(self._db, watermark, period, feature_state)
         return build_body(report_id_for(installation.installation_id, period), installation, period, aggregate)

@@ -159,14 +159,62 @@ def test_preview_matches_bytes_sent(sender: UsageStats, clock, collector):
     assert sender.history()[0].body.encode() == preview
 
 
-def test_preview_before_opt_in_counts_nothing(sender: UsageStats, clock):
+def test_preview_before_opt_in_counts_no_activity(sender: UsageStats, clock):
     record_week(sender, clock)
 
     report = json.loads(sender.preview())
 
     assert report["usage_stats"]["job_count"] == 0
-    assert report["printer_fleet"]["printer_count"] == 0
+    assert report["usage_stats"]["file_count"] == 0
     assert report["error_summary"] == {}
+    # The fleet and the features describe the installation as it is, not what happened in the period.
+    assert report["printer_fleet"] == {
+        "printer_count": 3,
+        "printer_types": ["bambu_x1c", "prusa_mk4"],
+        "printer_type_counts": {"bambu_x1c": 1, "prusa_mk4": 2},
+    }
+    assert report["usage_stats"]["feature_usage"] == {"auto_backup": True, "timelapse": False}
+
+
+def test_printers_and_features_before_opt_in_reported(sender: UsageStats, clock, collector):
+    sender.record("printer_connected", printer_type="prusa", printer_index=0)
+    sender.record("printer_connected", printer_type="bambu_lab", printer_index=1)
+    sender.record("feature_enabled", feature="auto_download")
+    sender.record("feature_enabled", feature="timelapse")
+    sender.record("feature_disabled", feature="timelapse")
+    clock.advance(minutes=1)
+    sender.opt_in()
+    sender.record("job_created", printer_type="prusa")
+    clock.advance(days=7)
+
+    submit(sender)
+
+    report = collector.bodies[0]
+    assert report["printer_fleet"] == {
+        "printer_count": 2,
+        "printer_types": ["bambu_lab", "prusa"],
+        "printer_type_counts": {"bambu_lab": 1, "prusa": 1},
+    }
+    assert report["usage_stats"]["feature_usage"] == {"auto_download": True, "timelapse": False}
+    assert report["usage_stats"]["job_count"] == 1
+
+
+def test_feature_change_while_opted_out_reported(sender: UsageStats, clock, collector):
+    sender.opt_in()
+    sender.record("feature_enabled", feature="auto_download")
+    clock.advance(days=7)
+    submit(sender)
+    sender.opt_out()
+    sender.record("feature_disabled", feature="auto_download")
+    sender.record("feature_enabled", feature="timelapse")
+    clock.advance(minutes=1)
+
+    sender.opt_in()
+    clock.advance(days=7)
+    submit(sender)
+
+    assert collector.bodies[0]["usage_stats"]["feature_usage"] == {"auto_download": True}
+    assert collector.bodies[-1]["usage_stats"]["feature_usage"] == {"auto_download": False, "timelapse": True}
 
 
 def test_events_before_opt_in_are_never_reported(sender: UsageStats, clock, collector):
