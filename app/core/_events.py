@@ -140,6 +140,22 @@ REQUIRED_METADATA: dict[EventType, tuple[str, str]] = {
 
 _EVENT_TYPES_BY_NAME = {member.value: member for member in EventType}
 
+
+def metadata_reference() -> str:
+    """Return the allow-list as plain text: the keys of each event type, then the rule of each key."""
+    lines = ["Metadata keys by event type (* marks a key the command line requires):"]
+    width = max(len(member.value) for member in EventType)
+    for event_type, kinds in ALLOWED_METADATA.items():
+        required = REQUIRED_METADATA.get(event_type, ("", ""))[0]
+        keys = ", ".join(key + ("*" if key == required else "") for key in kinds)
+        lines.append(f"  {event_type.value:<{width}}  {keys}")
+
+    rules = {key: kind.description for kinds in ALLOWED_METADATA.values() for key, kind in kinds.items()}
+    lines.append("Values:")
+    width = max(map(len, rules))
+    lines.extend(f"  {key:<{width}}  {description}" for key, description in sorted(rules.items()))
+    return "\n".join(lines)
+
 _short_repr = reprlib.Repr()
 _short_repr.maxstring = _short_repr.maxother = _short_repr.maxlong = MAX_SHOWN_VALUE_CHARS
 
@@ -219,6 +235,22 @@ def clean_metadata(event_type: EventType, metadata: dict[str, Any]) -> dict[str,
         cleaned[key] = value
 
     return cleaned
+
+
+def metadata_mapping(event_type: EventType, metadata: Any) -> Mapping[str, Any]:
+    """Return `metadata` passed to record() as a positional argument, or {} (with one WARNING) when it is not a mapping."""
+    if isinstance(metadata, Mapping):
+        return metadata
+    _log_once.warning(
+        ("positional-metadata", event_type.value),
+        "Metadata %s (%s) was dropped from an event of type %s: it is not a mapping. Pass a dict, or keyword "
+        "arguments such as record(%r, printer_type='prusa').",
+        short_repr(metadata),
+        type(metadata).__name__,
+        event_type.value,
+        event_type.value,
+    )
+    return {}
 
 
 _ENCODED_CACHE_SIZE = 4096
@@ -306,9 +338,9 @@ def encode_event_row(row: Any, clock: Clock) -> tuple[str, str, str] | None:
 def _checked_time(value: Any) -> dt.datetime:
     if not isinstance(value, dt.datetime):
         msg = (
-            f"its occurred_at {short_repr(value)} ({type(value).__name__}) is not a datetime. Pass a datetime "
-            f"with a time zone, such as datetime.fromisoformat('2026-12-01T10:00:00+00:00'), or None for the "
-            f"current time."
+            f"its occurred_at {short_repr(value)} ({type(value).__name__}) is not a datetime. Pass a datetime, "
+            f"such as datetime.fromisoformat('2026-12-01T10:00:00+00:00'), or None for the current time. "
+            f"A datetime without a time zone is taken to be UTC."
         )
         raise InvalidEventRow(msg)
     try:

@@ -26,7 +26,15 @@ from app.core._clock import Clock, format_db_time, format_iso_time, format_repor
 from app.core._config import DEFAULT_DEPLOYMENT_MODE, ClientConfig, check_app_version, check_argument, check_deployment_mode
 from app.core._country import configured_zone, country_for_zone
 from app.core._errors import CollectorError, ConsentError, StorageError, UsageStatsError
-from app.core._events import EventType, InvalidEventRow, clean_and_encode, encode_event_row, parse_event_type, short_repr
+from app.core._events import (
+    EventType,
+    InvalidEventRow,
+    clean_and_encode,
+    encode_event_row,
+    metadata_mapping,
+    parse_event_type,
+    short_repr,
+)
 from app.core._export import export_csv, export_json
 from app.core._history import HistoryCheck
 from app.core._policy import policy_version, privacy_policy
@@ -34,7 +42,7 @@ from app.core._reasons import ReasonDetail
 from app.core._records import Consent, Event, SentReport, Status, event_rows, sent_report_from_row
 from app.core._report import Installation, Schedule, build_body, feature_state_at, gather, report_id_for
 from app.core._settings import Settings
-from app.core._store import open_store
+from app.core._store import BUSY_TIMEOUT_MS, open_store
 from app.core._submit import PERIOD_FIELDS, CollectorClient, DeletionOutcome, Rejected, RetryLater, Sent, Skipped, SubmitOutcome
 
 logger = logging.getLogger("app.core")
@@ -396,13 +404,19 @@ class UsageStats:
 
     # Recording
 
-    def record(self, event_type: str | EventType, /, **metadata: Any) -> bool:
-        """Store one event now; return False (and log) instead of raising on any failure."""
+    def record(self, event_type: str | EventType, metadata: Mapping[str, Any] | None = None, /, **fields: Any) -> bool:
+        """Store one event now; return False (and log) instead of raising on any failure.
+
+        Metadata comes as keyword arguments, as a mapping, or both. A keyword wins over the same key
+        in the mapping. Metadata that is not a mapping is dropped with a WARNING, and the event is stored.
+        """
         try:
             parsed = parse_event_type(event_type)
             if parsed is None:
                 return False
-            row = (parsed.value, format_db_time(self._clock()), clean_and_encode(parsed, metadata))
+            if metadata is not None:
+                fields = {**metadata_mapping(parsed, metadata), **fields}
+            row = (parsed.value, format_db_time(self._clock()), clean_and_encode(parsed, fields))
             return self._insert_events([row]) == 1
         except Exception as error:  # recording must never break the host application
             self._warn_not_recorded(error)
@@ -454,9 +468,13 @@ class UsageStats:
         connection = self._db.connection()
         if len(rows) == 1:
             connection.execute(_INSERT_EVENT, rows[0])
-            return 1
-        with self._db.atomic():
-            connection.executemany(_INSERT_EVENT, rows)
+        else:
+            with self._db.atomic():
+                connection.executemany(_INSERT_EVENT, rows)
+        if self._warned_causes:
+            # The next failure after a recovery is a new outage, so it is logged at WARNING again.
+            self._warned_causes.clear()
+            logger.info("Usage events are being recorded again in %s.", self.path)
         return len(rows)
 
     def _warn_not_recorded(self, error: BaseException) -> None:
@@ -467,6 +485,13 @@ class UsageStats:
             message = (
                 f"Usage events are not being recorded: the usage statistics store {self.path} was closed. "
                 f"Open it again with UsageStats.open() to record events."
+            )
+        elif isinstance(error, (sqlite3.OperationalError, peewee.OperationalError)) and "locked" in str(error):
+            cause = "locked"
+            message = (
+                f"Usage events are not being recorded ({type(error).__name__}: {error}): another process kept a "
+                f"write transaction open on {self.path} for longer than {BUSY_TIMEOUT_MS / 1000:g} s, and record() "
+                f"waited that long. Stored data is kept. End or shorten that process's transaction."
             )
         elif isinstance(error, (sqlite3.Error, peewee.PeeweeException, OSError)):
             cause = "storage"

@@ -23,7 +23,7 @@ import peewee
 
 from app.core._clock import format_display_time
 from app.core._errors import ConfigError, ConsentError, UsageStatsError
-from app.core._events import ALLOWED_METADATA, REQUIRED_METADATA, EventType
+from app.core._events import ALLOWED_METADATA, REQUIRED_METADATA, EventType, metadata_reference
 from app.core._logfile import attach_log_file
 from app.core._policy import DEFAULT_LANGUAGE, POLICY_LANGUAGES, privacy_policy
 from app.core._records import Consent, Status
@@ -338,7 +338,12 @@ def build_parser() -> argparse.ArgumentParser:
     status.add_argument("--json", action="store_true", help="print the status as JSON")
     status.set_defaults(handler=cmd_status)
 
-    record = command("record", help="record one event, e.g. record job_created printer_type=prusa")
+    record = command(
+        "record",
+        help="record one event, e.g. record job_created printer_type=prusa",
+        epilog=metadata_reference(),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     record.add_argument("event_type", metavar="EVENT_TYPE", help=", ".join(member.value for member in EventType))
     record.add_argument("metadata", nargs="*", metavar="KEY=VALUE", help="metadata; numbers and true/false are typed")
     record.set_defaults(handler=cmd_record)

@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from app.core._events import metadata_reference
+
 # Imported fixtures are registered here as they are defined there.
 from tests.collector.conftest import CLIENT_KEY, start_server  # noqa: F401
 
@@ -59,6 +61,13 @@ def test_cli_record_then_status(run):
     data = json.loads(status.stdout)
     assert data["events_total"] == 1
     assert data["consent"]["state"] == "undecided"
+
+
+def test_cli_record_help_lists_metadata(run):
+    result = run("record", "--help")
+
+    assert result.returncode == 0
+    assert result.stdout.endswith("\n\n" + metadata_reference() + "\n")
 
 
 def test_cli_record_types_values(run):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
+from pathlib import Path
 
 import pytest
 
@@ -114,6 +115,43 @@ def test_record_tells_bool_from_int(stats: UsageStats):
     assert [json.loads(event.metadata) for event in stats.recent_events()] == [{}, {"printer_index": 1}]
 
 
+def test_record_takes_metadata_mapping(stats: UsageStats):
+    assert stats.record(EventType.JOB_CREATED, {"printer_type": "prusa", "printer_index": 1}) is True
+    assert stats.record("job_created", {"printer_type": "prusa", "printer_index": 1}, printer_index=2) is True
+
+    assert [json.loads(event.metadata) for event in stats.recent_events()] == [
+        {"printer_index": 2, "printer_type": "prusa"},
+        {"printer_index": 1, "printer_type": "prusa"},
+    ]
+
+
+def test_record_drops_metadata_not_mapping(stats: UsageStats, fresh_warnings, caplog):
+    with caplog.at_level(logging.WARNING, logger="app.core"):
+        assert stats.record("job_created", ["printer_type", "prusa"], file_kind="3mf") is True
+
+    assert [record.getMessage() for record in caplog.records] == [
+        "Metadata ['printer_type', 'prusa'] (list) was dropped from an event of type job_created: it is not a "
+        "mapping. Pass a dict, or keyword arguments such as record('job_created', printer_type='prusa')."
+    ]
+    assert json.loads(stats.recent_events()[0].metadata) == {"file_kind": "3mf"}
+
+
+def test_metadata_reference_covers_allow_list():
+    lines = _events.metadata_reference().splitlines()
+
+    assert lines[0] == "Metadata keys by event type (* marks a key the command line requires):"
+    assert lines[10] == "  error_occurred        error_type*, printer_type"
+    assert lines[13] == "Values:"
+    assert lines[18] == "  file_kind         one of 3mf, gcode, bgcode, stl, other"
+    assert len(lines) == 1 + len(EventType) + 1 + 8
+
+
+def test_architecture_doc_lists_metadata_reference():
+    document = (Path(__file__).resolve().parents[2] / "docs" / "architecture.md").read_text(encoding="utf-8")
+
+    assert f"```text\n{_events.metadata_reference()}\n```" in document
+
+
 @pytest.fixture
 def fresh_warnings(monkeypatch):
     """Forget which dropped keys were logged and which metadata was encoded, so every warning shows."""
@@ -155,8 +193,8 @@ def test_record_warning_shows_invalid_value(stats: UsageStats, caplog, fresh_war
 
 BAD_TIME_WARNING = (
     "Usage event at index 1 of the bulk import was skipped: its occurred_at '2026-12-01T10:00:00Z' (str) "
-    "is not a datetime. Pass a datetime with a time zone, such as "
-    "datetime.fromisoformat('2026-12-01T10:00:00+00:00'), or None for the current time."
+    "is not a datetime. Pass a datetime, such as datetime.fromisoformat('2026-12-01T10:00:00+00:00'), or None "
+    "for the current time. A datetime without a time zone is taken to be UTC."
 )
 
 
@@ -197,8 +235,8 @@ def test_record_many_skips_row_with_text_time(stats: UsageStats, caplog):
         (
             ("job_created", dt.date(2026, 12, 1), {}),
             "Usage event at index 0 of the bulk import was skipped: its occurred_at datetime.date(2026, 12, 1) "
-            "(date) is not a datetime. Pass a datetime with a time zone, such as "
-            "datetime.fromisoformat('2026-12-01T10:00:00+00:00'), or None for the current time.",
+            "(date) is not a datetime. Pass a datetime, such as datetime.fromisoformat('2026-12-01T10:00:00+00:00'), "
+            "or None for the current time. A datetime without a time zone is taken to be UTC.",
         ),
         (
             ("job_created", dt.datetime.min.replace(tzinfo=dt.timezone(dt.timedelta(hours=1))), {}),

@@ -223,6 +223,34 @@ def test_record_after_close_returns_false(stats: UsageStats, clock, caplog):
         assert reopened.status().events_total == 1
 
 
+def test_record_while_locked_warns_once_per_outage(home, environ, clock, monkeypatch, caplog):
+    # A short wait for the lock keeps the test quick; the message names the wait in force.
+    monkeypatch.setattr("app.core._store.BUSY_TIMEOUT_MS", 100)
+    monkeypatch.setattr("app.core._service.BUSY_TIMEOUT_MS", 100)
+    stats = UsageStats.open(home, environ=environ, clock=clock)
+    assert stats.record("job_created") is True
+    holder = sqlite3.connect(stats.path, isolation_level=None)
+
+    with caplog.at_level(logging.INFO, logger="app.core"):
+        for _ in range(2):
+            holder.execute("BEGIN IMMEDIATE")
+            assert stats.record("job_created") is False
+            assert stats.record("job_created") is False
+            holder.execute("ROLLBACK")
+            assert stats.record("job_completed") is True
+    holder.close()
+
+    locked = (
+        f"Usage events are not being recorded (OperationalError: database is locked): another process kept a "
+        f"write transaction open on {stats.path} for longer than 0.1 s, and record() waited that long. Stored "
+        "data is kept. End or shorten that process's transaction. Further failures are logged at DEBUG level."
+    )
+    recovered = f"Usage events are being recorded again in {stats.path}."
+    assert [record.getMessage() for record in caplog.records] == [locked, recovered, locked, recovered]
+    assert [event.event_type for event in stats.recent_events()] == ["job_completed", "job_completed", "job_created"]
+    stats.close()
+
+
 @pytest.mark.parametrize(
     "call",
     [
