@@ -111,7 +111,7 @@ def test_cli_opt_in_preview_and_opt_out(run):
     status = json.loads(run("status", "--json").stdout)
 
     assert opted_in.returncode == 0
-    assert "policy version 2" in opted_in.stdout
+    assert "policy version 3" in opted_in.stdout
     report = json.loads(preview.stdout)
     assert report["schema_version"] == "1.1"
     assert report["installation"]["country_code"] == "DE"
@@ -130,7 +130,7 @@ def test_cli_status_sharing_words(run):
     refused_json = json.loads(run("status", "--json").stdout)
 
     assert undecided == "Sharing:            not decided yet"
-    assert granted == "Sharing:            on, policy version 2"
+    assert granted == "Sharing:            on, policy version 3"
     assert blocked == "Sharing:            off (DO_NOT_TRACK is set in the environment)"
     assert refused == "Sharing:            off"
     assert refused_json["consent"]["state"] == "refused"
@@ -267,7 +267,7 @@ def test_cli_writes_app_log(run, tmp_path):
 
     log = (tmp_path / "data" / "app.log").read_text(encoding="utf-8")
 
-    assert "INFO app.core: Usage statistics consent granted for policy version 2." in log
+    assert "INFO app.core: Usage statistics consent granted for policy version 3." in log
 
 
 def test_cli_home_option_after_command(run, tmp_path):

@@ -27,6 +27,14 @@ ENGLISH_CHANGES_IN_VERSION_2 = [
     "Each report carries a fingerprint of a secret deletion key kept on your computer, so that you, and nobody "
     "else, can ask the collector to delete your data or show you what it holds.",
 ]
+GERMAN_CHANGES_IN_VERSION_3 = [
+    "Die Erklärung sagt jetzt, wie der Statistikserver die Berichte pro Adresse begrenzt: mit einem Fingerabdruck "
+    "der Adresse, dessen Schlüssel täglich ersetzt wird, nie mit der Adresse selbst.",
+]
+ENGLISH_CHANGES_IN_VERSION_3 = [
+    "The policy now says how the statistics server limits the reports per address: with a fingerprint of the "
+    "address whose key is replaced daily, never with the address itself.",
+]
 TRANSLATIONS = [language for language in POLICY_LANGUAGES if language != _policy.DEFAULT_LANGUAGE]
 
 
@@ -47,10 +55,15 @@ def test_german_policy_texts() -> None:
 
     assert policy.language == "de"
     assert policy.summary == GERMAN_SUMMARY
-    assert len(policy.collected) == 9
+    assert len(policy.collected) == 10
     assert policy.collected[3] == "Die Anzahl der Drucker, aufgeschlüsselt nach Druckertyp"
+    assert policy.collected[9] == (
+        "Ein Fingerabdruck Ihrer IP-Adresse, den der Statistikserver aufbewahrt, um zu begrenzen, wie viele Berichte "
+        "eine Adresse pro Stunde sendet. Er wird mit einem Schlüssel gebildet, der täglich ersetzt wird. Danach lässt "
+        "er sich der Adresse nicht mehr zuordnen. Die Adresse selbst wird nicht gespeichert"
+    )
     assert policy.never_collected[-1] == "Der Löschschlüssel selbst"
-    assert list(policy.changes) == GERMAN_CHANGES_IN_VERSION_2
+    assert list(policy.changes) == GERMAN_CHANGES_IN_VERSION_3
     assert policy.retention == (
         "Ereignisse bleiben nach ihrer Zählung in einem Bericht noch 90 Tage auf diesem Computer gespeichert. "
         "Der Statistikserver bewahrt Berichte höchstens zwei Jahre auf."
@@ -86,9 +99,9 @@ def test_version_same_in_every_language() -> None:
     english = privacy_policy("en")
     german = privacy_policy("de")
 
-    assert german.version == english.version == "2"
-    assert german.effective_date == english.effective_date == "2026-12-01"
-    assert german.all_versions == english.all_versions == ("1", "2")
+    assert german.version == english.version == "3"
+    assert german.effective_date == english.effective_date == "2026-12-05"
+    assert german.all_versions == english.all_versions == ("1", "2", "3")
 
 
 @pytest.mark.parametrize("language", ["fr", "", "xx-YY"])
@@ -113,7 +126,7 @@ def test_unknown_version_raises_in_german() -> None:
 
 
 def test_missing_german_field_falls_back(policy_data: dict, caplog) -> None:
-    del policy_data["versions"][1]["translations"]["de"]["never_collected"]
+    del policy_data["versions"][-1]["translations"]["de"]["never_collected"]
     del policy_data["text"]["translations"]["de"]["retention"]
 
     with caplog.at_level(logging.WARNING, logger="app.core"):
@@ -125,7 +138,7 @@ def test_missing_german_field_falls_back(policy_data: dict, caplog) -> None:
     assert policy.retention == policy_data["text"]["retention"]
     assert policy.rights.startswith("Sie können jedes auf diesem Computer gespeicherte Ereignis")
     assert caplog.messages == [
-        "Privacy policy version 2: the 'de' translation is missing 'never_collected', so the English text is shown",
+        "Privacy policy version 3: the 'de' translation is missing 'never_collected', so the English text is shown",
         "Privacy policy shared text: the 'de' translation is missing 'retention', so the English text is shown",
     ]
 
@@ -166,14 +179,15 @@ def test_shared_text_fully_translated(language: str) -> None:
 def test_german_changes_since() -> None:
     german = privacy_policy("de")
 
-    assert german.changes_since("1") == GERMAN_CHANGES_IN_VERSION_2
-    assert german.changes_since("2") == []
+    assert german.changes_since("1") == GERMAN_CHANGES_IN_VERSION_2 + GERMAN_CHANGES_IN_VERSION_3
+    assert german.changes_since("2") == GERMAN_CHANGES_IN_VERSION_3
+    assert german.changes_since("3") == []
     assert german.changes_since(None) == []
     assert german.changes_since("9") == []
 
 
 def test_english_changes_since() -> None:
-    assert privacy_policy("en").changes_since("1") == ENGLISH_CHANGES_IN_VERSION_2
+    assert privacy_policy("en").changes_since("1") == ENGLISH_CHANGES_IN_VERSION_2 + ENGLISH_CHANGES_IN_VERSION_3
 
 
 def test_german_changes_since_text() -> None:
@@ -181,37 +195,37 @@ def test_german_changes_since_text() -> None:
 
     assert text.splitlines() == [
         "Änderungen seit Version 1, der Sie zugestimmt haben:",
-        *(f"  - {change}" for change in GERMAN_CHANGES_IN_VERSION_2),
+        *(f"  - {change}" for change in GERMAN_CHANGES_IN_VERSION_2 + GERMAN_CHANGES_IN_VERSION_3),
     ]
-    assert privacy_policy("de").changes_since_text("2") == ""
+    assert privacy_policy("de").changes_since_text("3") == ""
 
 
 def test_german_as_text_headings() -> None:
     lines = privacy_policy("de").as_text().splitlines()
 
-    assert lines[0] == "Datenschutzerklärung, Version 2 (gültig ab 01.12.2026)"
+    assert lines[0] == "Datenschutzerklärung, Version 3 (gültig ab 05.12.2026)"
     assert lines[2] == GERMAN_SUMMARY
     assert lines[4] == "Was erfasst wird:"
     assert lines[5] == (
         "  - Eine zufällige Installations-ID, die nicht aus Ihrer Hardware abgeleitet ist und die Sie ersetzen können"
     )
-    assert lines[15] == "Was nie erfasst wird:"
-    assert lines[21] == "  - Der Löschschlüssel selbst"
-    assert lines[23].startswith("Sie können jedes auf diesem Computer gespeicherte Ereignis")
+    assert lines[16] == "Was nie erfasst wird:"
+    assert lines[22] == "  - Der Löschschlüssel selbst"
+    assert lines[24].startswith("Sie können jedes auf diesem Computer gespeicherte Ereignis")
     assert lines[-1] == privacy_policy("de").retention
 
 
 def test_english_as_text_unchanged() -> None:
     lines = privacy_policy().as_text().splitlines()
 
-    assert lines[0] == "Privacy policy, version 2 (effective 2026-12-01)"
+    assert lines[0] == "Privacy policy, version 3 (effective 2026-12-05)"
     assert lines[4] == "What is collected:"
-    assert lines[15] == "What is never collected:"
-    assert lines[21] == "  - The deletion key itself"
+    assert lines[16] == "What is never collected:"
+    assert lines[22] == "  - The deletion key itself"
 
 
 def test_german_consent_stores_same_version(stats: UsageStats) -> None:
     stats.opt_in(privacy_policy("de").version)
 
-    assert stats.consent().policy_version == "2"
+    assert stats.consent().policy_version == "3"
     assert stats.consent().state == "granted"

@@ -38,10 +38,10 @@ def test_policy_cli_german(run) -> None:
     lines = result.stdout.splitlines()
 
     assert result.returncode == 0, result.stderr
-    assert lines[0] == "Datenschutzerklärung, Version 2 (gültig ab 01.12.2026)"
+    assert lines[0] == "Datenschutzerklärung, Version 3 (gültig ab 05.12.2026)"
     assert lines[4] == "Was erfasst wird:"
-    assert lines[15] == "Was nie erfasst wird:"
-    assert lines[21] == "  - Der Löschschlüssel selbst"
+    assert lines[16] == "Was nie erfasst wird:"
+    assert lines[22] == "  - Der Löschschlüssel selbst"
     assert lines[-1] == (
         "Ereignisse bleiben nach ihrer Zählung in einem Bericht noch 90 Tage auf diesem Computer gespeichert. "
         "Der Statistikserver bewahrt Berichte höchstens zwei Jahre auf."
@@ -53,8 +53,8 @@ def test_policy_cli_defaults_to_english(run) -> None:
     lines = result.stdout.splitlines()
 
     assert result.returncode == 0, result.stderr
-    assert lines[0] == "Privacy policy, version 2 (effective 2026-12-01)"
-    assert lines[21] == "  - The deletion key itself"
+    assert lines[0] == "Privacy policy, version 3 (effective 2026-12-05)"
+    assert lines[22] == "  - The deletion key itself"
     assert result.stdout == run("policy", "--language", "en").stdout
 
 
@@ -64,7 +64,7 @@ def test_policy_cli_german_changes(run) -> None:
 
     assert opted_in.returncode == 0, opted_in.stderr
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-4:] == [
+    assert result.stdout.splitlines()[-5:] == [
         "",
         "Änderungen seit Version 1, der Sie zugestimmt haben:",
         "  - Abgeschlossene und fehlgeschlagene Druckaufträge werden jetzt getrennt von den erstellten Aufträgen "
@@ -72,6 +72,8 @@ def test_policy_cli_german_changes(run) -> None:
         "  - Jeder Bericht enthält einen Fingerabdruck eines geheimen Löschschlüssels, der auf Ihrem Computer "
         "gespeichert ist. So können nur Sie den Statistikserver bitten, Ihre Daten zu löschen oder Ihnen zu zeigen, "
         "welche Daten er gespeichert hat.",
+        "  - Die Erklärung sagt jetzt, wie der Statistikserver die Berichte pro Adresse begrenzt: mit einem "
+        "Fingerabdruck der Adresse, dessen Schlüssel täglich ersetzt wird, nie mit der Adresse selbst.",
     ]
 
 
@@ -80,12 +82,14 @@ def test_policy_cli_english_changes(run) -> None:
     result = run("policy")
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-4:] == [
+    assert result.stdout.splitlines()[-5:] == [
         "",
         "Changed since version 1, which you agreed to:",
         "  - Completed and failed print jobs are now counted separately from created jobs.",
         "  - Each report carries a fingerprint of a secret deletion key kept on your computer, so that you, and "
         "nobody else, can ask the collector to delete your data or show you what it holds.",
+        "  - The policy now says how the statistics server limits the reports per address: with a fingerprint of "
+        "the address whose key is replaced daily, never with the address itself.",
     ]
 
 

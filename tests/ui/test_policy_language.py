@@ -47,9 +47,10 @@ def test_german_consent_dialog_lists_german_policy(qtbot, german) -> None:
 
     assert lines[0] == "Was erfasst wird"
     assert lines[4] == "Die Anzahl der Drucker, aufgeschlüsselt nach Druckertyp"
-    assert lines[10] == "Was nie erfasst wird"
-    assert lines[16] == "Der Löschschlüssel selbst"
-    assert lines[17:] == [
+    assert lines[10].startswith("Ein Fingerabdruck Ihrer IP-Adresse, den der Statistikserver aufbewahrt")
+    assert lines[11] == "Was nie erfasst wird"
+    assert lines[17] == "Der Löschschlüssel selbst"
+    assert lines[18:] == [
         "Wohin die Daten gehen und wie lange sie gespeichert werden",
         "Auf diesem Computer ist kein Statistikserver eingerichtet, daher wird nichts gesendet, bis einer "
         "eingerichtet ist.",
@@ -69,11 +70,13 @@ def test_german_reconsent_dialog_lists_german_changes(qtbot, german) -> None:
     dialog.open()
 
     assert _policy_view_lines(dialog) == [
-        "Änderungen in Version 2",
+        "Änderungen in Version 3",
         "Abgeschlossene und fehlgeschlagene Druckaufträge werden jetzt getrennt von den erstellten Aufträgen gezählt.",
         "Jeder Bericht enthält einen Fingerabdruck eines geheimen Löschschlüssels, der auf Ihrem Computer "
         "gespeichert ist. So können nur Sie den Statistikserver bitten, Ihre Daten zu löschen oder Ihnen zu zeigen, "
         "welche Daten er gespeichert hat.",
+        "Die Erklärung sagt jetzt, wie der Statistikserver die Berichte pro Adresse begrenzt: mit einem Fingerabdruck "
+        "der Adresse, dessen Schlüssel täglich ersetzt wird, nie mit der Adresse selbst.",
     ]
 
 
@@ -82,11 +85,11 @@ def test_german_policy_dialog_text(qtbot, german) -> None:
     qtbot.addWidget(dialog)
     lines = dialog.browser.toPlainText().splitlines()
 
-    assert dialog.windowTitle() == "Datenschutzerklärung (Version 2)"
-    assert lines[0] == "Datenschutzerklärung, Version 2 (gültig ab 01.12.2026)"
-    assert lines[12] == "Was nie erfasst wird"
-    assert lines[18] == "Der Löschschlüssel selbst"
-    assert lines[20].startswith("Ereignisse bleiben nach ihrer Zählung in einem Bericht noch 90 Tage")
+    assert dialog.windowTitle() == "Datenschutzerklärung (Version 3)"
+    assert lines[0] == "Datenschutzerklärung, Version 3 (gültig ab 05.12.2026)"
+    assert lines[13] == "Was nie erfasst wird"
+    assert lines[19] == "Der Löschschlüssel selbst"
+    assert lines[21].startswith("Ereignisse bleiben nach ihrer Zählung in einem Bericht noch 90 Tage")
 
 
 def _list_items(document: QTextDocument) -> list[tuple[str, int]]:
@@ -108,7 +111,7 @@ def test_policy_dialog_uses_real_lists(qtbot) -> None:
 
     expected = [(item, 1) for item in (*policy.collected, *policy.never_collected)]
     assert _list_items(dialog.browser.document()) == expected
-    assert lines[:3] == ["Privacy policy, version 2 (effective 2026-12-01)", policy.summary, "What is collected"]
+    assert lines[:3] == ["Privacy policy, version 3 (effective 2026-12-05)", policy.summary, "What is collected"]
     assert lines[-3:] == [
         policy.rights, policy.retention, "No statistics server is set up on this computer, so nothing is sent until one is."
     ]
@@ -123,8 +126,9 @@ def test_english_consent_dialog_lists_english_policy(qtbot) -> None:
     lines = _policy_view_lines(dialog)
 
     assert lines[0] == "What is collected"
-    assert lines[16] == "The deletion key itself"
-    assert lines[17:] == [
+    assert lines[10].startswith("A fingerprint of your IP address, which the statistics server keeps")
+    assert lines[17] == "The deletion key itself"
+    assert lines[18:] == [
         "Where the data goes and how long it is kept",
         "Reports go to the statistics server at https://stats.example.org.",
         "This computer deletes events after 90 days, but with sharing on not before a report has counted them. "
