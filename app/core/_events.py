@@ -156,6 +156,7 @@ def metadata_reference() -> str:
     lines.extend(f"  {key:<{width}}  {description}" for key, description in sorted(rules.items()))
     return "\n".join(lines)
 
+
 _short_repr = reprlib.Repr()
 _short_repr.maxstring = _short_repr.maxother = _short_repr.maxlong = MAX_SHOWN_VALUE_CHARS
 

@@ -159,17 +159,36 @@ def gather(db: peewee.SqliteDatabase, watermark: int, period: Period, feature_st
     )
 
 
-def feature_state_at(db: peewee.SqliteDatabase, last_event_id: int) -> dict[str, bool]:
+def feature_state_at(
+    db: peewee.SqliteDatabase, last_event_id: int, now: dt.datetime, pruned_state: dict[str, bool]
+) -> dict[str, bool]:
     """Return whether each feature was on after the events up to `last_event_id`, from the latest change of each.
 
-    Opting in starts from this state, so a feature switched on before the opt-in is reported as on.
+    `pruned_state` is the state that the feature events deleted by retention left (the setting
+    `features.pruned_state`), which the remaining events change. Opting in starts from this
+    state, so a feature switched on before the opt-in is reported as on.
+    """
+    return fold_feature_events(db, "id <= ?", (last_event_id,), now, pruned_state)
+
+
+def fold_feature_events(
+    db: peewee.SqliteDatabase, condition: str, parameters: tuple[Any, ...], now: dt.datetime, state: dict[str, bool]
+) -> dict[str, bool]:
+    """Return `state` changed by the feature events that match `condition`, in the order they happened.
+
+    An event timed after `now`, recorded while the clock was ahead, counts as happening now, so a
+    later change recorded after the clock was put right still comes after it.
     """
     rows = db.execute_sql(
         "SELECT event_type, json_extract(metadata, '$.feature') FROM usage_events"
-        " WHERE event_type IN (?, ?) AND id <= ? ORDER BY occurred_at, id",
-        (EventType.FEATURE_ENABLED.value, EventType.FEATURE_DISABLED.value, last_event_id),
+        f" WHERE event_type IN (?, ?) AND {condition} ORDER BY min(occurred_at, ?), id",
+        (EventType.FEATURE_ENABLED.value, EventType.FEATURE_DISABLED.value, *parameters, format_db_time(now)),
     ).fetchall()
-    return {feature: event_type == EventType.FEATURE_ENABLED.value for event_type, feature in rows if feature is not None}
+    folded = dict(state)
+    for event_type, feature in rows:
+        if feature is not None:
+            folded[feature] = event_type == EventType.FEATURE_ENABLED.value
+    return folded
 
 
 def _fleet(db: peewee.SqliteDatabase, period: Period) -> list[tuple[str, int | None]]:

@@ -11,6 +11,7 @@ import logging
 import os
 import secrets
 import sqlite3
+import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -40,7 +41,7 @@ from app.core._history import HistoryCheck
 from app.core._policy import policy_version, privacy_policy
 from app.core._reasons import ReasonDetail
 from app.core._records import Consent, Event, SentReport, Status, event_rows, sent_report_from_row
-from app.core._report import Installation, Schedule, build_body, feature_state_at, gather, report_id_for
+from app.core._report import Installation, Schedule, build_body, feature_state_at, fold_feature_events, gather, report_id_for
 from app.core._settings import Settings
 from app.core._store import BUSY_TIMEOUT_MS, open_store
 from app.core._submit import PERIOD_FIELDS, CollectorClient, DeletionOutcome, Rejected, RetryLater, Sent, Skipped, SubmitOutcome
@@ -50,6 +51,8 @@ logger = logging.getLogger("app.core")
 APP_DIR_NAME = "Printernizer Usage Statistics"
 APP_AUTHOR = "Printernizer"
 RETENTION_DAYS = 90
+# A storage failure that lasts, or comes back, is logged at WARNING at most this often.
+STORAGE_WARNING_INTERVAL = dt.timedelta(minutes=10)
 MAX_PAUSE_DAYS = 365
 # Statuses that point at a wrong endpoint rather than a bad report, as does any status below
 # 400 other than 200 (a redirect, for example). The report then stays queued, not rejected.
@@ -104,6 +107,22 @@ def default_home(environ: Mapping[str, str]) -> Path:
 
 class _StoreClosed(Exception):
     """Recording was attempted after UsageStats.close()."""
+
+
+@dataclasses.dataclass
+class _StorageOutage:
+    """Writes that failed since the last one that succeeded, and whether a WARNING announced them."""
+
+    failures: int = 0
+    warned: bool = False
+
+
+def _is_busy(error: BaseException) -> bool:
+    """Return whether SQLite gave up waiting for a lock that another connection holds (SQLITE_BUSY)."""
+    # peewee keeps the sqlite3 error it wraps in `orig`.
+    original = getattr(error, "orig", error)
+    code = getattr(original, "sqlite_errorcode", None)
+    return isinstance(code, int) and code & 0xFF == sqlite3.SQLITE_BUSY
 
 
 def _requires_open_store(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -165,7 +184,11 @@ class UsageStats:
         self._settings = Settings(db, clock)
         self._session_id: int | None = None
         self._closed = False
+        # The state of the log throttle in _warn_not_recorded, which host threads call at once.
+        self._warning_lock = threading.Lock()
         self._warned_causes: set[str] = set()
+        self._storage_warned_at: dt.datetime | None = None
+        self._storage_outage: _StorageOutage | None = None
 
     @classmethod
     def open(
@@ -278,8 +301,9 @@ class UsageStats:
         """Grant consent for a policy version (the current one by default) and open the first period.
 
         After an opt-out, the installation gets a new id and deletion token if a report of the
-        current id was ever built, so nothing sent before can be linked to what is sent after.
-        An installation that refused before it built any report keeps its id.
+        current id was ever built, so no id links what was sent before to what is sent after. The
+        other fields describe the same computer as before: app version, country, printer fleet and
+        features. An installation that refused before it built any report keeps its id.
         """
         version = policy_version_agreed or privacy_policy().version
         try:
@@ -307,7 +331,7 @@ class UsageStats:
             keys.REPORT_LAST_PERIOD_END: None,
             keys.REPORT_PERIOD_OPENED_AT: now,
             keys.REPORT_WATERMARK: max_id,
-            keys.REPORT_FEATURE_STATE: feature_state_at(self._db, max_id),
+            keys.REPORT_FEATURE_STATE: feature_state_at(self._db, max_id, now, self._pruned_feature_state()),
         }
         if self._opt_in_starts_new_installation(previous_state):
             installation_id, deletion_token = self._next_identity()
@@ -319,6 +343,9 @@ class UsageStats:
             updates[keys.FIRST_SEEN] = now
             updates[keys.INSTALLATION_SUBMISSION_COUNT] = 0
         return updates
+
+    def _pruned_feature_state(self) -> dict[str, bool]:
+        return self._settings.get(keys.FEATURE_PRUNED_STATE) or {}
 
     def _opt_in_starts_new_installation(self, consent_state: str) -> bool:
         """Return whether an opt-in from `consent_state` takes a new id, because the collector may hold data of the current one."""
@@ -407,13 +434,16 @@ class UsageStats:
     def record(self, event_type: str | EventType, metadata: Mapping[str, Any] | None = None, /, **fields: Any) -> bool:
         """Store one event now; return False (and log) instead of raising on any failure.
 
-        Metadata comes as keyword arguments, as a mapping, or both. A keyword wins over the same key
-        in the mapping. Metadata that is not a mapping is dropped with a WARNING, and the event is stored.
+        Metadata comes as keyword arguments, as a mapping (positional or as `metadata=`), or both.
+        A keyword wins over the same key in the mapping. Metadata that is not a mapping is dropped with a WARNING, and the event is stored.
         """
         try:
             parsed = parse_event_type(event_type)
             if parsed is None:
                 return False
+            if metadata is None and isinstance(fields.get("metadata"), Mapping):
+                # No event type has a "metadata" key, so record(type, metadata={...}) means the mapping.
+                metadata = fields.pop("metadata")
             if metadata is not None:
                 fields = {**metadata_mapping(parsed, metadata), **fields}
             row = (parsed.value, format_db_time(self._clock()), clean_and_encode(parsed, fields))
@@ -471,46 +501,77 @@ class UsageStats:
         else:
             with self._db.atomic():
                 connection.executemany(_INSERT_EVENT, rows)
-        if self._warned_causes:
-            # The next failure after a recovery is a new outage, so it is logged at WARNING again.
-            self._warned_causes.clear()
-            logger.info("Usage events are being recorded again in %s.", self.path)
+        if self._storage_outage is not None:
+            self._end_storage_outage()
         return len(rows)
 
+    def _end_storage_outage(self) -> None:
+        with self._warning_lock:
+            outage, self._storage_outage = self._storage_outage, None
+        if outage is not None and outage.warned:
+            logger.info(
+                "Usage events are being recorded again in %s, after %d failed writes.", self.path, outage.failures
+            )
+
     def _warn_not_recorded(self, error: BaseException) -> None:
-        """Log why events or a session write were not stored: a WARNING the first time for each kind of
-        cause, at DEBUG after that, so a host that records in a loop does not flood the log."""
+        """Log why events or a session write were not stored, without flooding the log of a host that records in a loop.
+
+        A closed store and an unexpected error are logged at WARNING once per process. A storage
+        failure, such as a lock held by another process, is logged at WARNING at most once every
+        STORAGE_WARNING_INTERVAL, and its end with the number of failed writes at INFO. Everything
+        else goes to DEBUG.
+        """
         if isinstance(error, _StoreClosed):
-            cause = "closed"
             message = (
                 f"Usage events are not being recorded: the usage statistics store {self.path} was closed. "
                 f"Open it again with UsageStats.open() to record events."
             )
-        elif isinstance(error, (sqlite3.OperationalError, peewee.OperationalError)) and "locked" in str(error):
-            cause = "locked"
+            self._warn_once("closed", message, exc_info=False)
+        elif _is_busy(error):
             message = (
-                f"Usage events are not being recorded ({type(error).__name__}: {error}): another process kept a "
-                f"write transaction open on {self.path} for longer than {BUSY_TIMEOUT_MS / 1000:g} s, and record() "
-                f"waited that long. Stored data is kept. End or shorten that process's transaction."
+                f"Usage events are not being recorded ({type(error).__name__}: {error}): another connection, "
+                f"possibly in another process, kept a write transaction open on {self.path}, and record() waited "
+                f"up to {BUSY_TIMEOUT_MS / 1000:g} s for it. Stored data is kept. End or shorten that transaction."
             )
+            self._warn_storage(message)
         elif isinstance(error, (sqlite3.Error, peewee.PeeweeException, OSError)):
-            cause = "storage"
             message = (
                 f"Usage events are not being recorded ({type(error).__name__}: {error}). Stored data is kept; "
                 f"check free disk space and write access to {self.path}."
             )
+            self._warn_storage(message)
         else:
-            cause = "unexpected"
             message = (
                 f"Usage events were not recorded because of an unexpected {type(error).__name__}: {error}. "
                 f"Stored data in {self.path} is kept. The traceback shows where the error was raised."
             )
+            self._warn_once("unexpected", message, exc_info=True)
 
-        if cause in self._warned_causes:
+    def _warn_once(self, cause: str, message: str, *, exc_info: bool) -> None:
+        with self._warning_lock:
+            first = cause not in self._warned_causes
+            self._warned_causes.add(cause)
+        if first:
+            logger.warning("%s Further failures are logged at DEBUG level.", message, exc_info=exc_info)
+        else:
             logger.debug("Usage event not recorded: %s", message)
-            return
-        self._warned_causes.add(cause)
-        logger.warning("%s Further failures are logged at DEBUG level.", message, exc_info=cause == "unexpected")
+
+    def _warn_storage(self, message: str) -> None:
+        now = self._clock()
+        with self._warning_lock:
+            outage = self._storage_outage = self._storage_outage or _StorageOutage()
+            outage.failures += 1
+            last = self._storage_warned_at
+            # A clock set back counts as the interval having passed.
+            due = last is None or not dt.timedelta(0) <= now - last < STORAGE_WARNING_INTERVAL
+            if due:
+                self._storage_warned_at = now
+                outage.warned = True
+        if due:
+            minutes = STORAGE_WARNING_INTERVAL.total_seconds() / 60
+            logger.warning("%s Further failures in the next %g minutes are logged at DEBUG level.", message, minutes)
+        else:
+            logger.debug("Usage event not recorded: %s", message)
 
     def start_session(self) -> None:
         """Open an uptime session; call heartbeat() every few minutes and end_session() at exit."""
@@ -633,7 +694,7 @@ class UsageStats:
             feature_state = self._settings.get(keys.REPORT_FEATURE_STATE) or {}
         else:
             watermark = self._db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM usage_events").fetchone()[0]
-            feature_state = feature_state_at(self._db, watermark)
+            feature_state = feature_state_at(self._db, watermark, now, self._pruned_feature_state())
 
         aggregate = gather(self._db, watermark, period, feature_state)
         return build_body(report_id_for(installation.installation_id, period), installation, period, aggregate)
@@ -1137,7 +1198,7 @@ class UsageStats:
 
     @_requires_open_store
     def delete_local_data(self) -> None:
-        """Delete events, sessions, the report history and the submission counts and time.
+        """Delete events, sessions, the report history, the submission counts and time, and the pruned feature state.
 
         Consent, installation id and the report schedule stay. A running uptime session
         starts again at the time of the deletion, so the uptime after it still counts.
@@ -1156,6 +1217,7 @@ class UsageStats:
                 keys.SUBMISSION_COUNT: 0,
                 keys.INSTALLATION_SUBMISSION_COUNT: 0,
                 keys.SUBMISSION_LAST_AT: None,
+                keys.FEATURE_PRUNED_STATE: None,
             }
             if may_have_sent:
                 updates[keys.REPORT_EVER_BUILT] = True
@@ -1164,18 +1226,25 @@ class UsageStats:
 
     @_requires_open_store
     def prune(self) -> int:
-        """Delete events older than 90 days that were reported or can never be reported."""
-        cutoff = format_db_time(self._clock() - dt.timedelta(days=RETENTION_DAYS))
+        """Delete events older than 90 days that were reported or can never be reported.
+
+        The state that deleted feature events leave is kept in the settings, so that an opt-in
+        after them still reports the features that are on.
+        """
+        now = self._clock()
+        cutoff = format_db_time(now - dt.timedelta(days=RETENTION_DAYS))
         try:
             with self._db.atomic("IMMEDIATE"):
                 watermark = int(self._settings.get(keys.REPORT_WATERMARK, 0) or 0)
                 if self._settings.get(keys.CONSENT_STATE) != "granted":
-                    condition, parameters = "1", ()
+                    condition, parameters = "occurred_at < ?", (cutoff,)
                 else:
-                    condition, parameters = "(reported = 1 OR id <= ?)", (watermark,)
-                deleted = self._db.execute_sql(
-                    f"DELETE FROM usage_events WHERE occurred_at < ? AND {condition}", (cutoff, *parameters)
-                ).rowcount
+                    condition, parameters = "occurred_at < ? AND (reported = 1 OR id <= ?)", (cutoff, watermark)
+                pruned_state = self._pruned_feature_state()
+                folded = fold_feature_events(self._db, condition, parameters, now, pruned_state)
+                if folded != pruned_state:
+                    self._settings.set(keys.FEATURE_PRUNED_STATE, folded)
+                deleted = self._db.execute_sql(f"DELETE FROM usage_events WHERE {condition}", parameters).rowcount
                 self._db.execute_sql(
                     "DELETE FROM usage_sessions WHERE COALESCE(ended_at, last_seen_at) < ?", (cutoff,)
                 )

@@ -32,6 +32,9 @@ SUBMISSION_PAUSED_UNTIL = "submission.paused_until"
 # so an opt-out still asks the collector to delete what may have reached it.
 REPORT_EVER_BUILT = "report.ever_built"
 SERVER_DELETION = "server_deletion.state"
+# Whether each feature was on after the feature events that retention deleted, so that the state
+# survives their deletion for the next opt-in.
+FEATURE_PRUNED_STATE = "features.pruned_state"
 HISTORY_HEAD = "history.head"
 # The installation id and deletion token that the next opt-in after a refusal takes, created by the
 # first preview() while consent is refused, so that the preview shows the identity that is sent.

@@ -294,6 +294,7 @@ _CARRIED_OVER_KEYS = (
     "report.last_period_end",
     "report.period_opened_at",
     "report.feature_state",
+    "features.pruned_state",
     "submission.last_at",
     "submission.count",
     "installation.submission_count",

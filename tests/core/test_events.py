@@ -118,8 +118,10 @@ def test_record_tells_bool_from_int(stats: UsageStats):
 def test_record_takes_metadata_mapping(stats: UsageStats):
     assert stats.record(EventType.JOB_CREATED, {"printer_type": "prusa", "printer_index": 1}) is True
     assert stats.record("job_created", {"printer_type": "prusa", "printer_index": 1}, printer_index=2) is True
+    assert stats.record("job_created", metadata={"printer_type": "bambu_lab"}, file_kind="3mf") is True
 
     assert [json.loads(event.metadata) for event in stats.recent_events()] == [
+        {"file_kind": "3mf", "printer_type": "bambu_lab"},
         {"printer_index": 2, "printer_type": "prusa"},
         {"printer_index": 1, "printer_type": "prusa"},
     ]
@@ -138,12 +140,18 @@ def test_record_drops_metadata_not_mapping(stats: UsageStats, fresh_warnings, ca
 
 def test_metadata_reference_covers_allow_list():
     lines = _events.metadata_reference().splitlines()
+    values = lines.index("Values:")
 
     assert lines[0] == "Metadata keys by event type (* marks a key the command line requires):"
     assert lines[10] == "  error_occurred        error_type*, printer_type"
-    assert lines[13] == "Values:"
-    assert lines[18] == "  file_kind         one of 3mf, gcode, bgcode, stl, other"
-    assert len(lines) == 1 + len(EventType) + 1 + 8
+    rows = {line.split()[0]: line.split(None, 1)[1] for line in lines[1:values]}
+    assert rows.keys() == {member.value for member in EventType}
+    for event_type, kinds in _events.ALLOWED_METADATA.items():
+        assert rows[event_type.value].replace("*", "").split(", ") == list(kinds)
+    rules = {line.split()[0]: line.split(None, 1)[1] for line in lines[values + 1 :]}
+    for kinds in _events.ALLOWED_METADATA.values():
+        for key, kind in kinds.items():
+            assert rules[key] == kind.description
 
 
 def test_architecture_doc_lists_metadata_reference():

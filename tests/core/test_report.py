@@ -230,6 +230,42 @@ def test_events_before_opt_in_are_never_reported(sender: UsageStats, clock, coll
     assert collector.bodies[0]["usage_stats"]["job_count"] == 1
 
 
+def test_feature_state_survives_prune_before_opt_in(sender: UsageStats, clock, collector):
+    sender.record("feature_enabled", feature="auto_download")
+    sender.record("feature_enabled", feature="timelapse")
+    clock.advance(days=91)
+    sender.record("feature_disabled", feature="timelapse")
+
+    assert sender.prune() == 2
+    assert json.loads(sender.preview())["usage_stats"]["feature_usage"] == {"auto_download": True, "timelapse": False}
+    sender.opt_in()
+    clock.advance(days=7)
+    submit(sender)
+
+    assert collector.bodies[0]["usage_stats"]["feature_usage"] == {"auto_download": True, "timelapse": False}
+
+
+def test_delete_local_data_forgets_pruned_features(sender: UsageStats, clock):
+    sender.record("feature_enabled", feature="auto_download")
+    clock.advance(days=91)
+    sender.prune()
+
+    sender.delete_local_data()
+
+    assert json.loads(sender.preview())["usage_stats"]["feature_usage"] == {}
+
+
+def test_feature_change_after_clock_put_right_wins(sender: UsageStats, clock):
+    clock.advance(days=365)
+    sender.record("feature_enabled", feature="timelapse")
+    clock.advance(days=-365, minutes=1)
+    sender.record("feature_disabled", feature="timelapse")
+
+    assert json.loads(sender.preview())["usage_stats"]["feature_usage"] == {"timelapse": False}
+    sender.opt_in()
+    assert sender._settings.get("report.feature_state") == {"timelapse": False}
+
+
 def test_report_worst_case_stays_under_one_kilobyte():
     installation = Installation(
         installation_id="7b0f0f4e-8d1c-4a55-9a38-4a0c86f0d7a1",

@@ -10,6 +10,8 @@ import stat
 import subprocess
 import sys
 import textwrap
+from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -223,16 +225,29 @@ def test_record_after_close_returns_false(stats: UsageStats, clock, caplog):
         assert reopened.status().events_total == 1
 
 
-def test_record_while_locked_warns_once_per_outage(home, environ, clock, monkeypatch, caplog):
-    # A short wait for the lock keeps the test quick; the message names the wait in force.
+def locked_message(path: Path) -> str:
+    return (
+        "Usage events are not being recorded (OperationalError: database is locked): another connection, possibly "
+        f"in another process, kept a write transaction open on {path}, and record() waited up to 0.1 s for it. "
+        "Stored data is kept. End or shorten that transaction. Further failures in the next 10 minutes are logged "
+        "at DEBUG level."
+    )
+
+
+@pytest.fixture
+def short_lock_wait(monkeypatch):
+    """Wait 0.1 s for a lock instead of 5 s, so a locked store fails quickly. The message names the wait in force."""
     monkeypatch.setattr("app.core._store.BUSY_TIMEOUT_MS", 100)
     monkeypatch.setattr("app.core._service.BUSY_TIMEOUT_MS", 100)
+
+
+def test_record_while_locked_warns_every_ten_minutes(home, environ, clock, short_lock_wait, caplog):
     stats = UsageStats.open(home, environ=environ, clock=clock)
-    assert stats.record("job_created") is True
     holder = sqlite3.connect(stats.path, isolation_level=None)
 
     with caplog.at_level(logging.INFO, logger="app.core"):
-        for _ in range(2):
+        for minutes in (0, 9, 1):
+            clock.advance(minutes=minutes)
             holder.execute("BEGIN IMMEDIATE")
             assert stats.record("job_created") is False
             assert stats.record("job_created") is False
@@ -240,15 +255,59 @@ def test_record_while_locked_warns_once_per_outage(home, environ, clock, monkeyp
             assert stats.record("job_completed") is True
     holder.close()
 
-    locked = (
-        f"Usage events are not being recorded (OperationalError: database is locked): another process kept a "
-        f"write transaction open on {stats.path} for longer than 0.1 s, and record() waited that long. Stored "
-        "data is kept. End or shorten that process's transaction. Further failures are logged at DEBUG level."
-    )
-    recovered = f"Usage events are being recorded again in {stats.path}."
-    assert [record.getMessage() for record in caplog.records] == [locked, recovered, locked, recovered]
-    assert [event.event_type for event in stats.recent_events()] == ["job_completed", "job_completed", "job_created"]
+    recovered = f"Usage events are being recorded again in {stats.path}, after 2 failed writes."
+    # The second outage came 9 minutes after the first warning, the third 10 minutes after it.
+    assert [record.getMessage() for record in caplog.records] == [
+        locked_message(stats.path), recovered, locked_message(stats.path), recovered,
+    ]
+    assert [record.levelname for record in caplog.records] == ["WARNING", "INFO", "WARNING", "INFO"]
+    assert [event.event_type for event in stats.recent_events()] == ["job_completed"] * 3
     stats.close()
+
+
+def test_record_from_threads_while_locked_warns_once(home, environ, clock, short_lock_wait, caplog):
+    stats = UsageStats.open(home, environ=environ, clock=clock)
+    holder = sqlite3.connect(stats.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+
+    with caplog.at_level(logging.INFO, logger="app.core"):
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            results = list(pool.map(lambda _: stats.record("job_created"), range(16)))
+        holder.execute("ROLLBACK")
+        assert stats.record("job_completed") is True
+    holder.close()
+
+    assert results == [False] * 16
+    assert [record.getMessage() for record in caplog.records] == [
+        locked_message(stats.path),
+        f"Usage events are being recorded again in {stats.path}, after 16 failed writes.",
+    ]
+    stats.close()
+
+
+def test_unexpected_failures_between_successes_warn_once(stats: UsageStats, caplog):
+    class Unreadable(Mapping):
+        """Metadata whose values cannot be read, as from a host's broken wrapper around its settings."""
+
+        def __getitem__(self, key):
+            raise LookupError("metadata cannot be read")
+
+        def __iter__(self):
+            return iter(["printer_type"])
+
+        def __len__(self):
+            return 1
+
+    with caplog.at_level(logging.INFO, logger="app.core"):
+        for _ in range(3):
+            assert stats.record("job_created", Unreadable()) is False
+            assert stats.record("job_created") is True
+
+    assert [record.getMessage() for record in caplog.records] == [
+        "Usage events were not recorded because of an unexpected LookupError: metadata cannot be read. Stored "
+        f"data in {stats.path} is kept. The traceback shows where the error was raised. Further failures are "
+        "logged at DEBUG level."
+    ]
 
 
 @pytest.mark.parametrize(
