@@ -95,8 +95,8 @@ def test_policy_changes_since_previous_version():
     policy = privacy_policy()
 
     assert policy.version == "3"
-    assert len(policy.changes_since("1")) == 3
-    assert len(policy.changes_since("2")) == 1
+    assert len(policy.changes_since("1")) == 4
+    assert len(policy.changes_since("2")) == 2
     assert policy.changes_since("3") == []
     assert "Completed and failed print jobs" in policy.changes_since("1")[0]
     assert policy.collected

@@ -30,10 +30,16 @@ ENGLISH_CHANGES_IN_VERSION_2 = [
 GERMAN_CHANGES_IN_VERSION_3 = [
     "Die Erklärung sagt jetzt, wie der Statistikserver die Berichte pro Adresse begrenzt: mit einem Fingerabdruck "
     "der Adresse, dessen Schlüssel täglich ersetzt wird, nie mit der Adresse selbst.",
+    "Der erste Bericht nach Ihrer Zustimmung beschreibt Ihre Drucker und die eingeschalteten Funktionen so, wie sie "
+    "zu diesem Zeitpunkt eingerichtet sind, auch wenn Sie sie vor Ihrer Zustimmung eingerichtet haben. "
+    "Druckaufträge, Dateien und Fehler werden weiterhin erst ab Ihrer Zustimmung gezählt.",
 ]
 ENGLISH_CHANGES_IN_VERSION_3 = [
     "The policy now says how the statistics server limits the reports per address: with a fingerprint of the "
     "address whose key is replaced daily, never with the address itself.",
+    "The first report after you agree describes your printers and the features switched on as they are set up at "
+    "that time, also when you set them up before agreeing. Jobs, files and errors are still counted only from "
+    "your agreement.",
 ]
 TRANSLATIONS = [language for language in POLICY_LANGUAGES if language != _policy.DEFAULT_LANGUAGE]
 

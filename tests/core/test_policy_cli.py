@@ -64,7 +64,7 @@ def test_policy_cli_german_changes(run) -> None:
 
     assert opted_in.returncode == 0, opted_in.stderr
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-5:] == [
+    assert result.stdout.splitlines()[-6:] == [
         "",
         "Änderungen seit Version 1, der Sie zugestimmt haben:",
         "  - Abgeschlossene und fehlgeschlagene Druckaufträge werden jetzt getrennt von den erstellten Aufträgen "
@@ -74,6 +74,9 @@ def test_policy_cli_german_changes(run) -> None:
         "welche Daten er gespeichert hat.",
         "  - Die Erklärung sagt jetzt, wie der Statistikserver die Berichte pro Adresse begrenzt: mit einem "
         "Fingerabdruck der Adresse, dessen Schlüssel täglich ersetzt wird, nie mit der Adresse selbst.",
+        "  - Der erste Bericht nach Ihrer Zustimmung beschreibt Ihre Drucker und die eingeschalteten Funktionen so, "
+        "wie sie zu diesem Zeitpunkt eingerichtet sind, auch wenn Sie sie vor Ihrer Zustimmung eingerichtet haben. "
+        "Druckaufträge, Dateien und Fehler werden weiterhin erst ab Ihrer Zustimmung gezählt.",
     ]
 
 
@@ -82,7 +85,7 @@ def test_policy_cli_english_changes(run) -> None:
     result = run("policy")
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-5:] == [
+    assert result.stdout.splitlines()[-6:] == [
         "",
         "Changed since version 1, which you agreed to:",
         "  - Completed and failed print jobs are now counted separately from created jobs.",
@@ -90,6 +93,9 @@ def test_policy_cli_english_changes(run) -> None:
         "nobody else, can ask the collector to delete your data or show you what it holds.",
         "  - The policy now says how the statistics server limits the reports per address: with a fingerprint of "
         "the address whose key is replaced daily, never with the address itself.",
+        "  - The first report after you agree describes your printers and the features switched on as they are set "
+        "up at that time, also when you set them up before agreeing. Jobs, files and errors are still counted only "
+        "from your agreement.",
     ]
 
 

@@ -77,6 +77,9 @@ def test_german_reconsent_dialog_lists_german_changes(qtbot, german) -> None:
         "welche Daten er gespeichert hat.",
         "Die Erklärung sagt jetzt, wie der Statistikserver die Berichte pro Adresse begrenzt: mit einem Fingerabdruck "
         "der Adresse, dessen Schlüssel täglich ersetzt wird, nie mit der Adresse selbst.",
+        "Der erste Bericht nach Ihrer Zustimmung beschreibt Ihre Drucker und die eingeschalteten Funktionen so, wie sie "
+        "zu diesem Zeitpunkt eingerichtet sind, auch wenn Sie sie vor Ihrer Zustimmung eingerichtet haben. "
+        "Druckaufträge, Dateien und Fehler werden weiterhin erst ab Ihrer Zustimmung gezählt.",
     ]
 
 
