@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -200,7 +201,14 @@ class AppActions(QObject):
 
     # The file dialog is the one place tests replace, so every save goes through it.
     def choose_save_path(self, title: str, suggested_path: str, name_filters: str) -> tuple[str, str]:
-        return QFileDialog.getSaveFileName(self.dialog_parent, title, suggested_path, name_filters)
+        """Ask for a file to save to. Return its path and the chosen name filter, or two empty strings on Cancel."""
+        dialog = SaveFileDialog(self.dialog_parent, title, suggested_path, name_filters)
+        accepted = dialog.exec()
+        path = dialog.selectedFiles()[0] if accepted and dialog.selectedFiles() else ""
+        chosen_filter = dialog.selectedNameFilter() if path else ""
+        # A parent owns the dialog, so without this it would stay until the app quits.
+        dialog.deleteLater()
+        return path, chosen_filter
 
     def export_formats(self) -> dict[str, str]:
         """Return the export's file dialog filter per format. Each filter names what its format contains."""
@@ -450,6 +458,30 @@ def suggested_save_path(stem: str, last_folder: Path | None = None) -> str:
     if not folder.is_dir():
         folder = Path.home()
     return str(folder / f"{stem}-{date.today().isoformat()}.json")
+
+
+class SaveFileDialog(QFileDialog):
+    """A save dialog that appends the selected filter's suffix to a file name typed without one.
+
+    `name_filters` is separated by ";;". The suffix comes from the first pattern of the selected
+    filter, such as "csv" from "(*.csv)". Qt appends it only to a name without a dot, so "out"
+    is saved as "out.csv" and "out.txt" stays as typed.
+    """
+
+    def __init__(self, parent: QWidget | None, title: str, suggested_path: str, name_filters: str) -> None:
+        super().__init__(parent, title, suggested_path, name_filters)
+        self.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        self._use_suffix_of(self.selectedNameFilter())
+        self.filterSelected.connect(self._use_suffix_of)
+
+    def _use_suffix_of(self, name_filter: str) -> None:
+        self.setDefaultSuffix(filter_suffix(name_filter))
+
+
+def filter_suffix(name_filter: str) -> str:
+    """Return the suffix of a name filter's first pattern without its dot: "json" for "JSON (*.json)", else ""."""
+    match = re.search(r"\*\.([^\s;)]+)", name_filter)
+    return match.group(1) if match else ""
 
 
 def _download_kind(body: bytes) -> str:

@@ -9,6 +9,7 @@ from PySide6.QtCore import QPoint, QSize, Qt
 from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
+    QComboBox,
     QDialogButtonBox,
     QMessageBox,
     QProxyStyle,
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import (
     QStyleFactory,
 )
 
+from app.ui.actions import SaveFileDialog, filter_suffix
 from app.ui.consent import (
     EXAMPLE_REPORT,
     FIRST_RUN,
@@ -362,3 +364,32 @@ def test_consent_start_size_fits_screen(qtbot, previous_version: str | None, siz
     available = dialog.screen().availableGeometry()
 
     assert dialog.size() == QSize(min(size[0], available.width()), min(size[1], available.height()))
+
+
+def test_save_dialog_suffix_follows_filter(qtbot, tmp_path) -> None:
+    dialog = SaveFileDialog(None, "Export", str(tmp_path / "data.json"), "JSON (*.json);;CSV (*.csv)")
+    qtbot.addWidget(dialog)
+    dialog.open()
+    file_types = dialog.findChild(QComboBox, "fileTypeCombo")
+    initial_suffix = dialog.defaultSuffix()
+
+    qtbot.keyClick(file_types, Qt.Key.Key_Down)
+    csv_suffix = dialog.defaultSuffix()
+    qtbot.keyClick(file_types, Qt.Key.Key_Up)
+
+    assert initial_suffix == "json"
+    assert csv_suffix == "csv"
+    assert dialog.defaultSuffix() == "json"
+
+
+@pytest.mark.parametrize(
+    ("name_filter", "suffix"),
+    [
+        ("JSON: events and sent reports (*.json)", "json"),
+        ("CSV: Nur Ereignisse (*.csv)", "csv"),
+        ("Archives (*.tar.gz *.zip)", "tar.gz"),
+        ("All files (*)", ""),
+    ],
+)
+def test_filter_suffix_of_first_pattern(name_filter: str, suffix: str) -> None:
+    assert filter_suffix(name_filter) == suffix

@@ -14,8 +14,18 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from PySide6.QtCore import QTimer
-from PySide6.QtWidgets import QApplication, QLabel, QPushButton, QTextBrowser
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import (
+    QApplication,
+    QComboBox,
+    QDialogButtonBox,
+    QFileDialog,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QTextBrowser,
+)
 
 from app.core import UsageStats, privacy_policy
 from app.ui.application import TrayApplication
@@ -260,6 +270,53 @@ def test_export_writes_real_store(tray_app, stats, tmp_path, suffix, chosen_filt
         assert len(text.splitlines()) == 2
 
 
+def _save_as_in_file_dialog(folder: Path, name: str, filter_steps: int = 0) -> None:
+    """Once the save dialog is open, pick a filter with the keyboard, type `name` in `folder` and click Save.
+
+    `filter_steps` is how many times Down is pressed in the file type box, so 1 picks the second filter.
+    A dialog that is still open afterwards is cancelled, so a failing test saves nothing instead of hanging.
+    """
+
+    def act() -> None:
+        dialog = QApplication.activeModalWidget()
+        assert isinstance(dialog, QFileDialog)
+        try:
+            dialog.setDirectory(str(folder))
+            file_types = dialog.findChild(QComboBox, "fileTypeCombo")
+            for _ in range(filter_steps):
+                QTest.keyClick(file_types, Qt.Key.Key_Down)
+            name_edit = dialog.findChild(QLineEdit, "fileNameEdit")
+            name_edit.clear()
+            QTest.keyClicks(name_edit, name)
+            save_button = dialog.findChild(QDialogButtonBox).button(QDialogButtonBox.StandardButton.Save)
+            QTest.mouseClick(save_button, Qt.MouseButton.LeftButton)
+        finally:
+            if dialog.isVisible():
+                dialog.reject()
+
+    QTimer.singleShot(0, act)
+
+
+@pytest.mark.parametrize(
+    ("filter_steps", "typed_name", "saved_name"),
+    [(0, "out", "out.json"), (1, "out", "out.csv"), (1, "out.txt", "out.txt")],
+)
+def test_export_adds_filter_suffix(tray_app, stats, tmp_path, filter_steps, typed_name, saved_name) -> None:
+    stats.record("job_created", printer_type="prusa_mk4")
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    _save_as_in_file_dialog(folder, typed_name, filter_steps)
+
+    tray_app.actions.export_action.trigger()
+
+    assert [path.name for path in folder.iterdir()] == [saved_name]
+    text = (folder / saved_name).read_text(encoding="utf-8")
+    if filter_steps == 0:
+        assert [event["event_type"] for event in json.loads(text)["events"]] == ["job_created"]
+    else:
+        assert text.splitlines()[0].startswith("id,")
+
+
 def test_delete_both_clears_store_and_asks_server(tray_app, stats, collector, clock, loop) -> None:
     stats.opt_in(privacy_policy().version)
     _owe_a_report(stats, clock)
@@ -415,6 +472,21 @@ def _download(application: TrayApplication, target: Path, loop) -> list[str]:
     application.actions.download_action.trigger()
     loop.run_until_complete(application.runner.wait_idle())
     return messages
+
+
+def test_download_adds_json_suffix(tray_app, stats, collector, clock, loop, tmp_path) -> None:
+    stats.opt_in(privacy_policy().version)
+    _owe_a_report(stats, clock)
+    loop.run_until_complete(stats.submit_due())
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    _save_as_in_file_dialog(folder, "server")
+
+    tray_app.actions.download_action.trigger()
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    assert [path.name for path in folder.iterdir()] == ["server.json"]
+    assert json.loads((folder / "server.json").read_bytes()) == {"installation_id": "x", "submissions": []}
 
 
 def test_download_saves_server_copy(tray_app, stats, collector, clock, loop, tmp_path) -> None:
