@@ -37,6 +37,7 @@ class DeleteDialog(QDialog):
         self.setObjectName("deleteDialog")
         self.setWindowTitle(self.tr("Delete my data"))
         self._choice: DeleteChoice | None = None
+        self._sharing_on = sharing_on
 
         self._create_widgets(server_deletion_possible, sharing_on)
         self._create_layout()
@@ -151,15 +152,22 @@ class DeleteDialog(QDialog):
             "All events, sessions, reports waiting to be sent and the history of sent reports on this "
             "computer will be deleted. Your sharing choice and installation id are kept."
         )
-        # A server deletion also turns sharing off, so with both only the installation id is kept.
-        local_with_server = self.tr(
-            "All events, sessions, reports waiting to be sent and the history of sent reports on this "
-            "computer will be deleted. Your installation id is kept."
-        )
-        server = self.tr(
-            "Sharing is turned off if it is on, and the statistics server is asked to delete every report it "
-            "holds for this installation. If it cannot be reached now, the request is retried until it is confirmed."
-        )
+        if self._sharing_on:
+            # A server deletion also turns sharing off, so with both only the installation id is kept.
+            local_with_server = self.tr(
+                "All events, sessions, reports waiting to be sent and the history of sent reports on this "
+                "computer will be deleted. Your installation id is kept."
+            )
+            server = self.tr(
+                "Sharing will be turned off, and the statistics server will be asked to delete every report it "
+                "holds for this installation. If it cannot be reached now, the request is retried until it is confirmed."
+            )
+        else:
+            local_with_server = local
+            server = self.tr(
+                "The statistics server will be asked to delete every report it holds for this installation. If it "
+                "cannot be reached now, the request is retried until it is confirmed."
+            )
         parts = {
             DeleteChoice.LOCAL: [local],
             DeleteChoice.SERVER: [server],

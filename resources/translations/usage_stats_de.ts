@@ -300,8 +300,12 @@
         <translation>Alle Ereignisse, Sitzungen, noch nicht gesendeten Berichte und der Verlauf gesendeter Berichte auf diesem Computer werden gelöscht. Die Installations-ID bleibt erhalten.</translation>
     </message>
     <message>
-        <source>Sharing is turned off if it is on, and the statistics server is asked to delete every report it holds for this installation. If it cannot be reached now, the request is retried until it is confirmed.</source>
-        <translation>Das Teilen wird ausgeschaltet, falls es an ist, und der Statistikserver wird gebeten, alle Berichte dieser Installation zu löschen. Ist er gerade nicht erreichbar, wird die Anfrage wiederholt, bis er sie bestätigt.</translation>
+        <source>Sharing will be turned off, and the statistics server will be asked to delete every report it holds for this installation. If it cannot be reached now, the request is retried until it is confirmed.</source>
+        <translation>Das Teilen wird ausgeschaltet, und der Statistikserver wird gebeten, alle Berichte dieser Installation zu löschen. Ist er gerade nicht erreichbar, wird die Anfrage wiederholt, bis er sie bestätigt.</translation>
+    </message>
+    <message>
+        <source>The statistics server will be asked to delete every report it holds for this installation. If it cannot be reached now, the request is retried until it is confirmed.</source>
+        <translation>Der Statistikserver wird gebeten, alle Berichte dieser Installation zu löschen. Ist er gerade nicht erreichbar, wird die Anfrage wiederholt, bis er sie bestätigt.</translation>
     </message>
     <message>
         <source>This cannot be undone.</source>

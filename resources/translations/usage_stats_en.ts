@@ -300,7 +300,11 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Sharing is turned off if it is on, and the statistics server is asked to delete every report it holds for this installation. If it cannot be reached now, the request is retried until it is confirmed.</source>
+        <source>Sharing will be turned off, and the statistics server will be asked to delete every report it holds for this installation. If it cannot be reached now, the request is retried until it is confirmed.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The statistics server will be asked to delete every report it holds for this installation. If it cannot be reached now, the request is retried until it is confirmed.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

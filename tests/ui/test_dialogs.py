@@ -204,7 +204,42 @@ def test_delete_confirmation_names_what_stays(qtbot, choice: DeleteChoice, kept:
 
     assert kept in text
     assert ("sharing choice" in text) == (choice == DeleteChoice.LOCAL)
-    assert ("Sharing is turned off" in text) == (choice == DeleteChoice.BOTH)
+    assert ("Sharing will be turned off" in text) == (choice == DeleteChoice.BOTH)
+
+
+SERVER_RETRY_TEXT = "If it cannot be reached now, the request is retried until it is confirmed."
+LOCAL_TEXT = (
+    "All events, sessions, reports waiting to be sent and the history of sent reports on this computer will be "
+    "deleted."
+)
+
+
+@pytest.mark.parametrize(
+    ("sharing_on", "choice", "expected"),
+    [
+        (True, DeleteChoice.SERVER, [
+            "Sharing will be turned off, and the statistics server will be asked to delete every report it holds for "
+            f"this installation. {SERVER_RETRY_TEXT}",
+        ]),
+        (False, DeleteChoice.SERVER, [
+            f"The statistics server will be asked to delete every report it holds for this installation. {SERVER_RETRY_TEXT}",
+        ]),
+        (True, DeleteChoice.BOTH, [
+            f"{LOCAL_TEXT} Your installation id is kept.",
+            "Sharing will be turned off, and the statistics server will be asked to delete every report it holds for "
+            f"this installation. {SERVER_RETRY_TEXT}",
+        ]),
+        (False, DeleteChoice.BOTH, [
+            f"{LOCAL_TEXT} Your sharing choice and installation id are kept.",
+            f"The statistics server will be asked to delete every report it holds for this installation. {SERVER_RETRY_TEXT}",
+        ]),
+    ],
+)
+def test_delete_confirmation_follows_sharing(qtbot, sharing_on, choice, expected) -> None:
+    dialog = DeleteDialog(server_deletion_possible=True, sharing_on=sharing_on)
+    qtbot.addWidget(dialog)
+
+    assert dialog.confirmation_text(choice).split("\n\n") == [*expected, "This cannot be undone."]
 
 
 class IconButtonsStyle(QProxyStyle):
@@ -393,3 +428,21 @@ def test_save_dialog_suffix_follows_filter(qtbot, tmp_path) -> None:
 )
 def test_filter_suffix_of_first_pattern(name_filter: str, suffix: str) -> None:
     assert filter_suffix(name_filter) == suffix
+
+
+@pytest.mark.parametrize(
+    ("sharing_on", "server_text"),
+    [
+        (True, "Das Teilen wird ausgeschaltet, und der Statistikserver wird gebeten, alle Berichte dieser "
+               "Installation zu löschen."),
+        (False, "Der Statistikserver wird gebeten, alle Berichte dieser Installation zu löschen."),
+    ],
+)
+def test_delete_confirmation_in_german(qtbot, german, sharing_on, server_text) -> None:
+    dialog = DeleteDialog(server_deletion_possible=True, sharing_on=sharing_on)
+    qtbot.addWidget(dialog)
+
+    assert dialog.confirmation_text(DeleteChoice.SERVER) == (
+        f"{server_text} Ist er gerade nicht erreichbar, wird die Anfrage wiederholt, bis er sie bestätigt."
+        "\n\nDas kann nicht rückgängig gemacht werden."
+    )
