@@ -126,6 +126,7 @@ class ConsentDialog(QDialog):
 
     def _create_widgets(self, report_example: str, example_is_real: bool) -> None:
         self._intro = QLabel(self._intro_text())
+        self._intro.setObjectName("consentIntro")
         self._intro.setWordWrap(True)
 
         self._policy_view = QTextBrowser()
@@ -226,8 +227,10 @@ class ConsentDialog(QDialog):
                 "The privacy policy changed since you agreed to it. Nothing is sent until you decide again. "
                 "These are the changes:"
             )
+        # The first sentence states the purpose in the words of the privacy policy's summary, so
+        # the purpose the user agrees to here is the one the policy window shows later.
         return self.tr(
-            "Printernizer can send one anonymous report a week to help its maintainers see how it is used. "
+            "Printernizer can send one anonymous report a week to help its maintainers decide what to work on. "
             "Nothing leaves this computer unless you choose to share, and you can change your mind at any "
             "time from the tray menu."
         )

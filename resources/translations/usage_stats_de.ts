@@ -198,8 +198,8 @@
         <translation>Die Datenschutzerklärung hat sich seit Ihrer Zustimmung geändert. Bis Sie erneut entscheiden, wird nichts gesendet. Das hat sich geändert:</translation>
     </message>
     <message>
-        <source>Printernizer can send one anonymous report a week to help its maintainers see how it is used. Nothing leaves this computer unless you choose to share, and you can change your mind at any time from the tray menu.</source>
-        <translation>Printernizer kann einmal pro Woche einen anonymen Bericht senden, damit die Entwickler sehen, wie es genutzt wird. Nichts verlässt diesen Computer, solange Sie nicht zustimmen, und Sie können Ihre Entscheidung jederzeit im Tray-Menü ändern.</translation>
+        <source>Printernizer can send one anonymous report a week to help its maintainers decide what to work on. Nothing leaves this computer unless you choose to share, and you can change your mind at any time from the tray menu.</source>
+        <translation>Printernizer kann einmal pro Woche einen anonymen Bericht senden, damit die Entwickler besser entscheiden können, woran sie arbeiten. Nichts verlässt diesen Computer, solange Sie nicht zustimmen, und Sie können Ihre Entscheidung jederzeit im Tray-Menü ändern.</translation>
     </message>
     <message>
         <source>What changed in version %1</source>

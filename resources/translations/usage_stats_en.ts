@@ -198,7 +198,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Printernizer can send one anonymous report a week to help its maintainers see how it is used. Nothing leaves this computer unless you choose to share, and you can change your mind at any time from the tray menu.</source>
+        <source>Printernizer can send one anonymous report a week to help its maintainers decide what to work on. Nothing leaves this computer unless you choose to share, and you can change your mind at any time from the tray menu.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-
 from PySide6.QtCore import QLocale
 from PySide6.QtGui import QTextDocument
-from PySide6.QtWidgets import QTextBrowser
+from PySide6.QtWidgets import QLabel, QTextBrowser
 
 from app.core import privacy_policy
 from app.ui.consent import ConsentDialog
@@ -141,3 +140,32 @@ def test_english_consent_dialog_lists_english_policy(qtbot) -> None:
         "If you don't share, events are still recorded on this computer, where you can view them, but they are "
         "never sent.",
     ]
+
+
+def _first_sentence(text: str) -> str:
+    return text.split(". ")[0] + "."
+
+
+def _consent_intro(qtbot, language: str) -> str:
+    dialog = ConsentDialog(privacy_policy(language), "{}", example_is_real=False)
+    qtbot.addWidget(dialog)
+    return dialog.findChild(QLabel, "consentIntro").text()
+
+
+def test_consent_intro_states_policy_purpose(qtbot) -> None:
+    intro = _consent_intro(qtbot, "en")
+
+    assert _first_sentence(intro) == _first_sentence(privacy_policy("en").summary)
+    assert _first_sentence(intro) == (
+        "Printernizer can send one anonymous report a week to help its maintainers decide what to work on."
+    )
+
+
+def test_german_consent_intro_states_policy_purpose(qtbot, german) -> None:
+    intro = _consent_intro(qtbot, translation_language(german))
+
+    assert _first_sentence(intro) == _first_sentence(privacy_policy("de").summary)
+    assert _first_sentence(intro) == (
+        "Printernizer kann einmal pro Woche einen anonymen Bericht senden, damit die Entwickler besser "
+        "entscheiden können, woran sie arbeiten."
+    )
