@@ -29,7 +29,12 @@ _HISTORY_HEADERS = (
     QT_TRANSLATE_NOOP("TableHeaders", "Status"),
     QT_TRANSLATE_NOOP("TableHeaders", "Server answer"),
     QT_TRANSLATE_NOOP("TableHeaders", "Server receipt"),
-    QT_TRANSLATE_NOOP("TableHeaders", "Chain"),
+    QT_TRANSLATE_NOOP("TableHeaders", "History check"),
+)
+_HISTORY_CHECK_TOOLTIP = QT_TRANSLATE_NOOP(
+    "TableHeaders",
+    "Each sent report's entry includes a fingerprint of the entry before it, so an entry in the local "
+    "history that was changed or removed later shows up here.",
 )
 _YES = QT_TRANSLATE_NOOP("TableHeaders", "yes")
 _NO = QT_TRANSLATE_NOOP("TableHeaders", "no")
@@ -227,9 +232,13 @@ class HistoryTableModel(QAbstractTableModel):
         return 0 if parent.isValid() else 6
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+        if orientation != Qt.Orientation.Horizontal:
             return None
-        return _translate(_HISTORY_HEADERS[section])
+        if role == Qt.ItemDataRole.DisplayRole:
+            return _translate(_HISTORY_HEADERS[section])
+        if role == Qt.ItemDataRole.ToolTipRole and section == self.COLUMN_CHAIN:
+            return _translate(_HISTORY_CHECK_TOOLTIP)
+        return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
@@ -247,6 +256,8 @@ class HistoryTableModel(QAbstractTableModel):
             return _translate(_BROKEN_TOOLTIP)
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.COLUMN_ANSWER:
             return rejection_summary(report)
+        if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.COLUMN_CHAIN:
+            return _translate(_HISTORY_CHECK_TOOLTIP)
         return None
 
     def _display(self, report: Any, column: int, row: int) -> str:

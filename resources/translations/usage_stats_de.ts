@@ -748,8 +748,12 @@
         <translation>Empfangsnummer</translation>
     </message>
     <message>
-        <source>Chain</source>
-        <translation>Kette</translation>
+        <source>History check</source>
+        <translation>Verlaufsprüfung</translation>
+    </message>
+    <message>
+        <source>Each sent report&apos;s entry includes a fingerprint of the entry before it, so an entry in the local history that was changed or removed later shows up here.</source>
+        <translation>Jeder Eintrag eines gesendeten Berichts enthält einen Fingerabdruck des Eintrags davor. So zeigt sich hier, wenn ein Eintrag im lokalen Verlauf nachträglich geändert oder entfernt wurde.</translation>
     </message>
     <message>
         <source>yes</source>

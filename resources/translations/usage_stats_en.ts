@@ -748,15 +748,19 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>History check</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Each sent report&apos;s entry includes a fingerprint of the entry before it, so an entry in the local history that was changed or removed later shows up here.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>A queued report counts this event. The statistics server has not accepted that report yet.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
         <source>The statistics server rejected every report that counted this event. It stays on this computer and is never sent.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Chain</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

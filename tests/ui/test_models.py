@@ -89,6 +89,46 @@ def test_history_model_marks_broken_entry(qapp) -> None:
     assert model.index(2, 0).data(Qt.ItemDataRole.BackgroundRole) is None
 
 
+HISTORY_CHECK_TOOLTIP = (
+    "Each sent report's entry includes a fingerprint of the entry before it, so an entry in the local history "
+    "that was changed or removed later shows up here."
+)
+
+
+def test_history_check_column_explained(qapp) -> None:
+    stats = FakeStats()
+    stats.reports = [_report(1), _report(2)]
+    stats.history_check = FakeHistoryCheck(ok=False, entries_checked=1, first_broken_report_id="r2")
+    model = HistoryTableModel(stats)
+    model.reload()
+    column = HistoryTableModel.COLUMN_CHAIN
+
+    assert model.headerData(column, Qt.Orientation.Horizontal) == "History check"
+    assert model.headerData(column, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole) == HISTORY_CHECK_TOOLTIP
+    assert model.headerData(0, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole) is None
+    assert model.index(1, column).data() == "verified"
+    assert model.index(1, column).data(Qt.ItemDataRole.ToolTipRole) == HISTORY_CHECK_TOOLTIP
+    # A broken entry's tooltip names the damage instead, in every column.
+    assert model.index(0, column).data(Qt.ItemDataRole.ToolTipRole) == (
+        "This entry or an earlier one was changed or removed after it was recorded."
+    )
+
+
+def test_history_check_column_in_german(qapp, german) -> None:
+    stats = FakeStats()
+    stats.reports = [_report(1)]
+    model = HistoryTableModel(stats)
+    model.reload()
+    column = HistoryTableModel.COLUMN_CHAIN
+
+    assert model.headerData(column, Qt.Orientation.Horizontal) == "Verlaufsprüfung"
+    assert model.headerData(column, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole) == (
+        "Jeder Eintrag eines gesendeten Berichts enthält einen Fingerabdruck des Eintrags davor. So zeigt sich hier, "
+        "wenn ein Eintrag im lokalen Verlauf nachträglich geändert oder entfernt wurde."
+    )
+    assert model.index(0, column).data() == "geprüft"
+
+
 def test_history_model_intact_chain(qapp) -> None:
     stats = FakeStats()
     stats.reports = [_report(1)]
