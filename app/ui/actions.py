@@ -14,7 +14,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
 from app.core import write_private_file
-from app.ui.consent import apply_consent_decision, ask_for_consent
+from app.ui.consent import ConsentDecision, apply_consent_decision, ask_for_consent
 from app.ui.delete_dialog import DeleteChoice, DeleteDialog
 from app.ui.facade import consent_allows_sharing, consent_blocked_by_dnt, consent_state
 from app.ui.formatting import day_and_date, deletion_outcome_text, outcomes_text, pause_end, sharing_status_text
@@ -294,7 +294,10 @@ class AppActions(QObject):
             )
             if answer and not self._store_closed():
                 self._stats.opt_out()
-                self._start_server_deletion()
+                text = self.tr("Sharing is off.")
+                if self._start_server_deletion():
+                    text = f"{text} {self.tr('Asking the statistics server to delete your data...')}"
+                self.message.emit(text)
         else:
             self.ask_consent(force=True)
         self._notify_changed()
@@ -305,8 +308,26 @@ class AppActions(QObject):
         if self._store_closed():
             # The app quit while the dialog was open, for example on SIGTERM; the decision stays open.
             return
+        previous_installation_id = self._stats.status().installation_id
         apply_consent_decision(self._stats, self._policy, decision)
+        # The message replaces the status line's last one, which may describe the state before this decision.
+        text = self._consent_decision_text(decision, previous_installation_id)
+        if text is not None:
+            self.message.emit(text)
         self._notify_changed()
+
+    def _consent_decision_text(self, decision: ConsentDecision | None, previous_installation_id: str) -> str | None:
+        """Describe a consent decision that was just applied, or return None for an open decision."""
+        if decision == ConsentDecision.SHARE:
+            if self._stats.status().installation_id != previous_installation_id:
+                return self.tr(
+                    "Sharing is on with a new installation id, so the statistics server cannot link new reports "
+                    "to the ones sent before."
+                )
+            return self.tr("Sharing is on.")
+        if decision == ConsentDecision.DONT_SHARE:
+            return self.tr("Sharing is off.")
+        return None
 
     def delete_data(self) -> None:
         sharing_on = consent_state(self._stats.consent()) == "granted"
@@ -334,14 +355,17 @@ class AppActions(QObject):
             # Each message replaces the one before it in the status bar, so the messages
             # about the server deletion repeat that the local data is gone.
             self._local_data_deleted = choice == DeleteChoice.BOTH
-            self._start_server_deletion()
+            if self._start_server_deletion():
+                self.message.emit(
+                    self._with_local_deletion(self.tr("Asking the statistics server to delete your data..."))
+                )
         self._notify_changed()
 
-    def _start_server_deletion(self) -> None:
+    def _start_server_deletion(self) -> bool:
+        """Start the server deletion task. Return False without a statistics server or while one is running."""
         if self._stats.status().endpoint is None:
-            return
-        if self._runner.start(DELETION_TASK_NAME, self._stats.request_server_deletion()):
-            self.message.emit(self._with_local_deletion(self.tr("Asking the statistics server to delete your data...")))
+            return False
+        return self._runner.start(DELETION_TASK_NAME, self._stats.request_server_deletion())
 
     def _with_local_deletion(self, text: str) -> str:
         """Prefix `text` with the local deletion when "Both" was chosen for the running server deletion."""

@@ -120,6 +120,18 @@
         <translation>Keine Berichte mehr senden? Wartende Berichte werden verworfen, und der Statistikserver wird gebeten, alle Daten dieser Installation zu löschen.</translation>
     </message>
     <message>
+        <source>Sharing is off.</source>
+        <translation>Das Teilen ist ausgeschaltet.</translation>
+    </message>
+    <message>
+        <source>Sharing is on with a new installation id, so the statistics server cannot link new reports to the ones sent before.</source>
+        <translation>Das Teilen ist eingeschaltet und verwendet eine neue Installations-ID, sodass der Statistikserver neue Berichte nicht mit den früher gesendeten verknüpfen kann.</translation>
+    </message>
+    <message>
+        <source>Sharing is on.</source>
+        <translation>Das Teilen ist eingeschaltet.</translation>
+    </message>
+    <message>
         <source>The data on this computer was deleted.</source>
         <translation>Die Daten auf diesem Computer wurden gelöscht.</translation>
     </message>

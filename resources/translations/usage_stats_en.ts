@@ -120,6 +120,18 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Sharing is off.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sharing is on with a new installation id, so the statistics server cannot link new reports to the ones sent before.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sharing is on.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>The data on this computer was deleted.</source>
         <translation type="unfinished"></translation>
     </message>

@@ -341,6 +341,85 @@ def test_delete_both_clears_store_and_asks_server(tray_app, stats, collector, cl
     ]
 
 
+def test_opt_in_after_deletion_replaces_message(tray_app, stats, collector, clock, loop) -> None:
+    stats.opt_in(privacy_policy().version)
+    _owe_a_report(stats, clock)
+    loop.run_until_complete(stats.submit_due())
+    first_id = stats.status().installation_id
+    tray_app.actions.apply_delete_choice(DeleteChoice.SERVER)
+    loop.run_until_complete(tray_app.runner.wait_idle())
+    deletion_text = tray_app.window.status_label.full_text()
+    messages: list[str] = []
+    tray_app.actions.message.connect(messages.append)
+
+    _click_in_modal_dialog("shareButton")
+    tray_app.actions.sharing_action.trigger()
+
+    assert deletion_text == "The statistics server deleted the data of this installation. Reports deleted: 1."
+    assert stats.consent().state == "granted"
+    assert stats.status().installation_id != first_id
+    new_id_text = (
+        "Sharing is on with a new installation id, so the statistics server cannot link new reports to the ones "
+        "sent before."
+    )
+    assert messages == [new_id_text]
+    assert tray_app.window.status_label.full_text() == new_id_text
+
+
+@pytest.mark.parametrize(
+    ("button", "expected_messages"),
+    [("shareButton", ["Sharing is on."]), ("dontShareButton", ["Sharing is off."]), (None, [])],
+)
+def test_first_consent_decision_message(tray_app, stats, button, expected_messages) -> None:
+    installation_id = stats.status().installation_id
+    messages: list[str] = []
+    tray_app.actions.message.connect(messages.append)
+
+    _click_in_modal_dialog(button)
+    tray_app.actions.ask_consent()
+
+    assert messages == expected_messages
+    assert stats.status().installation_id == installation_id
+
+
+def test_consent_messages_in_german(german, tray_app, stats, collector, clock, loop) -> None:
+    stats.opt_in(privacy_policy().version)
+    _owe_a_report(stats, clock)
+    loop.run_until_complete(stats.submit_due())
+    tray_app.actions.ask_question = lambda title, text: True  # type: ignore[method-assign]
+    messages: list[str] = []
+    tray_app.actions.message.connect(messages.append)
+
+    tray_app.actions.sharing_action.trigger()
+    loop.run_until_complete(tray_app.runner.wait_idle())
+    _click_in_modal_dialog("shareButton")
+    tray_app.actions.sharing_action.trigger()
+
+    assert messages[0] == "Das Teilen ist ausgeschaltet. Der Statistikserver wird gebeten, Ihre Daten zu löschen..."
+    assert messages[-1] == (
+        "Das Teilen ist eingeschaltet und verwendet eine neue Installations-ID, sodass der Statistikserver neue "
+        "Berichte nicht mit den früher gesendeten verknüpfen kann."
+    )
+
+
+def test_stop_sharing_message(tray_app, stats, collector, clock, loop) -> None:
+    stats.opt_in(privacy_policy().version)
+    _owe_a_report(stats, clock)
+    loop.run_until_complete(stats.submit_due())
+    tray_app.actions.ask_question = lambda title, text: True  # type: ignore[method-assign]
+    messages: list[str] = []
+    tray_app.actions.message.connect(messages.append)
+
+    tray_app.actions.sharing_action.trigger()
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    assert stats.consent().state == "refused"
+    assert messages == [
+        "Sharing is off. Asking the statistics server to delete your data...",
+        "The statistics server deleted the data of this installation. Reports deleted: 1.",
+    ]
+
+
 def test_overview_deletion_of_previous_id(tray_app, stats, collector, clock, loop) -> None:
     stats.opt_in(privacy_policy().version)
     _owe_a_report(stats, clock)
