@@ -321,8 +321,7 @@ class AppActions(QObject):
         if decision == ConsentDecision.SHARE:
             if self._stats.status().installation_id != previous_installation_id:
                 return self.tr(
-                    "Sharing is on with a new installation id, so the statistics server cannot link new reports "
-                    "to the ones sent before."
+                    "Sharing is on with a new installation id, so no id links new reports to the ones sent before."
                 )
             return self.tr("Sharing is on.")
         if decision == ConsentDecision.DONT_SHARE:

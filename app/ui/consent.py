@@ -137,13 +137,13 @@ class ConsentDialog(QDialog):
         if example_is_real and self._new_installation_id:
             caption = self.tr(
                 "A report from this computer would look like this. Sharing again starts a new installation id, "
-                "so the statistics server cannot link new reports to the ones sent before. Only what happens "
-                "after you agree is counted, so the counts start at zero:"
+                "so no id links new reports to the ones sent before. Jobs, files and errors count only from your "
+                "agreement, so they start at zero. Printers and features are shown as they are set up now:"
             )
         elif example_is_real:
             caption = self.tr(
-                "A report from this computer would look like this. Only what happens after you agree is "
-                "counted, so the counts start at zero:"
+                "A report from this computer would look like this. Jobs, files and errors count only from your "
+                "agreement, so they start at zero. Printers and features are shown as they are set up now:"
             )
         else:
             caption = self.tr("Nothing is recorded yet, so this example shows what a weekly report looks like:")
@@ -239,7 +239,9 @@ class ConsentDialog(QDialog):
         if self.is_reconsent():
             changes = list(self._policy.changes_since(self._previous_version))
             if changes:
-                title = self.tr("What changed in version %1").replace("%1", str(self._policy.version))
+                title = self.tr("What changed since version %1, which you agreed to").replace(
+                    "%1", str(self._previous_version)
+                )
                 return html_list(title, changes)
 
         collected = html_list(self.tr("What is collected"), list(self._policy.collected))

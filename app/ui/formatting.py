@@ -305,7 +305,7 @@ def outcome_text(outcome: Any, next_attempt: datetime | None = None) -> str:
     kind = type(outcome).__name__
     if kind == "Sent":
         # The number counts reports across every installation, so the text calls it a receipt, not a count.
-        if outcome.submission_id is None:
+        if outcome.submission_id in (None, ""):
             return QCoreApplication.translate("Status", "Report sent.")
         return fill(QCoreApplication.translate("Status", "Report sent (server receipt %1)."), outcome.submission_id)
     if kind == "RetryLater":

@@ -124,8 +124,8 @@
         <translation>Das Teilen ist ausgeschaltet.</translation>
     </message>
     <message>
-        <source>Sharing is on with a new installation id, so the statistics server cannot link new reports to the ones sent before.</source>
-        <translation>Das Teilen ist eingeschaltet und verwendet eine neue Installations-ID, sodass der Statistikserver neue Berichte nicht mit den früher gesendeten verknüpfen kann.</translation>
+        <source>Sharing is on with a new installation id, so no id links new reports to the ones sent before.</source>
+        <translation>Das Teilen ist eingeschaltet und verwendet eine neue Installations-ID, sodass keine ID neue Berichte mit den früher gesendeten verknüpft.</translation>
     </message>
     <message>
         <source>Sharing is on.</source>
@@ -186,14 +186,6 @@
         <translation>Anonyme Nutzungsstatistiken teilen?</translation>
     </message>
     <message>
-        <source>A report from this computer would look like this. Sharing again starts a new installation id, so the statistics server cannot link new reports to the ones sent before. Only what happens after you agree is counted, so the counts start at zero:</source>
-        <translation>So würde ein Bericht von diesem Computer aussehen. Wenn Sie wieder teilen, beginnt eine neue Installations-ID, sodass der Statistikserver neue Berichte nicht mit den früher gesendeten verknüpfen kann. Gezählt wird erst ab Ihrer Zustimmung, deshalb beginnen alle Zahlen bei null:</translation>
-    </message>
-    <message>
-        <source>A report from this computer would look like this. Only what happens after you agree is counted, so the counts start at zero:</source>
-        <translation>So würde ein Bericht von diesem Computer aussehen. Gezählt wird erst ab Ihrer Zustimmung, deshalb beginnen alle Zahlen bei null:</translation>
-    </message>
-    <message>
         <source>Nothing is recorded yet, so this example shows what a weekly report looks like:</source>
         <translation>Noch ist nichts aufgezeichnet. Dieses Beispiel zeigt, wie ein Wochenbericht aussieht:</translation>
     </message>
@@ -214,8 +206,16 @@
         <translation>Printernizer kann einmal pro Woche einen anonymen Bericht senden, damit die Entwickler besser entscheiden können, woran sie arbeiten. Nichts verlässt diesen Computer, solange Sie nicht zustimmen, und Sie können Ihre Entscheidung jederzeit im Tray-Menü ändern.</translation>
     </message>
     <message>
-        <source>What changed in version %1</source>
-        <translation>Änderungen in Version %1</translation>
+        <source>A report from this computer would look like this. Sharing again starts a new installation id, so no id links new reports to the ones sent before. Jobs, files and errors count only from your agreement, so they start at zero. Printers and features are shown as they are set up now:</source>
+        <translation>So würde ein Bericht von diesem Computer aussehen. Wenn Sie wieder teilen, beginnt eine neue Installations-ID, sodass keine ID neue Berichte mit den früher gesendeten verknüpft. Druckaufträge, Dateien und Fehler werden erst ab Ihrer Zustimmung gezählt und beginnen deshalb bei null. Drucker und Funktionen erscheinen so, wie sie jetzt eingerichtet sind:</translation>
+    </message>
+    <message>
+        <source>A report from this computer would look like this. Jobs, files and errors count only from your agreement, so they start at zero. Printers and features are shown as they are set up now:</source>
+        <translation>So würde ein Bericht von diesem Computer aussehen. Druckaufträge, Dateien und Fehler werden erst ab Ihrer Zustimmung gezählt und beginnen deshalb bei null. Drucker und Funktionen erscheinen so, wie sie jetzt eingerichtet sind:</translation>
+    </message>
+    <message>
+        <source>What changed since version %1, which you agreed to</source>
+        <translation>Änderungen seit Version %1, der Sie zugestimmt haben</translation>
     </message>
     <message>
         <source>What is collected</source>

@@ -124,7 +124,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Sharing is on with a new installation id, so the statistics server cannot link new reports to the ones sent before.</source>
+        <source>Sharing is on with a new installation id, so no id links new reports to the ones sent before.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -186,14 +186,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>A report from this computer would look like this. Sharing again starts a new installation id, so the statistics server cannot link new reports to the ones sent before. Only what happens after you agree is counted, so the counts start at zero:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>A report from this computer would look like this. Only what happens after you agree is counted, so the counts start at zero:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Nothing is recorded yet, so this example shows what a weekly report looks like:</source>
         <translation type="unfinished"></translation>
     </message>
@@ -214,7 +206,15 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>What changed in version %1</source>
+        <source>A report from this computer would look like this. Sharing again starts a new installation id, so no id links new reports to the ones sent before. Jobs, files and errors count only from your agreement, so they start at zero. Printers and features are shown as they are set up now:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>A report from this computer would look like this. Jobs, files and errors count only from your agreement, so they start at zero. Printers and features are shown as they are set up now:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>What changed since version %1, which you agreed to</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

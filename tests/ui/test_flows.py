@@ -110,9 +110,9 @@ def test_consent_after_sending_names_new_id(qapp, stats: UsageStats, clock, loop
     ask_for_consent(stats, privacy_policy(), force=True)
 
     assert captions == [
-        "A report from this computer would look like this. Sharing again starts a new installation id, so the "
-        "statistics server cannot link new reports to the ones sent before. Only what happens after you agree is "
-        "counted, so the counts start at zero:"
+        "A report from this computer would look like this. Sharing again starts a new installation id, so no id "
+        "links new reports to the ones sent before. Jobs, files and errors count only from your agreement, so they "
+        "start at zero. Printers and features are shown as they are set up now:"
     ]
 
 
@@ -358,10 +358,7 @@ def test_opt_in_after_deletion_replaces_message(tray_app, stats, collector, cloc
     assert deletion_text == "The statistics server deleted the data of this installation. Reports deleted: 1."
     assert stats.consent().state == "granted"
     assert stats.status().installation_id != first_id
-    new_id_text = (
-        "Sharing is on with a new installation id, so the statistics server cannot link new reports to the ones "
-        "sent before."
-    )
+    new_id_text = "Sharing is on with a new installation id, so no id links new reports to the ones sent before."
     assert messages == [new_id_text]
     assert tray_app.window.status_label.full_text() == new_id_text
 
@@ -397,8 +394,8 @@ def test_consent_messages_in_german(german, tray_app, stats, collector, clock, l
 
     assert messages[0] == "Das Teilen ist ausgeschaltet. Der Statistikserver wird gebeten, Ihre Daten zu löschen..."
     assert messages[-1] == (
-        "Das Teilen ist eingeschaltet und verwendet eine neue Installations-ID, sodass der Statistikserver neue "
-        "Berichte nicht mit den früher gesendeten verknüpfen kann."
+        "Das Teilen ist eingeschaltet und verwendet eine neue Installations-ID, sodass keine ID neue Berichte mit "
+        "den früher gesendeten verknüpft."
     )
 
 

@@ -239,7 +239,11 @@ def test_english_forced_send_wait(english_locale) -> None:
 
 @pytest.mark.parametrize(
     ("submission_id", "expected"),
-    [("4711", "Bericht gesendet (Empfangsnummer des Servers: 4711)."), (None, "Bericht gesendet.")],
+    [
+        ("4711", "Bericht gesendet (Empfangsnummer des Servers: 4711)."),
+        (None, "Bericht gesendet."),
+        ("", "Bericht gesendet."),
+    ],
 )
 def test_sent_names_server_receipt(german_locale, submission_id, expected) -> None:
     assert outcome_text(Sent("r1", submission_id, 200)) == expected

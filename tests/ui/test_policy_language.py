@@ -69,7 +69,7 @@ def test_german_reconsent_dialog_lists_german_changes(qtbot, german) -> None:
     dialog.open()
 
     assert _policy_view_lines(dialog) == [
-        "Änderungen in Version 3",
+        "Änderungen seit Version 1, der Sie zugestimmt haben",
         "Abgeschlossene und fehlgeschlagene Druckaufträge werden jetzt getrennt von den erstellten Aufträgen gezählt.",
         "Jeder Bericht enthält einen Fingerabdruck eines geheimen Löschschlüssels, der auf Ihrem Computer "
         "gespeichert ist. So können nur Sie den Statistikserver bitten, Ihre Daten zu löschen oder Ihnen zu zeigen, "
