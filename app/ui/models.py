@@ -36,6 +36,9 @@ _HISTORY_CHECK_TOOLTIP = QT_TRANSLATE_NOOP(
     "Each sent report's entry includes a fingerprint of the entry before it, so an entry in the local "
     "history that was changed or removed later shows up here.",
 )
+_NOT_CHECKED_TOOLTIP = QT_TRANSLATE_NOOP(
+    "TableHeaders", "Only sent and rejected reports are part of the history check. This report was not sent."
+)
 _YES = QT_TRANSLATE_NOOP("TableHeaders", "yes")
 _NO = QT_TRANSLATE_NOOP("TableHeaders", "no")
 _WAITING = QT_TRANSLATE_NOOP("TableHeaders", "waiting to be sent")
@@ -244,7 +247,7 @@ class HistoryTableModel(QAbstractTableModel):
         if not index.isValid():
             return None
         report = self._reports[index.row()]
-        broken = self._broken_row is not None and index.row() <= self._broken_row
+        broken = self._broken_row is not None and index.row() <= self._broken_row and _in_history_check(report)
 
         if role == Qt.ItemDataRole.DisplayRole:
             return self._display(report, index.column(), index.row())
@@ -257,7 +260,7 @@ class HistoryTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.COLUMN_ANSWER:
             return rejection_summary(report)
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.COLUMN_CHAIN:
-            return _translate(_HISTORY_CHECK_TOOLTIP)
+            return _translate(_HISTORY_CHECK_TOOLTIP if _in_history_check(report) else _NOT_CHECKED_TOOLTIP)
         return None
 
     def _display(self, report: Any, column: int, row: int) -> str:
@@ -272,9 +275,16 @@ class HistoryTableModel(QAbstractTableModel):
             return collector_answer_text(report)
         if column == self.COLUMN_SUBMISSION:
             return "-" if report.submission_id is None else str(report.submission_id)
+        if not _in_history_check(report):
+            return "-"
         if self._broken_row is None or row > self._broken_row:
             return _translate(_VERIFIED)
         return _translate(_BROKEN) if row == self._broken_row else _translate(_UNVERIFIABLE)
+
+
+def _in_history_check(report: Any) -> bool:
+    """Return whether `verify_history()` checks this entry: a sent or rejected report, or one with a fingerprint."""
+    return report.entry_hash is not None or state_name(report.status) in ("sent", "rejected")
 
 
 def collector_answer_text(report: Any) -> str:

@@ -768,6 +768,10 @@
         <translation>Jeder Eintrag eines gesendeten Berichts enthält einen Fingerabdruck des Eintrags davor. So zeigt sich hier, wenn ein Eintrag im lokalen Verlauf nachträglich geändert oder entfernt wurde.</translation>
     </message>
     <message>
+        <source>Only sent and rejected reports are part of the history check. This report was not sent.</source>
+        <translation>Nur gesendete und abgelehnte Berichte gehören zur Verlaufsprüfung. Dieser Bericht wurde nicht gesendet.</translation>
+    </message>
+    <message>
         <source>yes</source>
         <translation>ja</translation>
     </message>

@@ -768,6 +768,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Only sent and rejected reports are part of the history check. This report was not sent.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>A queued report counts this event. The statistics server has not accepted that report yet.</source>
         <translation type="unfinished"></translation>
     </message>

@@ -63,6 +63,7 @@ class FakeSentReport:
     response_body: str | None
     requeued_events: int | None = None
     dropped_events: int | None = None
+    entry_hash: str | None = None
 
 
 @dataclasses.dataclass

@@ -114,6 +114,22 @@ def test_history_check_column_explained(qapp) -> None:
     )
 
 
+def test_history_check_skips_unsent_reports(qapp) -> None:
+    stats = FakeStats()
+    # Oldest first, as the store keeps them; the table shows the newest first.
+    stats.reports = [_report(1), _report(2, status="cancelled"), _report(3, status="pending")]
+    stats.history_check = FakeHistoryCheck(ok=False, entries_checked=1, first_broken_report_id="r1")
+    model = HistoryTableModel(stats)
+    model.reload()
+    column = HistoryTableModel.COLUMN_CHAIN
+    not_checked = "Only sent and rejected reports are part of the history check. This report was not sent."
+
+    assert [model.index(row, column).data() for row in range(3)] == ["-", "-", "broken"]
+    assert model.index(0, column).data(Qt.ItemDataRole.ToolTipRole) == not_checked
+    assert model.index(1, column).data(Qt.ItemDataRole.ToolTipRole) == not_checked
+    assert model.index(0, HistoryTableModel.COLUMN_STATUS).data(Qt.ItemDataRole.ToolTipRole) is None
+
+
 def test_history_check_column_in_german(qapp, german) -> None:
     stats = FakeStats()
     stats.reports = [_report(1)]
