@@ -113,7 +113,16 @@ def _sharing_text(consent: Consent) -> str:
     if consent.blocked_by_dnt:
         return "off (DO_NOT_TRACK is set in the environment)"
     if consent.state == "granted":
-        return "on" + (f", policy version {consent.policy_version}" if consent.policy_version else "")
+        if not consent.policy_version:
+            return "on"
+        current = privacy_policy().version
+        if consent.policy_version != current:
+            # Headless installations have no tray to ask again, so the status line names the commands that do.
+            return (
+                f"on, policy version {consent.policy_version} (version {current} is current: "
+                f"`policy` shows what changed, `opt-in` agrees to it)"
+            )
+        return f"on, policy version {consent.policy_version}"
     if consent.state == "refused":
         return "off"
     if consent.state == "undecided":

@@ -136,6 +136,19 @@ def test_cli_status_sharing_words(run):
     assert refused_json["consent"]["state"] == "refused"
 
 
+def test_cli_status_names_newer_policy(run):
+    run("opt-in", "--policy-version", "2")
+    outdated = run("status").stdout.splitlines()[0]
+    run("opt-in")
+    current = run("status").stdout.splitlines()[0]
+
+    assert outdated == (
+        "Sharing:            on, policy version 2 (version 3 is current: `policy` shows what changed, "
+        "`opt-in` agrees to it)"
+    )
+    assert current == "Sharing:            on, policy version 3"
+
+
 def test_cli_submit_without_consent_sends_nothing(run):
     result = run("submit", USAGE_STATS_ENDPOINT="http://127.0.0.1:9")
 
