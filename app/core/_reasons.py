@@ -32,6 +32,9 @@ PERIOD_AHEAD_OF_CLOCK = "period_ahead_of_clock"
 DO_NOT_TRACK = "do_not_track"
 # Skipped: the user has not opted in. No params.
 NOT_OPTED_IN = "not_opted_in"
+# Skipped: the user agreed to an older version of the privacy policy than the current one.
+# Params: agreed and current (the two version strings).
+POLICY_OUTDATED = "policy_outdated"
 # Skipped: submission is paused. Params: until (an aware UTC datetime).
 PAUSED = "paused"
 # Skipped or DeletionOutcome: USAGE_STATS_ENDPOINT is not set. No params.
@@ -62,6 +65,7 @@ REASON_CODES = (
     PERIOD_AHEAD_OF_CLOCK,
     DO_NOT_TRACK,
     NOT_OPTED_IN,
+    POLICY_OUTDATED,
     PAUSED,
     NO_COLLECTOR,
     NOTHING_DUE,

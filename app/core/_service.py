@@ -705,6 +705,15 @@ class UsageStats:
             return Skipped("DO_NOT_TRACK is set, so usage statistics are off", ReasonDetail(_reasons.DO_NOT_TRACK))
         if self._settings.get(keys.CONSENT_STATE) != "granted":
             return Skipped("the user has not opted in", ReasonDetail(_reasons.NOT_OPTED_IN))
+        agreed, current = str(self._settings.get(keys.CONSENT_POLICY_VERSION)), privacy_policy().version
+        if agreed != current:
+            # The tray asks again after an update; until the user agrees, nothing is sent from anywhere.
+            detail = ReasonDetail(_reasons.POLICY_OUTDATED, {"agreed": agreed, "current": current})
+            return Skipped(
+                f"the user agreed to privacy policy version {agreed}, and version {current} is current; "
+                "run `python -m app policy` to see what changed and `python -m app opt-in` to agree",
+                detail,
+            )
         paused_until = self._settings.get_time(keys.SUBMISSION_PAUSED_UNTIL)
         if paused_until is not None and self._clock() < paused_until and not force:
             detail = ReasonDetail(_reasons.PAUSED, {"until": paused_until})

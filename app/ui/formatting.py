@@ -243,6 +243,14 @@ _REASON_TEXTS: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "not_opted_in": lambda _params: QCoreApplication.translate(
         "Status", "you have not agreed to share usage statistics"
     ),
+    "policy_outdated": lambda params: fill(
+        QCoreApplication.translate(
+            "Status", "you agreed to version %1 of the privacy policy, but version %2 is current. Nothing is sent "
+            "until you agree to it"
+        ),
+        params["agreed"],
+        params["current"],
+    ),
     "no_collector": lambda _params: QCoreApplication.translate(
         "Status", "no statistics server is configured (set USAGE_STATS_ENDPOINT)"
     ),

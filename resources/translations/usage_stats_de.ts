@@ -640,6 +640,10 @@
         <translation>Sie haben dem Teilen der Nutzungsstatistik nicht zugestimmt</translation>
     </message>
     <message>
+        <source>you agreed to version %1 of the privacy policy, but version %2 is current. Nothing is sent until you agree to it</source>
+        <translation>Sie haben Version %1 der Datenschutzerklärung zugestimmt, aktuell ist aber Version %2. Bis Sie ihr zustimmen, wird nichts gesendet</translation>
+    </message>
+    <message>
         <source>no statistics server is configured (set USAGE_STATS_ENDPOINT)</source>
         <translation>es ist kein Statistikserver eingerichtet (setzen Sie USAGE_STATS_ENDPOINT)</translation>
     </message>

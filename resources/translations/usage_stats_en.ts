@@ -640,6 +640,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>you agreed to version %1 of the privacy policy, but version %2 is current. Nothing is sent until you agree to it</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>no statistics server is configured (set USAGE_STATS_ENDPOINT)</source>
         <translation type="unfinished"></translation>
     </message>

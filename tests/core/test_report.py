@@ -13,7 +13,7 @@ import sqlite3
 import httpx
 import pytest
 
-from app.core import Sent, Skipped, UsageStats
+from app.core import ReasonDetail, Sent, Skipped, UsageStats, _reasons
 from app.core._report import MAX_REPORT_BYTES, Aggregate, Installation, Period, build_body
 
 UTC = dt.timezone.utc
@@ -78,7 +78,7 @@ def record_week(stats: UsageStats, clock) -> None:
 
 
 def test_report_fields_for_recorded_week(sender: UsageStats, clock, collector):
-    sender.opt_in("2")
+    sender.opt_in()
     opted_in_at = clock.now
     record_week(sender, clock)
     clock.advance(days=7)
@@ -264,6 +264,25 @@ def test_feature_change_after_clock_put_right_wins(sender: UsageStats, clock):
     assert json.loads(sender.preview())["usage_stats"]["feature_usage"] == {"timelapse": False}
     sender.opt_in()
     assert sender._settings.get("report.feature_state") == {"timelapse": False}
+
+
+def test_consent_to_older_policy_sends_nothing(sender: UsageStats, clock, collector):
+    sender.opt_in("2")
+    sender.record("job_created")
+    clock.advance(days=7)
+
+    [outcome] = submit(sender, force=True)
+    sender.opt_in()
+    sent = submit(sender)
+
+    assert outcome == Skipped(
+        "the user agreed to privacy policy version 2, and version 3 is current; run `python -m app policy` to see "
+        "what changed and `python -m app opt-in` to agree",
+        ReasonDetail(_reasons.POLICY_OUTDATED, {"agreed": "2", "current": "3"}),
+    )
+    assert [type(outcome).__name__ for outcome in sent] == ["Sent"]
+    # Agreeing again keeps the schedule, so the period owed under the older version goes out.
+    assert collector.bodies[0]["usage_stats"]["job_count"] == 1
 
 
 def test_report_worst_case_stays_under_one_kilobyte():

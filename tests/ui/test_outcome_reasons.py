@@ -96,6 +96,13 @@ GERMAN_CASES = {
             f"{NOT_SENT_DE}Sie haben dem Teilen der Nutzungsstatistik nicht zugestimmt",
         ),
     ],
+    _reasons.POLICY_OUTDATED: [
+        (
+            Skipped("english", ReasonDetail(_reasons.POLICY_OUTDATED, {"agreed": "2", "current": "3"})),
+            f"{NOT_SENT_DE}Sie haben Version 2 der Datenschutzerklärung zugestimmt, aktuell ist aber Version 3. "
+            "Bis Sie ihr zustimmen, wird nichts gesendet",
+        ),
+    ],
     _reasons.PAUSED: [
         (
             Skipped("english", ReasonDetail(_reasons.PAUSED, {"until": datetime(2026, 3, 9, 9, 30, tzinfo=timezone.utc)})),
