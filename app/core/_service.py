@@ -707,7 +707,7 @@ class UsageStats:
             return Skipped("the user has not opted in", ReasonDetail(_reasons.NOT_OPTED_IN))
         agreed, current = str(self._settings.get(keys.CONSENT_POLICY_VERSION)), privacy_policy().version
         if agreed != current:
-            # The tray asks again after an update; until the user agrees, nothing is sent from anywhere.
+            # The tray shows the changes after an update. Until the user agrees, nothing is sent from anywhere.
             detail = ReasonDetail(_reasons.POLICY_OUTDATED, {"agreed": agreed, "current": current})
             return Skipped(
                 f"the user agreed to privacy policy version {agreed}, and version {current} is current; "
@@ -1207,7 +1207,7 @@ class UsageStats:
 
     @_requires_open_store
     def delete_local_data(self) -> None:
-        """Delete events, sessions, the report history, the submission counts and time, and the pruned feature state.
+        """Delete events, sessions, the report history, the submission counts and time, and the feature state.
 
         Consent, installation id and the report schedule stay. A running uptime session
         starts again at the time of the deletion, so the uptime after it still counts.
@@ -1226,6 +1226,9 @@ class UsageStats:
                 keys.SUBMISSION_COUNT: 0,
                 keys.INSTALLATION_SUBMISSION_COUNT: 0,
                 keys.SUBMISSION_LAST_AT: None,
+                # The features switched on came from the deleted events, so they go with them, as the
+                # printer fleet does.
+                keys.REPORT_FEATURE_STATE: {},
                 keys.FEATURE_PRUNED_STATE: None,
             }
             if may_have_sent:

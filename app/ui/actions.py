@@ -68,7 +68,9 @@ class AppActions(QObject):
         self._scheduler = scheduler
         self.dialog_parent: QWidget | None = None
         # True from a "Both" deletion until its server deletion task ends.
-        self._local_data_deleted = False
+        # What the running server deletion's messages repeat first, because each message replaces
+        # the one before it in the status bar: "Sharing is off." and the local deletion.
+        self._deletion_context: list[str] = []
         # The folder of the last export or download in this run, where the next save dialog starts.
         self._last_save_folder: Path | None = None
         # The running check if the user started it: SEND_NOW_CHECK or RESUME_CHECK, else None.
@@ -294,10 +296,7 @@ class AppActions(QObject):
             )
             if answer and not self._store_closed():
                 self._stats.opt_out()
-                text = self.tr("Sharing is off.")
-                if self._start_server_deletion():
-                    text = f"{text} {self.tr('Asking the statistics server to delete your data...')}"
-                self.message.emit(text)
+                self._announce_sharing_off()
         else:
             self.ask_consent(force=True)
         self._notify_changed()
@@ -311,22 +310,24 @@ class AppActions(QObject):
         previous_installation_id = self._stats.status().installation_id
         apply_consent_decision(self._stats, self._policy, decision)
         # The message replaces the status line's last one, which may describe the state before this decision.
-        text = self._consent_decision_text(decision, previous_installation_id)
-        if text is not None:
-            self.message.emit(text)
+        if decision == ConsentDecision.DONT_SHARE:
+            self._announce_sharing_off()
+        elif decision == ConsentDecision.SHARE:
+            self.message.emit(self._sharing_on_text(previous_installation_id))
         self._notify_changed()
 
-    def _consent_decision_text(self, decision: ConsentDecision | None, previous_installation_id: str) -> str | None:
-        """Describe a consent decision that was just applied, or return None for an open decision."""
-        if decision == ConsentDecision.SHARE:
-            if self._stats.status().installation_id != previous_installation_id:
-                return self.tr(
-                    "Sharing is on with a new installation id, so no id links new reports to the ones sent before."
-                )
-            return self.tr("Sharing is on.")
-        if decision == ConsentDecision.DONT_SHARE:
-            return self.tr("Sharing is off.")
-        return None
+    def _announce_sharing_off(self) -> None:
+        """Say that sharing is off, and start the server deletion that the opt-out queued, if any."""
+        self._deletion_context = [self.tr("Sharing is off.")]
+        asking = self.tr("Asking the statistics server to delete your data...")
+        started = self._stats.status().server_deletion == "pending" and self._start_server_deletion()
+        self.message.emit(self._in_deletion_context(asking) if started else self.tr("Sharing is off."))
+
+    def _sharing_on_text(self, previous_installation_id: str) -> str:
+        """Describe an opt-in that was just applied, naming a new installation id."""
+        if self._stats.status().installation_id != previous_installation_id:
+            return self.tr("Sharing is on with a new installation id, so no id links new reports to the ones sent before.")
+        return self.tr("Sharing is on.")
 
     def delete_data(self) -> None:
         sharing_on = consent_state(self._stats.consent()) == "granted"
@@ -345,19 +346,19 @@ class AppActions(QObject):
         The core queues a server deletion only on opt-out, and a report sent after the
         deletion would start a new copy on the server, so sharing is turned off first.
         """
+        context = []
         if choice in (DeleteChoice.SERVER, DeleteChoice.BOTH) and consent_state(self._stats.consent()) == "granted":
             self._stats.opt_out()
+            context.append(self.tr("Sharing is off."))
         if choice in (DeleteChoice.LOCAL, DeleteChoice.BOTH):
             self._stats.delete_local_data()
-            self.message.emit(self.tr("The data on this computer was deleted."))
+            context.append(self.tr("The data on this computer was deleted."))
+            self.message.emit(" ".join(context))
         if choice in (DeleteChoice.SERVER, DeleteChoice.BOTH):
-            # Each message replaces the one before it in the status bar, so the messages
-            # about the server deletion repeat that the local data is gone.
-            self._local_data_deleted = choice == DeleteChoice.BOTH
+            self._deletion_context = context
             if self._start_server_deletion():
-                self.message.emit(
-                    self._with_local_deletion(self.tr("Asking the statistics server to delete your data..."))
-                )
+                asking = self.tr("Asking the statistics server to delete your data...")
+                self.message.emit(self._in_deletion_context(asking))
         self._notify_changed()
 
     def _start_server_deletion(self) -> bool:
@@ -366,11 +367,9 @@ class AppActions(QObject):
             return False
         return self._runner.start(DELETION_TASK_NAME, self._stats.request_server_deletion())
 
-    def _with_local_deletion(self, text: str) -> str:
-        """Prefix `text` with the local deletion when "Both" was chosen for the running server deletion."""
-        if not self._local_data_deleted:
-            return text
-        return f"{self.tr('The data on this computer was deleted.')} {text}"
+    def _in_deletion_context(self, text: str) -> str:
+        """Prefix `text` with what the command that started the running server deletion also did."""
+        return " ".join([*self._deletion_context, text])
 
     def download_server_data(self) -> None:
         path, _ = self.choose_save_path(
@@ -440,8 +439,8 @@ class AppActions(QObject):
 
     def _on_task_finished(self, name: str, result: object) -> None:
         if name == DELETION_TASK_NAME:
-            self.message.emit(self._with_local_deletion(deletion_outcome_text(result)))
-            self._local_data_deleted = False
+            self.message.emit(self._in_deletion_context(deletion_outcome_text(result)))
+            self._deletion_context = []
         elif name == DOWNLOAD_TASK_NAME:
             path, kind = result  # type: ignore[misc]
             if kind == NOTHING_SENT:
@@ -460,8 +459,8 @@ class AppActions(QObject):
 
     def _on_task_failed(self, name: str, error: str) -> None:
         if name == DELETION_TASK_NAME:
-            text = self._with_local_deletion(self.tr("The deletion request failed and will be retried: %1"))
-            self._local_data_deleted = False
+            text = self._in_deletion_context(self.tr("The deletion request failed and will be retried: %1"))
+            self._deletion_context = []
         elif name == DOWNLOAD_TASK_NAME:
             text = self.tr("The download failed: %1")
         else:

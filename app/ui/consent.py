@@ -225,7 +225,8 @@ class ConsentDialog(QDialog):
         if self.is_reconsent():
             return self.tr(
                 "The privacy policy changed since you agreed to it. Nothing is sent until you decide again. "
-                "These are the changes:"
+                "If you choose not to share, the statistics server is also asked to delete the reports it holds "
+                "from this computer. These are the changes:"
             )
         # The first sentence states the purpose in the words of the privacy policy's summary, so
         # the purpose the user agrees to here is the one the policy window shows later.

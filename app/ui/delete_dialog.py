@@ -150,7 +150,8 @@ class DeleteDialog(QDialog):
     def confirmation_text(self, choice: DeleteChoice) -> str:
         local = self.tr(
             "All events, sessions, reports waiting to be sent and the history of sent reports on this "
-            "computer will be deleted. Your sharing choice and installation id are kept."
+            "computer will be deleted. Reports then show printers and features only once Printernizer records "
+            "them again. Your sharing choice and installation id are kept."
         )
         if self._sharing_on:
             # A server deletion also turns sharing off, so with both only the installation id is kept.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -36,9 +37,14 @@ _HISTORY_CHECK_TOOLTIP = QT_TRANSLATE_NOOP(
     "Each sent report's entry includes a fingerprint of the entry before it, so an entry in the local "
     "history that was changed or removed later shows up here.",
 )
-_NOT_CHECKED_TOOLTIP = QT_TRANSLATE_NOOP(
-    "TableHeaders", "Only sent and rejected reports are part of the history check. This report was not sent."
+_NOT_CHECKED_TOOLTIP = QT_TRANSLATE_NOOP("TableHeaders", "Only sent and rejected reports are part of the history check.")
+_SETUP_TOOLTIP = QT_TRANSLATE_NOOP(
+    "TableHeaders",
+    "Reports do not count this event. They describe the printers and the features switched on as they are set up, "
+    "which events like this one record.",
 )
+# Event types from which reports take the setup, not a count.
+_SETUP_EVENT_TYPES = frozenset({"printer_connected", "feature_enabled", "feature_disabled"})
 _YES = QT_TRANSLATE_NOOP("TableHeaders", "yes")
 _NO = QT_TRANSLATE_NOOP("TableHeaders", "no")
 _WAITING = QT_TRANSLATE_NOOP("TableHeaders", "waiting to be sent")
@@ -176,7 +182,7 @@ def reported_texts(event: Any, report_statuses: dict[str, str]) -> tuple[str, st
     `report_statuses` maps report ids to outbox statuses, as `report_statuses()` returns them.
     """
     if not event.reported:
-        return _NO, None
+        return _NO, _SETUP_TOOLTIP if state_name(event.event_type) in _SETUP_EVENT_TYPES else None
     if event.kept_back:
         return _KEPT_BACK, _KEPT_BACK_TOOLTIP
 
@@ -240,7 +246,7 @@ class HistoryTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return _translate(_HISTORY_HEADERS[section])
         if role == Qt.ItemDataRole.ToolTipRole and section == self.COLUMN_CHAIN:
-            return _translate(_HISTORY_CHECK_TOOLTIP)
+            return _wrapped(_translate(_HISTORY_CHECK_TOOLTIP))
         return None
 
     def data(self, index: _Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
@@ -260,7 +266,7 @@ class HistoryTableModel(QAbstractTableModel):
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.COLUMN_ANSWER:
             return rejection_summary(report)
         if role == Qt.ItemDataRole.ToolTipRole and index.column() == self.COLUMN_CHAIN:
-            return _translate(_HISTORY_CHECK_TOOLTIP if _in_history_check(report) else _NOT_CHECKED_TOOLTIP)
+            return _wrapped(_translate(_HISTORY_CHECK_TOOLTIP if _in_history_check(report) else _NOT_CHECKED_TOOLTIP))
         return None
 
     def _display(self, report: Any, column: int, row: int) -> str:
@@ -280,6 +286,11 @@ class HistoryTableModel(QAbstractTableModel):
         if self._broken_row is None or row > self._broken_row:
             return _translate(_VERIFIED)
         return _translate(_BROKEN) if row == self._broken_row else _translate(_UNVERIFIABLE)
+
+
+def _wrapped(text: str) -> str:
+    """Return `text` as rich text, which Qt word-wraps in a tooltip instead of showing one wide line."""
+    return f"<p>{html.escape(text, quote=False)}</p>"
 
 
 def _in_history_check(report: Any) -> bool:

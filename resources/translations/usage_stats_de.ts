@@ -198,20 +198,20 @@
         <translation>&amp;Nicht teilen</translation>
     </message>
     <message>
-        <source>The privacy policy changed since you agreed to it. Nothing is sent until you decide again. These are the changes:</source>
-        <translation>Die Datenschutzerklärung hat sich seit Ihrer Zustimmung geändert. Bis Sie erneut entscheiden, wird nichts gesendet. Das hat sich geändert:</translation>
-    </message>
-    <message>
         <source>Printernizer can send one anonymous report a week to help its maintainers decide what to work on. Nothing leaves this computer unless you choose to share, and you can change your mind at any time from the tray menu.</source>
         <translation>Printernizer kann einmal pro Woche einen anonymen Bericht senden, damit die Entwickler besser entscheiden können, woran sie arbeiten. Nichts verlässt diesen Computer, solange Sie nicht zustimmen, und Sie können Ihre Entscheidung jederzeit im Tray-Menü ändern.</translation>
     </message>
     <message>
         <source>A report from this computer would look like this. Sharing again starts a new installation id, so no id links new reports to the ones sent before. Jobs, files and errors count only from your agreement, so they start at zero. Printers and features are shown as they are set up now:</source>
-        <translation>So würde ein Bericht von diesem Computer aussehen. Wenn Sie wieder teilen, beginnt eine neue Installations-ID, sodass keine ID neue Berichte mit den früher gesendeten verknüpft. Druckaufträge, Dateien und Fehler werden erst ab Ihrer Zustimmung gezählt und beginnen deshalb bei null. Drucker und Funktionen erscheinen so, wie sie jetzt eingerichtet sind:</translation>
+        <translation>So würde ein Bericht von diesem Computer aussehen. Wenn Sie wieder teilen, wird eine neue Installations-ID verwendet, sodass keine ID neue Berichte mit den früher gesendeten verknüpft. Druckaufträge, Dateien und Fehler werden erst ab Ihrer Zustimmung gezählt und beginnen deshalb bei null. Drucker und Funktionen erscheinen so, wie sie jetzt eingerichtet sind:</translation>
     </message>
     <message>
         <source>A report from this computer would look like this. Jobs, files and errors count only from your agreement, so they start at zero. Printers and features are shown as they are set up now:</source>
         <translation>So würde ein Bericht von diesem Computer aussehen. Druckaufträge, Dateien und Fehler werden erst ab Ihrer Zustimmung gezählt und beginnen deshalb bei null. Drucker und Funktionen erscheinen so, wie sie jetzt eingerichtet sind:</translation>
+    </message>
+    <message>
+        <source>The privacy policy changed since you agreed to it. Nothing is sent until you decide again. If you choose not to share, the statistics server is also asked to delete the reports it holds from this computer. These are the changes:</source>
+        <translation>Die Datenschutzerklärung hat sich seit Ihrer Zustimmung geändert. Bis Sie erneut entscheiden, wird nichts gesendet. Wenn Sie nicht teilen, wird der Statistikserver außerdem gebeten, die Berichte dieses Computers zu löschen. Das hat sich geändert:</translation>
     </message>
     <message>
         <source>What changed since version %1, which you agreed to</source>
@@ -304,8 +304,8 @@
         <translation>&amp;Löschen</translation>
     </message>
     <message>
-        <source>All events, sessions, reports waiting to be sent and the history of sent reports on this computer will be deleted. Your sharing choice and installation id are kept.</source>
-        <translation>Alle Ereignisse, Sitzungen, noch nicht gesendeten Berichte und der Verlauf gesendeter Berichte auf diesem Computer werden gelöscht. Ihre Entscheidung zum Teilen und die Installations-ID bleiben erhalten.</translation>
+        <source>All events, sessions, reports waiting to be sent and the history of sent reports on this computer will be deleted. Reports then show printers and features only once Printernizer records them again. Your sharing choice and installation id are kept.</source>
+        <translation>Alle Ereignisse, Sitzungen, noch nicht gesendeten Berichte und der Verlauf gesendeter Berichte auf diesem Computer werden gelöscht. Berichte zeigen Drucker und Funktionen danach erst wieder, wenn Printernizer sie erneut erfasst. Ihre Entscheidung zum Teilen und die Installations-ID bleiben erhalten.</translation>
     </message>
     <message>
         <source>All events, sessions, reports waiting to be sent and the history of sent reports on this computer will be deleted. Your installation id is kept.</source>
@@ -772,8 +772,12 @@
         <translation>Jeder Eintrag eines gesendeten Berichts enthält einen Fingerabdruck des Eintrags davor. So zeigt sich hier, wenn ein Eintrag im lokalen Verlauf nachträglich geändert oder entfernt wurde.</translation>
     </message>
     <message>
-        <source>Only sent and rejected reports are part of the history check. This report was not sent.</source>
-        <translation>Nur gesendete und abgelehnte Berichte gehören zur Verlaufsprüfung. Dieser Bericht wurde nicht gesendet.</translation>
+        <source>Only sent and rejected reports are part of the history check.</source>
+        <translation>Nur gesendete und abgelehnte Berichte gehören zur Verlaufsprüfung.</translation>
+    </message>
+    <message>
+        <source>Reports do not count this event. They describe the printers and the features switched on as they are set up, which events like this one record.</source>
+        <translation>Berichte zählen dieses Ereignis nicht. Sie beschreiben die Drucker und die eingeschalteten Funktionen so, wie sie eingerichtet sind, und Ereignisse wie dieses halten das fest.</translation>
     </message>
     <message>
         <source>yes</source>

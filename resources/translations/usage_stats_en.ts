@@ -198,10 +198,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>The privacy policy changed since you agreed to it. Nothing is sent until you decide again. These are the changes:</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Printernizer can send one anonymous report a week to help its maintainers decide what to work on. Nothing leaves this computer unless you choose to share, and you can change your mind at any time from the tray menu.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -211,6 +207,10 @@
     </message>
     <message>
         <source>A report from this computer would look like this. Jobs, files and errors count only from your agreement, so they start at zero. Printers and features are shown as they are set up now:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The privacy policy changed since you agreed to it. Nothing is sent until you decide again. If you choose not to share, the statistics server is also asked to delete the reports it holds from this computer. These are the changes:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -304,7 +304,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>All events, sessions, reports waiting to be sent and the history of sent reports on this computer will be deleted. Your sharing choice and installation id are kept.</source>
+        <source>All events, sessions, reports waiting to be sent and the history of sent reports on this computer will be deleted. Reports then show printers and features only once Printernizer records them again. Your sharing choice and installation id are kept.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -772,10 +772,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Only sent and rejected reports are part of the history check. This report was not sent.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>A queued report counts this event. The statistics server has not accepted that report yet.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -785,6 +781,14 @@
     </message>
     <message>
         <source>yes</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Only sent and rejected reports are part of the history check.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Reports do not count this event. They describe the printers and the features switched on as they are set up, which events like this one record.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

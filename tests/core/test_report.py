@@ -255,6 +255,22 @@ def test_delete_local_data_forgets_pruned_features(sender: UsageStats, clock):
     assert json.loads(sender.preview())["usage_stats"]["feature_usage"] == {}
 
 
+def test_delete_local_data_forgets_reported_features(sender: UsageStats, clock, collector):
+    sender.opt_in()
+    sender.record("printer_connected", printer_type="prusa")
+    sender.record("feature_enabled", feature="auto_download")
+    clock.advance(days=7)
+    submit(sender)
+
+    sender.delete_local_data()
+    clock.advance(days=7)
+    submit(sender)
+
+    assert collector.bodies[0]["usage_stats"]["feature_usage"] == {"auto_download": True}
+    assert collector.bodies[1]["usage_stats"]["feature_usage"] == {}
+    assert collector.bodies[1]["printer_fleet"]["printer_count"] == 0
+
+
 def test_feature_change_after_clock_put_right_wins(sender: UsageStats, clock):
     clock.advance(days=365)
     sender.record("feature_enabled", feature="timelapse")

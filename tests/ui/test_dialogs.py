@@ -230,7 +230,8 @@ LOCAL_TEXT = (
             f"this installation. {SERVER_RETRY_TEXT}",
         ]),
         (False, DeleteChoice.BOTH, [
-            f"{LOCAL_TEXT} Your sharing choice and installation id are kept.",
+            f"{LOCAL_TEXT} Reports then show printers and features only once Printernizer records them again. Your "
+            "sharing choice and installation id are kept.",
             f"The statistics server will be asked to delete every report it holds for this installation. {SERVER_RETRY_TEXT}",
         ]),
     ],

@@ -334,10 +334,10 @@ def test_delete_both_clears_store_and_asks_server(tray_app, stats, collector, cl
     assert collector.requests[1].url == f"{ENDPOINT}/installation/{installation_id}"
     assert stats.status().server_deletion == "confirmed"
     assert messages == [
-        "The data on this computer was deleted.",
-        "The data on this computer was deleted. Asking the statistics server to delete your data...",
-        "The data on this computer was deleted. The statistics server deleted the data of this installation. "
-        "Reports deleted: 1.",
+        "Sharing is off. The data on this computer was deleted.",
+        "Sharing is off. The data on this computer was deleted. Asking the statistics server to delete your data...",
+        "Sharing is off. The data on this computer was deleted. The statistics server deleted the data of this "
+        "installation. Reports deleted: 1.",
     ]
 
 
@@ -355,7 +355,9 @@ def test_opt_in_after_deletion_replaces_message(tray_app, stats, collector, cloc
     _click_in_modal_dialog("shareButton")
     tray_app.actions.sharing_action.trigger()
 
-    assert deletion_text == "The statistics server deleted the data of this installation. Reports deleted: 1."
+    assert deletion_text == (
+        "Sharing is off. The statistics server deleted the data of this installation. Reports deleted: 1."
+    )
     assert stats.consent().state == "granted"
     assert stats.status().installation_id != first_id
     new_id_text = "Sharing is on with a new installation id, so no id links new reports to the ones sent before."
@@ -377,6 +379,27 @@ def test_first_consent_decision_message(tray_app, stats, button, expected_messag
 
     assert messages == expected_messages
     assert stats.status().installation_id == installation_id
+
+
+def test_reconsent_declined_asks_server_to_delete(tray_app, stats, collector, clock, loop) -> None:
+    stats.opt_in(privacy_policy().version)
+    _owe_a_report(stats, clock)
+    loop.run_until_complete(stats.submit_due())
+    # The user had agreed to the version before the current one.
+    stats.opt_in("2")
+    messages: list[str] = []
+    tray_app.actions.message.connect(messages.append)
+
+    _click_in_modal_dialog("dontShareButton")
+    tray_app.actions.ask_consent()
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    assert stats.consent().state == "refused"
+    assert [request.method for request in collector.requests] == ["POST", "DELETE"]
+    assert messages == [
+        "Sharing is off. Asking the statistics server to delete your data...",
+        "Sharing is off. The statistics server deleted the data of this installation. Reports deleted: 1.",
+    ]
 
 
 def test_consent_messages_in_german(german, tray_app, stats, collector, clock, loop) -> None:
@@ -413,7 +436,7 @@ def test_stop_sharing_message(tray_app, stats, collector, clock, loop) -> None:
     assert stats.consent().state == "refused"
     assert messages == [
         "Sharing is off. Asking the statistics server to delete your data...",
-        "The statistics server deleted the data of this installation. Reports deleted: 1.",
+        "Sharing is off. The statistics server deleted the data of this installation. Reports deleted: 1.",
     ]
 
 
@@ -497,7 +520,10 @@ def test_delete_server_before_any_report(tray_app, stats, collector, loop) -> No
 
     assert collector.requests == []
     assert stats.status().events_total == 1
-    assert messages[-1] == "Nothing was left to delete at the statistics server: nothing was sent with this installation id, or its data there was deleted already."
+    assert messages[-1] == (
+        "Sharing is off. Nothing was left to delete at the statistics server: nothing was sent with this "
+        "installation id, or its data there was deleted already."
+    )
 
 
 def test_reconsent_after_policy_change(qapp, stats, collector, clock, loop) -> None:

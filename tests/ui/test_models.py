@@ -90,8 +90,8 @@ def test_history_model_marks_broken_entry(qapp) -> None:
 
 
 HISTORY_CHECK_TOOLTIP = (
-    "Each sent report's entry includes a fingerprint of the entry before it, so an entry in the local history "
-    "that was changed or removed later shows up here."
+    "<p>Each sent report's entry includes a fingerprint of the entry before it, so an entry in the local "
+    "history that was changed or removed later shows up here.</p>"
 )
 
 
@@ -122,7 +122,7 @@ def test_history_check_skips_unsent_reports(qapp) -> None:
     model = HistoryTableModel(stats)
     model.reload()
     column = HistoryTableModel.COLUMN_CHAIN
-    not_checked = "Only sent and rejected reports are part of the history check. This report was not sent."
+    not_checked = "<p>Only sent and rejected reports are part of the history check.</p>"
 
     assert [model.index(row, column).data() for row in range(3)] == ["-", "-", "broken"]
     assert model.index(0, column).data(Qt.ItemDataRole.ToolTipRole) == not_checked
@@ -139,8 +139,8 @@ def test_history_check_column_in_german(qapp, german) -> None:
 
     assert model.headerData(column, Qt.Orientation.Horizontal) == "Verlaufsprüfung"
     assert model.headerData(column, Qt.Orientation.Horizontal, Qt.ItemDataRole.ToolTipRole) == (
-        "Jeder Eintrag eines gesendeten Berichts enthält einen Fingerabdruck des Eintrags davor. So zeigt sich hier, "
-        "wenn ein Eintrag im lokalen Verlauf nachträglich geändert oder entfernt wurde."
+        "<p>Jeder Eintrag eines gesendeten Berichts enthält einen Fingerabdruck des Eintrags davor. So zeigt sich "
+        "hier, wenn ein Eintrag im lokalen Verlauf nachträglich geändert oder entfernt wurde.</p>"
     )
     assert model.index(0, column).data() == "geprüft"
 
@@ -185,3 +185,22 @@ def test_event_model_reported_cases(qapp) -> None:
 
     for row, case in enumerate(cases):
         assert model.index(row, EventTableModel.COLUMN_REPORTED).data() == case[3], case
+
+
+def test_setup_events_explain_reported_no(qapp) -> None:
+    stats = FakeStats()
+    stats.events = [
+        FakeEvent(3, "printer_connected", NOW, '{"printer_type": "prusa"}', reported=False),
+        FakeEvent(2, "feature_enabled", NOW, '{"feature": "timelapse"}', reported=False),
+        FakeEvent(1, "job_created", NOW, "{}", reported=False),
+    ]
+    model = EventTableModel(stats)
+    model.set_filter(None, None)
+    column = EventTableModel.COLUMN_REPORTED
+    setup = (
+        "Reports do not count this event. They describe the printers and the features switched on as they are set "
+        "up, which events like this one record."
+    )
+
+    assert [model.index(row, column).data() for row in range(3)] == ["no", "no", "no"]
+    assert [model.index(row, column).data(Qt.ItemDataRole.ToolTipRole) for row in range(3)] == [setup, setup, None]
