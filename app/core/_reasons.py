@@ -33,7 +33,7 @@ DO_NOT_TRACK = "do_not_track"
 # Skipped: the user has not opted in. No params.
 NOT_OPTED_IN = "not_opted_in"
 # Skipped: the user agreed to an older version of the privacy policy than the current one.
-# Params: agreed and current (the two version strings).
+# Params: agreed (a version string, or None when the consent names none) and current.
 POLICY_OUTDATED = "policy_outdated"
 # Skipped: submission is paused. Params: until (an aware UTC datetime).
 PAUSED = "paused"

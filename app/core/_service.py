@@ -323,6 +323,13 @@ class UsageStats:
                 updates.update(self._new_reporting_state(now, previous_state))
             self._settings.set_many(updates)
         logger.info("Usage statistics consent granted for policy version %s.", version)
+        if version != privacy_policy().version:
+            logger.warning(
+                "Consent was granted for privacy policy version %s, but version %s is current, so no report is "
+                "sent until the user agrees to it. Call opt_in() without a version once they do.",
+                version,
+                privacy_policy().version,
+            )
 
     def _new_reporting_state(self, now: dt.datetime, previous_state: str) -> dict[str, Any]:
         max_id = self._db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM usage_events").fetchone()[0]
@@ -705,13 +712,14 @@ class UsageStats:
             return Skipped("DO_NOT_TRACK is set, so usage statistics are off", ReasonDetail(_reasons.DO_NOT_TRACK))
         if self._settings.get(keys.CONSENT_STATE) != "granted":
             return Skipped("the user has not opted in", ReasonDetail(_reasons.NOT_OPTED_IN))
-        agreed, current = str(self._settings.get(keys.CONSENT_POLICY_VERSION)), privacy_policy().version
+        agreed, current = self._settings.get(keys.CONSENT_POLICY_VERSION), privacy_policy().version
         if agreed != current:
             # The tray shows the changes after an update. Until the user agrees, nothing is sent from anywhere.
             detail = ReasonDetail(_reasons.POLICY_OUTDATED, {"agreed": agreed, "current": current})
+            agreed_text = "no privacy policy version" if agreed is None else f"privacy policy version {agreed}"
             return Skipped(
-                f"the user agreed to privacy policy version {agreed}, and version {current} is current; "
-                "run `python -m app policy` to see what changed and `python -m app opt-in` to agree",
+                f"the user agreed to {agreed_text}, and version {current} is current, so nothing is sent until the "
+                "user agrees to it",
                 detail,
             )
         paused_until = self._settings.get_time(keys.SUBMISSION_PAUSED_UNTIL)

@@ -113,16 +113,12 @@ def _sharing_text(consent: Consent) -> str:
     if consent.blocked_by_dnt:
         return "off (DO_NOT_TRACK is set in the environment)"
     if consent.state == "granted":
-        if not consent.policy_version:
-            return "on"
         current = privacy_policy().version
+        agreed = f"policy version {consent.policy_version}" if consent.policy_version else "no policy version recorded"
         if consent.policy_version != current:
             # Headless installations have no tray to ask again, so the status line names the commands that do.
-            return (
-                f"on, policy version {consent.policy_version} (version {current} is current: "
-                f"`policy` shows what changed, `opt-in` agrees to it)"
-            )
-        return f"on, policy version {consent.policy_version}"
+            return f"on, {agreed} (version {current} is current: `policy` shows what changed, `opt-in` agrees to it)"
+        return f"on, {agreed}"
     if consent.state == "refused":
         return "off"
     if consent.state == "undecided":
@@ -210,7 +206,9 @@ def _report_deletion(outcome: DeletionOutcome) -> int:
 def _consent_hint(stats: UsageStats) -> str:
     """Return the commands a user runs to agree to sending, or "" when agreeing would change nothing."""
     consent = stats.consent()
-    if consent.state == "granted" or consent.blocked_by_dnt:
+    if consent.blocked_by_dnt:
+        return ""
+    if consent.state == "granted" and consent.policy_version == privacy_policy().version:
         return ""
     return " Read `python -m app policy`, then agree with `python -m app opt-in`."
 
@@ -256,8 +254,8 @@ def cmd_delete(stats: UsageStats, args: argparse.Namespace) -> int:
         raise UsageError(msg)
     stats.delete_local_data()
     print(
-        "Deleted all local events, sessions, the report history and the count of sent reports. "
-        "Consent, installation id and report schedule are kept."
+        "Deleted all local events, sessions, the report history, the count of sent reports and the features "
+        "switched on. Consent, installation id and report schedule are kept."
     )
     return EXIT_OK
 

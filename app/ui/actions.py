@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -36,6 +37,14 @@ NOTHING_STORED = "nothing-stored"
 NOTHING_SENT = "nothing-sent"
 
 
+@dataclasses.dataclass
+class DeletionContext:
+    """The steps a command took before it started a server deletion, which the deletion's messages repeat."""
+
+    sharing_turned_off: bool = False
+    local_deleted: bool = False
+
+
 class AppActions(QObject):
     """Own one QAction per user command and carry it out through the facade.
 
@@ -67,10 +76,11 @@ class AppActions(QObject):
         self._runner = runner
         self._scheduler = scheduler
         self.dialog_parent: QWidget | None = None
-        # True from a "Both" deletion until its server deletion task ends.
-        # What the running server deletion's messages repeat first, because each message replaces
-        # the one before it in the status bar: "Sharing is off." and the local deletion.
-        self._deletion_context: list[str] = []
+        # What the command that started the running server deletion also did. Its messages repeat
+        # that first, because each message replaces the one before it in the status bar.
+        self._deletion_context = DeletionContext()
+        # Set when a command queued a server deletion while another one ran, which read the queue before.
+        self._deletion_again = False
         # The folder of the last export or download in this run, where the next save dialog starts.
         self._last_save_folder: Path | None = None
         # The running check if the user started it: SEND_NOW_CHECK or RESUME_CHECK, else None.
@@ -318,10 +328,11 @@ class AppActions(QObject):
 
     def _announce_sharing_off(self) -> None:
         """Say that sharing is off, and start the server deletion that the opt-out queued, if any."""
-        self._deletion_context = [self.tr("Sharing is off.")]
-        asking = self.tr("Asking the statistics server to delete your data...")
-        started = self._stats.status().server_deletion == "pending" and self._start_server_deletion()
-        self.message.emit(self._in_deletion_context(asking) if started else self.tr("Sharing is off."))
+        context = DeletionContext(sharing_turned_off=True)
+        if self._stats.status().server_deletion == "pending" and self._start_server_deletion(context):
+            self.message.emit(self._in_deletion_context(self.tr("Asking the statistics server to delete your data...")))
+        else:
+            self.message.emit(self._in_deletion_context(None, context))
 
     def _sharing_on_text(self, previous_installation_id: str) -> str:
         """Describe an opt-in that was just applied, naming a new installation id."""
@@ -346,30 +357,51 @@ class AppActions(QObject):
         The core queues a server deletion only on opt-out, and a report sent after the
         deletion would start a new copy on the server, so sharing is turned off first.
         """
-        context = []
+        context = DeletionContext()
         if choice in (DeleteChoice.SERVER, DeleteChoice.BOTH) and consent_state(self._stats.consent()) == "granted":
             self._stats.opt_out()
-            context.append(self.tr("Sharing is off."))
+            context.sharing_turned_off = True
         if choice in (DeleteChoice.LOCAL, DeleteChoice.BOTH):
             self._stats.delete_local_data()
-            context.append(self.tr("The data on this computer was deleted."))
-            self.message.emit(" ".join(context))
+            context.local_deleted = True
+            self.message.emit(self._in_deletion_context(None, context))
         if choice in (DeleteChoice.SERVER, DeleteChoice.BOTH):
-            self._deletion_context = context
-            if self._start_server_deletion():
-                asking = self.tr("Asking the statistics server to delete your data...")
-                self.message.emit(self._in_deletion_context(asking))
+            if self._start_server_deletion(context):
+                self.message.emit(self._in_deletion_context(self.tr("Asking the statistics server to delete your data...")))
+            elif choice == DeleteChoice.SERVER and context.sharing_turned_off:
+                self.message.emit(self._in_deletion_context(None, context))
         self._notify_changed()
 
-    def _start_server_deletion(self) -> bool:
-        """Start the server deletion task. Return False without a statistics server or while one is running."""
+    def _start_server_deletion(self, context: DeletionContext) -> bool:
+        """Start the server deletion task, whose messages repeat `context` first.
+
+        Return False without a statistics server or while a deletion runs. The running one read
+        the queue before this command added to it, so it is started again when it ends.
+        """
         if self._stats.status().endpoint is None:
             return False
-        return self._runner.start(DELETION_TASK_NAME, self._stats.request_server_deletion())
+        if self._runner.is_running(DELETION_TASK_NAME):
+            self._deletion_again = True
+            return False
+        started = self._runner.start(DELETION_TASK_NAME, self._stats.request_server_deletion())
+        if started:
+            self._deletion_context = context
+        return started
 
-    def _in_deletion_context(self, text: str) -> str:
-        """Prefix `text` with what the command that started the running server deletion also did."""
-        return " ".join([*self._deletion_context, text])
+    def _in_deletion_context(self, text: str | None, context: DeletionContext | None = None) -> str:
+        """Prefix `text` with what `context`, by default the running deletion's, did and still holds.
+
+        "Sharing is off." is left out once the user shares again, as a deletion may end after that.
+        """
+        context = context or self._deletion_context
+        parts = []
+        if context.sharing_turned_off and consent_state(self._stats.consent()) != "granted":
+            parts.append(self.tr("Sharing is off."))
+        if context.local_deleted:
+            parts.append(self.tr("The data on this computer was deleted."))
+        if text is not None:
+            parts.append(text)
+        return " ".join(parts)
 
     def download_server_data(self) -> None:
         path, _ = self.choose_save_path(
@@ -440,7 +472,11 @@ class AppActions(QObject):
     def _on_task_finished(self, name: str, result: object) -> None:
         if name == DELETION_TASK_NAME:
             self.message.emit(self._in_deletion_context(deletion_outcome_text(result)))
-            self._deletion_context = []
+            self._deletion_context = DeletionContext()
+            if self._deletion_again:
+                self._deletion_again = False
+                if self._stats.status().server_deletion == "pending" and self._start_server_deletion(DeletionContext()):
+                    self.message.emit(self.tr("Asking the statistics server to delete your data..."))
         elif name == DOWNLOAD_TASK_NAME:
             path, kind = result  # type: ignore[misc]
             if kind == NOTHING_SENT:
@@ -460,7 +496,9 @@ class AppActions(QObject):
     def _on_task_failed(self, name: str, error: str) -> None:
         if name == DELETION_TASK_NAME:
             text = self._in_deletion_context(self.tr("The deletion request failed and will be retried: %1"))
-            self._deletion_context = []
+            self._deletion_context = DeletionContext()
+            # A deletion queued meanwhile waits for the scheduler's retry, as the failed one does.
+            self._deletion_again = False
         elif name == DOWNLOAD_TASK_NAME:
             text = self.tr("The download failed: %1")
         else:

@@ -157,7 +157,8 @@ class DeleteDialog(QDialog):
             # A server deletion also turns sharing off, so with both only the installation id is kept.
             local_with_server = self.tr(
                 "All events, sessions, reports waiting to be sent and the history of sent reports on this "
-                "computer will be deleted. Your installation id is kept."
+                "computer will be deleted. Reports then show printers and features only once Printernizer records "
+                "them again. Your installation id is kept."
             )
             server = self.tr(
                 "Sharing will be turned off, and the statistics server will be asked to delete every report it "

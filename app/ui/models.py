@@ -40,8 +40,8 @@ _HISTORY_CHECK_TOOLTIP = QT_TRANSLATE_NOOP(
 _NOT_CHECKED_TOOLTIP = QT_TRANSLATE_NOOP("TableHeaders", "Only sent and rejected reports are part of the history check.")
 _SETUP_TOOLTIP = QT_TRANSLATE_NOOP(
     "TableHeaders",
-    "Reports do not count this event. They describe the printers and the features switched on as they are set up, "
-    "which events like this one record.",
+    "Reports do not count this event. They list the printers connected in the last 30 days and the features "
+    "switched on.",
 )
 # Event types from which reports take the setup, not a count.
 _SETUP_EVENT_TYPES = frozenset({"printer_connected", "feature_enabled", "feature_disabled"})
@@ -181,8 +181,15 @@ def reported_texts(event: Any, report_statuses: dict[str, str]) -> tuple[str, st
 
     `report_statuses` maps report ids to outbox statuses, as `report_statuses()` returns them.
     """
+    text, tooltip = _reported_state(event, report_statuses)
+    if tooltip is None and state_name(event.event_type) in _SETUP_EVENT_TYPES:
+        return text, _SETUP_TOOLTIP
+    return text, tooltip
+
+
+def _reported_state(event: Any, report_statuses: dict[str, str]) -> tuple[str, str | None]:
     if not event.reported:
-        return _NO, _SETUP_TOOLTIP if state_name(event.event_type) in _SETUP_EVENT_TYPES else None
+        return _NO, None
     if event.kept_back:
         return _KEPT_BACK, _KEPT_BACK_TOOLTIP
 
@@ -220,15 +227,23 @@ class HistoryTableModel(QAbstractTableModel):
         self._stats = stats
         self._reports: list[Any] = []
         self._broken_row: int | None = None
+        self._damaged = False
 
     @property
     def broken_row(self) -> int | None:
         return self._broken_row
 
+    @property
+    def damaged(self) -> bool:
+        """True when the history check failed, even when no row shows the break."""
+        return self._damaged
+
     def reload(self) -> None:
         self.beginResetModel()
         self._reports = list(self._stats.history())
-        self._broken_row = _find_broken_row(self._reports, self._stats.verify_history())
+        check = self._stats.verify_history()
+        self._damaged = check is not None and not getattr(check, "ok", True)
+        self._broken_row = _find_broken_row(self._reports, check)
         self.endResetModel()
 
     def report_at(self, row: int) -> Any:
@@ -325,9 +340,11 @@ def _find_broken_row(reports: list[Any], check: Any) -> int | None:
         return None
 
     broken_id = check.first_broken_report_id
-    for row, report in enumerate(reports):
-        if broken_id in (report.report_id, getattr(report, "id", None)):
-            return row
-    # A removed entry has no row of its own. When the check names no row that is shown,
-    # the newest row stands for the break, because nothing after the gap can be trusted.
-    return 0 if reports else None
+    if broken_id is not None:
+        for row, report in enumerate(reports):
+            if broken_id in (report.report_id, getattr(report, "id", None)):
+                return row
+    # A removed entry has no row of its own. When the check names no row that is shown, the
+    # newest checked row stands for the break, because nothing after the gap can be trusted.
+    # Without one, no row can stand for it.
+    return next((row for row, report in enumerate(reports) if _in_history_check(report)), None)

@@ -330,7 +330,9 @@ class HistoryTab(QWidget):
         if self.model.rowCount() > 0:
             self.table.selectRow(0)
 
-        if self.model.rowCount() == 0:
+        if self.model.damaged and self.model.broken_row is None:
+            self.chain_label.setText(self.tr("The history was changed after it was recorded: sent reports were removed."))
+        elif self.model.rowCount() == 0:
             self.chain_label.setText(self.tr("The local history contains no sent report."))
         elif self.model.broken_row is None:
             self.chain_label.setText(self.tr("The history is intact: no entry was changed after it was recorded."))

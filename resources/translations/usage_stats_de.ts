@@ -308,8 +308,8 @@
         <translation>Alle Ereignisse, Sitzungen, noch nicht gesendeten Berichte und der Verlauf gesendeter Berichte auf diesem Computer werden gelöscht. Berichte zeigen Drucker und Funktionen danach erst wieder, wenn Printernizer sie erneut erfasst. Ihre Entscheidung zum Teilen und die Installations-ID bleiben erhalten.</translation>
     </message>
     <message>
-        <source>All events, sessions, reports waiting to be sent and the history of sent reports on this computer will be deleted. Your installation id is kept.</source>
-        <translation>Alle Ereignisse, Sitzungen, noch nicht gesendeten Berichte und der Verlauf gesendeter Berichte auf diesem Computer werden gelöscht. Die Installations-ID bleibt erhalten.</translation>
+        <source>All events, sessions, reports waiting to be sent and the history of sent reports on this computer will be deleted. Reports then show printers and features only once Printernizer records them again. Your installation id is kept.</source>
+        <translation>Alle Ereignisse, Sitzungen, noch nicht gesendeten Berichte und der Verlauf gesendeter Berichte auf diesem Computer werden gelöscht. Berichte zeigen Drucker und Funktionen danach erst wieder, wenn Printernizer sie erneut erfasst. Die Installations-ID bleibt erhalten.</translation>
     </message>
     <message>
         <source>Sharing will be turned off, and the statistics server will be asked to delete every report it holds for this installation. If it cannot be reached now, the request is retried until it is confirmed.</source>
@@ -353,6 +353,10 @@
 </context>
 <context>
     <name>HistoryTab</name>
+    <message>
+        <source>The history was changed after it was recorded: sent reports were removed.</source>
+        <translation>Der Verlauf wurde nachträglich verändert: Gesendete Berichte wurden entfernt.</translation>
+    </message>
     <message>
         <source>The local history contains no sent report.</source>
         <translation>Der lokale Verlauf enthält keinen gesendeten Bericht.</translation>
@@ -776,8 +780,8 @@
         <translation>Nur gesendete und abgelehnte Berichte gehören zur Verlaufsprüfung.</translation>
     </message>
     <message>
-        <source>Reports do not count this event. They describe the printers and the features switched on as they are set up, which events like this one record.</source>
-        <translation>Berichte zählen dieses Ereignis nicht. Sie beschreiben die Drucker und die eingeschalteten Funktionen so, wie sie eingerichtet sind, und Ereignisse wie dieses halten das fest.</translation>
+        <source>Reports do not count this event. They list the printers connected in the last 30 days and the features switched on.</source>
+        <translation>Berichte zählen dieses Ereignis nicht. Sie nennen die in den letzten 30 Tagen verbundenen Drucker und die eingeschalteten Funktionen.</translation>
     </message>
     <message>
         <source>yes</source>

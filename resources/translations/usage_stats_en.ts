@@ -308,7 +308,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>All events, sessions, reports waiting to be sent and the history of sent reports on this computer will be deleted. Your installation id is kept.</source>
+        <source>All events, sessions, reports waiting to be sent and the history of sent reports on this computer will be deleted. Reports then show printers and features only once Printernizer records them again. Your installation id is kept.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -353,6 +353,10 @@
 </context>
 <context>
     <name>HistoryTab</name>
+    <message>
+        <source>The history was changed after it was recorded: sent reports were removed.</source>
+        <translation type="unfinished"></translation>
+    </message>
     <message>
         <source>The local history contains no sent report.</source>
         <translation type="unfinished"></translation>
@@ -772,6 +776,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Reports do not count this event. They list the printers connected in the last 30 days and the features switched on.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>A queued report counts this event. The statistics server has not accepted that report yet.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -785,10 +793,6 @@
     </message>
     <message>
         <source>Only sent and rejected reports are part of the history check.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>Reports do not count this event. They describe the printers and the features switched on as they are set up, which events like this one record.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -149,6 +149,21 @@ def test_cli_status_names_newer_policy(run):
     assert current == "Sharing:            on, policy version 3"
 
 
+def test_cli_submit_under_older_policy_names_commands(run):
+    run("opt-in", "--policy-version", "2")
+
+    result = run("submit", "--force", USAGE_STATS_ENDPOINT="http://127.0.0.1:9")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        "Nothing sent: the user agreed to privacy policy version 2, and version 3 is current, so nothing is sent "
+        "until the user agrees to it. Read `python -m app policy`, then agree with `python -m app opt-in`.\n"
+    )
+    assert "Consent was granted for privacy policy version 2, but version 3 is current" in run(
+        "opt-in", "--policy-version", "2"
+    ).stderr
+
+
 def test_cli_submit_without_consent_sends_nothing(run):
     result = run("submit", USAGE_STATS_ENDPOINT="http://127.0.0.1:9")
 

@@ -292,8 +292,8 @@ def test_consent_to_older_policy_sends_nothing(sender: UsageStats, clock, collec
     sent = submit(sender)
 
     assert outcome == Skipped(
-        "the user agreed to privacy policy version 2, and version 3 is current; run `python -m app policy` to see "
-        "what changed and `python -m app opt-in` to agree",
+        "the user agreed to privacy policy version 2, and version 3 is current, so nothing is sent until the user "
+        "agrees to it",
         ReasonDetail(_reasons.POLICY_OUTDATED, {"agreed": "2", "current": "3"}),
     )
     assert [type(outcome).__name__ for outcome in sent] == ["Sent"]

@@ -225,7 +225,8 @@ LOCAL_TEXT = (
             f"The statistics server will be asked to delete every report it holds for this installation. {SERVER_RETRY_TEXT}",
         ]),
         (True, DeleteChoice.BOTH, [
-            f"{LOCAL_TEXT} Your installation id is kept.",
+            f"{LOCAL_TEXT} Reports then show printers and features only once Printernizer records them again. Your "
+            "installation id is kept.",
             "Sharing will be turned off, and the statistics server will be asked to delete every report it holds for "
             f"this installation. {SERVER_RETRY_TEXT}",
         ]),

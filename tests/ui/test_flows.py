@@ -252,6 +252,23 @@ def test_history_tab_marks_tampered_entry(tray_app, stats, clock, loop, tmp_path
     assert tray_app.window.history_tab.chain_label.text().endswith("The first broken entry is row 2.")
 
 
+def test_history_tab_names_removed_entries(tray_app, stats, clock, loop) -> None:
+    stats.opt_in(privacy_policy().version)
+    stats.record("job_created", printer_type="prusa_mk4")
+    clock.now = START + dt.timedelta(days=8)
+    loop.run_until_complete(stats.submit_due())
+
+    with sqlite3.connect(stats.path) as connection:
+        connection.execute("DELETE FROM sent_reports")
+
+    tray_app.window.bring_forward()
+
+    assert tray_app.window.history_tab.model.rowCount() == 0
+    assert tray_app.window.history_tab.chain_label.text() == (
+        "The history was changed after it was recorded: sent reports were removed."
+    )
+
+
 @pytest.mark.parametrize(
     ("suffix", "chosen_filter"), [("json", "JSON: events and sent reports (*.json)"), ("csv", "CSV: events only (*.csv)")]
 )
@@ -438,6 +455,49 @@ def test_stop_sharing_message(tray_app, stats, collector, clock, loop) -> None:
         "Sharing is off. Asking the statistics server to delete your data...",
         "Sharing is off. The statistics server deleted the data of this installation. Reports deleted: 1.",
     ]
+
+
+def test_deletion_ending_after_opt_in_drops_sharing_off(tray_app, stats, collector, clock, loop) -> None:
+    stats.opt_in(privacy_policy().version)
+    _owe_a_report(stats, clock)
+    loop.run_until_complete(stats.submit_due())
+    tray_app.actions.ask_question = lambda title, text: True  # type: ignore[method-assign]
+    messages: list[str] = []
+    tray_app.actions.message.connect(messages.append)
+
+    tray_app.actions.sharing_action.trigger()
+    # The user shares again before the deletion request has ended.
+    _click_in_modal_dialog("shareButton")
+    tray_app.actions.sharing_action.trigger()
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    assert stats.consent().state == "granted"
+    assert messages == [
+        "Sharing is off. Asking the statistics server to delete your data...",
+        "Sharing is on with a new installation id, so no id links new reports to the ones sent before.",
+        "The statistics server deleted the data of this installation. Reports deleted: 1.",
+    ]
+
+
+def test_delete_during_running_deletion_keeps_its_messages(tray_app, stats, collector, clock, loop) -> None:
+    stats.opt_in(privacy_policy().version)
+    _owe_a_report(stats, clock)
+    loop.run_until_complete(stats.submit_due())
+    tray_app.actions.ask_question = lambda title, text: True  # type: ignore[method-assign]
+    messages: list[str] = []
+    tray_app.actions.message.connect(messages.append)
+
+    tray_app.actions.sharing_action.trigger()
+    tray_app.actions.apply_delete_choice(DeleteChoice.BOTH)
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    assert messages == [
+        "Sharing is off. Asking the statistics server to delete your data...",
+        "The data on this computer was deleted.",
+        "Sharing is off. The statistics server deleted the data of this installation. Reports deleted: 1.",
+    ]
+    # The running request covered the only queued id, so no second one was sent.
+    assert [request.method for request in collector.requests] == ["POST", "DELETE"]
 
 
 def test_overview_deletion_of_previous_id(tray_app, stats, collector, clock, loop) -> None:

@@ -187,20 +187,33 @@ def test_event_model_reported_cases(qapp) -> None:
         assert model.index(row, EventTableModel.COLUMN_REPORTED).data() == case[3], case
 
 
-def test_setup_events_explain_reported_no(qapp) -> None:
+def test_setup_events_explain_reported(qapp) -> None:
     stats = FakeStats()
     stats.events = [
         FakeEvent(3, "printer_connected", NOW, '{"printer_type": "prusa"}', reported=False),
-        FakeEvent(2, "feature_enabled", NOW, '{"feature": "timelapse"}', reported=False),
+        FakeEvent(2, "feature_enabled", NOW, '{"feature": "timelapse"}', reported=True),
         FakeEvent(1, "job_created", NOW, "{}", reported=False),
     ]
     model = EventTableModel(stats)
     model.set_filter(None, None)
     column = EventTableModel.COLUMN_REPORTED
     setup = (
-        "Reports do not count this event. They describe the printers and the features switched on as they are set "
-        "up, which events like this one record."
+        "Reports do not count this event. They list the printers connected in the last 30 days and the features "
+        "switched on."
     )
 
-    assert [model.index(row, column).data() for row in range(3)] == ["no", "no", "no"]
+    assert [model.index(row, column).data() for row in range(3)] == ["no", "yes", "no"]
     assert [model.index(row, column).data(Qt.ItemDataRole.ToolTipRole) for row in range(3)] == [setup, setup, None]
+
+
+def test_removed_entries_marked_on_newest_checked_row(qapp) -> None:
+    stats = FakeStats()
+    # Oldest first; the sent entry after r1 was removed, so the check names no row that is shown.
+    stats.reports = [_report(1), _report(3, status="pending")]
+    stats.history_check = FakeHistoryCheck(ok=False, entries_checked=1, first_broken_report_id=None)
+    model = HistoryTableModel(stats)
+    model.reload()
+
+    assert model.damaged is True
+    assert model.broken_row == 1
+    assert [model.index(row, HistoryTableModel.COLUMN_CHAIN).data() for row in range(2)] == ["-", "broken"]
