@@ -135,6 +135,17 @@ def test_consent_dialog_sets_store_state(qapp, stats: UsageStats, button, decisi
     assert stats.consent().policy_version == (policy.version if state == "granted" else None)
 
 
+def _after_one_sent_report(tray_app, stats: UsageStats, clock: Clock, loop) -> list[str]:
+    """Opt in, send one report and answer Yes to every question; return the list that collects the tray's messages."""
+    stats.opt_in(privacy_policy().version)
+    _owe_a_report(stats, clock)
+    loop.run_until_complete(stats.submit_due())
+    tray_app.actions.ask_question = lambda title, text: True  # type: ignore[method-assign]
+    messages: list[str] = []
+    tray_app.actions.message.connect(messages.append)
+    return messages
+
+
 def _owe_a_report(stats: UsageStats, clock: Clock) -> None:
     stats.record("job_created", printer_type="prusa_mk4")
     clock.now = START + dt.timedelta(days=8)
@@ -420,12 +431,7 @@ def test_reconsent_declined_asks_server_to_delete(tray_app, stats, collector, cl
 
 
 def test_consent_messages_in_german(german, tray_app, stats, collector, clock, loop) -> None:
-    stats.opt_in(privacy_policy().version)
-    _owe_a_report(stats, clock)
-    loop.run_until_complete(stats.submit_due())
-    tray_app.actions.ask_question = lambda title, text: True  # type: ignore[method-assign]
-    messages: list[str] = []
-    tray_app.actions.message.connect(messages.append)
+    messages = _after_one_sent_report(tray_app, stats, clock, loop)
 
     tray_app.actions.sharing_action.trigger()
     loop.run_until_complete(tray_app.runner.wait_idle())
@@ -440,12 +446,7 @@ def test_consent_messages_in_german(german, tray_app, stats, collector, clock, l
 
 
 def test_stop_sharing_message(tray_app, stats, collector, clock, loop) -> None:
-    stats.opt_in(privacy_policy().version)
-    _owe_a_report(stats, clock)
-    loop.run_until_complete(stats.submit_due())
-    tray_app.actions.ask_question = lambda title, text: True  # type: ignore[method-assign]
-    messages: list[str] = []
-    tray_app.actions.message.connect(messages.append)
+    messages = _after_one_sent_report(tray_app, stats, clock, loop)
 
     tray_app.actions.sharing_action.trigger()
     loop.run_until_complete(tray_app.runner.wait_idle())
@@ -458,12 +459,7 @@ def test_stop_sharing_message(tray_app, stats, collector, clock, loop) -> None:
 
 
 def test_deletion_ending_after_opt_in_drops_sharing_off(tray_app, stats, collector, clock, loop) -> None:
-    stats.opt_in(privacy_policy().version)
-    _owe_a_report(stats, clock)
-    loop.run_until_complete(stats.submit_due())
-    tray_app.actions.ask_question = lambda title, text: True  # type: ignore[method-assign]
-    messages: list[str] = []
-    tray_app.actions.message.connect(messages.append)
+    messages = _after_one_sent_report(tray_app, stats, clock, loop)
 
     tray_app.actions.sharing_action.trigger()
     # The user shares again before the deletion request has ended.
@@ -480,12 +476,7 @@ def test_deletion_ending_after_opt_in_drops_sharing_off(tray_app, stats, collect
 
 
 def test_delete_during_running_deletion_keeps_its_messages(tray_app, stats, collector, clock, loop) -> None:
-    stats.opt_in(privacy_policy().version)
-    _owe_a_report(stats, clock)
-    loop.run_until_complete(stats.submit_due())
-    tray_app.actions.ask_question = lambda title, text: True  # type: ignore[method-assign]
-    messages: list[str] = []
-    tray_app.actions.message.connect(messages.append)
+    messages = _after_one_sent_report(tray_app, stats, clock, loop)
 
     tray_app.actions.sharing_action.trigger()
     tray_app.actions.apply_delete_choice(DeleteChoice.BOTH)
