@@ -28,7 +28,7 @@ import pytest
 
 from collector.app import utc_now
 from collector.storage import Store
-from tests.collector.conftest import CLIENT_KEY, ROOT, report_1_1
+from tests.collector.conftest import CLIENT_KEY, OPERATOR_KEY, ROOT, report_1_1
 
 CADDY_NAMES = [name for name in os.environ.get("USAGE_STATS_TEST_CADDY", "").split(os.pathsep) if name]
 CADDYFILE = ROOT / "packaging" / "collector" / "Caddyfile"
@@ -248,6 +248,38 @@ def test_caddy_without_trusted_proxy_limits_all(start_process, start_caddy, sqli
     # Every request seems to come from Caddy, so both clients share one limit.
     assert first_client == [200, 200]
     assert second_client == [429, 429]
+
+
+def test_caddy_error_log_keeps_no_key_or_address(run_caddy):
+    port = free_port()
+    # Nothing listens on the upstream port, so Caddy responds with an error and logs it.
+    log = run_caddy(local_caddyfile(port, [free_port()]))
+    wait_for_listening(port, log)
+    installation_id = "3fa85f64-5717-4562-b3fc-2c963f66afa6"
+
+    response = httpx.get(
+        f"http://127.0.0.1:{port}/installation/{installation_id}",
+        headers={"X-API-Key": OPERATOR_KEY, "X-Forwarded-For": "198.51.100.7"},
+        timeout=30,
+    )
+
+    assert response.status_code in (502, 503)
+    text = log.read_text()
+    assert '"logger":"http.log.error"' in text
+    assert '"method":"GET"' in text
+    for secret in (OPERATOR_KEY, "198.51.100.7", '"remote_ip"', '"client_ip"', installation_id):
+        assert secret not in text, secret
+
+
+def wait_for_listening(port: int, log: Path) -> None:
+    """Wait until something accepts connections on 127.0.0.1:``port``."""
+    deadline = time.monotonic() + CADDY_START_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.1)
+    raise AssertionError(f"Caddy did not listen on port {port} within {CADDY_START_TIMEOUT_SECONDS} s. Its log:\n" + log.read_text())
 
 
 def test_caddy_oversized_body_gets_413(start_process, start_caddy, sqlite_url):
