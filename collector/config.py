@@ -185,6 +185,16 @@ def validate_database_url(url: str) -> None:
         msg = "DATABASE_URL names a file with a NUL character (%00); use sqlite:////absolute/path/collector.db."
         raise ConfigError(msg)
 
+    if parts.scheme != "sqlite" and "@" in parts.path + parts.query + parts.fragment:
+        # urlsplit ends the user and host part at the first "/", "?" or "#", so a password that
+        # contains one of them moves its rest, and the host, into the database name.
+        msg = (
+            "DATABASE_URL has an '@' after its host part, so its password probably contains '/', '?', '#' or '@'. "
+            "Percent-encode those characters in the password (%2F, %3F, %23, %40), for example with: "
+            "python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=\"\"))' 'PASSWORD'"
+        )
+        raise ConfigError(msg)
+
     try:
         parts.port  # noqa: B018 - reading the property is what checks the port.
     except ValueError as error:

@@ -105,6 +105,12 @@ def test_config_repr_hides_keys():
         ("DATABASE_URL", "postgresql://user@host:99999/stats", "DATABASE_URL has an invalid port (Port out of range 0-65535)"),
         ("DATABASE_URL", "postgresql://user@[::1/stats", "DATABASE_URL is not a valid URL (Invalid IPv6 URL)"),
         ("DATABASE_URL", "sqlite:///data/%00.db", "DATABASE_URL names a file with a NUL character"),
+        (
+            "DATABASE_URL",
+            "postgresql://collector:a/b@127.0.0.1:5432/collector",
+            "DATABASE_URL has an '@' after its host part, so its password probably contains '/', '?', '#' or '@'. "
+            "Percent-encode those characters in the password (%2F, %3F, %23, %40)",
+        ),
     ],
 )
 def test_config_bad_value_names_variable(name, value, message):
@@ -183,7 +189,16 @@ def test_config_key_error_does_not_echo_key():
     assert bad_key not in str(caught.value)
 
 
-@pytest.mark.parametrize("url", ["postgresql://user:pass-word-1@host:abc/stats", "postgresql://user:pass-word-1@[::1/stats"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://user:pass-word-1@host:abc/stats",
+        "postgresql://user:pass-word-1@[::1/stats",
+        "postgresql://user:pass/word-1@host:5432/stats",
+        "postgresql://user:pass?word-1@host:5432/stats",
+        "postgresql://user:pass#word-1@host:5432/stats",
+    ],
+)
 def test_config_database_url_error_hides_password(url):
     with pytest.raises(ConfigError) as caught:
         CollectorConfig.from_environ({"DATABASE_URL": url})
