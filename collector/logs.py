@@ -187,7 +187,11 @@ def configure_logging(level: str, stream: TextIO | None = None) -> None:
 
 
 class RequestLogMiddleware:
-    """Log one INFO line per request with its route, status, outcome and duration."""
+    """Log one INFO line per request with its route, status, outcome and duration.
+
+    A successful health check is logged at DEBUG, because a proxy checks every few seconds and
+    those lines would outnumber all others.
+    """
 
     def process_request(self, req: falcon.Request, resp: falcon.Response) -> None:
         req.context.started = time.perf_counter()
@@ -197,7 +201,9 @@ class RequestLogMiddleware:
     ) -> None:
         started = req.context.get("started", time.perf_counter())
         route = route_label(req)
-        logger.info(
+        level = logging.DEBUG if route == "/health" and resp.status_code == 200 else logging.INFO
+        logger.log(
+            level,
             "%s %s %s",
             req.method,
             route or "(no route)",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import collections
 import json
+import threading
 import types
 import uuid
 
@@ -163,6 +164,22 @@ def test_metrics_content_type_is_documented_format(start_server):
 
     assert response.headers["content-type"] == "text/plain; version=0.0.4; charset=utf-8"
     assert "0.0.4" in document["paths"]["/metrics"]["get"]["responses"]["200"]["description"]
+
+
+def test_successful_health_checks_not_logged_at_info(tmp_path, collector_records):
+    url = f"sqlite:///{tmp_path / 'collector.db'}"
+    store = Store.open(url)
+    store.migrate()
+    stopping = threading.Event()
+    client = testing.TestClient(create_app(CollectorConfig.from_environ(base_environ(url, tmp_path)), store, stopping=stopping))
+
+    client.simulate_get("/health")
+    stopping.set()
+    client.simulate_get("/health")
+    store.close()
+
+    logged = [(record.status, record.route) for record in collector_records if getattr(record, "event", None) == "request"]
+    assert logged == [(503, "/health")]
 
 
 def test_rejected_requests_logged_under_documented_route(tmp_path, collector_records):
