@@ -106,11 +106,13 @@ class CollectorConfig:
 
         api_keys = _read_keys(env, "COLLECTOR_API_KEYS")
         admin_keys = _read_keys(env, "COLLECTOR_ADMIN_KEYS")
-        shared = set(api_keys) & set(admin_keys)
+        shared = [number for number, key in enumerate(api_keys, start=1) if key in admin_keys]
         if shared:
+            # The entry numbers name the keys without writing them into a log.
+            entries = ("entry " if len(shared) == 1 else "entries ") + ", ".join(map(str, shared))
             msg = (
-                "A key is listed in both COLLECTOR_API_KEYS and COLLECTOR_ADMIN_KEYS; "
-                "operator keys may already submit, so remove it from COLLECTOR_API_KEYS."
+                f"COLLECTOR_API_KEYS {entries} also in COLLECTOR_ADMIN_KEYS. Operator keys may already "
+                "submit, so remove such a key from COLLECTOR_API_KEYS."
             )
             raise ConfigError(msg)
 

@@ -127,11 +127,6 @@ def test_config_error_suggests_default():
     assert str(caught.value).endswith("set it in that range or unset it to use 10.")
 
 
-def test_config_key_in_both_lists_is_rejected():
-    with pytest.raises(ConfigError, match="listed in both COLLECTOR_API_KEYS and COLLECTOR_ADMIN_KEYS"):
-        CollectorConfig.from_environ({"COLLECTOR_API_KEYS": KEY, "COLLECTOR_ADMIN_KEYS": KEY})
-
-
 @pytest.mark.parametrize(
     ("value", "position"),
     [
@@ -204,3 +199,23 @@ def test_config_database_url_error_hides_password(url):
         CollectorConfig.from_environ({"DATABASE_URL": url})
 
     assert "pass-word-1" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("api_keys", "message"),
+    [
+        ("client-key-0123456789,operator-key-0123456789", "COLLECTOR_API_KEYS entry 2 also in COLLECTOR_ADMIN_KEYS."),
+        (
+            "operator-key-0123456789,client-key-0123456789,second-operator-0123456789",
+            "COLLECTOR_API_KEYS entries 1, 3 also in COLLECTOR_ADMIN_KEYS.",
+        ),
+    ],
+)
+def test_config_key_in_both_lists_named_by_entry(api_keys, message):
+    environ = {"COLLECTOR_API_KEYS": api_keys, "COLLECTOR_ADMIN_KEYS": "operator-key-0123456789,second-operator-0123456789"}
+
+    with pytest.raises(ConfigError) as caught:
+        CollectorConfig.from_environ(environ)
+
+    assert str(caught.value) == f"{message} Operator keys may already submit, so remove such a key from COLLECTOR_API_KEYS."
+    assert "operator-key-0123456789" not in str(caught.value)
