@@ -387,7 +387,11 @@ def test_caddy_stop_one_process_under_load(start_process, start_caddy, sqlite_ur
 
 
 def test_caddy_stop_without_delay(caddy, start_process, start_caddy, sqlite_url):
-    stopped, survivor = (start_process(sqlite_url, COLLECTOR_SOURCE_RATE_LIMIT_PER_HOUR="100000") for _ in range(2))
+    # Successful health checks are logged at DEBUG, and the test watches for them in the log.
+    stopped, survivor = (
+        start_process(sqlite_url, COLLECTOR_SOURCE_RATE_LIMIT_PER_HOUR="100000", COLLECTOR_LOG_LEVEL="DEBUG")
+        for _ in range(2)
+    )
     url = start_caddy([stopped.port, survivor.port])
 
     # Stop the process right after a health check found it up, so Caddy keeps it in rotation
