@@ -5,6 +5,7 @@ from __future__ import annotations
 import difflib
 import ipaddress
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -109,10 +110,11 @@ class CollectorConfig:
         shared = [number for number, key in enumerate(api_keys, start=1) if key in admin_keys]
         if shared:
             # The entry numbers name the keys without writing them into a log.
-            entries = ("entry " if len(shared) == 1 else "entries ") + ", ".join(map(str, shared))
+            numbers = ", ".join(map(str, shared))
+            entries = f"entry {numbers} is" if len(shared) == 1 else f"entries {numbers} are"
             msg = (
-                f"COLLECTOR_API_KEYS {entries} also in COLLECTOR_ADMIN_KEYS. Operator keys may already "
-                "submit, so remove such a key from COLLECTOR_API_KEYS."
+                f"COLLECTOR_API_KEYS {entries} also listed in COLLECTOR_ADMIN_KEYS. Operator keys can already "
+                "submit reports, so remove such a key from COLLECTOR_API_KEYS."
             )
             raise ConfigError(msg)
 
@@ -161,6 +163,12 @@ def default_data_dir() -> Path:
     return Path(platformdirs.user_data_dir(APP_DATA_NAME))
 
 
+# An "@" followed by a host and a "/": what is left of "user:pass/word@host:5432/database" after
+# urlsplit took "user:pass" as the user and host part. An "@" in a query value, such as
+# application_name=me@host, has no "/" after it.
+_MISPLACED_HOST = re.compile(r"@[^/?#&=]*/")
+
+
 def validate_database_url(url: str) -> None:
     """Raise ConfigError unless ``url`` is a ``sqlite:///path`` or ``postgresql://`` URL.
 
@@ -187,13 +195,13 @@ def validate_database_url(url: str) -> None:
         msg = "DATABASE_URL names a file with a NUL character (%00); use sqlite:////absolute/path/collector.db."
         raise ConfigError(msg)
 
-    if parts.scheme != "sqlite" and "@" in parts.path + parts.query + parts.fragment:
+    if parts.scheme != "sqlite" and _MISPLACED_HOST.search(parts.path + parts.query + parts.fragment):
         # urlsplit ends the user and host part at the first "/", "?" or "#", so a password that
-        # contains one of them moves its rest, and the host, into the database name.
+        # contains one of them moves its rest, and the host, into the database name or the query.
         msg = (
-            "DATABASE_URL has an '@' after its host part, so its password probably contains '/', '?', '#' or '@'. "
-            "Percent-encode those characters in the password (%2F, %3F, %23, %40), for example with: "
-            "python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=\"\"))' 'PASSWORD'"
+            "DATABASE_URL has an '@' and a host after its host part, so its password probably contains '/', '?' "
+            "or '#'. Percent-encode those characters in the password (%2F, %3F, %23), for example with: "
+            "python3 -c 'import urllib.parse; print(urllib.parse.quote(input(), safe=\"\"))'"
         )
         raise ConfigError(msg)
 

@@ -108,8 +108,8 @@ def test_config_repr_hides_keys():
         (
             "DATABASE_URL",
             "postgresql://collector:a/b@127.0.0.1:5432/collector",
-            "DATABASE_URL has an '@' after its host part, so its password probably contains '/', '?', '#' or '@'. "
-            "Percent-encode those characters in the password (%2F, %3F, %23, %40)",
+            "DATABASE_URL has an '@' and a host after its host part, so its password probably contains '/', '?' "
+            "or '#'. Percent-encode those characters in the password (%2F, %3F, %23)",
         ),
     ],
 )
@@ -204,10 +204,10 @@ def test_config_database_url_error_hides_password(url):
 @pytest.mark.parametrize(
     ("api_keys", "message"),
     [
-        ("client-key-0123456789,operator-key-0123456789", "COLLECTOR_API_KEYS entry 2 also in COLLECTOR_ADMIN_KEYS."),
+        ("client-key-0123456789,operator-key-0123456789", "COLLECTOR_API_KEYS entry 2 is also listed in COLLECTOR_ADMIN_KEYS."),
         (
             "operator-key-0123456789,client-key-0123456789,second-operator-0123456789",
-            "COLLECTOR_API_KEYS entries 1, 3 also in COLLECTOR_ADMIN_KEYS.",
+            "COLLECTOR_API_KEYS entries 1, 3 are also listed in COLLECTOR_ADMIN_KEYS.",
         ),
     ],
 )
@@ -217,5 +217,18 @@ def test_config_key_in_both_lists_named_by_entry(api_keys, message):
     with pytest.raises(ConfigError) as caught:
         CollectorConfig.from_environ(environ)
 
-    assert str(caught.value) == f"{message} Operator keys may already submit, so remove such a key from COLLECTOR_API_KEYS."
+    assert str(caught.value) == f"{message} Operator keys can already submit reports, so remove such a key from COLLECTOR_API_KEYS."
     assert "operator-key-0123456789" not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://collector@127.0.0.1:5432/collector?application_name=stats@vps",
+        "postgresql://collector:p%2Fw@127.0.0.1:5432/collector",
+        "postgresql://collector:p@ss@127.0.0.1:5432/collector",
+        "postgresql://collector@127.0.0.1:5432/db@v2",
+    ],
+)
+def test_config_database_url_with_at_sign_accepted(url):
+    assert CollectorConfig.from_environ({"DATABASE_URL": url}).database_url == url
