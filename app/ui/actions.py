@@ -329,9 +329,7 @@ class AppActions(QObject):
     def _announce_sharing_off(self) -> None:
         """Say that sharing is off, and start the server deletion that the opt-out queued, if any."""
         context = DeletionContext(sharing_turned_off=True)
-        if self._stats.status().server_deletion == "pending" and self._start_server_deletion(context):
-            self.message.emit(self._in_deletion_context(self.tr("Asking the statistics server to delete your data...")))
-        else:
+        if not (self._stats.status().server_deletion == "pending" and self._start_server_deletion(context)):
             self.message.emit(self._in_deletion_context(None, context))
 
     def _sharing_on_text(self, previous_installation_id: str) -> str:
@@ -366,14 +364,13 @@ class AppActions(QObject):
             context.local_deleted = True
             self.message.emit(self._in_deletion_context(None, context))
         if choice in (DeleteChoice.SERVER, DeleteChoice.BOTH):
-            if self._start_server_deletion(context):
-                self.message.emit(self._in_deletion_context(self.tr("Asking the statistics server to delete your data...")))
-            elif choice == DeleteChoice.SERVER and context.sharing_turned_off:
+            started = self._start_server_deletion(context)
+            if not started and choice == DeleteChoice.SERVER and context.sharing_turned_off:
                 self.message.emit(self._in_deletion_context(None, context))
         self._notify_changed()
 
     def _start_server_deletion(self, context: DeletionContext) -> bool:
-        """Start the server deletion task, whose messages repeat `context` first.
+        """Start the server deletion task and say so, with `context` first, which its later messages repeat too.
 
         Return False without a statistics server or while a deletion runs. The running one read
         the queue before this command added to it, so it is started again when it ends.
@@ -383,10 +380,11 @@ class AppActions(QObject):
         if self._runner.is_running(DELETION_TASK_NAME):
             self._deletion_again = True
             return False
-        started = self._runner.start(DELETION_TASK_NAME, self._stats.request_server_deletion())
-        if started:
-            self._deletion_context = context
-        return started
+        if not self._runner.start(DELETION_TASK_NAME, self._stats.request_server_deletion()):
+            return False
+        self._deletion_context = context
+        self.message.emit(self._in_deletion_context(self.tr("Asking the statistics server to delete your data...")))
+        return True
 
     def _in_deletion_context(self, text: str | None, context: DeletionContext | None = None) -> str:
         """Prefix `text` with what `context`, by default the running deletion's, did and still holds.
@@ -475,8 +473,8 @@ class AppActions(QObject):
             self._deletion_context = DeletionContext()
             if self._deletion_again:
                 self._deletion_again = False
-                if self._stats.status().server_deletion == "pending" and self._start_server_deletion(DeletionContext()):
-                    self.message.emit(self.tr("Asking the statistics server to delete your data..."))
+                if self._stats.status().server_deletion == "pending":
+                    self._start_server_deletion(DeletionContext())
         elif name == DOWNLOAD_TASK_NAME:
             path, kind = result  # type: ignore[misc]
             if kind == NOTHING_SENT:
