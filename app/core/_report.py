@@ -140,15 +140,8 @@ def gather(db: peewee.SqliteDatabase, watermark: int, period: Period, feature_st
             (EventType.ERROR_OCCURRED.value, watermark, end),
         ).fetchall()
     )
-    features = dict(feature_state)
-    rows = db.execute_sql(
-        "SELECT event_type, json_extract(metadata, '$.feature') FROM usage_events"
-        f" WHERE event_type IN (?, ?) AND {selection} ORDER BY occurred_at, id",
-        (EventType.FEATURE_ENABLED.value, EventType.FEATURE_DISABLED.value, watermark, end),
-    ).fetchall()
-    for event_type, feature in rows:
-        if feature is not None:
-            features[feature] = event_type == EventType.FEATURE_ENABLED.value
+    # Every selected event lies before the period end, so ordering them as of that end is by their own time.
+    features = fold_feature_events(db, selection, (watermark, end), period.end, feature_state)
 
     return Aggregate(
         counts=counts,
