@@ -323,12 +323,13 @@ class UsageStats:
                 updates.update(self._new_reporting_state(now, previous_state))
             self._settings.set_many(updates)
         logger.info("Usage statistics consent granted for policy version %s.", version)
-        if version != privacy_policy().version:
+        current = privacy_policy().version
+        if version != current:
             logger.warning(
                 "Consent was granted for privacy policy version %s, but version %s is current, so no report is "
                 "sent until the user agrees to it. Call opt_in() without a version once they do.",
                 version,
-                privacy_policy().version,
+                current,
             )
 
     def _new_reporting_state(self, now: dt.datetime, previous_state: str) -> dict[str, Any]:
@@ -525,8 +526,8 @@ class UsageStats:
 
         A closed store and an unexpected error are logged at WARNING once per process. A storage
         failure, such as a lock held by another process, is logged at WARNING at most once every
-        STORAGE_WARNING_INTERVAL, and its end with the number of failed writes at INFO. Everything
-        else goes to DEBUG.
+        STORAGE_WARNING_INTERVAL. The end of a failure announced that way is logged at INFO with
+        the number of failed writes. Everything else goes to DEBUG.
         """
         if isinstance(error, _StoreClosed):
             message = (

@@ -327,7 +327,7 @@ class AppActions(QObject):
         self._notify_changed()
 
     def _announce_sharing_off(self) -> None:
-        """Say that sharing is off, and start the server deletion that the opt-out queued, if any."""
+        """Emit that sharing is off, and start the server deletion that the opt-out queued, if any."""
         context = DeletionContext(sharing_turned_off=True)
         if not (self._stats.status().server_deletion == "pending" and self._start_server_deletion(context)):
             self.message.emit(self._in_deletion_context(None, context))
@@ -370,7 +370,7 @@ class AppActions(QObject):
         self._notify_changed()
 
     def _start_server_deletion(self, context: DeletionContext) -> bool:
-        """Start the server deletion task and say so, with `context` first, which its later messages repeat too.
+        """Start the server deletion task and emit its first message, which begins with `context` as its later ones do.
 
         Return False without a statistics server or while a deletion runs. The running one read
         the queue before this command added to it, so it is started again when it ends.
@@ -387,7 +387,7 @@ class AppActions(QObject):
         return True
 
     def _in_deletion_context(self, text: str | None, context: DeletionContext | None = None) -> str:
-        """Prefix `text` with what `context`, by default the running deletion's, did and still holds.
+        """Prefix `text` with the steps of `context`, by default the running deletion's, that are still true.
 
         "Sharing is off." is left out once the user shares again, as a deletion may end after that.
         """

@@ -241,9 +241,9 @@ def test_send_now_with_consent_submits(tray_app: TrayApplication, fake_stats: Fa
 @pytest.fixture
 def notifications(tray_app: TrayApplication, monkeypatch) -> list[str]:
     """Record the texts the tray would show as notifications, in order."""
-    shown: list[str] = []
-    monkeypatch.setattr(tray_app.tray, "show_message", shown.append)
-    return shown
+    texts: list[str] = []
+    monkeypatch.setattr(tray_app.tray, "show_message", texts.append)
+    return texts
 
 
 def test_send_now_notifies_from_tray(
