@@ -409,7 +409,7 @@ def test_first_consent_decision_message(tray_app, stats, button, expected_messag
     assert stats.status().installation_id == installation_id
 
 
-def test_reconsent_declined_asks_server_to_delete(tray_app, stats, collector, clock, loop) -> None:
+def test_declined_reconsent_deletes_server_data(tray_app, stats, collector, clock, loop) -> None:
     stats.opt_in(privacy_policy().version)
     _owe_a_report(stats, clock)
     loop.run_until_complete(stats.submit_due())
@@ -458,7 +458,7 @@ def test_stop_sharing_message(tray_app, stats, collector, clock, loop) -> None:
     ]
 
 
-def test_deletion_ending_after_opt_in_drops_sharing_off(tray_app, stats, collector, clock, loop) -> None:
+def test_late_deletion_omits_sharing_off(tray_app, stats, collector, clock, loop) -> None:
     messages = _after_one_sent_report(tray_app, stats, clock, loop)
 
     tray_app.actions.sharing_action.trigger()
@@ -475,7 +475,7 @@ def test_deletion_ending_after_opt_in_drops_sharing_off(tray_app, stats, collect
     ]
 
 
-def test_delete_during_running_deletion_keeps_its_messages(tray_app, stats, collector, clock, loop) -> None:
+def test_delete_during_deletion_keeps_messages(tray_app, stats, collector, clock, loop) -> None:
     messages = _after_one_sent_report(tray_app, stats, clock, loop)
 
     tray_app.actions.sharing_action.trigger()
