@@ -79,8 +79,11 @@ class AppActions(QObject):
         # What the command that started the running server deletion also did. Its messages repeat
         # that first, because each message replaces the one before it in the status bar.
         self._deletion_context = DeletionContext()
-        # Set when a command queued a server deletion while another one ran, which read the queue before.
-        self._deletion_again = False
+        # The installation id queued last when the running server deletion read the queue.
+        self._deletion_started_for: str | None = None
+        # The context of a command that queued another id while a deletion ran, which read the queue
+        # before. That command's deletion starts when the running one ends.
+        self._queued_deletion: DeletionContext | None = None
         # The folder of the last export or download in this run, where the next save dialog starts.
         self._last_save_folder: Path | None = None
         # The running check if the user started it: SEND_NOW_CHECK or RESUME_CHECK, else None.
@@ -372,16 +375,30 @@ class AppActions(QObject):
     def _start_server_deletion(self, context: DeletionContext) -> bool:
         """Start the server deletion task and emit its first message, which begins with `context` as its later ones do.
 
-        Return False without a statistics server or while a deletion runs. The running one read
-        the queue before this command added to it, so it is started again when it ends.
+        While a deletion runs that read the queue before this command added an id to it, this
+        command's deletion waits for the running one and the message says so. Return False,
+        emitting nothing, without a statistics server or when the running deletion covers the queue.
         """
-        if self._stats.status().endpoint is None:
+        status = self._stats.status()
+        if status.endpoint is None:
             return False
         if self._runner.is_running(DELETION_TASK_NAME):
-            self._deletion_again = True
-            return False
+            if status.server_deletion != "pending" or status.server_deletion_installation_id == self._deletion_started_for:
+                return False
+            self._queued_deletion = context
+            self.message.emit(
+                self._in_deletion_context(
+                    self.tr(
+                        "An earlier deletion request is still under way; the statistics server will be asked "
+                        "to delete the newer data right after it."
+                    ),
+                    context,
+                )
+            )
+            return True
         if not self._runner.start(DELETION_TASK_NAME, self._stats.request_server_deletion()):
             return False
+        self._deletion_started_for = status.server_deletion_installation_id
         self._deletion_context = context
         self.message.emit(self._in_deletion_context(self.tr("Asking the statistics server to delete your data...")))
         return True
@@ -471,10 +488,9 @@ class AppActions(QObject):
         if name == DELETION_TASK_NAME:
             self.message.emit(self._in_deletion_context(deletion_outcome_text(result)))
             self._deletion_context = DeletionContext()
-            if self._deletion_again:
-                self._deletion_again = False
-                if self._stats.status().server_deletion == "pending":
-                    self._start_server_deletion(DeletionContext())
+            queued, self._queued_deletion = self._queued_deletion, None
+            if queued is not None and self._stats.status().server_deletion == "pending":
+                self._start_server_deletion(queued)
         elif name == DOWNLOAD_TASK_NAME:
             path, kind = result  # type: ignore[misc]
             if kind == NOTHING_SENT:
@@ -496,7 +512,7 @@ class AppActions(QObject):
             text = self._in_deletion_context(self.tr("The deletion request failed and will be retried: %1"))
             self._deletion_context = DeletionContext()
             # A deletion queued meanwhile waits for the scheduler's retry, as the failed one does.
-            self._deletion_again = False
+            self._queued_deletion = None
         elif name == DOWNLOAD_TASK_NAME:
             text = self.tr("The download failed: %1")
         else:

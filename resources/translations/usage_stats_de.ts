@@ -120,6 +120,10 @@
         <translation>Keine Berichte mehr senden? Wartende Berichte werden verworfen, und der Statistikserver wird gebeten, alle Daten dieser Installation zu löschen.</translation>
     </message>
     <message>
+        <source>An earlier deletion request is still under way; the statistics server will be asked to delete the newer data right after it.</source>
+        <translation>Eine frühere Löschanfrage läuft noch; der Statistikserver wird direkt danach gebeten, die neueren Daten zu löschen.</translation>
+    </message>
+    <message>
         <source>Sharing is off.</source>
         <translation>Das Teilen ist ausgeschaltet.</translation>
     </message>

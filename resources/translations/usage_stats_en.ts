@@ -120,6 +120,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>An earlier deletion request is still under way; the statistics server will be asked to delete the newer data right after it.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Sharing is off.</source>
         <translation type="unfinished"></translation>
     </message>

@@ -36,6 +36,7 @@ class FakeStatus:
     server_deletion: str
     endpoint: str | None
     paused_until: datetime | None
+    server_deletion_installation_id: str | None = None
 
 
 @dataclasses.dataclass
@@ -164,6 +165,7 @@ class FakeStats:
             submission_count_total=len(self.reports),
             server_deletion=self.server_deletion, endpoint=self.endpoint,
             paused_until=self.paused_until,
+            server_deletion_installation_id=None if self.server_deletion == "none" else "4f1c2b1e-0000-4000-8000-000000000001",
         )
 
     def preview(self) -> bytes:

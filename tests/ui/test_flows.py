@@ -6,6 +6,7 @@ would have reached a collector. The endpoint is a loopback address that nothing 
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import json
 import sqlite3
@@ -34,18 +35,31 @@ from app.ui.delete_dialog import DeleteChoice
 from tests.ui.core_stats import ENDPOINT, START, Clock, open_stats, show_all_time
 
 class CountingCollector:
-    """Respond like the collector and keep every request."""
+    """Respond like the collector and keep every request.
+
+    While `deletion_gate` is set, each DELETE gets its response only once the gate opens.
+    """
 
     def __init__(self) -> None:
         self.requests: list[httpx.Request] = []
+        self.deletion_gate: asyncio.Event | None = None
 
     def __call__(self, request: httpx.Request) -> httpx.Response:
         self.requests.append(request)
         if request.method == "POST":
             return httpx.Response(200, json={"submission_id": f"sub-{len(self.requests)}"})
         if request.method == "DELETE":
-            return httpx.Response(200, json={"deleted": 1})
+            response = httpx.Response(200, json={"deleted": 1})
+            return response if self.deletion_gate is None else self._after_gate(self.deletion_gate, response)
         return httpx.Response(200, json={"installation_id": "x", "submissions": []})
+
+    @staticmethod
+    async def _after_gate(gate: asyncio.Event, response: httpx.Response) -> httpx.Response:
+        await gate.wait()
+        return response
+
+    def deleted_ids(self) -> list[str]:
+        return [request.url.path.rsplit("/", 1)[-1] for request in self.requests if request.method == "DELETE"]
 
 
 @pytest.fixture
@@ -489,6 +503,44 @@ def test_delete_during_deletion_keeps_messages(tray_app, stats, collector, clock
     ]
     # The running request covered the only queued id, so no second one was sent.
     assert [request.method for request in collector.requests] == ["POST", "DELETE"]
+
+
+def test_deletion_queued_during_another_runs_after_it(tray_app, stats, collector, clock, loop) -> None:
+    messages = _after_one_sent_report(tray_app, stats, clock, loop)
+    first_id = stats.status().installation_id
+    collector.deletion_gate = asyncio.Event()
+    tray_app.actions.sharing_action.trigger()
+    loop.run_until_complete(_until(lambda: collector.deleted_ids() == [first_id]))
+    # While that request waits, the user shares again, a report of the new id goes
+    # out, and the user stops sharing again, which queues the new id behind the running request.
+    stats.opt_in(privacy_policy().version)
+    second_id = stats.status().installation_id
+    stats.record("job_created", printer_type="prusa_mk4")
+    clock.now += dt.timedelta(days=8)
+    loop.run_until_complete(stats.submit_due())
+    tray_app.actions.sharing_action.trigger()
+
+    collector.deletion_gate.set()
+    loop.run_until_complete(_until(lambda: not tray_app.runner.is_running("server-deletion")))
+
+    assert collector.deleted_ids() == [first_id, second_id]
+    assert stats.status().server_deletion == "confirmed"
+    assert messages == [
+        "Sharing is off. Asking the statistics server to delete your data...",
+        "Sharing is off. An earlier deletion request is still under way; the statistics server will be asked to "
+        "delete the newer data right after it.",
+        "Sharing is off. The statistics server deleted the data of this installation. Reports deleted: 1.",
+        "Sharing is off. Asking the statistics server to delete your data...",
+        "Sharing is off. The statistics server deleted the data of this installation. Reports deleted: 1.",
+    ]
+
+
+async def _until(condition, timeout: float = 5.0) -> None:
+    """Let the event loop run until `condition()` is true; fail after `timeout` seconds."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not condition():
+        assert asyncio.get_running_loop().time() < deadline, "the condition did not come true in time"
+        await asyncio.sleep(0.01)
 
 
 def test_overview_deletion_of_previous_id(tray_app, stats, collector, clock, loop) -> None:
