@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QSizePolicy, QTabWidget, QWidget
 
@@ -18,31 +18,46 @@ from app.ui.tabs import EventsTab, HistoryTab, NextReportTab, OverviewTab
 logger = logging.getLogger("app.ui")
 
 
-class ElidedLabel(QLabel):
-    """A one-line label that ends a text too wide for it with "…" and then shows the whole text as its tooltip."""
+class StatusLabel(QLabel):
+    """A status-line label that wraps a long text onto more lines, so every message can be read in full.
+
+    The label reports the height its text needs at its current width instead of a height for
+    width, because QStatusBar asks for the height at the narrowest width and would make the
+    bar hundreds of pixels tall.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self._full_text = ""
+        self.setWordWrap(True)
+        self.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         # Ignored, so a long text never widens the window; the label takes the width it is given.
-        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Minimum)
 
     def full_text(self) -> str:
-        return self._full_text
+        return self.text()
 
     def set_full_text(self, text: str) -> None:
-        self._full_text = text
-        self._elide()
+        self.setText(text)
+        self.updateGeometry()
+
+    def hasHeightForWidth(self) -> bool:
+        return False
+
+    def sizeHint(self) -> QSize:
+        return QSize(0, self._height_at_current_width())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, self._height_at_current_width())
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
-        self._elide()
+        if event.oldSize().width() != event.size().width():
+            self.updateGeometry()
 
-    def _elide(self) -> None:
-        width = self.contentsRect().width()
-        shown = self.fontMetrics().elidedText(self._full_text, Qt.TextElideMode.ElideRight, width)
-        self.setText(shown)
-        self.setToolTip("" if shown == self._full_text else self._full_text)
+    def _height_at_current_width(self) -> int:
+        if not self.text():
+            return self.fontMetrics().height()
+        return super().heightForWidth(max(self.width(), 1))
 
 
 class StatsWindow(QMainWindow):
@@ -97,7 +112,7 @@ class StatsWindow(QMainWindow):
 
     def _create_status_line(self) -> None:
         # A label in place of QStatusBar.showMessage(), which cuts a long text off without a way to read the rest.
-        self.status_label = ElidedLabel()
+        self.status_label = StatusLabel()
         self.status_label.setObjectName("statusMessage")
         self.statusBar().addWidget(self.status_label, 1)
 
@@ -116,7 +131,7 @@ class StatsWindow(QMainWindow):
         self.activateWindow()
 
     def show_message(self, text: str) -> None:
-        """Show `text` in the status bar, elided to the window's width, until the next message.
+        """Show `text` in the status bar, wrapped to the window's width, until the next message.
 
         The text stays because the window is often hidden when a message arrives, and a
         failure must still be there when the user opens it.

@@ -139,32 +139,39 @@ GERMAN_UNREACHABLE = (
 )
 
 
-def test_long_status_elided_with_tooltip(qtbot) -> None:
+def _window_with_one_line_status(qtbot) -> tuple[StatsWindow, int]:
+    """Return a shown window with a short status message, and the status bar's height for one line."""
     window = StatsWindow(FakeStats(), [])
     qtbot.addWidget(window)
     window.show()
     qtbot.waitExposed(window)
+    window.show_message("Sharing resumed.")
+    qtbot.wait(20)
+    return window, window.statusBar().height()
+
+
+def test_long_status_wraps_in_full(qtbot) -> None:
+    window, one_line = _window_with_one_line_status(qtbot)
 
     window.show_message(GERMAN_UNREACHABLE)
+    qtbot.waitUntil(lambda: window.statusBar().height() > one_line)
 
     label = window.status_label
     assert window.width() == 860
-    assert label.text().endswith("…")
-    assert GERMAN_UNREACHABLE.startswith(label.text().removesuffix("…"))
-    assert label.toolTip() == GERMAN_UNREACHABLE
-    assert label.full_text() == GERMAN_UNREACHABLE
+    assert label.text() == GERMAN_UNREACHABLE
+    # The label is exactly as tall as its wrapped text at its width: no line is cut off.
+    assert label.height() == label.heightForWidth(label.width())
 
 
-def test_status_fits_after_widening(qtbot) -> None:
-    window = StatsWindow(FakeStats(), [])
-    qtbot.addWidget(window)
-    window.show()
+def test_status_takes_one_line_after_widening(qtbot) -> None:
+    window, one_line = _window_with_one_line_status(qtbot)
     window.show_message(GERMAN_UNREACHABLE)
+    qtbot.waitUntil(lambda: window.statusBar().height() > one_line)
 
     window.resize(1800, 600)
-    qtbot.waitUntil(lambda: window.status_label.text() == GERMAN_UNREACHABLE)
+    qtbot.waitUntil(lambda: window.statusBar().height() == one_line)
 
-    assert window.status_label.toolTip() == ""
+    assert window.status_label.text() == GERMAN_UNREACHABLE
 
 
 def test_status_message_stays_until_next(qtbot) -> None:
