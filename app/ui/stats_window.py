@@ -21,9 +21,9 @@ logger = logging.getLogger("app.ui")
 class StatusLabel(QLabel):
     """A status-line label that wraps a long text onto more lines, so every message can be read in full.
 
-    The label reports the height its text needs at its current width instead of a height for
-    width, because QStatusBar asks for the height at the narrowest width and would make the
-    bar hundreds of pixels tall.
+    The label reports the height its text needs at its current width and no height for width:
+    with a height for width, the status bar's layout sized the label for a width near zero,
+    hundreds of pixels tall.
     """
 
     def __init__(self, parent: QWidget | None = None) -> None:
