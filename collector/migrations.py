@@ -163,6 +163,18 @@ def _stop_reusing_submission_ids(db: peewee.Database, migrator: SchemaMigrator) 
     db.execute_sql("DROP TABLE submissions_before_step_7")
 
 
+def _rebuild_incomplete_summaries(db: peewee.Database, migrator: SchemaMigrator) -> None:
+    # NOTE: like step 4, this step calls live code. Step 4 creates the summary tables that
+    # the release running it defines, so a database that ran it before dashboard_facet_days
+    # existed lacks that table, and every breakdown reads it. The summaries derive from
+    # submissions, so they are rebuilt whole; a database with every table is left as it is.
+    from collector import dashboard
+
+    if all(db.table_exists(table) for table in dashboard.SUMMARY_TABLES):
+        return
+    dashboard.rebuild_from_submissions(db)
+
+
 # Step number -> (description, function). Append new steps; never edit a released one.
 STEPS: dict[int, tuple[str, Callable[[peewee.Database, SchemaMigrator], None]]] = {
     1: ("create installations, submissions and collector_meta", _create_base_tables),
@@ -172,6 +184,7 @@ STEPS: dict[int, tuple[str, Callable[[peewee.Database, SchemaMigrator], None]]] 
     5: ("drop source_keys and the source hits hashed under them", _move_source_key_out_of_database),
     6: ("index dashboard_facets_by_value by facet, value and day only", _index_facets_by_value_without_installation),
     7: ("never reuse a submission id on SQLite", _stop_reusing_submission_ids),
+    8: ("rebuild the dashboard summaries where a summary table is missing", _rebuild_incomplete_summaries),
 }
 LATEST_VERSION = max(STEPS)
 

@@ -120,7 +120,7 @@ def test_migrate_indexes_facets_by_value_without_the_installation(database_url):
     applied = store.migrate()
 
     after = {index.name: index.columns for index in store.db.get_indexes("dashboard_facets")}
-    assert applied == [6, 7]
+    assert applied == [6, 7, 8]
     assert before["dashboard_facets_by_value"] == ["facet", "value", "last_day", "installation_id"]
     assert after["dashboard_facets_by_value"] == ["facet", "value", "last_day"]
     facet_rows = store.db.execute_sql("SELECT COUNT(*) FROM dashboard_facets").fetchone()[0]
@@ -154,12 +154,56 @@ def test_migrate_step_7_keeps_submissions(database_url):
     Submission.delete().where(Submission.id == ids[-1]).execute()
     new_id = store_at(store, NOW)
 
-    assert applied == [7]
+    assert applied == [7, 8]
     assert after == before
     assert {index.name for index in store.db.get_indexes("submissions")} >= {
         "submissions_report_id", "submissions_received_at", "submissions_installation_id_received_at",
     }
     assert new_id > ids[-1]
+    store.close()
+
+
+def _facet_days(store: Store, facet: str) -> list[tuple[str, int]]:
+    mark = store.db.param
+    rows = store.db.execute_sql(
+        f"SELECT value, SUM(installations) FROM dashboard_facet_days WHERE facet = {mark} GROUP BY value ORDER BY value",
+        (facet,),
+    )
+    return [(value, int(count)) for value, count in rows.fetchall()]
+
+
+def test_migrate_rebuilds_summaries_without_facet_days(database_url):
+    store = Store.open(database_url)
+    store.migrate(target=7)
+    for _ in range(3):
+        store_at(store, NOW)
+    store.catch_up_summaries()
+    # Step 4 of an earlier release created every summary table but this one.
+    store.db.execute_sql("DROP TABLE dashboard_facet_days")
+
+    applied = store.migrate()
+
+    assert applied == [8]
+    assert _facet_days(store, "country") == [("DE", 3)]
+    assert _facet_days(store, "platform") == [("windows", 3)]
+    watermark = store.db.execute_sql("SELECT submission_id FROM dashboard_watermark").fetchone()[0]
+    assert watermark == store.db.execute_sql("SELECT MAX(id) FROM submissions").fetchone()[0]
+    store.close()
+
+
+def test_migrate_step_8_leaves_complete_summaries(database_url, caplog):
+    store = Store.open(database_url)
+    store.migrate(target=7)
+    store_at(store, NOW)
+    store.catch_up_summaries()
+    caplog.set_level(logging.INFO, logger="collector.dashboard")
+    caplog.clear()
+
+    applied = store.migrate()
+
+    assert applied == [8]
+    assert [record for record in caplog.records if getattr(record, "event", None) == "summaries_rebuilt"] == []
+    assert _facet_days(store, "country") == [("DE", 1)]
     store.close()
 
 
