@@ -16,6 +16,7 @@ import peewee
 
 from app.core._clock import format_db_time, parse_time, to_utc
 from app.core._errors import StorageError
+from app.core._report import feature_state_at
 
 logger = logging.getLogger("app.core")
 
@@ -127,7 +128,7 @@ def bind_models(db: peewee.SqliteDatabase) -> Models:
     return Models(event=bound(UsageEvent), setting=bound(UsageSetting), session=bound(UsageSession), report=bound(OutboxReport))
 
 
-def _migrate_to_1(db: peewee.SqliteDatabase) -> None:
+def _migrate_to_1(db: peewee.SqliteDatabase, now: dt.datetime) -> None:
     """Create the first layout: events and settings, as Printernizer's own store had them."""
     db.execute_sql(
         "CREATE TABLE IF NOT EXISTS usage_events ("
@@ -145,7 +146,7 @@ def _migrate_to_1(db: peewee.SqliteDatabase) -> None:
     )
 
 
-def _migrate_to_2(db: peewee.SqliteDatabase) -> None:
+def _migrate_to_2(db: peewee.SqliteDatabase, now: dt.datetime) -> None:
     """Add sessions, the outbox of reports, the event-to-report link and the viewer index."""
     db.execute_sql("ALTER TABLE usage_events ADD COLUMN report_id TEXT")
     db.execute_sql(
@@ -172,7 +173,7 @@ def _migrate_to_2(db: peewee.SqliteDatabase) -> None:
     db.execute_sql("CREATE INDEX IF NOT EXISTS sent_reports_status ON sent_reports (status, id)")
 
 
-def _migrate_to_3(db: peewee.SqliteDatabase) -> None:
+def _migrate_to_3(db: peewee.SqliteDatabase, now: dt.datetime) -> None:
     """Replace the (reported, occurred_at) index by (reported, event_type, occurred_at).
 
     Counting a report's events per type then reads the index in group order, without touching
@@ -185,7 +186,7 @@ def _migrate_to_3(db: peewee.SqliteDatabase) -> None:
     db.execute_sql("DROP INDEX IF EXISTS usage_events_reported_occurred_at")
 
 
-def _migrate_to_4(db: peewee.SqliteDatabase) -> None:
+def _migrate_to_4(db: peewee.SqliteDatabase, now: dt.datetime) -> None:
     """Count the rejected reports of each event, and record what a rejection did with its events.
 
     The count bounds how often a rejected event is counted again, so a collector that rejects
@@ -196,12 +197,33 @@ def _migrate_to_4(db: peewee.SqliteDatabase) -> None:
     db.execute_sql("ALTER TABLE sent_reports ADD COLUMN dropped_events INTEGER")
 
 
+def _migrate_to_5(db: peewee.SqliteDatabase, now: dt.datetime) -> None:
+    """Start the features of the next report from every feature event, the ones before the opt-in included.
+
+    Stores written before this step began the feature state at the opt-in, so a feature switched
+    on before it was missing from every report. The state is folded again up to the last event
+    that a report covers, as an opt-in now does.
+    """
+    keys = ("report.feature_state", "report.watermark_event_id", "features.pruned_state")
+    rows = db.execute_sql("SELECT key, value FROM usage_settings WHERE key IN (?, ?, ?)", keys).fetchall()
+    settings = {key: json.loads(value) for key, value in rows}
+    if "report.feature_state" not in settings:
+        return
+    watermark = int(settings.get("report.watermark_event_id") or 0)
+    state = feature_state_at(db, watermark, now, settings.get("features.pruned_state") or {})
+    db.execute_sql(
+        "UPDATE usage_settings SET value = ?, updated_at = ? WHERE key = ?",
+        (json.dumps(state), format_db_time(now), "report.feature_state"),
+    )
+
+
 # Ordered steps; step N turns a database at version N-1 into version N. Append, never edit.
-MIGRATIONS: tuple[Callable[[peewee.SqliteDatabase], None], ...] = (
+MIGRATIONS: tuple[Callable[[peewee.SqliteDatabase, dt.datetime], None], ...] = (
     _migrate_to_1,
     _migrate_to_2,
     _migrate_to_3,
     _migrate_to_4,
+    _migrate_to_5,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 
@@ -233,7 +255,7 @@ def migrate(db: peewee.SqliteDatabase, now: dt.datetime) -> int:
                 return version
 
             logger.info("Migrating the usage database from schema version %d to %d.", version, version + 1)
-            MIGRATIONS[version](db)
+            MIGRATIONS[version](db, now)
             db.execute_sql(
                 "INSERT OR REPLACE INTO usage_settings (key, value, updated_at) VALUES (?, ?, ?)",
                 (SCHEMA_VERSION_KEY, json.dumps(version + 1), format_db_time(now)),

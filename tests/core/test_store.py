@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from app.core import StorageError, UsageStats
+from app.core import StorageError, UsageStats, privacy_policy
 from app.core._store import SCHEMA_VERSION
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -71,13 +71,45 @@ def test_open_migrates_version_1_database(home, environ, clock):
         events = stats.recent_events()
         installation_id = stats.status().installation_id
 
-    assert _settings(home / "usage.db")["store.schema_version"] == SCHEMA_VERSION == 4
+    assert _settings(home / "usage.db")["store.schema_version"] == SCHEMA_VERSION == 5
     assert installation_id == "7b0f0f4e-8d1c-4a55-9a38-4a0c86f0d7a1"
     assert [(event.id, event.event_type, event.reported, event.report_id) for event in events] == [
         (2, "job_failed", False, None),
         (1, "job_created", True, None),
     ]
     assert json.loads(events[1].metadata) == {"printer_type": "prusa"}
+
+
+def test_open_counts_features_switched_on_before_opt_in(home, environ, clock):
+    with UsageStats.open(home, environ=environ, clock=clock) as stats:
+        stats.record("feature_enabled", feature="library")
+        stats.opt_in(privacy_policy().version)
+        stats.record("feature_enabled", feature="timelapse")
+    # A store of schema version 4 began the feature state at the opt-in.
+    with sqlite3.connect(home / "usage.db") as connection:
+        connection.execute("UPDATE usage_settings SET value = '{}' WHERE key = 'report.feature_state'")
+        connection.execute("UPDATE usage_settings SET value = '4' WHERE key = 'store.schema_version'")
+
+    with UsageStats.open(home, environ=environ, clock=clock) as stats:
+        report = json.loads(stats.preview())
+
+    assert _settings(home / "usage.db")["report.feature_state"] == {"library": True}
+    assert report["usage_stats"]["feature_usage"] == {"library": True, "timelapse": True}
+
+
+def test_open_at_version_4_before_opt_in_keeps_settings(home, environ, clock):
+    with UsageStats.open(home, environ=environ, clock=clock) as stats:
+        stats.record("feature_enabled", feature="library")
+    with sqlite3.connect(home / "usage.db") as connection:
+        connection.execute("UPDATE usage_settings SET value = '4' WHERE key = 'store.schema_version'")
+        before = {key: value for key, value, _ in connection.execute("SELECT * FROM usage_settings") if key != "store.schema_version"}
+
+    UsageStats.open(home, environ=environ, clock=clock).close()
+
+    with sqlite3.connect(home / "usage.db") as connection:
+        after = {key: value for key, value, _ in connection.execute("SELECT * FROM usage_settings") if key != "store.schema_version"}
+    assert "report.feature_state" not in after
+    assert after == before
 
 
 _WRITER = textwrap.dedent(
