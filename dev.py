@@ -179,15 +179,21 @@ def run_product(python: Path, port: int) -> int:
             # The tray app reports itself as "desktop"; the command line reads this, so both agree.
             "USAGE_STATS_DEPLOYMENT_MODE": "desktop",
         }
+        # The command line finds the tray app's store only through USAGE_STATS_HOME, so the
+        # example names it; without it, `python -m app` would open a second, empty store.
+        print(
+            f"Tray app: data in {DEV_DATA / 'app'}. The command line with the same store, collector and key:\n"
+            f"  {command_line_example(python, app_env)}",
+            flush=True,
+        )
         if sys.platform.startswith("linux") and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY")):
             print(
-                "No display found: the tray app runs on Qt's offscreen platform, where nothing can be seen.\n"
-                "Use the command line against the same store and collector instead, for example:\n"
-                f"  {command_line_example(python, app_env)}\n"
-                "Press Ctrl+C to stop.",
+                "No display found: the tray app runs on Qt's offscreen platform, where nothing can be seen. "
+                "Use the command line above instead.",
                 flush=True,
             )
             app_env["QT_QPA_PLATFORM"] = "offscreen"
+        print("Press Ctrl+C to stop.", flush=True)
         app = _start_child([str(python), "-m", "app"], app_env, children)
         return _wait_for_app(app, collector, base_url)
     except KeyboardInterrupt:

@@ -79,6 +79,10 @@ def test_sigterm_stops_collector_and_app(tmp_path):
             runner.wait()
 
     assert lines[0] == f"Collector: http://127.0.0.1:{port} (data in {tmp_path / 'dev data' / 'collector'})\n"
+    store_line = lines.index(
+        f"Tray app: data in {tmp_path / 'dev data' / 'app'}. The command line with the same store, collector and key:\n"
+    )
+    assert "USAGE_STATS_HOME=" + shlex.quote(str(tmp_path / 'dev data' / 'app')) in lines[store_line + 1]
     assert len(children) == 2
     assert status == 130
     assert [pid for pid in children if Path(f"/proc/{pid}").exists()] == []
