@@ -100,7 +100,10 @@ class DashboardQueries:
         }
 
     def activity_trend(self, today: int, days: int) -> list[dict[str, Any]]:
-        """Return, for each of the last ``days`` days, the installations active in 7 and 30 days."""
+        """Return, for each of the last ``days`` days, the installations active in 7 and 30 days and the day's totals.
+
+        The totals count the reports received on the day, their errors and the installations first seen.
+        """
         start = today - days + 1
         base_7, base_30 = _fetch_one(
             self._db, "SELECT COALESCE(SUM(active_7_delta), 0), COALESCE(SUM(active_30_delta), 0) FROM dashboard_daily WHERE day < ?", (start,)
@@ -109,7 +112,8 @@ class DashboardQueries:
             row[0]: row[1:]
             for row in _fetch_all(
                 self._db,
-                "SELECT day, active_7_delta, active_30_delta, submissions, new_installations FROM dashboard_daily WHERE day >= ? AND day <= ?",
+                "SELECT day, active_7_delta, active_30_delta, submissions, errors, new_installations FROM dashboard_daily "
+                "WHERE day >= ? AND day <= ?",
                 (start, today),
             )
         }
@@ -117,7 +121,7 @@ class DashboardQueries:
         trend = []
         active_7, active_30 = int(base_7), int(base_30)
         for day in range(start, today + 1):
-            delta_7, delta_30, submissions, new_installations = rows.get(day, (0, 0, 0, 0))
+            delta_7, delta_30, submissions, errors, new_installations = rows.get(day, (0, 0, 0, 0, 0))
             active_7 += int(delta_7)
             active_30 += int(delta_30)
             trend.append(
@@ -126,6 +130,7 @@ class DashboardQueries:
                     "active_installations_7_days": active_7,
                     "active_installations_30_days": active_30,
                     "submissions": int(submissions),
+                    "errors": int(errors),
                     "new_installations": int(new_installations),
                 }
             )

@@ -301,6 +301,16 @@ def test_activity_trend_matches_brute_force(summaries):
     )
 
 
+def test_activity_trend_counts_errors_per_day(summaries):
+    dashboard.record_submission(summaries, report("a", NOW - timedelta(days=2), error_summary={"timeout": 3, "auth": 1}))
+    dashboard.record_submission(summaries, report("b", NOW - timedelta(days=2), error_summary={"timeout": 2}))
+    dashboard.record_submission(summaries, report("a", NOW, error_summary={}))
+
+    trend = queries(summaries).activity_trend(TODAY, 3)
+
+    assert [(point["submissions"], point["errors"]) for point in trend] == [(2, 6), (0, 0), (1, 0)]
+
+
 def test_overview_counts_active_installations(summaries):
     record_group(summaries, 3, "week", NOW - timedelta(days=1))
     record_group(summaries, 4, "month", NOW - timedelta(days=20))
