@@ -67,6 +67,12 @@ def info_plist(version: str) -> dict[str, object]:
         "CFBundleVersion": version,
         "CFBundlePackageType": "APPL",
         "LSUIElement": True,
+        # PyInstaller writes True here when the last executable of the bundle is a console one,
+        # as ours is, and macOS then never lets the app's windows take the focus.
+        "LSBackgroundOnly": False,
+        # Without these, macOS draws its own dialogs, such as the save panel, in English only.
+        "CFBundleDevelopmentRegion": "en",
+        "CFBundleLocalizations": ["en", "de"],
         "LSMinimumSystemVersion": MINIMUM_MACOS_VERSION,
         "NSHighResolutionCapable": True,
         "NSHumanReadableCopyright": COPYRIGHT,

@@ -74,6 +74,8 @@ def test_info_plist_hides_dock_icon():
     keys = bundle_metadata.info_plist("1.2.3")
 
     assert keys["LSUIElement"] is True
+    assert keys["LSBackgroundOnly"] is False
+    assert keys["CFBundleLocalizations"] == ["en", "de"]
     assert keys["CFBundleIdentifier"] == "org.printernizer.usage-statistics"
     assert keys["CFBundleShortVersionString"] == "1.2.3"
     assert keys["CFBundleVersion"] == "1.2.3"
