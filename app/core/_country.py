@@ -9,7 +9,8 @@ import functools
 import importlib.resources
 import logging
 import os
-from collections.abc import Mapping
+import sys
+from collections.abc import Callable, Mapping
 
 logger = logging.getLogger("app.core")
 
@@ -94,3 +95,56 @@ def configured_zone(environ: Mapping[str, str] = os.environ) -> str | None:
     except Exception as error:  # tzlocal raises several types for odd system setups
         logger.debug("The system time zone could not be read: %s", error)
         return None
+
+
+def system_country(
+    zone: str | None,
+    *,
+    platform: str = sys.platform,
+    windows_region: Callable[[], str | None] | None = None,
+) -> str:
+    """Return the country of the system time zone `zone`, as `configured_zone` read it.
+
+    On Windows the system zone is a Windows zone, which tzlocal turns into the IANA zone of its
+    largest country: "W. Europe Standard Time" becomes Europe/Berlin for Austria and Italy too.
+    Where the Windows zone covers several countries, the region setting of Windows picks one of
+    them; a region outside them, or none, gives "XX". Elsewhere this is `country_for_zone`.
+    """
+    if platform != "win32" or not zone:
+        return country_for_zone(zone)
+    countries = windows_zone_countries(zone)
+    if len(countries) <= 1:
+        return country_for_zone(zone)
+    region = ((windows_region or _windows_region)() or "").upper()
+    return region if region in countries else UNKNOWN_COUNTRY
+
+
+def windows_zone_countries(zone: str) -> frozenset[str]:
+    """Return the countries of every IANA zone that shares `zone`'s Windows zone; empty when Windows has no such zone."""
+    try:
+        from tzlocal.windows_tz import tz_win
+    except ImportError:
+        return frozenset()
+    windows_zone = tz_win.get(zone)
+    return _countries_of_windows_zone(windows_zone) if windows_zone else frozenset()
+
+
+@functools.cache
+def _countries_of_windows_zone(windows_zone: str) -> frozenset[str]:
+    from tzlocal.windows_tz import tz_win
+
+    countries = {country_for_zone(zone) for zone, name in tz_win.items() if name == windows_zone}
+    return frozenset(countries - {UNKNOWN_COUNTRY})
+
+
+def _windows_region() -> str | None:
+    """Return the two-letter region of the Windows user's settings, or None when it cannot be read."""
+    try:
+        import winreg
+
+        with winreg.OpenKey(winreg.HKEY_CURRENT_USER, r"Control Panel\International\Geo") as key:
+            value, _ = winreg.QueryValueEx(key, "Name")
+    except (ImportError, OSError) as error:
+        logger.debug("The Windows region could not be read: %s", error)
+        return None
+    return value if isinstance(value, str) else None

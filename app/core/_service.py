@@ -25,7 +25,7 @@ import app
 from app.core import _history, _outbox, _reasons, _settings as keys
 from app.core._clock import Clock, format_db_time, format_iso_time, format_report_time, parse_time, utc_now
 from app.core._config import DEFAULT_DEPLOYMENT_MODE, ClientConfig, check_app_version, check_argument, check_deployment_mode
-from app.core._country import configured_zone, country_for_zone
+from app.core._country import configured_zone, country_for_zone, system_country
 from app.core._errors import CollectorError, ConsentError, StorageError, UsageStatsError
 from app.core._events import (
     EventType,
@@ -621,7 +621,9 @@ class UsageStats:
             first_seen=self._first_seen(),
             app_version=self._resolve_app_version(),
             deployment_mode=config.deployment_mode,
-            country_code=country_for_zone(config.timezone or configured_zone(self._environ)),
+            country_code=(
+                country_for_zone(config.timezone) if config.timezone else system_country(configured_zone(self._environ))
+            ),
             deletion_token=self._settings.get(keys.DELETION_TOKEN),
         )
 

@@ -95,10 +95,11 @@ def test_policy_changes_since_previous_version():
     policy = privacy_policy()
 
     assert policy.version == "3"
-    assert len(policy.changes_since("1")) == 4
-    assert len(policy.changes_since("2")) == 2
+    assert len(policy.changes_since("1")) == 5
+    assert len(policy.changes_since("2")) == 3
     assert policy.changes_since("3") == []
     assert "Completed and failed print jobs" in policy.changes_since("1")[0]
+    assert "region setting of Windows" in policy.changes_since("2")[-1]
     assert policy.collected
     assert policy.never_collected
 

@@ -33,6 +33,8 @@ GERMAN_CHANGES_IN_VERSION_3 = [
     "Der erste Bericht nach Ihrer Zustimmung beschreibt Ihre Drucker und die eingeschalteten Funktionen so, wie sie "
     "zu diesem Zeitpunkt eingerichtet sind, auch wenn Sie sie vor Ihrer Zustimmung eingerichtet haben. "
     "Druckaufträge, Dateien und Fehler werden weiterhin erst ab Ihrer Zustimmung gezählt.",
+    "Unter Windows wählt die Regionseinstellung von Windows das Land aus, wenn eine Zeitzone mehrere Länder "
+    "umfasst; das Land stammt weiterhin nur aus diesen Einstellungen.",
 ]
 ENGLISH_CHANGES_IN_VERSION_3 = [
     "The policy now says how the statistics server limits the reports per address: with a fingerprint of the "
@@ -40,6 +42,8 @@ ENGLISH_CHANGES_IN_VERSION_3 = [
     "The first report after you agree describes your printers and the features switched on as they are set up at "
     "that time, also when you set them up before agreeing. Jobs, files and errors are still counted only from "
     "your agreement.",
+    "On Windows, where one time zone covers several countries, the region setting of Windows picks the country "
+    "among them; the country still comes only from these settings.",
 ]
 TRANSLATIONS = [language for language in POLICY_LANGUAGES if language != _policy.DEFAULT_LANGUAGE]
 

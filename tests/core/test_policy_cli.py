@@ -64,7 +64,7 @@ def test_policy_cli_german_changes(run) -> None:
 
     assert opted_in.returncode == 0, opted_in.stderr
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-6:] == [
+    assert result.stdout.splitlines()[-7:] == [
         "",
         "Änderungen seit Version 1, der Sie zugestimmt haben:",
         "  - Abgeschlossene und fehlgeschlagene Druckaufträge werden jetzt getrennt von den erstellten Aufträgen "
@@ -77,6 +77,8 @@ def test_policy_cli_german_changes(run) -> None:
         "  - Der erste Bericht nach Ihrer Zustimmung beschreibt Ihre Drucker und die eingeschalteten Funktionen so, "
         "wie sie zu diesem Zeitpunkt eingerichtet sind, auch wenn Sie sie vor Ihrer Zustimmung eingerichtet haben. "
         "Druckaufträge, Dateien und Fehler werden weiterhin erst ab Ihrer Zustimmung gezählt.",
+        "  - Unter Windows wählt die Regionseinstellung von Windows das Land aus, wenn eine Zeitzone mehrere Länder "
+        "umfasst; das Land stammt weiterhin nur aus diesen Einstellungen.",
     ]
 
 
@@ -85,7 +87,7 @@ def test_policy_cli_english_changes(run) -> None:
     result = run("policy")
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[-6:] == [
+    assert result.stdout.splitlines()[-7:] == [
         "",
         "Changed since version 1, which you agreed to:",
         "  - Completed and failed print jobs are now counted separately from created jobs.",
@@ -96,6 +98,8 @@ def test_policy_cli_english_changes(run) -> None:
         "  - The first report after you agree describes your printers and the features switched on as they are set "
         "up at that time, also when you set them up before agreeing. Jobs, files and errors are still counted only "
         "from your agreement.",
+        "  - On Windows, where one time zone covers several countries, the region setting of Windows picks the "
+        "country among them; the country still comes only from these settings.",
     ]
 
 

@@ -79,6 +79,8 @@ def test_german_reconsent_dialog_lists_german_changes(qtbot, german) -> None:
         "Der erste Bericht nach Ihrer Zustimmung beschreibt Ihre Drucker und die eingeschalteten Funktionen so, wie sie "
         "zu diesem Zeitpunkt eingerichtet sind, auch wenn Sie sie vor Ihrer Zustimmung eingerichtet haben. "
         "Druckaufträge, Dateien und Fehler werden weiterhin erst ab Ihrer Zustimmung gezählt.",
+        "Unter Windows wählt die Regionseinstellung von Windows das Land aus, wenn eine Zeitzone mehrere Länder "
+        "umfasst; das Land stammt weiterhin nur aus diesen Einstellungen.",
     ]
 
 
