@@ -9,6 +9,8 @@ UsageStatsError
 
 from __future__ import annotations
 
+from app.core._reasons import ReasonDetail
+
 
 class UsageStatsError(Exception):
     """Base class of every error the client core raises."""
@@ -27,4 +29,12 @@ class ConsentError(UsageStatsError):
 
 
 class CollectorError(UsageStatsError):
-    """The collector could not be reached, or it returned an error status for a request."""
+    """The collector could not be reached, or it returned an error status for a request.
+
+    `detail` names the kind of failure by a code of DOWNLOAD_REASON_CODES, so the tray can
+    describe it in the user's language. It is None where no code applies.
+    """
+
+    def __init__(self, message: str, detail: ReasonDetail | None = None) -> None:
+        super().__init__(message)
+        self.detail = detail

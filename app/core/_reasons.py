@@ -55,6 +55,15 @@ DELETION_NOT_CONFIRMED = "deletion_not_confirmed"
 # DeletionOutcome: no installation id waits for a server deletion, so nothing was requested.
 # No params.
 NO_DELETION_PENDING = "no_deletion_pending"
+# CollectorError of a download: the collector did not respond within the timeout, on every
+# attempt. Params: endpoint and timeout_seconds (a float).
+TIMED_OUT = "timed_out"
+# CollectorError of a download: the collector responded with a status other than 200, 404, 429
+# or 5xx, such as 401 for a deletion token it does not accept. Params: endpoint and http_status.
+UNEXPECTED_HTTP_STATUS = "unexpected_http_status"
+# CollectorError of a download: the collector's response broke the HTTP protocol or could not be
+# decoded. Params: endpoint and error_type (the name of the httpx exception).
+INVALID_RESPONSE = "invalid_response"
 
 # The codes of submission outcomes (Sent, RetryLater, Rejected, Skipped).
 REASON_CODES = (
@@ -81,6 +90,18 @@ DELETION_REASON_CODES = (
     DELETED,
     DELETION_NOT_CONFIRMED,
     NO_DELETION_PENDING,
+)
+
+
+# The codes of the CollectorError that UsageStats.fetch_server_data() raises. TRANSPORT_ERROR
+# there covers the network errors other than a timeout.
+DOWNLOAD_REASON_CODES = (
+    NO_COLLECTOR,
+    TRANSPORT_ERROR,
+    TIMED_OUT,
+    RETRYABLE_HTTP_STATUS,
+    UNEXPECTED_HTTP_STATUS,
+    INVALID_RESPONSE,
 )
 
 

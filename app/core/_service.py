@@ -44,7 +44,17 @@ from app.core._records import Consent, Event, SentReport, Status, event_rows, se
 from app.core._report import Installation, Schedule, build_body, feature_state_at, fold_feature_events, gather, report_id_for
 from app.core._settings import Settings
 from app.core._store import BUSY_TIMEOUT_MS, open_store
-from app.core._submit import PERIOD_FIELDS, CollectorClient, DeletionOutcome, Rejected, RetryLater, Sent, Skipped, SubmitOutcome
+from app.core._submit import (
+    PERIOD_FIELDS,
+    CollectorClient,
+    DeletionOutcome,
+    Rejected,
+    RetryableResponse,
+    RetryLater,
+    Sent,
+    Skipped,
+    SubmitOutcome,
+)
 
 logger = logging.getLogger("app.core")
 
@@ -96,6 +106,27 @@ def _time_until(now: dt.datetime, later: dt.datetime) -> tuple[str, dict[str, An
         return f"at {format_report_time(later)} or later", {"send_at": later}
     tenths = -(-wait // dt.timedelta(milliseconds=100))
     return f"in {tenths // 10}.{tenths % 10} seconds", {"wait_seconds": tenths / 10}
+
+
+def _fetch_error(error: RetryableResponse | httpx.HTTPError, config: ClientConfig) -> CollectorError:
+    """Describe a failed request for the collector's data, with the ReasonDetail that names its kind."""
+    endpoint = config.endpoint
+    if isinstance(error, RetryableResponse):
+        status = error.response.status_code
+        msg = f"The collector at {endpoint} responded with HTTP {status} to the request for this installation's data. Try again later."
+        params = {"http_status": status, "retry_after_seconds": error.retry_after_seconds}
+        return CollectorError(msg, ReasonDetail(_reasons.RETRYABLE_HTTP_STATUS, params))
+
+    error_type = type(error).__name__
+    if isinstance(error, httpx.TimeoutException):
+        msg = f"The collector at {endpoint} did not respond within {config.timeout_seconds} seconds ({error_type}). Try again later."
+        params = {"endpoint": endpoint, "timeout_seconds": float(config.timeout_seconds)}
+        return CollectorError(msg, ReasonDetail(_reasons.TIMED_OUT, params))
+    if isinstance(error, (httpx.ProtocolError, httpx.DecodingError)):
+        msg = f"The collector at {endpoint} sent an invalid response to the request for this installation's data ({error_type})."
+        return CollectorError(msg, ReasonDetail(_reasons.INVALID_RESPONSE, {"endpoint": endpoint, "error_type": error_type}))
+    msg = f"Cannot fetch the collector's data from {endpoint}: {error_type}. Try again later."
+    return CollectorError(msg, ReasonDetail(_reasons.TRANSPORT_ERROR, {"error_type": error_type, "endpoint": endpoint}))
 
 
 def default_home(environ: Mapping[str, str]) -> Path:
@@ -1058,20 +1089,20 @@ class UsageStats:
         config = self.config()
         if config.endpoint is None:
             msg = "Cannot fetch the collector's data: no collector is configured. Set USAGE_STATS_ENDPOINT."
-            raise CollectorError(msg)
+            raise CollectorError(msg, ReasonDetail(_reasons.NO_COLLECTOR))
 
         client = self._client(config)
         try:
             response = await client.fetch_installation(installation_id, self._settings.get(keys.DELETION_TOKEN))
-        except Exception as error:
-            msg = f"Cannot fetch the collector's data from {config.endpoint}: {type(error).__name__}. Try again later."
-            raise CollectorError(msg) from error
+        except (RetryableResponse, httpx.HTTPError) as error:
+            raise _fetch_error(error, config) from error
         if response.status_code == 404:
             logger.info("The collector at %s holds no data for this installation id (HTTP 404).", config.endpoint)
             return _no_server_data(installation_id)
         if response.status_code != 200:
             msg = f"The collector at {config.endpoint} responded with HTTP {response.status_code} to the request for this installation's data."
-            raise CollectorError(msg)
+            params = {"endpoint": config.endpoint, "http_status": response.status_code}
+            raise CollectorError(msg, ReasonDetail(_reasons.UNEXPECTED_HTTP_STATUS, params))
         try:
             data = json.loads(response.content)
         except ValueError:

@@ -14,9 +14,10 @@ from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from app.core import write_private_file
+from app.core import CollectorError, write_private_file
 from app.ui.consent import ConsentDecision, apply_consent_decision, ask_for_consent
 from app.ui.delete_dialog import DeleteChoice, DeleteDialog
+from app.ui.failures import download_error_text, file_error_text
 from app.ui.facade import consent_allows_sharing, consent_blocked_by_dnt, consent_state
 from app.ui.formatting import day_and_date, deletion_outcome_text, outcomes_text, pause_end, sharing_status_text
 from app.ui.policy_dialog import PolicyDialog
@@ -43,6 +44,13 @@ class DeletionContext:
 
     sharing_turned_off: bool = False
     local_deleted: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class DownloadFailed:
+    """A download of the server's data that failed for a known cause, described in the user's language."""
+
+    text: str
 
 
 class AppActions(QObject):
@@ -246,6 +254,11 @@ class AppActions(QObject):
         fmt = "csv" if chosen_filter == formats["csv"] or path.lower().endswith(".csv") else "json"
         try:
             self._stats.export(path, fmt=fmt)
+        except OSError as error:
+            logger.warning("Export to %s failed: %s", path, error)
+            failed = self.tr("The export failed.")
+            self.message.emit(f"{failed} {file_error_text(path, error)}")
+            return
         except Exception as error:  # noqa: BLE001 - reported to the user, the app keeps running
             logger.error("Export to %s failed: %r", path, error)
             self.message.emit(self.tr("The export failed: %1").replace("%1", str(error)))
@@ -429,11 +442,24 @@ class AppActions(QObject):
         self._last_save_folder = Path(path).parent
         self._runner.start(DOWNLOAD_TASK_NAME, self._download_to(Path(path)))
 
-    async def _download_to(self, path: Path) -> tuple[Path, str]:
-        """Save the server's copy to `path`; return the path and the kind of download (see _download_kind)."""
-        body = await self._stats.fetch_server_data()
-        # The server's copy contains the installation id and every report, as an export does.
-        write_private_file(path, body)
+    async def _download_to(self, path: Path) -> tuple[Path, str] | DownloadFailed:
+        """Save the server's copy to `path`; return the path and the kind of download (see _download_kind).
+
+        A failure of the request or of the write is returned as DownloadFailed, and logged as a
+        WARNING without a traceback because the network, the server or the disk caused it.
+        """
+        try:
+            body = await self._stats.fetch_server_data()
+        except CollectorError as error:
+            logger.warning("Downloading the server's data failed: %s", error)
+            return DownloadFailed(download_error_text(error))
+        try:
+            # The server's copy contains the installation id and every report, as an export does.
+            write_private_file(path, body)
+        except OSError as error:
+            logger.warning("Saving the server's data to %s failed: %s", path, error)
+            failed = self.tr("The download failed.")
+            return DownloadFailed(f"{failed} {file_error_text(path, error)}")
         return path, _download_kind(body)
 
     def show_policy(self) -> None:
@@ -492,6 +518,9 @@ class AppActions(QObject):
             if queued is not None and self._stats.status().server_deletion == "pending":
                 self._start_server_deletion(queued)
         elif name == DOWNLOAD_TASK_NAME:
+            if isinstance(result, DownloadFailed):
+                self.message.emit(result.text)
+                return
             path, kind = result  # type: ignore[misc]
             if kind == NOTHING_SENT:
                 text = self.tr(

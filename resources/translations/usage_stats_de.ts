@@ -96,6 +96,10 @@
         <translation>CSV: nur Ereignisse (*.csv)</translation>
     </message>
     <message>
+        <source>The export failed.</source>
+        <translation>Der Export ist fehlgeschlagen.</translation>
+    </message>
+    <message>
         <source>Nothing was sent because no statistics server is configured.</source>
         <translation>Es wurde nichts gesendet, weil kein Statistikserver eingerichtet ist.</translation>
     </message>
@@ -150,6 +154,10 @@
     <message>
         <source>JSON (*.json)</source>
         <translation>JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>The download failed.</source>
+        <translation>Der Download ist fehlgeschlagen.</translation>
     </message>
     <message>
         <source>Sending the report failed: %1</source>
@@ -353,6 +361,73 @@
     <message>
         <source>Show:</source>
         <translation>Anzeigen:</translation>
+    </message>
+</context>
+<context>
+    <name>Failures</name>
+    <message>
+        <source>The statistics server at %1 could not be reached. Either this computer is offline or the server is down. Try again later.</source>
+        <translation>Der Statistikserver unter %1 war nicht erreichbar. Entweder hat dieser Computer keine Netzwerkverbindung oder der Server ist ausgefallen. Versuchen Sie es später erneut.</translation>
+    </message>
+    <message>
+        <source>The statistics server at %1 did not respond within %2 seconds. Try again later.</source>
+        <translation>Der Statistikserver unter %1 hat nicht innerhalb von %2 Sekunden geantwortet. Versuchen Sie es später erneut.</translation>
+    </message>
+    <message>
+        <source>The statistics server is busy (HTTP %1). Try again later.</source>
+        <translation>Der Statistikserver ist überlastet (HTTP %1). Versuchen Sie es später erneut.</translation>
+    </message>
+    <message>
+        <source>The statistics server has a problem (HTTP %1). Try again later.</source>
+        <translation>Der Statistikserver hat ein Problem (HTTP %1). Versuchen Sie es später erneut.</translation>
+    </message>
+    <message>
+        <source>The statistics server at %1 refused access to the data of this installation (HTTP %2), so nothing was downloaded.</source>
+        <translation>Der Statistikserver unter %1 hat den Zugriff auf die Daten dieser Installation verweigert (HTTP %2), daher wurde nichts heruntergeladen.</translation>
+    </message>
+    <message>
+        <source>The statistics server at %1 responded with an error (HTTP %2), so nothing was downloaded.</source>
+        <translation>Der Statistikserver unter %1 hat mit einem Fehler geantwortet (HTTP %2), daher wurde nichts heruntergeladen.</translation>
+    </message>
+    <message>
+        <source>The statistics server at %1 sent a response that could not be read. Try again later.</source>
+        <translation>Der Statistikserver unter %1 hat eine Antwort gesendet, die nicht gelesen werden konnte. Versuchen Sie es später erneut.</translation>
+    </message>
+    <message>
+        <source>No statistics server is configured (set USAGE_STATS_ENDPOINT).</source>
+        <translation>Es ist kein Statistikserver eingerichtet (setzen Sie USAGE_STATS_ENDPOINT).</translation>
+    </message>
+    <message>
+        <source>The download failed.</source>
+        <translation>Der Download ist fehlgeschlagen.</translation>
+    </message>
+    <message>
+        <source>Try again later.</source>
+        <translation>Versuchen Sie es später erneut.</translation>
+    </message>
+    <message>
+        <source>%1 could not be saved because you are not allowed to write there.</source>
+        <translation>%1 konnte nicht gespeichert werden, weil Sie dort keine Schreibrechte haben.</translation>
+    </message>
+    <message>
+        <source>%1 could not be saved because the disk is full.</source>
+        <translation>%1 konnte nicht gespeichert werden, weil der Datenträger voll ist.</translation>
+    </message>
+    <message>
+        <source>%1 could not be saved because the disk is read-only.</source>
+        <translation>%1 konnte nicht gespeichert werden, weil der Datenträger schreibgeschützt ist.</translation>
+    </message>
+    <message>
+        <source>%1 could not be saved because a folder has that name.</source>
+        <translation>%1 konnte nicht gespeichert werden, weil ein Ordner diesen Namen trägt.</translation>
+    </message>
+    <message>
+        <source>%1 could not be saved because its folder does not exist.</source>
+        <translation>%1 konnte nicht gespeichert werden, weil der Ordner nicht existiert.</translation>
+    </message>
+    <message>
+        <source>%1 could not be saved (%2).</source>
+        <translation>%1 konnte nicht gespeichert werden (%2).</translation>
     </message>
 </context>
 <context>

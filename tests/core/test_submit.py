@@ -891,6 +891,70 @@ def test_fetch_server_data_other_error_raises(home, clock):
         asyncio.run(stats.fetch_server_data())
 
 
+FETCH_FAILURES = [
+    (
+        [httpx.ConnectError("refused")] * 4,
+        "Cannot fetch the collector's data from http://127.0.0.1:8787: ConnectError. Try again later.",
+        ReasonDetail(_reasons.TRANSPORT_ERROR, {"error_type": "ConnectError", "endpoint": "http://127.0.0.1:8787"}),
+    ),
+    (
+        [httpx.ReadTimeout("slow")] * 4,
+        "The collector at http://127.0.0.1:8787 did not respond within 30 seconds (ReadTimeout). Try again later.",
+        ReasonDetail(_reasons.TIMED_OUT, {"endpoint": "http://127.0.0.1:8787", "timeout_seconds": 30.0}),
+    ),
+    (
+        [httpx.Response(503)] * 4,
+        "The collector at http://127.0.0.1:8787 responded with HTTP 503 to the request for this installation's data. "
+        "Try again later.",
+        ReasonDetail(_reasons.RETRYABLE_HTTP_STATUS, {"http_status": 503, "retry_after_seconds": None}),
+    ),
+    (
+        [httpx.Response(401, json={"title": "Invalid Deletion Token"})],
+        "The collector at http://127.0.0.1:8787 responded with HTTP 401 to the request for this installation's data.",
+        ReasonDetail(_reasons.UNEXPECTED_HTTP_STATUS, {"endpoint": "http://127.0.0.1:8787", "http_status": 401}),
+    ),
+    (
+        [httpx.RemoteProtocolError("malformed")] * 4,
+        "The collector at http://127.0.0.1:8787 sent an invalid response to the request for this installation's data "
+        "(RemoteProtocolError).",
+        ReasonDetail(_reasons.INVALID_RESPONSE, {"endpoint": "http://127.0.0.1:8787", "error_type": "RemoteProtocolError"}),
+    ),
+]
+
+
+@pytest.mark.parametrize(("responses", "message", "detail"), FETCH_FAILURES)
+def test_fetch_server_data_failure_detail(home, clock, responses, message, detail):
+    collector = ScriptedCollector()
+    stats = sent_stats(home, clock, collector)
+    collector.responses.extend(responses)
+
+    with pytest.raises(CollectorError) as raised:
+        asyncio.run(stats.fetch_server_data())
+
+    assert str(raised.value) == message
+    assert raised.value.detail == detail
+    assert raised.value.detail.params == detail.params
+
+
+def test_fetch_server_data_codes_covered():
+    codes = {detail.code for _, _, detail in FETCH_FAILURES} | {_reasons.NO_COLLECTOR}
+
+    assert codes == set(_reasons.DOWNLOAD_REASON_CODES)
+
+
+def test_fetch_server_data_without_collector_detail(home, clock):
+    collector = ScriptedCollector()
+    stats = sent_stats(home, clock, collector)
+    stats.close()
+    environ = {key: value for key, value in ENVIRON.items() if key != "USAGE_STATS_ENDPOINT"}
+    stats = open_stats(home, clock, collector, environ)
+
+    with pytest.raises(CollectorError) as raised:
+        asyncio.run(stats.fetch_server_data())
+
+    assert raised.value.detail == ReasonDetail(_reasons.NO_COLLECTOR)
+
+
 def test_deletion_log_names_current_installation(home, clock, caplog):
     collector = ScriptedCollector()
     stats = due_stats(home, clock, collector)
