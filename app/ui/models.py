@@ -10,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QT_TRANSLATE_NOOP, QAbstractTableModel, QCoreApplication, QModelIndex, QPersistentModelIndex, Qt
 from PySide6.QtGui import QBrush, QColor
 
+from app.ui.event_names import event_type_name, metadata_text, stored_as_text
 from app.ui.facade import state_name
 from app.ui.formatting import format_time
 
@@ -157,6 +158,8 @@ class EventTableModel(QAbstractTableModel):
             return self._display(event, column)
         if role == Qt.ItemDataRole.UserRole:
             return event
+        if role == Qt.ItemDataRole.ToolTipRole and column == self.COLUMN_TYPE:
+            return stored_as_text(state_name(event.event_type))
         if role == Qt.ItemDataRole.ToolTipRole and column == self.COLUMN_METADATA:
             return json.dumps(event_metadata(event), indent=2, sort_keys=True)
         if role == Qt.ItemDataRole.ToolTipRole and column == self.COLUMN_REPORTED:
@@ -170,9 +173,9 @@ class EventTableModel(QAbstractTableModel):
         if column == self.COLUMN_TIME:
             return format_time(event.occurred_at)
         if column == self.COLUMN_TYPE:
-            return state_name(event.event_type)
+            return event_type_name(state_name(event.event_type))
         if column == self.COLUMN_METADATA:
-            return ", ".join(f"{key}={value}" for key, value in sorted(event_metadata(event).items()))
+            return metadata_text(event_metadata(event))
         return _translate(reported_texts(event, self._report_statuses)[0])
 
 

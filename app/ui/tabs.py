@@ -26,6 +26,7 @@ from PySide6.QtWidgets import (
 
 from app.core import EventType
 from app.ui.chart import DailyBarChart
+from app.ui.event_names import event_type_name, stored_as_text
 from app.ui.facade import MISSING, consent_blocked_by_dnt, consent_state, pretty_json, report_changes, state_name
 from app.ui.formatting import attempt_time, fill, long_date, pause_end, server_deletion_text
 from app.ui.models import EventTableModel, HistoryTableModel, rejection_summary
@@ -174,7 +175,8 @@ class EventsTab(QWidget):
         self.type_filter.setObjectName("eventTypeFilter")
         self.type_filter.addItem(self.tr("All events"), None)
         for event_type in EVENT_TYPES:
-            self.type_filter.addItem(event_type, event_type)
+            self.type_filter.addItem(event_type_name(event_type), event_type)
+            self.type_filter.setItemData(self.type_filter.count() - 1, stored_as_text(event_type), Qt.ItemDataRole.ToolTipRole)
 
         self.period_filter = QComboBox()
         self.period_filter.setObjectName("eventPeriodFilter")

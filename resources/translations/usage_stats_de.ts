@@ -337,6 +337,93 @@
     </message>
 </context>
 <context>
+    <name>EventNames</name>
+    <message>
+        <source>Printernizer started</source>
+        <translation>Printernizer gestartet</translation>
+    </message>
+    <message>
+        <source>Printernizer stopped</source>
+        <translation>Printernizer beendet</translation>
+    </message>
+    <message>
+        <source>Job created</source>
+        <translation>Druckauftrag erstellt</translation>
+    </message>
+    <message>
+        <source>Job completed</source>
+        <translation>Druckauftrag abgeschlossen</translation>
+    </message>
+    <message>
+        <source>Job failed</source>
+        <translation>Druckauftrag fehlgeschlagen</translation>
+    </message>
+    <message>
+        <source>File downloaded</source>
+        <translation>Datei heruntergeladen</translation>
+    </message>
+    <message>
+        <source>File uploaded</source>
+        <translation>Datei hochgeladen</translation>
+    </message>
+    <message>
+        <source>Printer connected</source>
+        <translation>Drucker verbunden</translation>
+    </message>
+    <message>
+        <source>Printer disconnected</source>
+        <translation>Drucker getrennt</translation>
+    </message>
+    <message>
+        <source>Error occurred</source>
+        <translation>Fehler aufgetreten</translation>
+    </message>
+    <message>
+        <source>Feature switched on</source>
+        <translation>Funktion eingeschaltet</translation>
+    </message>
+    <message>
+        <source>Feature switched off</source>
+        <translation>Funktion ausgeschaltet</translation>
+    </message>
+    <message>
+        <source>App version</source>
+        <translation>App-Version</translation>
+    </message>
+    <message>
+        <source>Duration (minutes)</source>
+        <translation>Dauer (Minuten)</translation>
+    </message>
+    <message>
+        <source>Error type</source>
+        <translation>Fehlerart</translation>
+    </message>
+    <message>
+        <source>Feature</source>
+        <translation>Funktion</translation>
+    </message>
+    <message>
+        <source>File type</source>
+        <translation>Dateityp</translation>
+    </message>
+    <message>
+        <source>Printer number</source>
+        <translation>Druckernummer</translation>
+    </message>
+    <message>
+        <source>Printer type</source>
+        <translation>Druckertyp</translation>
+    </message>
+    <message>
+        <source>Size (KB)</source>
+        <translation>Größe (KB)</translation>
+    </message>
+    <message>
+        <source>Stored as %1</source>
+        <translation>Gespeichert als %1</translation>
+    </message>
+</context>
+<context>
     <name>EventsTab</name>
     <message>
         <source>Last 7 days</source>

@@ -337,6 +337,93 @@
     </message>
 </context>
 <context>
+    <name>EventNames</name>
+    <message>
+        <source>Printernizer started</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Printernizer stopped</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Job created</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Job completed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Job failed</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>File downloaded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>File uploaded</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Printer connected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Printer disconnected</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Error occurred</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Feature switched on</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Feature switched off</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>App version</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Duration (minutes)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Error type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Feature</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>File type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Printer number</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Printer type</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Size (KB)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Stored as %1</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>EventsTab</name>
     <message>
         <source>Last 7 days</source>

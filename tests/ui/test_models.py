@@ -35,8 +35,8 @@ def test_event_model_rows_newest_first(qapp) -> None:
 
     assert model.rowCount() == 3
     assert model.columnCount() == 4
-    assert model.index(0, EventTableModel.COLUMN_TYPE).data() == "job_completed"
-    assert model.index(2, EventTableModel.COLUMN_TYPE).data() == "app_start"
+    assert model.index(0, EventTableModel.COLUMN_TYPE).data() == "Job completed"
+    assert model.index(2, EventTableModel.COLUMN_TYPE).data() == "Printernizer started"
 
 
 def test_event_model_display_roles(qapp) -> None:
@@ -44,7 +44,7 @@ def test_event_model_display_roles(qapp) -> None:
     model.set_filter(None, None)
 
     metadata = model.index(0, EventTableModel.COLUMN_METADATA)
-    assert metadata.data() == "duration_minutes=42, printer_type=bambu_x1c"
+    assert metadata.data() == "Duration (minutes): 42, Printer type: bambu_x1c"
     assert metadata.data(Qt.ItemDataRole.ToolTipRole) == '{\n  "duration_minutes": 42,\n  "printer_type": "bambu_x1c"\n}'
     assert model.index(0, EventTableModel.COLUMN_REPORTED).data() == "no"
     assert model.index(2, EventTableModel.COLUMN_REPORTED).data() == "yes"
@@ -57,7 +57,7 @@ def test_event_model_filters_by_type(qapp) -> None:
     model.set_filter("job_created", None)
 
     assert model.rowCount() == 1
-    assert model.index(0, EventTableModel.COLUMN_TYPE).data() == "job_created"
+    assert model.index(0, EventTableModel.COLUMN_TYPE).data() == "Job created"
 
 
 def test_event_model_filters_by_period(qapp) -> None:
@@ -69,7 +69,7 @@ def test_event_model_filters_by_period(qapp) -> None:
     model.set_filter(None, 7)
 
     assert model.rowCount() == 2
-    assert [model.index(row, 1).data() for row in range(2)] == ["job_completed", "job_created"]
+    assert [model.index(row, 1).data() for row in range(2)] == ["Job completed", "Job created"]
 
 
 def test_history_model_marks_broken_entry(qapp) -> None:

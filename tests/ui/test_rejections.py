@@ -92,10 +92,10 @@ def test_events_tab_reported_states(window) -> None:
     model = window.events_tab.model
 
     assert _reported_cells(model) == [
-        ("job_created", "printer_type=bambu_x1c", "no"),
-        ("job_completed", "printer_type=prusa_mk4", "yes"),
-        ("job_failed", "printer_type=prusa_mk4", "not sent (rejected)"),
-        ("job_created", "printer_type=prusa_mk4", "not sent (rejected)"),
+        ("Job created", "Printer type: bambu_x1c", "no"),
+        ("Job completed", "Printer type: prusa_mk4", "yes"),
+        ("Job failed", "Printer type: prusa_mk4", "not sent (rejected)"),
+        ("Job created", "Printer type: prusa_mk4", "not sent (rejected)"),
     ]
 
 

@@ -116,10 +116,10 @@ def test_events_tab_queued_report(window) -> None:
     model = window.events_tab.model
 
     assert _reported_cells(model) == [
-        ("job_created", "no"),
-        ("job_completed", "waiting to be sent"),
-        ("job_failed", "waiting to be sent"),
-        ("job_created", "yes"),
+        ("Job created", "no"),
+        ("Job completed", "waiting to be sent"),
+        ("Job failed", "waiting to be sent"),
+        ("Job created", "yes"),
     ]
     assert _reported_tooltips(model) == [None, WAITING_TOOLTIP, WAITING_TOOLTIP, None]
 
@@ -130,10 +130,10 @@ def test_events_tab_cancelled_report(window, stats) -> None:
     model = window.events_tab.model
 
     assert _reported_cells(model) == [
-        ("job_created", "no"),
-        ("job_completed", "not sent (cancelled)"),
-        ("job_failed", "not sent (cancelled)"),
-        ("job_created", "yes"),
+        ("Job created", "no"),
+        ("Job completed", "not sent (cancelled)"),
+        ("Job failed", "not sent (cancelled)"),
+        ("Job created", "yes"),
     ]
     assert _reported_tooltips(model) == [None, CANCELLED_TOOLTIP, CANCELLED_TOOLTIP, None]
 
