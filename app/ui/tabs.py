@@ -111,7 +111,7 @@ class OverviewTab(QWidget):
             "events_total": str(status.events_total),
             "last_submission": long_date(status.last_submission),
             "submission_count": self._submissions_text(status),
-            "next_submission": long_date(status.next_submission_due),
+            "next_submission": self._next_submission_text(consent, status),
             "pending_reports": self._pending_text(status),
             "server_deletion": server_deletion_text(status),
         }
@@ -121,6 +121,12 @@ class OverviewTab(QWidget):
         notices = self._notices(consent)
         self._notice.setText("\n\n".join(notices))
         self._notice.setHidden(not notices)
+
+    def _next_submission_text(self, consent: Any, status: Any) -> str:
+        """Return when the next report is due, or why none is sent under DO_NOT_TRACK, which keeps the consent."""
+        if consent_blocked_by_dnt(consent):
+            return self.tr("none, because the DO_NOT_TRACK environment variable is set")
+        return long_date(status.next_submission_due)
 
     def _pending_text(self, status: Any) -> str:
         """Return the reports waiting to be sent, with the next attempt when one is due."""
@@ -260,7 +266,12 @@ class NextReportTab(QWidget):
 
     def _size_text(self, size_bytes: int) -> str:
         consent = self._stats.consent()
-        if consent_state(consent) == "granted" and not consent_blocked_by_dnt(consent):
+        if consent_blocked_by_dnt(consent):
+            text = self.tr(
+                "Nothing is sent because the DO_NOT_TRACK environment variable is set. If it were not set, the next "
+                "report would look like this (%1 bytes):"
+            )
+        elif consent_state(consent) == "granted":
             text = self.tr("The next scheduled report as it stands now, byte for byte (%1 bytes):")
         else:
             text = self.tr(

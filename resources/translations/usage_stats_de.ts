@@ -21,7 +21,7 @@
     </message>
     <message>
         <source>Nothing is sent because DO_NOT_TRACK is set in the environment.</source>
-        <translation>Es wird nichts gesendet, weil DO_NOT_TRACK in der Umgebung gesetzt ist.</translation>
+        <translation>Es wird nichts gesendet, weil die Umgebungsvariable DO_NOT_TRACK gesetzt ist.</translation>
     </message>
     <message>
         <source>Nothing is sent until you agree to the new privacy policy, which is shown at the next start.</source>
@@ -555,6 +555,10 @@
         <translation>Lesbare Ansicht (links) und Änderungen seit dem letzten Bericht (rechts):</translation>
     </message>
     <message>
+        <source>Nothing is sent because the DO_NOT_TRACK environment variable is set. If it were not set, the next report would look like this (%1 bytes):</source>
+        <translation>Es wird nichts gesendet, weil die Umgebungsvariable DO_NOT_TRACK gesetzt ist. Ohne sie sähe der nächste Bericht so aus (%1 Bytes):</translation>
+    </message>
+    <message>
         <source>The next scheduled report as it stands now, byte for byte (%1 bytes):</source>
         <translation>Der nächste geplante Bericht in seinem jetzigen Stand, Byte für Byte (%1 Bytes):</translation>
     </message>
@@ -622,6 +626,10 @@
         <translation>Löschung auf dem Server:</translation>
     </message>
     <message>
+        <source>none, because the DO_NOT_TRACK environment variable is set</source>
+        <translation>keiner, weil die Umgebungsvariable DO_NOT_TRACK gesetzt ist</translation>
+    </message>
+    <message>
         <source>%1 (next attempt: %2)</source>
         <translation>%1 (nächster Versuch: %2)</translation>
     </message>
@@ -631,7 +639,7 @@
     </message>
     <message>
         <source>off (DO_NOT_TRACK is set in the environment)</source>
-        <translation>aus (DO_NOT_TRACK ist in der Umgebung gesetzt)</translation>
+        <translation>aus (die Umgebungsvariable DO_NOT_TRACK ist gesetzt)</translation>
     </message>
     <message>
         <source>on, but paused until %1</source>
@@ -651,7 +659,7 @@
     </message>
     <message>
         <source>Sharing is off because DO_NOT_TRACK=1 is set in the environment. Nothing is sent.</source>
-        <translation>Das Teilen ist aus, weil DO_NOT_TRACK=1 in der Umgebung gesetzt ist. Es wird nichts gesendet.</translation>
+        <translation>Das Teilen ist aus, weil die Umgebungsvariable DO_NOT_TRACK=1 gesetzt ist. Es wird nichts gesendet.</translation>
     </message>
     <message>
         <source>The statistics database was damaged and has been replaced by a new one. The damaged file was kept as %1.</source>

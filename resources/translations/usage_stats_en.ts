@@ -555,6 +555,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Nothing is sent because the DO_NOT_TRACK environment variable is set. If it were not set, the next report would look like this (%1 bytes):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>The next scheduled report as it stands now, byte for byte (%1 bytes):</source>
         <translation type="unfinished"></translation>
     </message>
@@ -619,6 +623,10 @@
     </message>
     <message>
         <source>Deletion on the server:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>none, because the DO_NOT_TRACK environment variable is set</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

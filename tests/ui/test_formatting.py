@@ -125,7 +125,21 @@ def test_next_report_off_under_do_not_track(qtbot, fake_stats: FakeStats) -> Non
 
     tab.refresh()
 
-    assert tab.size_label.text().startswith("Sharing is off, so nothing will be sent.")
+    assert tab.size_label.text() == (
+        "Nothing is sent because the DO_NOT_TRACK environment variable is set. If it were not set, the next report "
+        "would look like this (52 bytes):"
+    )
+
+
+def test_overview_next_report_under_do_not_track(qtbot, fake_stats: FakeStats) -> None:
+    fake_stats.opt_in("2")
+    fake_stats.consent_value = dataclasses.replace(fake_stats.consent_value, blocked_by_dnt=True)
+    overview = OverviewTab(fake_stats)
+    qtbot.addWidget(overview)
+
+    overview.refresh()
+
+    assert overview.field_text("next_submission") == "none, because the DO_NOT_TRACK environment variable is set"
 
 
 def test_report_changes_marks_missing_fields() -> None:

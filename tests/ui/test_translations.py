@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QFormLayout, QLabel
 from app.ui.formatting import day_and_date, server_deletion_text, sharing_status_text
 from app.ui.i18n import TRANSLATIONS_DIR, display_name, install_translator
 from app.ui.stats_window import StatsWindow
-from app.ui.tabs import OverviewTab
+from app.ui.tabs import NextReportTab, OverviewTab
 from app.ui.application import TrayApplication
 from tests.ui.fakes import FakeConsent, FakePolicy, FakeStats
 
@@ -82,6 +82,29 @@ def test_german_overview_wording(german, qtbot) -> None:
 
     assert first_seen_label.text() == "Erstmals erfasst:"
     assert overview.field_text("server_deletion") == "angefordert, Bestätigung des Servers steht aus"
+
+
+def test_german_do_not_track_texts(german, qtbot) -> None:
+    stats = FakeStats()
+    stats.opt_in("2")
+    stats.consent_value = FakeConsent("granted", "2", blocked_by_dnt=True)
+    overview = OverviewTab(stats)
+    next_report = NextReportTab(stats)
+    qtbot.addWidget(overview)
+    qtbot.addWidget(next_report)
+
+    overview.refresh()
+    next_report.refresh()
+
+    assert overview.field_text("consent") == "aus (die Umgebungsvariable DO_NOT_TRACK ist gesetzt)"
+    assert overview.field_text("next_submission") == "keiner, weil die Umgebungsvariable DO_NOT_TRACK gesetzt ist"
+    assert overview.notice_text() == (
+        "Das Teilen ist aus, weil die Umgebungsvariable DO_NOT_TRACK=1 gesetzt ist. Es wird nichts gesendet."
+    )
+    assert next_report.size_label.text() == (
+        "Es wird nichts gesendet, weil die Umgebungsvariable DO_NOT_TRACK gesetzt ist. "
+        "Ohne sie sähe der nächste Bericht so aus (52 Bytes):"
+    )
 
 
 def test_german_deletion_of_previous_id(german) -> None:
