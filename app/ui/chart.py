@@ -46,8 +46,14 @@ class DailyBarChart(QWidget):
             painter.setPen(text_color)
             painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self.tr("No events in this period"))
             return
+        if self.total() == 0:
+            # Without a count there is no scale, so the chart shows a sentence instead of an axis.
+            painter.setPen(text_color)
+            text = self.tr("No events in the last %1 days").replace("%1", str(len(self._days)))
+            painter.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, text)
+            return
 
-        busiest = max(count for _, count in self._days) or 1
+        busiest = max(count for _, count in self._days)
         slot_width = plot.width() / len(self._days)
         painter.setPen(Qt.PenStyle.NoPen)
         painter.setBrush(BAR_COLOR)

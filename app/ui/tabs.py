@@ -19,6 +19,7 @@ from PySide6.QtWidgets import (
     QLabel,
     QPlainTextEdit,
     QSplitter,
+    QStackedWidget,
     QTableView,
     QVBoxLayout,
     QWidget,
@@ -198,6 +199,15 @@ class EventsTab(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().hide()
+        # Shown in place of the table when no event matches, because an empty table squeezes its
+        # columns to the width of their headers and says nothing.
+        self.empty_label = QLabel()
+        self.empty_label.setObjectName("eventsEmpty")
+        self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_label.setWordWrap(True)
+        self.table_stack = QStackedWidget()
+        self.table_stack.addWidget(self.table)
+        self.table_stack.addWidget(self.empty_label)
 
         filters = QHBoxLayout()
         filters.addWidget(QLabel(self.tr("Show:")))
@@ -208,7 +218,7 @@ class EventsTab(QWidget):
         layout = QVBoxLayout(self)
         layout.addLayout(filters)
         layout.addWidget(self.chart)
-        layout.addWidget(self.table, 1)
+        layout.addWidget(self.table_stack, 1)
 
         self.type_filter.currentIndexChanged.connect(self._apply_filter)
         self.period_filter.currentIndexChanged.connect(self._apply_filter)
@@ -219,6 +229,20 @@ class EventsTab(QWidget):
     def _apply_filter(self) -> None:
         self.model.set_filter(self.type_filter.currentData(), self.period_filter.currentData())
         self.chart.set_days(self._stats.events_per_day(days=CHART_DAYS))
+        self._show_table_or_empty_text()
+
+    def _show_table_or_empty_text(self) -> None:
+        if self.model.rowCount() > 0:
+            self.table_stack.setCurrentWidget(self.table)
+            return
+
+        if self._stats.status().events_total == 0:
+            self.empty_label.setText(self.tr("No events are stored on this computer."))
+        elif self.model.event_type is None:
+            self.empty_label.setText(self.tr("No events in the selected period."))
+        else:
+            self.empty_label.setText(self.tr("No events of this type in the selected period."))
+        self.table_stack.setCurrentWidget(self.empty_label)
 
 
 class NextReportTab(QWidget):

@@ -272,6 +272,10 @@
         <source>No events in this period</source>
         <translation>Keine Ereignisse in diesem Zeitraum</translation>
     </message>
+    <message>
+        <source>No events in the last %1 days</source>
+        <translation>Keine Ereignisse in den letzten %1 Tagen</translation>
+    </message>
 </context>
 <context>
     <name>DeleteDialog</name>
@@ -448,6 +452,18 @@
     <message>
         <source>Show:</source>
         <translation>Anzeigen:</translation>
+    </message>
+    <message>
+        <source>No events are stored on this computer.</source>
+        <translation>Auf diesem Computer sind keine Ereignisse gespeichert.</translation>
+    </message>
+    <message>
+        <source>No events in the selected period.</source>
+        <translation>Keine Ereignisse im gewählten Zeitraum.</translation>
+    </message>
+    <message>
+        <source>No events of this type in the selected period.</source>
+        <translation>Keine Ereignisse dieser Art im gewählten Zeitraum.</translation>
     </message>
 </context>
 <context>

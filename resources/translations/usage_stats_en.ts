@@ -272,6 +272,10 @@
         <source>No events in this period</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>No events in the last %1 days</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>DeleteDialog</name>
@@ -447,6 +451,18 @@
     </message>
     <message>
         <source>Show:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No events are stored on this computer.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No events in the selected period.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>No events of this type in the selected period.</source>
         <translation type="unfinished"></translation>
     </message>
 </context>
