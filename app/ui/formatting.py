@@ -87,12 +87,12 @@ def sharing_status_text(status: Any, consent: Any, policy_version: str | None = 
         text = QCoreApplication.translate("Status", "Sharing: paused until %1")
         return text.replace("%1", day_and_date(paused_until))
     if getattr(status, "endpoint", None) is None:
-        return QCoreApplication.translate("Status", "Sharing: on - no statistics server configured")
+        return QCoreApplication.translate("Status", "Sharing: on – no statistics server configured")
     waiting = int(getattr(status, "pending_reports", 0) or 0)
     if waiting > 0:
         # Reports wait only after a failed send, so this line shows the problem in the tray too.
         return StatusCounts().waiting_reports_text(waiting)
-    text = QCoreApplication.translate("Status", "Sharing: on - next report %1")
+    text = QCoreApplication.translate("Status", "Sharing: on – next report %1")
     return text.replace("%1", day_and_date(status.next_submission_due))
 
 
@@ -127,7 +127,7 @@ class StatusCounts(QObject):
         return self.tr("the statistics server responded with HTTP %1 and requested a wait of %n second(s)", "", seconds)
 
     def waiting_reports_text(self, count: int) -> str:
-        return self.tr("Sharing: on - %n report(s) waiting to be sent", "", count)
+        return self.tr("Sharing: on – %n report(s) waiting to be sent", "", count)
 
 
 def html_list(title: str, items: list[Any]) -> str:
@@ -286,12 +286,12 @@ def _retry_later_text(outcome: Any, next_attempt: datetime | None) -> str:
             return QCoreApplication.translate(
                 "Status",
                 "The statistics server could not be reached. The report is kept and sent again automatically. "
-                "Check your network connection.",
+                "Either this computer is offline or the server is down.",
             )
         text = QCoreApplication.translate(
             "Status",
             "The statistics server could not be reached. The report is kept and sent again automatically "
-            "(next attempt: %1). Check your network connection.",
+            "(next attempt: %1). Either this computer is offline or the server is down.",
         )
         return fill(text, attempt_time(next_attempt))
 
@@ -354,6 +354,14 @@ def deletion_outcome_text(outcome: Any) -> str:
         return fill(text, "?" if count is None else count)
 
     text = QCoreApplication.translate(
-        "Status", "The statistics server has not confirmed the deletion yet, so it will be requested again later: %1"
+        "Status", "The statistics server has not confirmed the deletion yet, so it will be requested again later. %1"
     )
-    return fill(text, reason_text(outcome, str(getattr(outcome, "message", outcome))))
+    return fill(text, as_sentence(reason_text(outcome, str(getattr(outcome, "message", outcome)))))
+
+
+def as_sentence(text: str) -> str:
+    """Capitalize the first letter of a reason and end it with a full stop, so it can follow another sentence."""
+    if not text:
+        return text
+    text = text[0].upper() + text[1:]
+    return text if text.endswith((".", "!", "?")) else f"{text}."

@@ -73,6 +73,9 @@ _REJECTED_ANSWER = QT_TRANSLATE_NOOP(
     "TableHeaders",
     "Rejected (HTTP %1). Events counted again in the next report: %2. Events kept on this computer and never sent: %3.",
 )
+_ACCEPTED_ANSWER = QT_TRANSLATE_NOOP("TableHeaders", "accepted (HTTP %1)")
+_REJECTED_STATUS_ANSWER = QT_TRANSLATE_NOOP("TableHeaders", "rejected (HTTP %1)")
+_OTHER_ANSWER = QT_TRANSLATE_NOOP("TableHeaders", "not accepted (HTTP %1)")
 _VERIFIED = QT_TRANSLATE_NOOP("TableHeaders", "verified")
 _BROKEN = QT_TRANSLATE_NOOP("TableHeaders", "broken")
 _UNVERIFIABLE = QT_TRANSLATE_NOOP("TableHeaders", "unverifiable")
@@ -317,10 +320,17 @@ def _in_history_check(report: Any) -> bool:
 
 
 def collector_answer_text(report: Any) -> str:
-    """Name the collector's HTTP status and, for a rejected report, what happened to its events."""
+    """Name the outcome with the collector's HTTP status in brackets and, for a rejected report, what happened to its events."""
     if report.http_status is None:
         return "-"
-    return rejection_summary(report) or f"HTTP {report.http_status}"
+    summary = rejection_summary(report)
+    if summary is not None:
+        return summary
+    if report.http_status == 200:
+        return _translate(_ACCEPTED_ANSWER).replace("%1", str(report.http_status))
+    if state_name(report.status) == "rejected":
+        return _translate(_REJECTED_STATUS_ANSWER).replace("%1", str(report.http_status))
+    return _translate(_OTHER_ANSWER).replace("%1", str(report.http_status))
 
 
 def rejection_summary(report: Any) -> str | None:

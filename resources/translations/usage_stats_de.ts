@@ -211,7 +211,7 @@
     </message>
     <message>
         <source>Printernizer can send one anonymous report a week to help its maintainers decide what to work on. Nothing leaves this computer unless you choose to share, and you can change your mind at any time from the tray menu.</source>
-        <translation>Printernizer kann einmal pro Woche einen anonymen Bericht senden, damit die Entwickler besser entscheiden können, woran sie arbeiten. Nichts verlässt diesen Computer, solange Sie nicht zustimmen, und Sie können Ihre Entscheidung jederzeit im Tray-Menü ändern.</translation>
+        <translation>Printernizer kann einmal pro Woche einen anonymen Bericht senden, damit die Entwickler besser entscheiden können, woran sie arbeiten. Nichts verlässt diesen Computer, solange Sie nicht zustimmen, und Sie können Ihre Entscheidung jederzeit im Menü des Symbols im Infobereich der Taskleiste ändern.</translation>
     </message>
     <message>
         <source>A report from this computer would look like this. Sharing again starts a new installation id, so no id links new reports to the ones sent before. Jobs, files and errors count only from your agreement, so they start at zero. Printers and features are shown as they are set up now:</source>
@@ -255,7 +255,7 @@
     </message>
     <message>
         <source>You can view, export and delete this data at any time from the tray menu, and ask the statistics server to delete what it holds.</source>
-        <translation>Sie können diese Daten jederzeit über das Tray-Menü ansehen, exportieren und löschen und den Statistikserver bitten, seine Daten zu löschen.</translation>
+        <translation>Sie können diese Daten jederzeit über das Menü des Symbols im Infobereich der Taskleiste ansehen, exportieren und löschen und den Statistikserver bitten, seine Daten zu löschen.</translation>
     </message>
     <message>
         <source>If you don&apos;t share, events are still recorded on this computer, where you can view them, but they are never sent.</source>
@@ -766,8 +766,12 @@
         <translation>Teilen: pausiert bis %1</translation>
     </message>
     <message>
-        <source>Sharing: on - next report %1</source>
-        <translation>Teilen: an - nächster Bericht %1</translation>
+        <source>Sharing: on – no statistics server configured</source>
+        <translation>Teilen: an – kein Statistikserver eingerichtet</translation>
+    </message>
+    <message>
+        <source>Sharing: on – next report %1</source>
+        <translation>Teilen: an – nächster Bericht %1</translation>
     </message>
     <message>
         <source>requested for the previous installation id %1, waiting for the server to confirm</source>
@@ -846,12 +850,8 @@
         <translation>es ist kein Bericht fällig</translation>
     </message>
     <message>
-        <source>The statistics server could not be reached. The report is kept and sent again automatically. Check your network connection.</source>
-        <translation>Der Statistikserver war nicht erreichbar. Der Bericht bleibt gespeichert und wird automatisch erneut gesendet. Bitte prüfen Sie Ihre Netzwerkverbindung.</translation>
-    </message>
-    <message>
-        <source>The statistics server could not be reached. The report is kept and sent again automatically (next attempt: %1). Check your network connection.</source>
-        <translation>Der Statistikserver war nicht erreichbar. Der Bericht bleibt gespeichert und wird automatisch erneut gesendet (nächster Versuch: %1). Bitte prüfen Sie Ihre Netzwerkverbindung.</translation>
+        <source>The statistics server has not confirmed the deletion yet, so it will be requested again later. %1</source>
+        <translation>Der Statistikserver hat das Löschen noch nicht bestätigt, daher wird es später erneut angefragt. %1</translation>
     </message>
     <message>
         <source>Next attempt: %1.</source>
@@ -866,12 +866,16 @@
         <translation>Der Bericht konnte nicht gesendet werden und wird später erneut versucht: %1</translation>
     </message>
     <message>
-        <source>Sharing: on - no statistics server configured</source>
-        <translation>Teilen: an - kein Statistikserver eingerichtet</translation>
-    </message>
-    <message>
         <source>the statistics server at %1 could not be reached</source>
         <translation>der Statistikserver unter %1 war nicht erreichbar</translation>
+    </message>
+    <message>
+        <source>The statistics server could not be reached. The report is kept and sent again automatically. Either this computer is offline or the server is down.</source>
+        <translation>Der Statistikserver war nicht erreichbar. Der Bericht bleibt gespeichert und wird automatisch erneut gesendet. Entweder hat dieser Computer keine Netzwerkverbindung oder der Server ist ausgefallen.</translation>
+    </message>
+    <message>
+        <source>The statistics server could not be reached. The report is kept and sent again automatically (next attempt: %1). Either this computer is offline or the server is down.</source>
+        <translation>Der Statistikserver war nicht erreichbar. Der Bericht bleibt gespeichert und wird automatisch erneut gesendet (nächster Versuch: %1). Entweder hat dieser Computer keine Netzwerkverbindung oder der Server ist ausgefallen.</translation>
     </message>
     <message>
         <source>Report sent.</source>
@@ -897,10 +901,6 @@
         <source>The statistics server deleted the data of this installation. Reports deleted: %1.</source>
         <translation>Der Statistikserver hat die Daten dieser Installation gelöscht. Gelöschte Berichte: %1.</translation>
     </message>
-    <message>
-        <source>The statistics server has not confirmed the deletion yet, so it will be requested again later: %1</source>
-        <translation>Der Statistikserver hat das Löschen noch nicht bestätigt, daher wird es später erneut angefragt: %1</translation>
-    </message>
 </context>
 <context>
     <name>StatusCounts</name>
@@ -912,10 +912,10 @@
         </translation>
     </message>
     <message numerus="yes">
-        <source>Sharing: on - %n report(s) waiting to be sent</source>
+        <source>Sharing: on – %n report(s) waiting to be sent</source>
         <translation>
-            <numerusform>Teilen: an - %n Bericht wartet auf Versand</numerusform>
-            <numerusform>Teilen: an - %n Berichte warten auf Versand</numerusform>
+            <numerusform>Teilen: an – %n Bericht wartet auf Versand</numerusform>
+            <numerusform>Teilen: an – %n Berichte warten auf Versand</numerusform>
         </translation>
     </message>
 </context>
@@ -1008,6 +1008,18 @@
     <message>
         <source>Rejected (HTTP %1). Events counted again in the next report: %2. Events kept on this computer and never sent: %3.</source>
         <translation>Abgelehnt (HTTP %1). Ereignisse, die im nächsten Bericht erneut gezählt werden: %2. Ereignisse, die auf diesem Computer bleiben und nie gesendet werden: %3.</translation>
+    </message>
+    <message>
+        <source>accepted (HTTP %1)</source>
+        <translation>angenommen (HTTP %1)</translation>
+    </message>
+    <message>
+        <source>rejected (HTTP %1)</source>
+        <translation>abgelehnt (HTTP %1)</translation>
+    </message>
+    <message>
+        <source>not accepted (HTTP %1)</source>
+        <translation>nicht angenommen (HTTP %1)</translation>
     </message>
     <message>
         <source>verified</source>

@@ -766,7 +766,11 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Sharing: on - next report %1</source>
+        <source>Sharing: on – no statistics server configured</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>Sharing: on – next report %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -846,11 +850,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>The statistics server could not be reached. The report is kept and sent again automatically. Check your network connection.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
-        <source>The statistics server could not be reached. The report is kept and sent again automatically (next attempt: %1). Check your network connection.</source>
+        <source>The statistics server has not confirmed the deletion yet, so it will be requested again later. %1</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -866,11 +866,15 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Sharing: on - no statistics server configured</source>
+        <source>the statistics server at %1 could not be reached</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>the statistics server at %1 could not be reached</source>
+        <source>The statistics server could not be reached. The report is kept and sent again automatically. Either this computer is offline or the server is down.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The statistics server could not be reached. The report is kept and sent again automatically (next attempt: %1). Either this computer is offline or the server is down.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -897,10 +901,6 @@
         <source>The statistics server deleted the data of this installation. Reports deleted: %1.</source>
         <translation type="unfinished"></translation>
     </message>
-    <message>
-        <source>The statistics server has not confirmed the deletion yet, so it will be requested again later: %1</source>
-        <translation type="unfinished"></translation>
-    </message>
 </context>
 <context>
     <name>StatusCounts</name>
@@ -912,10 +912,10 @@
         </translation>
     </message>
     <message numerus="yes">
-        <source>Sharing: on - %n report(s) waiting to be sent</source>
+        <source>Sharing: on – %n report(s) waiting to be sent</source>
         <translation>
-            <numerusform>Sharing: on - %n report waiting to be sent</numerusform>
-            <numerusform>Sharing: on - %n reports waiting to be sent</numerusform>
+            <numerusform>Sharing: on – %n report waiting to be sent</numerusform>
+            <numerusform>Sharing: on – %n reports waiting to be sent</numerusform>
         </translation>
     </message>
 </context>
@@ -1007,6 +1007,18 @@
     </message>
     <message>
         <source>Rejected (HTTP %1). Events counted again in the next report: %2. Events kept on this computer and never sent: %3.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>accepted (HTTP %1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>rejected (HTTP %1)</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>not accepted (HTTP %1)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

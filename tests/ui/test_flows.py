@@ -270,7 +270,7 @@ def test_history_tab_marks_tampered_entry(tray_app, stats, clock, loop, tmp_path
     model = tray_app.window.history_tab.model
 
     assert model.rowCount() == 3
-    assert [model.index(row, 3).data() for row in range(3)] == ["HTTP 200"] * 3
+    assert [model.index(row, 3).data() for row in range(3)] == ["accepted (HTTP 200)"] * 3
     assert model.broken_row == 1
     assert model.report_at(1).report_id == reports[1][0]
     assert [model.index(row, 5).data() for row in range(3)] == ["unverifiable", "broken", "verified"]

@@ -80,10 +80,10 @@ def test_tray_status_names_report_date(fake_stats: FakeStats) -> None:
 
     text = sharing_status_text(status, fake_stats.consent(), "2")
 
-    assert text == "Sharing: on - next report Fri 11 Dec"
+    assert text == "Sharing: on – next report Fri 11 Dec"
 
 
-@pytest.mark.parametrize(("pending", "expected"), [(1, "Sharing: on - 1 report waiting to be sent"), (3, "Sharing: on - 3 reports waiting to be sent")])
+@pytest.mark.parametrize(("pending", "expected"), [(1, "Sharing: on – 1 report waiting to be sent"), (3, "Sharing: on – 3 reports waiting to be sent")])
 def test_tray_status_names_waiting_reports(qapp, fake_stats: FakeStats, pending, expected) -> None:
     fake_stats.opt_in("2")
     status = dataclasses.replace(fake_stats.status(), endpoint="http://127.0.0.1:9", pending_reports=pending)

@@ -152,7 +152,7 @@ def test_history_model_intact_chain(qapp) -> None:
     model.reload()
 
     assert model.broken_row is None
-    assert model.index(0, HistoryTableModel.COLUMN_ANSWER).data() == "HTTP 200"
+    assert model.index(0, HistoryTableModel.COLUMN_ANSWER).data() == "accepted (HTTP 200)"
     assert model.index(0, HistoryTableModel.COLUMN_SUBMISSION).data() == "s1"
     assert model.index(0, HistoryTableModel.COLUMN_STATUS).data() == "Sent"
 

@@ -33,7 +33,7 @@ GERMAN_CASES = {
         (
             RetryLater("english", detail=ReasonDetail(_reasons.TRANSPORT_ERROR, {"error_type": "ConnectError", "endpoint": ENDPOINT})),
             "Der Statistikserver war nicht erreichbar. Der Bericht bleibt gespeichert und wird automatisch erneut "
-            "gesendet. Bitte prüfen Sie Ihre Netzwerkverbindung.",
+            "gesendet. Entweder hat dieser Computer keine Netzwerkverbindung oder der Server ist ausgefallen.",
         ),
     ],
     _reasons.RETRYABLE_HTTP_STATUS: [
@@ -288,11 +288,11 @@ def test_unreachable_names_next_attempt(english_locale) -> None:
 
     assert outcome_text(UNREACHABLE, today) == (
         "The statistics server could not be reached. The report is kept and sent again automatically "
-        "(next attempt: 14:05). Check your network connection."
+        "(next attempt: 14:05). Either this computer is offline or the server is down."
     )
     assert outcome_text(UNREACHABLE, later_day) == (
         "The statistics server could not be reached. The report is kept and sent again automatically "
-        "(next attempt: 2026-03-09 08:30). Check your network connection."
+        "(next attempt: 2026-03-09 08:30). Either this computer is offline or the server is down."
     )
 
 
@@ -301,7 +301,7 @@ def test_german_unreachable_names_next_attempt(german_locale) -> None:
 
     assert outcome_text(UNREACHABLE, today) == (
         "Der Statistikserver war nicht erreichbar. Der Bericht bleibt gespeichert und wird automatisch erneut "
-        "gesendet (nächster Versuch: 09:45). Bitte prüfen Sie Ihre Netzwerkverbindung."
+        "gesendet (nächster Versuch: 09:45). Entweder hat dieser Computer keine Netzwerkverbindung oder der Server ist ausgefallen."
     )
     assert "ConnectError" not in outcome_text(UNREACHABLE)
 

@@ -112,7 +112,7 @@ def test_events_tab_kept_back_tooltip(window) -> None:
 def test_history_tab_rejection_counts(window) -> None:
     model = window.history_tab.model
 
-    assert _answer_cells(model) == ["HTTP 200", REJECTED_TWICE_ANSWER, REJECTED_TWICE_ANSWER, REJECTED_ONCE_ANSWER]
+    assert _answer_cells(model) == ["accepted (HTTP 200)", REJECTED_TWICE_ANSWER, REJECTED_TWICE_ANSWER, REJECTED_ONCE_ANSWER]
     assert model.index(1, HistoryTableModel.COLUMN_STATUS).data() == "Rejected"
     assert model.index(1, HistoryTableModel.COLUMN_SUBMISSION).data() == "-"
     assert window.history_tab.chain_label.text() == "The history is intact: no entry was changed after it was recorded."
@@ -125,7 +125,7 @@ def test_history_tab_rejection_without_counts(window, stats) -> None:
 
     window.refresh()
 
-    assert _answer_cells(window.history_tab.model) == ["HTTP 200", "HTTP 400", "HTTP 400", "HTTP 400"]
+    assert _answer_cells(window.history_tab.model) == ["accepted (HTTP 200)", "rejected (HTTP 400)", "rejected (HTTP 400)", "rejected (HTTP 400)"]
 
 
 def test_history_answer_tooltip(window) -> None:

@@ -87,7 +87,7 @@ def test_failed_send_message_is_plain(failed_send) -> None:
     assert stats.status().pending_reports == 1
     assert messages[-1] == (
         "The statistics server could not be reached. The report is kept and sent again automatically "
-        f"(next attempt: {attempt_time(next_attempt)}). Check your network connection."
+        f"(next attempt: {attempt_time(next_attempt)}). Either this computer is offline or the server is down."
     )
 
 
@@ -135,7 +135,7 @@ def test_waiting_report_sent_soon_after_restart(failed_send, qtbot, tmp_path, co
 
 GERMAN_UNREACHABLE = (
     "Der Statistikserver war nicht erreichbar. Der Bericht bleibt gespeichert und wird automatisch erneut "
-    "gesendet (nächster Versuch: 14:05). Bitte prüfen Sie Ihre Netzwerkverbindung."
+    "gesendet (nächster Versuch: 14:05). Entweder hat dieser Computer keine Netzwerkverbindung oder der Server ist ausgefallen."
 )
 
 

@@ -39,6 +39,23 @@ def test_german_locale_translates_menu(german) -> None:
     )
 
 
+def test_german_consent_names_tray_menu(german) -> None:
+    source = (
+        "Printernizer can send one anonymous report a week to help its maintainers decide what to work on. Nothing "
+        "leaves this computer unless you choose to share, and you can change your mind at any time from the tray menu."
+    )
+
+    assert QCoreApplication.translate("ConsentDialog", source) == (
+        "Printernizer kann einmal pro Woche einen anonymen Bericht senden, damit die Entwickler besser entscheiden "
+        "können, woran sie arbeiten. Nichts verlässt diesen Computer, solange Sie nicht zustimmen, und Sie können "
+        "Ihre Entscheidung jederzeit im Menü des Symbols im Infobereich der Taskleiste ändern."
+    )
+
+
+def test_german_history_answer(german) -> None:
+    assert QCoreApplication.translate("TableHeaders", "accepted (HTTP %1)") == "angenommen (HTTP %1)"
+
+
 def test_german_locale_translates_qt_buttons(german) -> None:
     assert german.qt_base is not None
     assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Abbrechen"
@@ -57,7 +74,7 @@ def test_german_waiting_reports_plural(german) -> None:
 
     text = sharing_status_text(stats.status(), stats.consent(), "2")
 
-    assert text == "Teilen: an - 2 Berichte warten auf Versand"
+    assert text == "Teilen: an – 2 Berichte warten auf Versand"
 
 
 def test_german_day_and_date_has_ordinal_day(german) -> None:
