@@ -34,12 +34,14 @@ class _Option:
     environ: str
     minimum: int | None = None
     maximum: int | None = None
+    # Used only to contact the collector, so a strict check defers its error to check_network().
+    network: bool = False
 
 
-_ENDPOINT = _Option("endpoint", "USAGE_STATS_ENDPOINT")
-_API_KEY = _Option("api_key", "USAGE_STATS_API_KEY")
-_TIMEOUT = _Option("timeout_seconds", "USAGE_STATS_TIMEOUT", *TIMEOUT_SECONDS_RANGE)
-_RETRY_COUNT = _Option("retry_count", "USAGE_STATS_RETRY_COUNT", *RETRY_COUNT_RANGE)
+_ENDPOINT = _Option("endpoint", "USAGE_STATS_ENDPOINT", network=True)
+_API_KEY = _Option("api_key", "USAGE_STATS_API_KEY", network=True)
+_TIMEOUT = _Option("timeout_seconds", "USAGE_STATS_TIMEOUT", *TIMEOUT_SECONDS_RANGE, network=True)
+_RETRY_COUNT = _Option("retry_count", "USAGE_STATS_RETRY_COUNT", *RETRY_COUNT_RANGE, network=True)
 _INTERVAL = _Option("interval_days", "USAGE_STATS_SUBMISSION_INTERVAL_DAYS", *INTERVAL_DAYS_RANGE)
 _TIMEZONE = _Option("timezone", "USAGE_STATS_TIMEZONE")
 _DEPLOYMENT_MODE = _Option("deployment_mode", "USAGE_STATS_DEPLOYMENT_MODE")
@@ -57,6 +59,8 @@ class ClientConfig:
     timezone: str | None
     deployment_mode: str
     do_not_track: bool
+    # Messages of the invalid network settings that a strict resolve replaced by their defaults.
+    network_errors: tuple[str, ...] = ()
 
     @classmethod
     def resolve(
@@ -68,9 +72,14 @@ class ClientConfig:
         strict: bool = True,
     ) -> ClientConfig:
         """Resolve every option; raise ConfigError on an invalid value when `strict`, otherwise
-        log a WARNING and use the default."""
+        log a WARNING and use the default.
+
+        An invalid network setting (endpoint, API key, timeout, retry count) does not raise here
+        even when `strict`, so that local work goes on. Its default is used, its message is kept in
+        `network_errors`, and check_network() raises it before the collector is contacted.
+        """
         source = _Sources(settings, environ, _bundled_defaults(), strict)
-        return cls(
+        config = cls(
             endpoint=source.checked(_ENDPOINT, normalize_endpoint, None),
             api_key=source.text(_API_KEY),
             timeout_seconds=source.integer(_TIMEOUT, DEFAULT_TIMEOUT_SECONDS),
@@ -84,6 +93,12 @@ class ClientConfig:
             ),
             do_not_track=environ.get("DO_NOT_TRACK", "").strip().lower() in ("1", "true", "yes"),
         )
+        return dataclasses.replace(config, network_errors=tuple(source.network_errors))
+
+    def check_network(self) -> None:
+        """Raise ConfigError naming every invalid network setting, so nothing is sent with a default in its place."""
+        if self.network_errors:
+            raise ConfigError(" ".join(self.network_errors))
 
 
 class _Sources:
@@ -94,6 +109,7 @@ class _Sources:
         self._environ = environ
         self._bundled = bundled
         self._strict = strict
+        self.network_errors: list[str] = []
 
     def raw(self, option: _Option) -> tuple[Any, str]:
         """Return the first value found and a description of where it came from."""
@@ -121,6 +137,9 @@ class _Sources:
         try:
             return check(value, where)
         except ConfigError as error:
+            if self._strict and option.network:
+                self.network_errors.append(str(error))
+                return default
             if self._strict:
                 raise
             logger.warning("%s Using the default %r instead.", error, default)

@@ -785,8 +785,10 @@ class UsageStats:
         unless the clock was set back since that report was built, or its rejected period also ends
         after the current time. It is then ended as rejected, and in the second case the next
         period starts at the current time; a forced run then also sends that period at once.
+        Under `strict_config`, an invalid network setting raises ConfigError before anything else.
         """
         config = self.config()
+        config.check_network()
         blocker = self._submission_blocker(config, force)
         if blocker is not None:
             logger.debug("No usage report sent: %s.", blocker.reason)
@@ -1034,12 +1036,14 @@ class UsageStats:
         """Ask the collector to delete the data of every installation id queued by an opt-out.
 
         The scheduler calls this while a deletion is pending; each confirmed id leaves the queue.
+        An invalid network setting raises ConfigError (under `strict_config`), and the queue stays.
         """
         deletion = self._settings.get(keys.SERVER_DELETION) or {}
         queue = [entry for entry in deletion.get("pending", []) if isinstance(entry, dict)]
         if not queue:
             return DeletionOutcome(True, None, "no server deletion is pending", detail=ReasonDetail(_reasons.NO_DELETION_PENDING))
         config = self.config()
+        config.check_network()
         if config.endpoint is None:
             return DeletionOutcome(
                 False, None, "no collector configured (set USAGE_STATS_ENDPOINT)", detail=ReasonDetail(_reasons.NO_COLLECTOR)
@@ -1087,6 +1091,7 @@ class UsageStats:
             return _no_server_data(installation_id, collector_asked=False)
 
         config = self.config()
+        config.check_network()
         if config.endpoint is None:
             msg = "Cannot fetch the collector's data: no collector is configured. Set USAGE_STATS_ENDPOINT."
             raise CollectorError(msg, ReasonDetail(_reasons.NO_COLLECTOR))

@@ -102,6 +102,8 @@ def cmd_status(stats: UsageStats, args: argparse.Namespace) -> int:
         f"Database:           {stats.path}",
     ]
     print("\n".join(lines))
+    for message in stats.config().network_errors:
+        print(f"warning: {message} Until then, commands that contact the collector exit with status 2.", file=sys.stderr)
     return EXIT_OK
 
 
@@ -192,7 +194,16 @@ def cmd_opt_out(stats: UsageStats, args: argparse.Namespace) -> int:
     print("Opted out: nothing more is sent and queued reports were cancelled.")
     if stats.status().server_deletion != "pending":
         return EXIT_OK
-    return _report_deletion(asyncio.run(stats.request_server_deletion()))
+    try:
+        outcome = asyncio.run(stats.request_server_deletion())
+    except ConfigError as error:
+        print(
+            f"The request to delete this installation's data on the collector was not sent: {error} "
+            "The request stays queued, and `python -m app submit` sends it once the setting is fixed.",
+            file=sys.stderr,
+        )
+        return EXIT_USAGE
+    return _report_deletion(outcome)
 
 
 def _report_deletion(outcome: DeletionOutcome) -> int:

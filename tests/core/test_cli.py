@@ -96,7 +96,16 @@ def test_cli_bad_input_exits_2(run, arguments, expected):
 
 
 def test_cli_invalid_environment_exits_2(run):
-    result = run("status", USAGE_STATS_RETRY_COUNT="50")
+    result = run("status", USAGE_STATS_SUBMISSION_INTERVAL_DAYS="50")
+
+    assert result.returncode == 2
+    assert "USAGE_STATS_SUBMISSION_INTERVAL_DAYS" in result.stderr
+    assert "'50'" in result.stderr
+    assert "from 1 to 30" in result.stderr
+
+
+def test_cli_submit_invalid_retry_count_exits_2(run):
+    result = run("submit", USAGE_STATS_RETRY_COUNT="50")
 
     assert result.returncode == 2
     assert "USAGE_STATS_RETRY_COUNT" in result.stderr
@@ -521,3 +530,72 @@ def test_cli_history_counts_pending_apart(run, start_server):
     assert lines[2] == (
         "History verified: the chain of 1 sent report is intact. 1 pending report is not part of it until it is sent."
     )
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ("record", "job_created", "printer_type=prusa"),
+        ("status",),
+        ("policy",),
+        ("history",),
+        ("export",),
+        ("pause", "--days", "2"),
+        ("delete", "--yes"),
+        ("opt-in",),
+        ("opt-out",),
+    ],
+)
+def test_cli_local_command_ignores_bad_timeout(run, arguments):
+    result = run(*arguments, USAGE_STATS_TIMEOUT="500")
+
+    assert result.returncode == 0, result.stderr
+    assert "error:" not in result.stderr
+
+
+def test_cli_status_warns_of_bad_timeout(run):
+    result = run("status", USAGE_STATS_TIMEOUT="500")
+
+    assert result.returncode == 0
+    assert result.stderr == (
+        "warning: Invalid environment variable USAGE_STATS_TIMEOUT: '500' is not a whole number from 5 to 60. "
+        "Set it to a value in that range or unset it to use the default. "
+        "Until then, commands that contact the collector exit with status 2.\n"
+    )
+
+
+def test_cli_record_stored_despite_bad_timeout(run):
+    run("record", "job_created", "printer_type=prusa", USAGE_STATS_TIMEOUT="500")
+
+    assert json.loads(run("status", "--json").stdout)["events_total"] == 1
+
+
+@pytest.mark.parametrize(("variable", "value"), [("USAGE_STATS_TIMEOUT", "500"), ("USAGE_STATS_ENDPOINT", "ftp://127.0.0.1")])
+def test_cli_submit_rejects_bad_network_setting(run, tmp_path, variable, value):
+    owe_a_report(run, tmp_path)
+
+    result = run("submit", **{"USAGE_STATS_ENDPOINT": "http://127.0.0.1:9", variable: value})
+
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"error: Invalid environment variable {variable}: {value!r} ")
+    assert json.loads(run("status", "--json").stdout)["pending_reports"] == 0
+
+
+def test_cli_opt_out_with_bad_timeout_queues_deletion(run, tmp_path):
+    owe_a_report(run, tmp_path)
+    # The refused connection leaves a built report, so the opt-out queues a server deletion.
+    run("submit", USAGE_STATS_ENDPOINT="http://127.0.0.1:9", USAGE_STATS_RETRY_COUNT="0")
+
+    result = run("opt-out", USAGE_STATS_ENDPOINT="http://127.0.0.1:9", USAGE_STATS_TIMEOUT="500")
+    status = json.loads(run("status", "--json").stdout)
+
+    assert result.returncode == 2
+    assert result.stdout == "Opted out: nothing more is sent and queued reports were cancelled.\n"
+    assert result.stderr == (
+        "The request to delete this installation's data on the collector was not sent: Invalid environment "
+        "variable USAGE_STATS_TIMEOUT: '500' is not a whole number from 5 to 60. Set it to a value in that "
+        "range or unset it to use the default. The request stays queued, and `python -m app submit` sends it "
+        "once the setting is fixed.\n"
+    )
+    assert status["consent"]["state"] == "refused"
+    assert status["server_deletion"] == "pending"

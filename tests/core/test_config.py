@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib.resources
 import json
 import logging
@@ -48,12 +49,51 @@ def test_settings_override_defaults(stats: UsageStats):
 )
 def test_invalid_environment_names_variable_and_range(variable, value, expected):
     with pytest.raises(ConfigError) as raised:
-        ClientConfig.resolve({}, {variable: value})
+        ClientConfig.resolve({}, {variable: value}).check_network()
 
     message = str(raised.value)
     assert variable in message
     assert repr(value) in message
     assert expected in message
+
+
+def test_strict_resolve_defers_network_errors():
+    config = ClientConfig.resolve({}, {"USAGE_STATS_TIMEOUT": "500", "USAGE_STATS_ENDPOINT": "ftp://127.0.0.1"})
+
+    assert config.timeout_seconds == 30
+    assert config.endpoint is None
+    assert config.network_errors == (
+        "Invalid environment variable USAGE_STATS_ENDPOINT: 'ftp://127.0.0.1' is not a collector URL. "
+        "Use https://host[:port][/path].",
+        "Invalid environment variable USAGE_STATS_TIMEOUT: '500' is not a whole number from 5 to 60. "
+        "Set it to a value in that range or unset it to use the default.",
+    )
+    with pytest.raises(ConfigError) as raised:
+        config.check_network()
+    assert str(raised.value) == " ".join(config.network_errors)
+
+
+def test_lenient_resolve_has_no_network_errors():
+    config = ClientConfig.resolve({}, {"USAGE_STATS_TIMEOUT": "500"}, strict=False)
+
+    assert config.timeout_seconds == 30
+    assert config.network_errors == ()
+    config.check_network()
+
+
+def test_open_strict_bad_timeout_keeps_local_work(home, environ, clock):
+    environment = {**environ, "USAGE_STATS_TIMEOUT": "500", "USAGE_STATS_ENDPOINT": "http://127.0.0.1:9"}
+    with UsageStats.open(home, environ=environment, clock=clock, strict_config=True) as stats:
+        recorded = stats.record("job_created", printer_type="prusa")
+        stats.opt_in()
+        status = stats.status()
+        with pytest.raises(ConfigError) as raised:
+            asyncio.run(stats.submit_due(force=True))
+
+    assert recorded is True
+    assert status.events_total == 1
+    assert status.consent.state == "granted"
+    assert "USAGE_STATS_TIMEOUT: '500'" in str(raised.value)
 
 
 def test_invalid_value_falls_back_with_warning(caplog):
