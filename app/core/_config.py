@@ -7,10 +7,13 @@ import importlib.resources
 import ipaddress
 import json
 import logging
+import re
 import urllib.parse
 import zoneinfo
 from collections.abc import Callable, Mapping
 from typing import Any
+
+import httpx
 
 from app.core._errors import ConfigError
 from app.core._events import APP_VERSION, APP_VERSION_RULE, short_repr
@@ -26,6 +29,10 @@ RETRY_COUNT_RANGE = (0, 10)
 INTERVAL_DAYS_RANGE = (1, 30)
 DEPLOYMENT_MODES = ("desktop", "homeassistant", "docker", "standalone", "pi")
 DEFAULTS_RESOURCE = "client-defaults.json"
+MIN_PORT, MAX_PORT = 1, 65535
+# One or more DNS labels of ASCII letters, digits, '_' and inner hyphens, separated by dots.
+# The underscore is not valid in a host name (RFC 1123), but Docker service names may contain it.
+_HOST_NAME = re.compile(r"(?!-)[A-Za-z0-9_-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9_-]{1,63}(?<!-))*")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -217,17 +224,61 @@ def is_loopback_host(host: str) -> bool:
         return False
 
 
+def _is_host_name(host: str) -> bool:
+    """Return whether `host` is an IP address or a DNS name (letters, digits, '-' and '_' in dot-separated labels)."""
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        pass
+    else:
+        return True
+    try:
+        # httpx, which sends the requests, converts an internationalized name to its ASCII form
+        # and raises a ValueError (idna.IDNAError) for a name it cannot convert.
+        url = httpx.URL(scheme="https", host=host)
+        ascii_host = url.raw_host.decode("ascii")
+        url.host  # noqa: B018 - decoding the name back checks its "xn--" labels
+    except (httpx.InvalidURL, ValueError):
+        return False
+    return _HOST_NAME.fullmatch(ascii_host.removesuffix(".")) is not None
+
+
+def _port(parsed: urllib.parse.SplitResult) -> int | None:
+    """Return the URL's port, or None when it has none. Raise ValueError unless it is a number from 1 to 65535."""
+    port = parsed.port
+    if port is not None and not MIN_PORT <= port <= MAX_PORT:
+        msg = f"Port out of range {MIN_PORT}-{MAX_PORT}"
+        raise ValueError(msg)
+    return port
+
+
 def normalize_endpoint(value: Any, where: str = "endpoint") -> str:
     """Return the collector base URL without a trailing slash or `/submit`.
 
     HTTPS is required, except for plain HTTP to a loopback address (a collector on the same machine).
+    The host must be an IP address or a DNS name, and a port a number from 1 to 65535.
     """
     text = str(value).strip()
-    parsed = urllib.parse.urlsplit(text)
-    host = parsed.hostname or ""
+    not_a_url = f"Invalid {where}: {text!r} is not a collector URL. Use https://host[:port][/path]."
+    try:
+        parsed = urllib.parse.urlsplit(text)
+        host = parsed.hostname or ""
+    except ValueError:  # an unclosed IPv6 bracket
+        raise ConfigError(not_a_url) from None
     if parsed.scheme not in ("http", "https") or not host or parsed.query or parsed.fragment:
-        msg = f"Invalid {where}: {text!r} is not a collector URL. Use https://host[:port][/path]."
+        raise ConfigError(not_a_url)
+    if not _is_host_name(host):
+        msg = f"Invalid {where}: {text!r} has the invalid host name {host!r}. Use an IP address or a DNS name such as stats.example.org."
         raise ConfigError(msg)
+    try:
+        _port(parsed)
+    except ValueError:
+        port_text = parsed.netloc.rpartition(":")[2]
+        msg = (
+            f"Invalid {where}: {text!r} has the invalid port {port_text!r}. Use a port from {MIN_PORT} to "
+            f"{MAX_PORT}, or leave it out to use the scheme's default (443 for https, 80 for http)."
+        )
+        raise ConfigError(msg) from None
     if parsed.scheme == "http" and not is_loopback_host(host):
         msg = (
             f"Invalid {where}: {text!r} uses plain HTTP to a host that is not loopback. "
@@ -238,7 +289,14 @@ def normalize_endpoint(value: Any, where: str = "endpoint") -> str:
     path = parsed.path.rstrip("/")
     if path.endswith("/submit"):
         path = path[: -len("/submit")]
-    return urllib.parse.urlunsplit((parsed.scheme, parsed.netloc, path, "", ""))
+    endpoint = urllib.parse.urlunsplit((parsed.scheme, parsed.netloc, path, "", ""))
+    try:
+        # The collector client parses the URL with httpx, so a shape that httpx rejects is rejected here.
+        httpx.URL(endpoint + "/submit")
+    except (httpx.InvalidURL, ValueError) as error:
+        msg = f"Invalid {where}: {text!r} is not a collector URL ({error}). Use https://host[:port][/path]."
+        raise ConfigError(msg) from None
+    return endpoint
 
 
 def _bundled_defaults() -> dict[str, Any]:

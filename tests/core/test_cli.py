@@ -599,3 +599,15 @@ def test_cli_opt_out_with_bad_timeout_queues_deletion(run, tmp_path):
     )
     assert status["consent"]["state"] == "refused"
     assert status["server_deletion"] == "pending"
+
+
+@pytest.mark.parametrize("endpoint", ["http://127.0.0.1:99999", "http://127.0.0.1:port", "https://stats example.org"])
+def test_cli_submit_invalid_endpoint_one_line(run, tmp_path, endpoint):
+    owe_a_report(run, tmp_path)
+
+    result = run("submit", USAGE_STATS_ENDPOINT=endpoint)
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith(f"error: Invalid environment variable USAGE_STATS_ENDPOINT: {endpoint!r} has the invalid ")
+    assert result.stderr.count("\n") == 1

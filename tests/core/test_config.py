@@ -119,6 +119,51 @@ def test_endpoint_normalized(value, expected):
     assert normalize_endpoint(value) == expected
 
 
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("https://stats.example.org:8443", "https://stats.example.org:8443"),
+        ("http://127.0.0.1:65535", "http://127.0.0.1:65535"),
+        ("http://127.0.0.1:1", "http://127.0.0.1:1"),
+        ("https://stats_collector.example.org", "https://stats_collector.example.org"),
+        ("https://bücher.example", "https://bücher.example"),
+        ("https://stats.example.org.", "https://stats.example.org."),
+    ],
+)
+def test_endpoint_accepts_valid_host_and_port(value, expected):
+    assert normalize_endpoint(value) == expected
+
+
+PORT_FIX = "Use a port from 1 to 65535, or leave it out to use the scheme's default (443 for https, 80 for http)."
+HOST_FIX = "Use an IP address or a DNS name such as stats.example.org."
+URL_FIX = "Use https://host[:port][/path]."
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("http://127.0.0.1:99999", f"'http://127.0.0.1:99999' has the invalid port '99999'. {PORT_FIX}"),
+        ("http://127.0.0.1:0", f"'http://127.0.0.1:0' has the invalid port '0'. {PORT_FIX}"),
+        ("http://127.0.0.1:-1", f"'http://127.0.0.1:-1' has the invalid port '-1'. {PORT_FIX}"),
+        ("https://stats.example.org:https", f"'https://stats.example.org:https' has the invalid port 'https'. {PORT_FIX}"),
+        ("https://stats.example.org:443x", f"'https://stats.example.org:443x' has the invalid port '443x'. {PORT_FIX}"),
+        ("https://stats example.org", f"'https://stats example.org' has the invalid host name 'stats example.org'. {HOST_FIX}"),
+        ("https://stats..example.org", f"'https://stats..example.org' has the invalid host name 'stats..example.org'. {HOST_FIX}"),
+        ("https://-stats.example.org", f"'https://-stats.example.org' has the invalid host name '-stats.example.org'. {HOST_FIX}"),
+        ("https://st%61ts.example.org", f"'https://st%61ts.example.org' has the invalid host name 'st%61ts.example.org'. {HOST_FIX}"),
+        ("https://xn--abc.example.org", f"'https://xn--abc.example.org' has the invalid host name 'xn--abc.example.org'. {HOST_FIX}"),
+        ("http://:8787", f"'http://:8787' is not a collector URL. {URL_FIX}"),
+        ("http://[::1", f"'http://[::1' is not a collector URL. {URL_FIX}"),
+        ("https://", f"'https://' is not a collector URL. {URL_FIX}"),
+    ],
+)
+def test_endpoint_rejects_invalid_host_or_port(value, expected):
+    with pytest.raises(ConfigError) as raised:
+        normalize_endpoint(value, "environment variable USAGE_STATS_ENDPOINT")
+
+    assert str(raised.value) == f"Invalid environment variable USAGE_STATS_ENDPOINT: {expected}"
+
+
 def test_do_not_track_read_from_environment():
     assert ClientConfig.resolve({}, {"DO_NOT_TRACK": "1"}).do_not_track is True
     assert ClientConfig.resolve({}, {"DO_NOT_TRACK": "0"}).do_not_track is False
