@@ -1241,7 +1241,10 @@ class UsageStats:
 
     @_requires_open_store
     def export(self, path: str | os.PathLike[str], fmt: str = "json") -> Path:
-        """Write all local data (JSON) or the events (CSV) to `path`; return the path."""
+        """Write all local data (JSON) or the events (CSV) to `path`, creating its missing folders; return the path.
+
+        Raises OSError when the file cannot be written, for example when `path` is a folder.
+        """
         target = Path(path)
         if fmt == "json":
             export_json(self._db, self._settings, target, self._clock())

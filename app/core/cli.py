@@ -254,9 +254,27 @@ def cmd_export(stats: UsageStats, args: argparse.Namespace) -> int:
             sys.stdout.write(path.read_text(encoding="utf-8"))
         return EXIT_OK
 
-    path = stats.export(args.output, args.format)
+    path = _export_to_file(stats, args.output, args.format)
     print(f"Exported to {path}.")
     return EXIT_OK
+
+
+def _export_to_file(stats: UsageStats, output: str, fmt: str) -> str:
+    """Write the export to `output`, turning a path that cannot be written into a UsageError."""
+    if os.path.isdir(output):
+        example = os.path.join(output, f"usage-export.{fmt}")
+        msg = f"Cannot export to {output!r}: it is a folder. Name a file in it, for example --output {example}."
+        raise UsageError(msg)
+    try:
+        return str(stats.export(output, fmt))
+    except (FileExistsError, NotADirectoryError):
+        # The folders of the path are created as needed, and one of them exists as a file.
+        msg = f"Cannot write the export to {output!r}: a folder in the path is a file. Name a file in a folder you can write to."
+        raise UsageError(msg) from None
+    except OSError as error:
+        reason = error.strerror or type(error).__name__
+        msg = f"Cannot write the export to {output!r}: {reason}. Name a file in a folder you can write to."
+        raise UsageError(msg) from None
 
 
 def cmd_delete(stats: UsageStats, args: argparse.Namespace) -> int:

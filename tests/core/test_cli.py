@@ -611,3 +611,59 @@ def test_cli_submit_invalid_endpoint_one_line(run, tmp_path, endpoint):
     assert result.stdout == ""
     assert result.stderr.startswith(f"error: Invalid environment variable USAGE_STATS_ENDPOINT: {endpoint!r} has the invalid ")
     assert result.stderr.count("\n") == 1
+
+
+def test_cli_export_to_folder_exits_2(run, tmp_path):
+    folder = tmp_path / "exports"
+    folder.mkdir()
+
+    result = run("export", "--output", str(folder))
+
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr == (
+        f"error: Cannot export to {str(folder)!r}: it is a folder. Name a file in it, for example "
+        f"--output {folder / 'usage-export.json'}.\n"
+    )
+    assert list(folder.iterdir()) == []
+
+
+def test_cli_export_under_file_exits_2(run, tmp_path):
+    blocker = tmp_path / "notes.txt"
+    blocker.write_text("not a folder", encoding="utf-8")
+    target = blocker / "export.csv"
+
+    result = run("export", "--format", "csv", "--output", str(target))
+
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"error: Cannot write the export to {str(target)!r}: a folder in the path is a file. "
+        "Name a file in a folder you can write to.\n"
+    )
+
+
+def test_cli_export_creates_missing_folders(run, tmp_path):
+    target = tmp_path / "new" / "nested" / "export.csv"
+
+    result = run("export", "--format", "csv", "--output", str(target))
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == f"Exported to {target}.\n"
+    assert target.read_text(encoding="utf-8").startswith("id,")
+
+
+@pytest.mark.skipif(os.geteuid() == 0, reason="root may write to a read-only folder")
+def test_cli_export_read_only_folder_exits_2(run, tmp_path):
+    folder = tmp_path / "locked"
+    folder.mkdir()
+    folder.chmod(0o555)
+    target = folder / "export.json"
+
+    result = run("export", "--output", str(target))
+
+    folder.chmod(0o755)
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"error: Cannot write the export to {str(target)!r}: Permission denied. "
+        "Name a file in a folder you can write to.\n"
+    )
