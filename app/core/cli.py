@@ -21,6 +21,7 @@ from typing import Any
 
 import peewee
 
+from app.core import _reasons
 from app.core._clock import format_display_time
 from app.core._errors import ConfigError, ConsentError, UsageStatsError
 from app.core._events import ALLOWED_METADATA, REQUIRED_METADATA, EventType, metadata_reference
@@ -224,13 +225,31 @@ def _consent_hint(stats: UsageStats) -> str:
     return " Read `python -m app policy`, then agree with `python -m app opt-in`."
 
 
+def _skipped_text(stats: UsageStats, outcome: Skipped) -> str:
+    """Describe why a submit sent nothing, with what the user can do next."""
+    code = outcome.detail.code if outcome.detail is not None else None
+    if code == _reasons.NOT_OPTED_IN and stats.consent().state == "refused":
+        return (
+            "sharing is off because you opted out. To turn it on again, read `python -m app policy`, "
+            "then run `python -m app opt-in`."
+        )
+    if code == _reasons.NOTHING_DUE:
+        next_due = stats.status().next_submission_due
+        if next_due is not None:
+            return (
+                f"no report is due. The next one is due at {format_display_time(next_due)}. "
+                "`python -m app submit --force` sends the current period now."
+            )
+    return f"{outcome.reason}.{_consent_hint(stats)}"
+
+
 def cmd_submit(stats: UsageStats, args: argparse.Namespace) -> int:
     failed = False
     for outcome in asyncio.run(stats.submit_due(force=args.force)):
         if isinstance(outcome, Sent):
             print(f"Sent report {outcome.report_id} (submission id {outcome.submission_id}).")
         elif isinstance(outcome, Skipped):
-            print(f"Nothing sent: {outcome.reason}.{_consent_hint(stats)}")
+            print(f"Nothing sent: {_skipped_text(stats, outcome)}")
         elif isinstance(outcome, RetryLater):
             wait = f", retry after {outcome.retry_after_seconds:.0f} s" if outcome.retry_after_seconds else ""
             print(f"Report {outcome.report_id} not sent, kept for a later try: {outcome.reason}{wait}.", file=sys.stderr)

@@ -667,3 +667,31 @@ def test_cli_export_read_only_folder_exits_2(run, tmp_path):
         f"error: Cannot write the export to {str(target)!r}: Permission denied. "
         "Name a file in a folder you can write to.\n"
     )
+
+
+def test_cli_submit_nothing_due_names_next(run):
+    run("opt-in")
+
+    result = run("submit", USAGE_STATS_ENDPOINT="http://127.0.0.1:9")
+    next_due_line = run("status").stdout.splitlines()[5]
+
+    assert next_due_line.startswith("Next report due:    ")
+    next_due = next_due_line.removeprefix("Next report due:    ")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        f"Nothing sent: no report is due. The next one is due at {next_due}. "
+        "`python -m app submit --force` sends the current period now.\n"
+    )
+
+
+def test_cli_submit_after_opt_out_says_so(run):
+    run("opt-in")
+    run("opt-out")
+
+    result = run("submit", USAGE_STATS_ENDPOINT="http://127.0.0.1:9")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (
+        "Nothing sent: sharing is off because you opted out. To turn it on again, read `python -m app policy`, "
+        "then run `python -m app opt-in`.\n"
+    )
