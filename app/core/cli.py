@@ -1,22 +1,25 @@
 """Headless command line: `python -m app COMMAND`. Imports no Qt.
 
 Exit status: 0 on success, 1 when an operation failed (a report not sent, the collector not
-reachable, standard output closed early as by `| head`), 2 on invalid input or configuration.
+reachable), 2 on invalid input or configuration. Output to a standard output that its reader
+closed early, as `| head` does, is discarded, and the exit status is the command's own.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import dataclasses
 import functools
+import io
 import json
 import logging
 import os
 import re
 import sqlite3
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 import peewee
@@ -452,14 +455,69 @@ def _not_from_stamina(record: logging.LogRecord) -> bool:
     return not record.name.startswith("stamina")
 
 
-def _discard_stdout() -> None:
-    """Point standard output at the null device, so the flush at exit cannot raise BrokenPipeError again."""
-    null = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(null, sys.stdout.fileno())
-    os.close(null)
+class _ClosedPipeTolerantOutput(io.RawIOBase):
+    """A raw output stream on a file descriptor that discards what is written after its reader closed the pipe.
+
+    A reader such as `head` may close the pipe before or after the last write, depending on
+    timing. Discarding the rest keeps a command running to its end, so its exit status does not
+    depend on that timing, and no BrokenPipeError reaches the user.
+    """
+
+    def __init__(self, fd: int) -> None:
+        super().__init__()
+        self._fd = fd
+        self.reader_closed = False
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def write(self, data: Any) -> int:
+        if not self.reader_closed:
+            try:
+                return os.write(self._fd, data)
+            except BrokenPipeError:
+                self.reader_closed = True
+                # The null device takes the place of the pipe, so the interpreter's flush at exit succeeds too.
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, self._fd)
+                os.close(null)
+        return len(data)
+
+
+@contextlib.contextmanager
+def _tolerate_closed_stdout() -> Iterator[None]:
+    """Write standard output through _ClosedPipeTolerantOutput while the block runs.
+
+    Standard output is left as it is when it has no file descriptor, as under pytest's capsys.
+    """
+    original = sys.stdout
+    try:
+        fd = original.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+
+    original.flush()
+    raw = _ClosedPipeTolerantOutput(fd)
+    sys.stdout = io.TextIOWrapper(
+        io.BufferedWriter(raw), encoding=original.encoding, errors=original.errors, line_buffering=original.line_buffering
+    )
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        sys.stdout = original
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    with _tolerate_closed_stdout():
+        return _run(argv)
+
+
+def _run(argv: Sequence[str] | None) -> int:
     stderr_handler = logging.StreamHandler(sys.stderr)
     # The level sits on the handler because app.log below lowers the core logger to INFO.
     stderr_handler.setLevel(logging.WARNING)
@@ -479,12 +537,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     attach_log_file(stats.path.parent, "app.core")
     try:
         stats.config()
-        exit_status = args.handler(stats, args)
-        sys.stdout.flush()
-        return exit_status
-    except BrokenPipeError:
-        _discard_stdout()
-        return EXIT_FAILED
+        return args.handler(stats, args)
     except UsageError as error:
         print(f"error: {error}", file=sys.stderr)
         return EXIT_USAGE

@@ -347,18 +347,39 @@ def test_cli_status_without_deletion_request(run):
     assert status["server_deletion"] == "none"
 
 
-def test_cli_status_into_closed_pipe_is_quiet(tmp_path):
-    environ = {**os.environ, "USAGE_STATS_HOME": str(tmp_path / "data"), "PYTHONPATH": str(ROOT)}
+def run_into_closed_pipe(tmp_path, *arguments: str, **environ: str) -> tuple[int, bytes]:
+    """Run a command whose standard output is closed before it starts; return its exit status and stderr."""
+    environment = {
+        **os.environ, "USAGE_STATS_HOME": str(tmp_path / "data"), "USAGE_STATS_TIMEZONE": "Europe/Berlin",
+        "PYTHONPATH": str(ROOT), **environ,
+    }
     process = subprocess.Popen(
-        [sys.executable, "-m", "app", "status"], cwd=ROOT, env=environ, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        [sys.executable, "-m", "app", *arguments], cwd=ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     process.stdout.close()
 
     stderr = process.stderr.read()
     process.stderr.close()
+    return process.wait(timeout=60), stderr
 
-    assert process.wait(timeout=60) == 1
+
+@pytest.mark.parametrize("arguments", [("status",), ("export",), ("--help",), ("history",), ("policy",)])
+def test_cli_closed_pipe_is_quiet(tmp_path, arguments):
+    exit_status, stderr = run_into_closed_pipe(tmp_path, *arguments)
+
+    assert exit_status == 0
     assert stderr == b""
+
+
+def test_cli_closed_pipe_keeps_exit_status(run, tmp_path):
+    owe_a_report(run, tmp_path)
+    run("submit", USAGE_STATS_ENDPOINT="http://127.0.0.1:9", USAGE_STATS_RETRY_COUNT="0")
+
+    exit_status, stderr = run_into_closed_pipe(tmp_path, "opt-out", USAGE_STATS_TIMEOUT="500")
+
+    assert exit_status == 2
+    assert stderr.startswith(b"The request to delete this installation's data on the collector was not sent: ")
+    assert json.loads(run("status", "--json").stdout)["server_deletion"] == "pending"
 
 
 def test_cli_submit_collector_down_one_line(run):
