@@ -11,6 +11,7 @@ import argparse
 import asyncio
 import contextlib
 import dataclasses
+import datetime as dt
 import functools
 import io
 import json
@@ -25,7 +26,7 @@ from typing import Any
 import peewee
 
 from app.core import _reasons
-from app.core._clock import format_display_time
+from app.core._clock import format_display_time, format_iso_time
 from app.core._errors import ConfigError, ConsentError, UsageStatsError
 from app.core._events import ALLOWED_METADATA, REQUIRED_METADATA, EventType, metadata_reference
 from app.core._logfile import attach_log_file
@@ -83,8 +84,15 @@ def _display_time(value: Any) -> str:
     return format_display_time(value) if value is not None else "-"
 
 
+def _json_default(value: Any) -> str:
+    """Encode a value that JSON lacks: a time as in the export (ISO 8601 UTC with `Z`), anything else as str()."""
+    if isinstance(value, dt.datetime):
+        return format_iso_time(value)
+    return str(value)
+
+
 def _print_json(data: Any) -> None:
-    print(json.dumps(data, indent=2, sort_keys=True, default=str))
+    print(json.dumps(data, indent=2, sort_keys=True, default=_json_default))
 
 
 def cmd_status(stats: UsageStats, args: argparse.Namespace) -> int:

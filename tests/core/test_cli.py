@@ -336,7 +336,9 @@ def test_cli_status_times_to_minute(run):
     paused_until = dt.datetime.fromisoformat(status["paused_until"])
     assert f"Next report due:    {due.strftime('%Y-%m-%d %H:%M')} UTC" in lines
     assert f"Paused until:       {paused_until.strftime('%Y-%m-%d %H:%M')} UTC" in lines
-    assert status["next_submission_due"] == str(due)
+    assert status["next_submission_due"] == due.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert status["paused_until"] == paused_until.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert status["consent"]["decided_at"].endswith("Z")
 
 
 def test_cli_status_without_deletion_request(run):
