@@ -38,6 +38,10 @@ from app.core._submit import DeletionOutcome, Rejected, RetryLater, Sent, Skippe
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
+EXIT_STATUS_HELP = (
+    "exit status: 0 success, 1 an operation failed (a report not sent, the collector not reachable), "
+    "2 invalid input or configuration"
+)
 _INTEGER = re.compile(r"[+-]?\d+")
 
 
@@ -396,6 +400,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="python -m app",
         description="Printernizer usage statistics. Without a COMMAND, the tray app starts; "
         "--self-test checks that Qt, the store and the resources work, then exits.",
+        epilog=EXIT_STATUS_HELP,
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     command = functools.partial(commands.add_parser, parents=[common])

@@ -718,3 +718,13 @@ def test_cli_submit_after_opt_out_says_so(run):
         "Nothing sent: sharing is off because you opted out. To turn it on again, read `python -m app policy`, "
         "then run `python -m app opt-in`.\n"
     )
+
+
+def test_cli_help_lists_exit_statuses(run):
+    result = run("--help")
+
+    assert result.returncode == 0
+    assert " ".join(result.stdout.split()).endswith(
+        "exit status: 0 success, 1 an operation failed (a report not sent, the collector not reachable), "
+        "2 invalid input or configuration"
+    )
