@@ -77,6 +77,9 @@ NOTHING_SENT_MESSAGE = (
 REPORT_STATUS_BATCH = 500
 # Invalid rows of one record_many() call logged one by one; the rest are only counted.
 MAX_ROW_WARNINGS = 10
+# The `event` of the WARNING logged when opt_in() is given an older policy version, so that a
+# front end that prints its own message for it can leave that record out.
+CONSENT_POLICY_OUTDATED_EVENT = "consent_policy_outdated"
 _EVENT_TYPE_NAMES = tuple(member.value for member in EventType)
 _INSERT_EVENT = "INSERT INTO usage_events (event_type, occurred_at, metadata, reported) VALUES (?, ?, ?, 0)"
 _INSERT_SESSION = "INSERT INTO usage_sessions (started_at, last_seen_at) VALUES (?, ?)"
@@ -361,6 +364,7 @@ class UsageStats:
                 "sent until the user agrees to it. Call opt_in() without a version once they do.",
                 version,
                 current,
+                extra={"event": CONSENT_POLICY_OUTDATED_EVENT},
             )
 
     def _new_reporting_state(self, now: dt.datetime, previous_state: str) -> dict[str, Any]:

@@ -27,12 +27,14 @@ import peewee
 
 from app.core import _reasons
 from app.core._clock import format_display_time, format_iso_time
+from app.core._config import TIMEOUT_SECONDS_RANGE
 from app.core._errors import ConfigError, ConsentError, UsageStatsError
 from app.core._events import ALLOWED_METADATA, REQUIRED_METADATA, EventType, metadata_reference
 from app.core._logfile import attach_log_file
 from app.core._policy import DEFAULT_LANGUAGE, POLICY_LANGUAGES, privacy_policy
+from app.core._reasons import ReasonDetail
 from app.core._records import Consent, Status
-from app.core._service import UsageStats
+from app.core._service import CONSENT_POLICY_OUTDATED_EVENT, ENDPOINT_ERROR_STATUSES, UsageStats
 from app.core._submit import DeletionOutcome, Rejected, RetryLater, Sent, Skipped
 
 EXIT_OK = 0
@@ -200,6 +202,13 @@ def cmd_opt_in(stats: UsageStats, args: argparse.Namespace) -> int:
     stats.opt_in(args.policy_version)
     consent = stats.consent()
     print(f"Opted in to usage statistics (privacy policy version {consent.policy_version}).")
+    current = privacy_policy().version
+    if consent.policy_version != current:
+        print(
+            f"warning: privacy policy version {current} is current, so nothing is sent until you agree to it. "
+            "Read `python -m app policy`, then run `python -m app opt-in` without --policy-version.",
+            file=sys.stderr,
+        )
     if consent.blocked_by_dnt:
         print("DO_NOT_TRACK is set, so nothing is sent until it is unset.")
     return EXIT_OK
@@ -219,14 +228,15 @@ def cmd_opt_out(stats: UsageStats, args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return EXIT_USAGE
-    return _report_deletion(outcome)
+    return _report_deletion(stats, outcome)
 
 
-def _report_deletion(outcome: DeletionOutcome) -> int:
+def _report_deletion(stats: UsageStats, outcome: DeletionOutcome) -> int:
     if outcome.confirmed:
         print(f"Collector data: {outcome.message}.")
         return EXIT_OK
-    print(f"The collector has not confirmed the deletion yet ({outcome.message}); `submit` retries it.", file=sys.stderr)
+    reason = f"{outcome.message}{_timeout_hint(stats, outcome.detail)}"
+    print(f"The collector has not confirmed the deletion yet ({reason}); `submit` retries it.", file=sys.stderr)
     return EXIT_FAILED
 
 
@@ -258,6 +268,36 @@ def _skipped_text(stats: UsageStats, outcome: Skipped) -> str:
     return f"{outcome.reason}.{_consent_hint(stats)}"
 
 
+def _timeout_hint(stats: UsageStats, detail: ReasonDetail | None) -> str:
+    """Return the timeout setting and its fix when `detail` is a timed-out request, else ""."""
+    if detail is None or detail.code != _reasons.TRANSPORT_ERROR:
+        return ""
+    if not str(detail.params.get("error_type", "")).endswith("Timeout"):
+        return ""
+    seconds = stats.config().timeout_seconds
+    maximum = TIMEOUT_SECONDS_RANGE[1]
+    return (
+        f" (no response within USAGE_STATS_TIMEOUT, now {seconds} s. If the collector is slow, "
+        f"set it higher, up to {maximum} s)"
+    )
+
+
+def _rejected_text(outcome: Rejected) -> str:
+    """Describe a rejection, saying whether the report stays queued as the service keeps it."""
+    status_text = f"HTTP {outcome.http_status} {outcome.message}".rstrip()
+    if outcome.http_status in (401, 403):
+        return (
+            f"Not sent, the reports stay queued until USAGE_STATS_API_KEY is fixed: the collector rejected "
+            f"the API key ({status_text})."
+        )
+    if outcome.http_status < 400 or outcome.http_status in ENDPOINT_ERROR_STATUSES:
+        return (
+            f"Not sent, the reports stay queued until USAGE_STATS_ENDPOINT is fixed: the collector URL looks "
+            f"wrong ({status_text})."
+        )
+    return f"Rejected by the collector: {status_text}"
+
+
 def cmd_submit(stats: UsageStats, args: argparse.Namespace) -> int:
     failed = False
     for outcome in asyncio.run(stats.submit_due(force=args.force)):
@@ -267,13 +307,14 @@ def cmd_submit(stats: UsageStats, args: argparse.Namespace) -> int:
             print(f"Nothing sent: {_skipped_text(stats, outcome)}")
         elif isinstance(outcome, RetryLater):
             wait = f", retry after {outcome.retry_after_seconds:.0f} s" if outcome.retry_after_seconds else ""
-            print(f"Report {outcome.report_id} not sent, kept for a later try: {outcome.reason}{wait}.", file=sys.stderr)
+            reason = f"{outcome.reason}{_timeout_hint(stats, outcome.detail)}"
+            print(f"Report {outcome.report_id} not sent, kept for a later try: {reason}{wait}.", file=sys.stderr)
             failed = True
         elif isinstance(outcome, Rejected):
-            print(f"Rejected by the collector: HTTP {outcome.http_status} {outcome.message}", file=sys.stderr)
+            print(_rejected_text(outcome), file=sys.stderr)
             failed = True
 
-    if stats.status().server_deletion == "pending" and _report_deletion(asyncio.run(stats.request_server_deletion())):
+    if stats.status().server_deletion == "pending" and _report_deletion(stats, asyncio.run(stats.request_server_deletion())):
         failed = True
     return EXIT_FAILED if failed else EXIT_OK
 
@@ -468,6 +509,11 @@ def _not_from_stamina(record: logging.LogRecord) -> bool:
     return not record.name.startswith("stamina")
 
 
+def _not_told_by_command(record: logging.LogRecord) -> bool:
+    """Leave out the records whose content a command prints itself, in command-line terms."""
+    return getattr(record, "event", None) != CONSENT_POLICY_OUTDATED_EVENT
+
+
 class _ClosedPipeTolerantOutput(io.RawIOBase):
     """A raw output stream on a file descriptor that discards what is written after its reader closed the pipe.
 
@@ -538,6 +584,7 @@ def _run(argv: Sequence[str] | None) -> int:
     # stamina logs each scheduled retry as a WARNING named by its event ("stamina.retry_scheduled").
     # The submit command prints one line per report that stayed queued instead.
     stderr_handler.addFilter(_not_from_stamina)
+    stderr_handler.addFilter(_not_told_by_command)
     logging.getLogger().addHandler(stderr_handler)
     logging.getLogger().setLevel(logging.WARNING)
     args = build_parser().parse_args(argv)

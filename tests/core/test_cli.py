@@ -168,9 +168,6 @@ def test_cli_submit_under_older_policy_names_commands(run):
         "Nothing sent: the user agreed to privacy policy version 2, and version 3 is current, so nothing is sent "
         "until the user agrees to it. Read `python -m app policy`, then agree with `python -m app opt-in`.\n"
     )
-    assert "Consent was granted for privacy policy version 2, but version 3 is current" in run(
-        "opt-in", "--policy-version", "2"
-    ).stderr
 
 
 def test_cli_submit_without_consent_sends_nothing(run):
@@ -728,3 +725,76 @@ def test_cli_help_lists_exit_statuses(run):
         "exit status: 0 success, 1 an operation failed (a report not sent, the collector not reachable), "
         "2 invalid input or configuration"
     )
+
+
+def test_cli_opt_in_older_policy_names_command(run):
+    result = run("opt-in", "--policy-version", "2")
+
+    assert result.returncode == 0
+    assert result.stdout == "Opted in to usage statistics (privacy policy version 2).\n"
+    assert result.stderr == (
+        "warning: privacy policy version 3 is current, so nothing is sent until you agree to it. "
+        "Read `python -m app policy`, then run `python -m app opt-in` without --policy-version.\n"
+    )
+
+
+def test_cli_submit_timeout_names_setting(run, tmp_path):
+    owe_a_report(run, tmp_path)
+    with socket.socket() as silent:
+        # The listening socket completes connections from its backlog but never responds.
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        port = silent.getsockname()[1]
+
+        result = run(
+            "submit", USAGE_STATS_ENDPOINT=f"http://127.0.0.1:{port}", USAGE_STATS_TIMEOUT="5", USAGE_STATS_RETRY_COUNT="0"
+        )
+
+    # history lists the newest report first, and submit sends the oldest first.
+    oldest_report_id = run("history").stdout.splitlines()[-2].split()[0]
+    assert result.returncode == 1
+    assert result.stderr == (
+        f"Report {oldest_report_id} not sent, kept for a later try: ReadTimeout while sending to http://127.0.0.1:{port} "
+        "(no response within USAGE_STATS_TIMEOUT, now 5 s. If the collector is slow, set it higher, up to 60 s).\n"
+    )
+
+
+def test_cli_submit_wrong_key_stays_queued(run, start_server):
+    server = start_server()
+    run("opt-in")
+    run("record", "job_created", "printer_type=prusa")
+    time.sleep(2)
+
+    result = run(
+        "submit", "--force", USAGE_STATS_ENDPOINT=server.url, USAGE_STATS_API_KEY="wrong-key-0123456789",
+        USAGE_STATS_RETRY_COUNT="0",
+    )
+
+    service_line, command_line = result.stderr.splitlines()
+    assert result.returncode == 1
+    assert service_line == (
+        f"usage-stats: ERROR: The collector at {server.url} rejected the API key (HTTP 401); reports stay queued "
+        "until the key is fixed."
+    )
+    assert command_line.startswith(
+        "Not sent, the reports stay queued until USAGE_STATS_API_KEY is fixed: the collector rejected the API key (HTTP 401 "
+    )
+    assert json.loads(run("status", "--json").stdout)["pending_reports"] == 1
+
+
+def test_cli_submit_wrong_path_stays_queued(run, start_server):
+    server = start_server()
+    run("opt-in")
+    run("record", "job_created", "printer_type=prusa")
+    time.sleep(2)
+
+    result = run(
+        "submit", "--force", USAGE_STATS_ENDPOINT=f"{server.url}/no-such-path", USAGE_STATS_API_KEY=CLIENT_KEY,
+        USAGE_STATS_RETRY_COUNT="0",
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.splitlines()[-1].startswith(
+        "Not sent, the reports stay queued until USAGE_STATS_ENDPOINT is fixed: the collector URL looks wrong (HTTP 404 "
+    )
+    assert json.loads(run("status", "--json").stdout)["pending_reports"] == 1
