@@ -1295,26 +1295,41 @@ class UsageStats:
         """Delete events older than 90 days that were reported or can never be reported.
 
         The state that deleted feature events leave is kept in the settings, so that an opt-in
-        after them still reports the features that are on.
+        after them still reports the features that are on. Pruning is housekeeping, so it does not
+        wait for a write lock that another connection holds: it then deletes nothing, returns 0,
+        and leaves the events to a later call.
         """
-        now = self._clock()
-        cutoff = format_db_time(now - dt.timedelta(days=RETENTION_DAYS))
+        connection = self._db.connection()
+        busy_timeout_ms = connection.execute("PRAGMA busy_timeout").fetchone()[0]
+        connection.execute("PRAGMA busy_timeout = 0")
         try:
             with self._db.atomic("IMMEDIATE"):
-                watermark = int(self._settings.get(keys.REPORT_WATERMARK, 0) or 0)
-                if self._settings.get(keys.CONSENT_STATE) != "granted":
-                    condition, parameters = "occurred_at < ?", (cutoff,)
-                else:
-                    condition, parameters = "occurred_at < ? AND (reported = 1 OR id <= ?)", (cutoff, watermark)
-                pruned_state = self._pruned_feature_state()
-                folded = fold_feature_events(self._db, condition, parameters, now, pruned_state)
-                if folded != pruned_state:
-                    self._settings.set(keys.FEATURE_PRUNED_STATE, folded)
-                deleted = self._db.execute_sql(f"DELETE FROM usage_events WHERE {condition}", parameters).rowcount
-                self._db.execute_sql(
-                    "DELETE FROM usage_sessions WHERE COALESCE(ended_at, last_seen_at) < ?", (cutoff,)
-                )
+                return self._delete_old_rows()
         except (sqlite3.Error, peewee.PeeweeException) as error:
-            logger.warning("Old usage events could not be pruned: %s", error)
+            if _is_busy(error):
+                logger.debug("Old usage events were not pruned, because another connection holds the write lock.")
+            else:
+                logger.warning("Old usage events could not be pruned: %s", error)
             return 0
+        finally:
+            connection.execute(f"PRAGMA busy_timeout = {int(busy_timeout_ms)}")
+
+    def _delete_old_rows(self) -> int:
+        """Delete the events and sessions past RETENTION_DAYS in the caller's transaction, and return the events deleted."""
+        now = self._clock()
+        cutoff = format_db_time(now - dt.timedelta(days=RETENTION_DAYS))
+        watermark = int(self._settings.get(keys.REPORT_WATERMARK, 0) or 0)
+        if self._settings.get(keys.CONSENT_STATE) != "granted":
+            condition, parameters = "occurred_at < ?", (cutoff,)
+        else:
+            condition, parameters = "occurred_at < ? AND (reported = 1 OR id <= ?)", (cutoff, watermark)
+
+        pruned_state = self._pruned_feature_state()
+        folded = fold_feature_events(self._db, condition, parameters, now, pruned_state)
+        if folded != pruned_state:
+            self._settings.set(keys.FEATURE_PRUNED_STATE, folded)
+        deleted = self._db.execute_sql(f"DELETE FROM usage_events WHERE {condition}", parameters).rowcount
+        self._db.execute_sql(
+            "DELETE FROM usage_sessions WHERE COALESCE(ended_at, last_seen_at) < ?", (cutoff,)
+        )
         return deleted

@@ -798,3 +798,21 @@ def test_cli_submit_wrong_path_stays_queued(run, start_server):
         "Not sent, the reports stay queued until USAGE_STATS_ENDPOINT is fixed: the collector URL looks wrong (HTTP 404 "
     )
     assert json.loads(run("status", "--json").stdout)["pending_reports"] == 1
+
+
+def test_cli_record_while_locked_waits_once(run, tmp_path):
+    run("status")
+    holder = sqlite3.connect(tmp_path / "data" / "usage.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+
+    started = time.monotonic()
+    result = run("record", "job_created", "printer_type=prusa")
+    elapsed = time.monotonic() - started
+    holder.execute("ROLLBACK")
+    holder.close()
+
+    assert result.returncode == 1
+    assert "pruned" not in result.stderr
+    assert result.stderr.splitlines()[-1] == "The event could not be stored; see the warning above."
+    # The store waits 5 s for a lock; a prune that waited too would double it.
+    assert elapsed < 8

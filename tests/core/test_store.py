@@ -10,6 +10,7 @@ import stat
 import subprocess
 import sys
 import textwrap
+import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -543,3 +544,26 @@ def test_open_new_store_logs_no_warning(home, environ, clock, caplog):
         UsageStats.open(home, environ=environ, clock=clock).close()
 
     assert caplog.records == []
+
+
+def test_prune_while_locked_skips_without_wait(home, environ, clock, caplog):
+    stats = UsageStats.open(home, environ=environ, clock=clock)
+    stats.record("job_created")
+    clock.advance(days=91)
+    holder = sqlite3.connect(stats.path, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+
+    with caplog.at_level(logging.INFO, logger="app.core"):
+        started = time.monotonic()
+        deleted = stats.prune()
+        elapsed = time.monotonic() - started
+    holder.execute("ROLLBACK")
+    holder.close()
+
+    assert deleted == 0
+    # The busy timeout of the store is 5 s, so a prune that waited for the lock would take that long.
+    assert elapsed < 1
+    assert caplog.records == []
+    assert stats.prune() == 1
+    assert stats._db.connection().execute("PRAGMA busy_timeout").fetchone()[0] == 5000
+    stats.close()
