@@ -21,6 +21,7 @@ import re
 import sqlite3
 import sys
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import Any
 
 import peewee
@@ -322,7 +323,6 @@ def cmd_submit(stats: UsageStats, args: argparse.Namespace) -> int:
 def cmd_export(stats: UsageStats, args: argparse.Namespace) -> int:
     if args.output is None:
         import tempfile
-        from pathlib import Path
 
         with tempfile.TemporaryDirectory() as folder:
             path = stats.export(Path(folder) / f"export.{args.format}", args.format)
@@ -336,6 +336,10 @@ def cmd_export(stats: UsageStats, args: argparse.Namespace) -> int:
 
 def _export_to_file(stats: UsageStats, output: str, fmt: str) -> str:
     """Write the export to `output`, turning a path that cannot be written into a UsageError."""
+    store_files = [stats.path.with_name(stats.path.name + suffix).resolve() for suffix in ("", "-wal", "-shm")]
+    if Path(output).resolve() in store_files:
+        msg = f"Cannot export to {output!r}: it is a file of the usage database itself. Name another file."
+        raise UsageError(msg)
     if os.path.isdir(output):
         example = os.path.join(output, f"usage-export.{fmt}")
         msg = f"Cannot export to {output!r}: it is a folder. Name a file in it, for example --output {example}."

@@ -816,3 +816,15 @@ def test_cli_record_while_locked_waits_once(run, tmp_path):
     assert result.stderr.splitlines()[-1] == "The event could not be stored; see the warning above."
     # The store waits 5 s for a lock; a prune that waited too would double it.
     assert elapsed < 8
+
+
+@pytest.mark.parametrize("name", ["usage.db", "usage.db-wal"])
+def test_cli_export_onto_database_exits_2(run, tmp_path, name):
+    run("record", "job_created", "printer_type=prusa")
+    target = tmp_path / "data" / name
+
+    result = run("export", "--output", str(target))
+
+    assert result.returncode == 2
+    assert result.stderr == f"error: Cannot export to {str(target)!r}: it is a file of the usage database itself. Name another file.\n"
+    assert json.loads(run("status", "--json").stdout)["events_total"] == 1
