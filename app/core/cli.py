@@ -554,12 +554,18 @@ class _ClosedPipeTolerantOutput(io.RawIOBase):
 def _tolerate_closed_stdout() -> Iterator[None]:
     """Write standard output through _ClosedPipeTolerantOutput while the block runs.
 
-    Standard output is left as it is when it has no file descriptor, as under pytest's capsys.
+    Standard output is left as it is when it has no file descriptor, as under pytest's capsys,
+    and when it is a terminal, which no reader closes early. On Windows a terminal's own stream
+    also writes Unicode through the console, which writing bytes to its descriptor would not.
     """
     original = sys.stdout
     try:
         fd = original.fileno()
+        terminal = original.isatty()
     except (AttributeError, OSError, ValueError):
+        yield
+        return
+    if terminal:
         yield
         return
 
