@@ -297,11 +297,25 @@ class NextReportTab(QWidget):
             )
         elif consent_state(consent) == "granted":
             text = self.tr("The next scheduled report as it stands now, byte for byte (%1 bytes):")
+        elif self._preview_has_new_id():
+            text = self.tr(
+                "Sharing is off, so nothing will be sent. Turning sharing on again starts a new installation id, "
+                "the one below, so that no id links new reports to the ones sent before. The next report would look "
+                "like this (%1 bytes):"
+            )
         else:
             text = self.tr(
                 "Sharing is off, so nothing will be sent. If you turn sharing on, the next report would look like this (%1 bytes):"
             )
         return text.replace("%1", str(size_bytes))
+
+    def _preview_has_new_id(self) -> bool:
+        """Return whether the previewed report carries another installation id than the one the Overview shows."""
+        try:
+            previewed = json.loads(self._body)["installation"]["installation_id"]
+        except (ValueError, KeyError, TypeError):
+            return False
+        return previewed != self._stats.status().installation_id
 
     def _changes_text(self) -> str:
         sent = [report for report in self._stats.history() if state_name(report.status) == "sent"]

@@ -579,6 +579,10 @@
         <translation>Der nächste geplante Bericht in seinem jetzigen Stand, Byte für Byte (%1 Bytes):</translation>
     </message>
     <message>
+        <source>Sharing is off, so nothing will be sent. Turning sharing on again starts a new installation id, the one below, so that no id links new reports to the ones sent before. The next report would look like this (%1 bytes):</source>
+        <translation>Das Teilen ist aus, daher wird nichts gesendet. Wenn Sie das Teilen wieder einschalten, beginnt eine neue Installations-ID, die unten gezeigte, sodass keine ID neue Berichte mit den früher gesendeten verknüpft. Der nächste Bericht sähe so aus (%1 Bytes):</translation>
+    </message>
+    <message>
         <source>Sharing is off, so nothing will be sent. If you turn sharing on, the next report would look like this (%1 bytes):</source>
         <translation>Das Teilen ist aus, daher wird nichts gesendet. Wenn Sie das Teilen einschalten, sähe der nächste Bericht so aus (%1 Bytes):</translation>
     </message>

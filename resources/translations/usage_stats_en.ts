@@ -579,6 +579,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Sharing is off, so nothing will be sent. Turning sharing on again starts a new installation id, the one below, so that no id links new reports to the ones sent before. The next report would look like this (%1 bytes):</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Sharing is off, so nothing will be sent. If you turn sharing on, the next report would look like this (%1 bytes):</source>
         <translation type="unfinished"></translation>
     </message>

@@ -543,6 +543,34 @@ async def _until(condition, timeout: float = 5.0) -> None:
         await asyncio.sleep(0.01)
 
 
+def test_next_report_names_new_id_after_opt_out(tray_app, stats, collector, clock, loop) -> None:
+    stats.opt_in(privacy_policy().version)
+    _owe_a_report(stats, clock)
+    loop.run_until_complete(stats.submit_due())
+    stats.opt_out()
+    tab = tray_app.window.next_report_tab
+
+    tab.refresh()
+
+    previewed_id = json.loads(tab.body)["installation"]["installation_id"]
+    assert previewed_id != stats.status().installation_id
+    assert tab.size_label.text() == (
+        "Sharing is off, so nothing will be sent. Turning sharing on again starts a new installation id, the one "
+        f"below, so that no id links new reports to the ones sent before. The next report would look like this "
+        f"({len(tab.body)} bytes):"
+    )
+
+
+def test_next_report_before_any_report_keeps_id(tray_app, stats, collector, clock, loop) -> None:
+    stats.opt_out()
+    tab = tray_app.window.next_report_tab
+
+    tab.refresh()
+
+    assert json.loads(tab.body)["installation"]["installation_id"] == stats.status().installation_id
+    assert tab.size_label.text().startswith("Sharing is off, so nothing will be sent. If you turn sharing on,")
+
+
 def test_overview_deletion_of_previous_id(tray_app, stats, collector, clock, loop) -> None:
     stats.opt_in(privacy_policy().version)
     _owe_a_report(stats, clock)
