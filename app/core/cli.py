@@ -187,7 +187,28 @@ def cmd_preview(stats: UsageStats, args: argparse.Namespace) -> int:
     else:
         sys.stdout.buffer.write(body + b"\n")
         sys.stdout.flush()
+    note = _not_sent_note(stats)
+    if note:
+        print(f"note: {note}", file=sys.stderr)
     return EXIT_OK
+
+
+def _not_sent_note(stats: UsageStats) -> str | None:
+    """Return why the previewed report would not be sent now, or None when it would be."""
+    consent = stats.consent()
+    if consent.blocked_by_dnt:
+        return "DO_NOT_TRACK is set, so this report is not sent until it is unset."
+    if consent.state == "refused":
+        return "sharing is off because you opted out, so this report is not sent. `python -m app opt-in` turns it on again."
+    if consent.state != "granted":
+        return "you have not agreed to share statistics, so this report is not sent. `python -m app opt-in` turns sharing on."
+    current = privacy_policy().version
+    if consent.policy_version != current:
+        return (
+            f"you agreed to privacy policy version {consent.policy_version}, and version {current} is current, so this "
+            "report is not sent until you agree to it: read `python -m app policy`, then run `python -m app opt-in`."
+        )
+    return None
 
 
 def cmd_policy(stats: UsageStats, args: argparse.Namespace) -> int:

@@ -121,12 +121,38 @@ def test_cli_opt_in_preview_and_opt_out(run):
 
     assert opted_in.returncode == 0
     assert "policy version 3" in opted_in.stdout
+    assert preview.stderr == ""
     report = json.loads(preview.stdout)
     assert report["schema_version"] == "1.1"
     assert report["installation"]["country_code"] == "DE"
     assert opted_out.returncode == 0
     assert status["consent"]["state"] == "refused"
     assert status["server_deletion"] == "none"
+
+
+@pytest.mark.parametrize(
+    ("commands", "environ", "note"),
+    [
+        ((), {}, "note: you have not agreed to share statistics, so this report is not sent. `python -m app opt-in` "
+         "turns sharing on.\n"),
+        (("opt-out",), {}, "note: sharing is off because you opted out, so this report is not sent. `python -m app "
+         "opt-in` turns it on again.\n"),
+        (("opt-in", "--policy-version", "2"), {}, "note: you agreed to privacy policy version 2, and version 3 is "
+         "current, so this report is not sent until you agree to it: read `python -m app policy`, then run "
+         "`python -m app opt-in`.\n"),
+        (("opt-in",), {"DO_NOT_TRACK": "1"}, "note: DO_NOT_TRACK is set, so this report is not sent until it is "
+         "unset.\n"),
+    ],
+)
+def test_cli_preview_says_why_nothing_is_sent(run, commands, environ, note):
+    if commands:
+        run(*commands)
+
+    preview = run("preview", **environ)
+
+    assert preview.returncode == 0
+    assert json.loads(preview.stdout)["schema_version"] == "1.1"
+    assert preview.stderr == note
 
 
 def test_cli_status_sharing_words(run):
