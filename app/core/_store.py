@@ -387,7 +387,16 @@ def open_store(home: Path, now: dt.datetime, *, folder_fix: str = DEFAULT_FOLDER
         logger.warning("The usage database %s is damaged (%s); starting a fresh one.", path, error)
 
     carried_over = _read_carried_over_settings(path)
-    moved_to = _move_aside(path, now)
+    try:
+        moved_to = _move_aside(path, now)
+    except OSError as error:
+        # On Windows a file that another process holds open cannot be renamed.
+        msg = (
+            f"The usage database {str(path)!r} is damaged and could not be moved aside to start a fresh one: "
+            f"{error}. Close every other program that uses it, such as a running `python -m app` command or "
+            f"another copy of the tray app, and start again."
+        )
+        raise StorageError(msg) from error
     logger.warning("The damaged usage database was kept as %s.", moved_to)
     _create_private_file(path)
     opened = _open_checked(path, now, recovered_from=moved_to, folder_fix=folder_fix)

@@ -10,7 +10,8 @@ import time
 from pathlib import Path
 
 import platformdirs
-from PySide6.QtWidgets import QApplication, QSystemTrayIcon
+from PySide6.QtCore import QCoreApplication
+from PySide6.QtWidgets import QApplication, QMessageBox, QSystemTrayIcon, QWidget
 
 from app.ui.icons import app_icon, tray_icon
 from app.ui.i18n import display_name, install_translator, translation_language
@@ -69,8 +70,30 @@ def show_early_tray_icon(started_at: float) -> QSystemTrayIcon | None:
     return icon
 
 
+def startup_failure_box(detail: str, parent: QWidget | None = None) -> QMessageBox:
+    """Return the message box that says the app cannot open its data, with the store's error as its detail.
+
+    The detail names the folder or file and the fix. It stays in English, as the core writes it.
+    """
+    box = QMessageBox(parent)
+    box.setIcon(QMessageBox.Icon.Critical)
+    box.setWindowTitle(display_name())
+    box.setText(
+        QCoreApplication.translate(
+            "Startup",
+            "The usage statistics cannot start because their data cannot be opened. Nothing was recorded or sent.",
+        )
+    )
+    box.setInformativeText(detail)
+    box.setStandardButtons(QMessageBox.StandardButton.Close)
+    return box
+
+
 def run(argv: list[str]) -> int:
-    """Run the tray app until Quit; return 0, also when another instance was asked to show itself."""
+    """Run the tray app until Quit; return 0, also when another instance was asked to show itself.
+
+    Return 1 when the store cannot be opened, after a message box has said why.
+    """
     started_at = time.perf_counter()
     level = os.environ.get("USAGE_STATS_LOG_LEVEL", "INFO").upper()
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
@@ -99,12 +122,21 @@ def run(argv: list[str]) -> int:
     # The core, httpx and qasync load only after the icon is up: they take most of the start time.
     import qasync
 
-    from app.core import UsageStats, attach_log_file, privacy_policy
+    from app.core import StorageError, UsageStats, attach_log_file, privacy_policy
     from app.ui.application import TrayApplication
 
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
-    stats = UsageStats.open(home=home, deployment_mode=DEPLOYMENT_MODE)
+    try:
+        stats = UsageStats.open(home=home, deployment_mode=DEPLOYMENT_MODE)
+    except StorageError as error:
+        # A windowed bundle has no console, so without the box the app would vanish unexplained.
+        logger.error("The tray app cannot start: %s", error)
+        if early_icon is not None:
+            early_icon.hide()
+        startup_failure_box(str(error)).exec()
+        instance_server.close()
+        return 1
     attach_log_file(stats.path.parent, "app")
     policy = privacy_policy(translation_language(translator))
     tray_app = TrayApplication(stats, policy, tray_available=early_icon is not None, tray_icon=early_icon)

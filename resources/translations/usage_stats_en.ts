@@ -729,6 +729,13 @@
     </message>
 </context>
 <context>
+    <name>Startup</name>
+    <message>
+        <source>The usage statistics cannot start because their data cannot be opened. Nothing was recorded or sent.</source>
+        <translation type="unfinished"></translation>
+    </message>
+</context>
+<context>
     <name>StatsWindow</name>
     <message>
         <source>Overview</source>

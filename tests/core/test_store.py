@@ -168,6 +168,32 @@ def test_open_replaces_unreadable_file(home, environ, clock):
     assert status.consent.state == "undecided"
 
 
+def test_open_damaged_file_that_cannot_move_keeps_it(home, environ, clock, monkeypatch):
+    home.mkdir()
+    damaged = b"this is not a database" * 200
+    (home / "usage.db").write_bytes(damaged)
+    original_rename = Path.rename
+
+    def refuse_rename(path: Path, target):
+        if path.name == "usage.db":
+            raise PermissionError(13, "The process cannot access the file because it is being used by another process")
+        return original_rename(path, target)
+
+    monkeypatch.setattr(Path, "rename", refuse_rename)
+
+    with pytest.raises(StorageError) as raised:
+        UsageStats.open(home, environ=environ, clock=clock)
+
+    assert str(raised.value) == (
+        f"The usage database {str(home / 'usage.db')!r} is damaged and could not be moved aside to start a fresh "
+        "one: [Errno 13] The process cannot access the file because it is being used by another process. Close "
+        "every other program that uses it, such as a running `python -m app` command or another copy of the tray "
+        "app, and start again."
+    )
+    assert (home / "usage.db").read_bytes() == damaged
+    assert sorted(path.name for path in home.iterdir() if path.name.startswith("usage.db.corrupt")) == []
+
+
 def test_open_recovery_keeps_identity_and_consent(home, environ, clock):
     with UsageStats.open(home, environ=environ, clock=clock) as stats:
         stats.opt_in("2")
