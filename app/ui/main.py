@@ -71,7 +71,7 @@ def show_early_tray_icon(started_at: float) -> QSystemTrayIcon | None:
 
 
 def startup_failure_box(detail: str, parent: QWidget | None = None) -> QMessageBox:
-    """Return the message box that says the app cannot open its data, with the store's error as its detail.
+    """Return the message box shown when the store cannot be opened, with the store's error as its detail.
 
     The detail names the folder or file and the fix. It stays in English, as the core writes it.
     """
@@ -92,7 +92,7 @@ def startup_failure_box(detail: str, parent: QWidget | None = None) -> QMessageB
 def run(argv: list[str]) -> int:
     """Run the tray app until Quit; return 0, also when another instance was asked to show itself.
 
-    Return 1 when the store cannot be opened, after a message box has said why.
+    Return 1 when the store cannot be opened, after a message box has shown the reason.
     """
     started_at = time.perf_counter()
     level = os.environ.get("USAGE_STATS_LOG_LEVEL", "INFO").upper()

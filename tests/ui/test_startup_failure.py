@@ -1,4 +1,4 @@
-"""The tray app when its store cannot be opened: a message box says why, and the app exits with 1."""
+"""The tray app when its store cannot be opened: a message box shows the reason, and the app exits with 1."""
 
 from __future__ import annotations
 
