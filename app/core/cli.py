@@ -618,7 +618,14 @@ def _run(argv: Sequence[str] | None) -> int:
     stderr_handler.addFilter(_not_told_by_command)
     logging.getLogger().addHandler(stderr_handler)
     logging.getLogger().setLevel(logging.WARNING)
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra and getattr(args, "handler", None) is cmd_record and not any(item.startswith("-") for item in extra):
+        # argparse ends a `*` positional at the first option, so in `record job_created --home DIR
+        # printer_type=prusa` the metadata after the option is left over. It belongs to the event.
+        args.metadata = [*args.metadata, *extra]
+    elif extra:
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
 
     try:
         stats = UsageStats.open(args.home, deployment_mode=args.deployment_mode, strict_config=True)

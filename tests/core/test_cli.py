@@ -63,6 +63,22 @@ def test_cli_record_then_status(run):
     assert data["consent"]["state"] == "undecided"
 
 
+def test_cli_record_takes_metadata_after_an_option(run, tmp_path):
+    other_home = tmp_path / "other"
+    recorded = run("record", "job_completed", "--home", str(other_home), "printer_type=prusa", "duration_minutes=42")
+    exported = run("export", "--home", str(other_home), "--format", "csv")
+
+    assert recorded.returncode == 0, recorded.stderr
+    assert exported.stdout.splitlines()[1].endswith(',"{""duration_minutes"":42,""printer_type"":""prusa""}",false,')
+
+
+def test_cli_unknown_argument_after_option_exits_2(run):
+    result = run("status", "--json", "bogus")
+
+    assert result.returncode == 2
+    assert result.stderr.endswith("python -m app: error: unrecognized arguments: bogus\n")
+
+
 def test_cli_record_help_lists_metadata(run):
     result = run("record", "--help")
 
