@@ -73,6 +73,9 @@ def parse_metadata(event_type: EventType, pairs: Sequence[str]) -> dict[str, Any
         if kind is None:
             msg = f"Invalid metadata key {key!r} for {event_type.value}: use one of {', '.join(allowed) or 'no keys'}."
             raise UsageError(msg)
+        if key in metadata:
+            msg = f"Metadata key {key!r} is given twice; an event holds one value per key, so give it once."
+            raise UsageError(msg)
         value = parse_value(text)
         if not kind.accepts(value):
             msg = f"Invalid value {text!r} for {key}: it must be {kind.description}."

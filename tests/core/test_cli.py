@@ -100,6 +100,10 @@ def test_cli_record_types_values(run):
         (("record", "job_created", "printer_name=office"), "Invalid metadata key 'printer_name' for job_created"),
         (("record", "job_created", "printer_index=1000"), "Invalid value '1000' for printer_index"),
         (("record", "job_created", "printer_type"), "write it as key=value"),
+        (
+            ("record", "job_created", "printer_type=prusa", "printer_type=bambu_lab"),
+            "Metadata key 'printer_type' is given twice; an event holds one value per key, so give it once.",
+        ),
         (("delete",), "run `delete --yes`"),
         (("opt-in", "--policy-version", "9"), "'9' does not exist"),
     ],
