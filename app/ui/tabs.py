@@ -92,7 +92,7 @@ class OverviewTab(QWidget):
             ("installation_id", self.tr("Installation id:")),
             ("first_seen", self.tr("First seen:")),
             ("consent", self.tr("Sharing:")),
-            ("events_this_week", self.tr("Events this week:")),
+            ("events_this_week", self.tr("Events in the last 7 days:")),
             ("events_total", self.tr("Events in total:")),
             ("last_submission", self.tr("Last report sent:")),
             ("submission_count", self.tr("Reports sent:")),

@@ -618,8 +618,8 @@
         <translation>Teilen:</translation>
     </message>
     <message>
-        <source>Events this week:</source>
-        <translation>Ereignisse diese Woche:</translation>
+        <source>Events in the last 7 days:</source>
+        <translation>Ereignisse der letzten 7 Tage:</translation>
     </message>
     <message>
         <source>Events in total:</source>

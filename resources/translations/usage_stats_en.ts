@@ -618,7 +618,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Events this week:</source>
+        <source>Events in the last 7 days:</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
