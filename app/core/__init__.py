@@ -1,7 +1,14 @@
 """Client core of the usage statistics: event store, consent, reports, submission, export."""
 
 from app.core._config import ClientConfig
-from app.core._errors import CollectorError, ConfigError, ConsentError, StorageError, UsageStatsError
+from app.core._errors import (
+    CollectorError,
+    ConfigError,
+    ConsentError,
+    StorageError,
+    StoreFileTargetError,
+    UsageStatsError,
+)
 from app.core._events import ALLOWED_METADATA, EventType
 from app.core._export import write_private_file
 from app.core._history import HistoryCheck
@@ -33,6 +40,7 @@ __all__ = [
     "Skipped",
     "Status",
     "StorageError",
+    "StoreFileTargetError",
     "SubmitOutcome",
     "UsageStats",
     "UsageStatsError",

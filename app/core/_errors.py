@@ -3,11 +3,14 @@
 UsageStatsError
 ├── ConfigError        an invalid setting or environment variable
 ├── StorageError       the local database cannot be opened or migrated, or was closed
+│   └── StoreFileTargetError   a file to write is a file of the local database
 ├── ConsentError       an action that needs consent was requested without it
 └── CollectorError     the collector could not be reached or returned an error
 """
 
 from __future__ import annotations
+
+import os
 
 from app.core._reasons import ReasonDetail
 
@@ -22,6 +25,17 @@ class ConfigError(UsageStatsError, ValueError):
 
 class StorageError(UsageStatsError):
     """The local database cannot be opened, created or migrated, or the store was closed."""
+
+
+class StoreFileTargetError(StorageError, ValueError):
+    """A file to write, such as an export, is the local database or one of its companion files.
+
+    Writing it would replace the database, so the next start would find it damaged.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        super().__init__(f"Cannot write to {str(path)!r}: it is a file of the usage database itself. Name another file.")
+        self.path = path
 
 
 class ConsentError(UsageStatsError):

@@ -26,7 +26,7 @@ from app.core import _history, _outbox, _reasons, _settings as keys
 from app.core._clock import Clock, format_db_time, format_iso_time, format_report_time, parse_time, utc_now
 from app.core._config import DEFAULT_DEPLOYMENT_MODE, ClientConfig, check_app_version, check_argument, check_deployment_mode
 from app.core._country import configured_zone, country_for_zone, system_country
-from app.core._errors import CollectorError, ConsentError, StorageError, UsageStatsError
+from app.core._errors import CollectorError, ConsentError, StorageError, StoreFileTargetError, UsageStatsError
 from app.core._events import (
     EventType,
     InvalidEventRow,
@@ -43,7 +43,7 @@ from app.core._reasons import ReasonDetail
 from app.core._records import Consent, Event, SentReport, Status, event_rows, sent_report_from_row
 from app.core._report import Installation, Schedule, build_body, feature_state_at, fold_feature_events, gather, report_id_for
 from app.core._settings import Settings
-from app.core._store import BUSY_TIMEOUT_MS, open_store
+from app.core._store import BUSY_TIMEOUT_MS, open_store, store_files
 from app.core._submit import (
     PERIOD_FIELDS,
     CollectorClient,
@@ -1247,9 +1247,11 @@ class UsageStats:
     def export(self, path: str | os.PathLike[str], fmt: str = "json") -> Path:
         """Write all local data (JSON) or the events (CSV) to `path`, creating its missing folders; return the path.
 
-        Raises OSError when the file cannot be written, for example when `path` is a folder.
+        Raises OSError when the file cannot be written, for example when `path` is a folder, and
+        StoreFileTargetError when `path` is a file of the store itself.
         """
         target = Path(path)
+        self.check_write_target(target)
         if fmt == "json":
             export_json(self._db, self._settings, target, self._clock())
         elif fmt == "csv":
@@ -1258,6 +1260,24 @@ class UsageStats:
             msg = f"Invalid export format {fmt!r}: use 'json' or 'csv'."
             raise UsageStatsError(msg)
         return target
+
+    def check_write_target(self, path: str | os.PathLike[str]) -> None:
+        """Raise StoreFileTargetError when `path` is the store's database or one of its companion files.
+
+        Every file the app writes for the user, such as an export or the server's copy of the
+        data, goes through this check, because replacing the database would lose consent, the
+        installation id and any pending server deletion.
+        """
+        target = Path(path)
+        for store_file in store_files(self.path):
+            if target.resolve() == store_file.resolve():
+                raise StoreFileTargetError(path)
+            # A hard link, or another spelling on a file system that ignores case, names the same file.
+            try:
+                if target.exists() and store_file.exists() and os.path.samefile(target, store_file):
+                    raise StoreFileTargetError(path)
+            except OSError:
+                continue
 
     @_requires_open_store
     def delete_local_data(self) -> None:

@@ -514,3 +514,8 @@ def _open_checked(path: Path, now: dt.datetime, recovered_from: Path | None, fol
             db.close()
         raise _DamagedDatabase(str(error)) from error
     return OpenedStore(db=db, models=bind_models(db), path=path, recovered_from=recovered_from, schema_version=version)
+
+
+def store_files(path: Path) -> list[Path]:
+    """Return the database file at `path` and its companion files, which SQLite creates in WAL mode."""
+    return [path, *_companions(path)]

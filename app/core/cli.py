@@ -29,7 +29,7 @@ import peewee
 from app.core import _reasons
 from app.core._clock import format_display_time, format_iso_time
 from app.core._config import TIMEOUT_SECONDS_RANGE
-from app.core._errors import ConfigError, ConsentError, UsageStatsError
+from app.core._errors import ConfigError, ConsentError, StoreFileTargetError, UsageStatsError
 from app.core._events import ALLOWED_METADATA, REQUIRED_METADATA, EventType, metadata_reference
 from app.core._logfile import attach_log_file
 from app.core._policy import DEFAULT_LANGUAGE, POLICY_LANGUAGES, privacy_policy
@@ -360,16 +360,14 @@ def cmd_export(stats: UsageStats, args: argparse.Namespace) -> int:
 
 def _export_to_file(stats: UsageStats, output: str, fmt: str) -> str:
     """Write the export to `output`, turning a path that cannot be written into a UsageError."""
-    store_files = [stats.path.with_name(stats.path.name + suffix).resolve() for suffix in ("", "-wal", "-shm")]
-    if Path(output).resolve() in store_files:
-        msg = f"Cannot export to {output!r}: it is a file of the usage database itself. Name another file."
-        raise UsageError(msg)
     if os.path.isdir(output):
         example = os.path.join(output, f"usage-export.{fmt}")
         msg = f"Cannot export to {output!r}: it is a folder. Name a file in it, for example --output {example}."
         raise UsageError(msg)
     try:
         return str(stats.export(output, fmt))
+    except StoreFileTargetError as error:
+        raise UsageError(str(error)) from None
     except (FileExistsError, NotADirectoryError):
         # The folders of the path are created as needed, and one of them exists as a file.
         msg = f"Cannot write the export to {output!r}: a folder in the path is a file. Name a file in a folder you can write to."

@@ -14,10 +14,10 @@ from PySide6.QtCore import QObject, QStandardPaths, Qt, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
-from app.core import CollectorError, write_private_file
+from app.core import CollectorError, StoreFileTargetError, write_private_file
 from app.ui.consent import ConsentDecision, apply_consent_decision, ask_for_consent
 from app.ui.delete_dialog import DeleteChoice, DeleteDialog
-from app.ui.failures import download_error_text, file_error_text
+from app.ui.failures import download_error_text, file_error_text, store_file_text
 from app.ui.facade import consent_allows_sharing, consent_blocked_by_dnt, consent_state
 from app.ui.formatting import day_and_date, deletion_outcome_text, outcomes_text, pause_end, sharing_status_text
 from app.ui.policy_dialog import PolicyDialog
@@ -254,6 +254,10 @@ class AppActions(QObject):
         fmt = "csv" if chosen_filter == formats["csv"] or path.lower().endswith(".csv") else "json"
         try:
             self._stats.export(path, fmt=fmt)
+        except StoreFileTargetError:
+            logger.warning("Export to %s refused: it is a file of the usage database", path)
+            self.message.emit(f"{self.tr('The export failed.')} {store_file_text(path)}")
+            return
         except OSError as error:
             logger.warning("Export to %s failed: %s", path, error)
             failed = self.tr("The export failed.")
@@ -453,6 +457,11 @@ class AppActions(QObject):
         except CollectorError as error:
             logger.warning("Downloading the server's data failed: %s", error)
             return DownloadFailed(download_error_text(error))
+        try:
+            self._stats.check_write_target(path)
+        except StoreFileTargetError:
+            logger.warning("Saving the server's data to %s refused: it is a file of the usage database", path)
+            return DownloadFailed(f"{self.tr('The download failed.')} {store_file_text(path)}")
         try:
             # The server's copy contains the installation id and every report, as an export does.
             write_private_file(path, body)

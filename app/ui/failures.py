@@ -98,3 +98,12 @@ def file_error_text(path: str | Path, error: OSError) -> str:
         text = QCoreApplication.translate("Failures", "%1 could not be saved (%2).")
         return fill(text, path, error.strerror or type(error).__name__)
     return fill(text, path)
+
+
+def store_file_text(path: str | Path) -> str:
+    """Say that `path` was not written because it is a file of the usage database."""
+    text = QCoreApplication.translate(
+        "Failures",
+        "%1 was not saved because it is a file of the usage database, which saving would destroy. Choose another file.",
+    )
+    return fill(text, path)

@@ -532,6 +532,10 @@
         <source>%1 could not be saved (%2).</source>
         <translation>%1 konnte nicht gespeichert werden (%2).</translation>
     </message>
+    <message>
+        <source>%1 was not saved because it is a file of the usage database, which saving would destroy. Choose another file.</source>
+        <translation>%1 wurde nicht gespeichert, weil es eine Datei der Nutzungsdatenbank ist, die beim Speichern zerstört würde. Wählen Sie eine andere Datei.</translation>
+    </message>
 </context>
 <context>
     <name>HistoryTab</name>

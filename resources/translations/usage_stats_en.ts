@@ -532,6 +532,10 @@
         <source>%1 could not be saved (%2).</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>%1 was not saved because it is a file of the usage database, which saving would destroy. Choose another file.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>HistoryTab</name>

@@ -872,5 +872,5 @@ def test_cli_export_onto_database_exits_2(run, tmp_path, name):
     result = run("export", "--output", str(target))
 
     assert result.returncode == 2
-    assert result.stderr == f"error: Cannot export to {str(target)!r}: it is a file of the usage database itself. Name another file.\n"
+    assert result.stderr == f"error: Cannot write to {str(target)!r}: it is a file of the usage database itself. Name another file.\n"
     assert json.loads(run("status", "--json").stdout)["events_total"] == 1

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import csv
 import json
+import os
 
 import pytest
 
-from app.core import UsageStats, UsageStatsError
+from app.core import StoreFileTargetError, UsageStats, UsageStatsError
 from app.core._outbox import build_owed_reports
 
 
@@ -149,3 +150,25 @@ def test_recent_events_filters_by_type_and_time(stats: UsageStats, clock):
     assert [event.id for event in stats.recent_events(since=start.replace(minute=30))] == [3, 2]
     assert [event.id for event in stats.recent_events(until=clock.now)] == [2, 1]
     assert [event.id for event in stats.recent_events(limit=1)] == [3]
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal", "-shm"])
+def test_export_refuses_store_files(stats: UsageStats, suffix):
+    stats.record("job_created", printer_type="prusa")
+    target = stats.path.with_name(stats.path.name + suffix)
+
+    with pytest.raises(StoreFileTargetError) as raised:
+        stats.export(target)
+
+    assert str(raised.value) == f"Cannot write to {str(target)!r}: it is a file of the usage database itself. Name another file."
+    assert stats.status().events_total == 1
+
+
+def test_export_refuses_hard_link_to_store(stats: UsageStats, tmp_path):
+    link = tmp_path / "looks-like-an-export.json"
+    os.link(stats.path, link)
+
+    with pytest.raises(StoreFileTargetError):
+        stats.export(link)
+
+    assert os.path.samefile(link, stats.path)

@@ -194,6 +194,9 @@ class FakeStats:
     def export(self, path: str, fmt: str = "json") -> None:
         Path(path).write_text(f"{fmt}:{len(self.events)}")
 
+    def check_write_target(self, path: str) -> None:
+        """Accept every path: the fake has no database file."""
+
     def delete_local_data(self) -> None:
         self.events.clear()
         self.reports.clear()

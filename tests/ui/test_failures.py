@@ -234,3 +234,36 @@ def test_export_into_folder_name(german_locale, sent_app, tmp_path, caplog) -> N
         f"Der Export ist fehlgeschlagen. {target} konnte nicht gespeichert werden, weil ein Ordner diesen Namen trägt."
     ]
     assert [record.levelname for record in caplog.records if record.name == "app.ui"] == ["WARNING"]
+
+
+STORE_FILE_DE = "{path} wurde nicht gespeichert, weil es eine Datei der Nutzungsdatenbank ist, die beim Speichern zerstört würde. Wählen Sie eine andere Datei."
+
+
+@pytest.mark.parametrize("suffix", ["", "-wal"])
+def test_export_onto_store_file_keeps_store(german_locale, sent_app, suffix, caplog) -> None:
+    application = sent_app
+    target = application.stats.path.with_name(application.stats.path.name + suffix)
+    before = target.read_bytes()
+    application.actions.choose_save_path = lambda *args: (str(target), "")  # type: ignore[method-assign]
+    messages: list[str] = []
+    application.actions.message.connect(messages.append)
+
+    with caplog.at_level(logging.WARNING, logger="app.ui"):
+        application.actions.export_data()
+
+    assert messages == [f"Der Export ist fehlgeschlagen. {STORE_FILE_DE.format(path=target)}"]
+    assert target.read_bytes() == before
+    assert application.stats.consent().state == "granted"
+
+
+def test_download_onto_store_file_keeps_store(german_locale, sent_app, collector, loop) -> None:
+    application = sent_app
+    collector.down = False
+    target = application.stats.path
+    installation_id = application.stats.status().installation_id
+
+    messages = run_download(application, target, loop)
+
+    assert messages[-1] == f"{FAILED_DE} {STORE_FILE_DE.format(path=target)}"
+    assert application.stats.status().installation_id == installation_id
+    assert application.stats.consent().state == "granted"
