@@ -265,6 +265,14 @@ def normalize_endpoint(value: Any, where: str = "endpoint") -> str:
         host = parsed.hostname or ""
     except ValueError:  # an unclosed IPv6 bracket
         raise ConfigError(not_a_url) from None
+    if "@" in parsed.netloc:
+        # The URL appears in logs, messages and `status`, so a password in it would be shown there.
+        masked = urllib.parse.urlunsplit(parsed._replace(netloc="***@" + parsed.netloc.rpartition("@")[2]))
+        msg = (
+            f"Invalid {where}: {masked!r} contains a user name or password before '@', which would show in logs. "
+            f"Remove it: the collector takes its key from USAGE_STATS_API_KEY."
+        )
+        raise ConfigError(msg)
     if parsed.scheme not in ("http", "https") or not host or parsed.query or parsed.fragment:
         raise ConfigError(not_a_url)
     if not _is_host_name(host):

@@ -164,6 +164,25 @@ def test_endpoint_rejects_invalid_host_or_port(value, expected):
     assert str(raised.value) == f"Invalid environment variable USAGE_STATS_ENDPOINT: {expected}"
 
 
+@pytest.mark.parametrize(
+    ("value", "masked"),
+    [
+        ("https://reporter:s3cret@stats.example.org/v1", "https://***@stats.example.org/v1"),
+        ("https://s3cret@stats.example.org", "https://***@stats.example.org"),
+        ("http://user:s3cret@127.0.0.1:8787", "http://***@127.0.0.1:8787"),
+    ],
+)
+def test_endpoint_with_credentials_rejected_without_showing_them(value, masked):
+    with pytest.raises(ConfigError) as raised:
+        normalize_endpoint(value, "environment variable USAGE_STATS_ENDPOINT")
+
+    assert str(raised.value) == (
+        f"Invalid environment variable USAGE_STATS_ENDPOINT: {masked!r} contains a user name or password before "
+        "'@', which would show in logs. Remove it: the collector takes its key from USAGE_STATS_API_KEY."
+    )
+    assert "s3cret" not in str(raised.value)
+
+
 def test_do_not_track_read_from_environment():
     assert ClientConfig.resolve({}, {"DO_NOT_TRACK": "1"}).do_not_track is True
     assert ClientConfig.resolve({}, {"DO_NOT_TRACK": "0"}).do_not_track is False
