@@ -204,13 +204,23 @@ def _migrate_to_5(db: peewee.SqliteDatabase, now: dt.datetime) -> None:
     on before it was missing from every report. The state is folded again up to the last event
     that a report covers, as an opt-in now does.
     """
+    # NOTE: unlike the steps above, this one calls live code, feature_state_at, because the
+    # state it writes must be the one that an opt-in now starts from.
     keys = ("report.feature_state", "report.watermark_event_id", "features.pruned_state")
     rows = db.execute_sql("SELECT key, value FROM usage_settings WHERE key IN (?, ?, ?)", keys).fetchall()
-    settings = {key: json.loads(value) for key, value in rows}
+    try:
+        settings = {key: json.loads(value) for key, value in rows}
+        watermark = int(settings.get("report.watermark_event_id") or 0)
+        pruned_state = settings.get("features.pruned_state") or {}
+        if not isinstance(pruned_state, dict):
+            raise TypeError(type(pruned_state).__name__)
+    except (ValueError, TypeError) as error:
+        # The settings that reports read tolerate such values, so the store stays usable as it is.
+        logger.warning("The feature state was left as it is, because a report setting is unreadable: %s", error)
+        return
     if "report.feature_state" not in settings:
         return
-    watermark = int(settings.get("report.watermark_event_id") or 0)
-    state = feature_state_at(db, watermark, now, settings.get("features.pruned_state") or {})
+    state = feature_state_at(db, watermark, now, pruned_state)
     db.execute_sql(
         "UPDATE usage_settings SET value = ?, updated_at = ? WHERE key = ?",
         (json.dumps(state), format_db_time(now), "report.feature_state"),
