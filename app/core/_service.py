@@ -744,6 +744,15 @@ class UsageStats:
         aggregate = gather(self._db, watermark, period, feature_state)
         return build_body(report_id_for(installation.installation_id, period), installation, period, aggregate)
 
+    @_requires_open_store
+    def sending_blocker(self) -> Skipped | None:
+        """Return why a report would not be sent now, or None when it would be once due.
+
+        The reasons are those of `submit_due()` without `force`: DO_NOT_TRACK, no consent or
+        consent to an older privacy policy, a pause, or no configured collector.
+        """
+        return self._submission_blocker(self.config(), force=False)
+
     def _submission_blocker(self, config: ClientConfig, force: bool) -> Skipped | None:
         """Return why nothing may be sent now, or None when sending is allowed."""
         if config.do_not_track:

@@ -197,21 +197,29 @@ def cmd_preview(stats: UsageStats, args: argparse.Namespace) -> int:
 
 
 def _not_sent_note(stats: UsageStats) -> str | None:
-    """Return why the previewed report would not be sent now, or None when it would be."""
-    consent = stats.consent()
-    if consent.blocked_by_dnt:
+    """Return why the previewed report would not be sent, naming the command or setting that changes it."""
+    blocker = stats.sending_blocker()
+    if blocker is None:
+        return None
+    code = blocker.detail.code if blocker.detail is not None else None
+    if code == _reasons.DO_NOT_TRACK:
         return "DO_NOT_TRACK is set, so this report is not sent until it is unset."
-    if consent.state == "refused":
-        return "sharing is off because you opted out, so this report is not sent. `python -m app opt-in` turns it on again."
-    if consent.state != "granted":
+    if code == _reasons.NOT_OPTED_IN:
+        if stats.consent().state == "refused":
+            return "sharing is off because you opted out, so this report is not sent. `python -m app opt-in` turns it on again."
         return "you have not agreed to share statistics, so this report is not sent. `python -m app opt-in` turns sharing on."
-    current = privacy_policy().version
-    if consent.policy_version != current:
+    if code == _reasons.POLICY_OUTDATED:
+        params = blocker.detail.params
         return (
-            f"you agreed to privacy policy version {consent.policy_version}, and version {current} is current, so this "
-            "report is not sent until you agree to it: read `python -m app policy`, then run `python -m app opt-in`."
+            f"you agreed to privacy policy version {params['agreed']}, and version {params['current']} is current, so "
+            "this report is not sent until you agree to it: read `python -m app policy`, then run `python -m app opt-in`."
         )
-    return None
+    if code == _reasons.PAUSED:
+        until = _display_time(blocker.detail.params["until"])
+        return f"sending is paused until {until}, so this report waits. `python -m app pause --resume` ends the pause."
+    if code == _reasons.NO_COLLECTOR:
+        return "no collector is configured, so this report is not sent. Set USAGE_STATS_ENDPOINT to the collector's URL."
+    return f"this report is not sent now: {blocker.reason}."
 
 
 def cmd_policy(stats: UsageStats, args: argparse.Namespace) -> int:

@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from app.core._clock import format_display_time
 from app.core._events import metadata_reference
 
 # Imported fixtures are registered here as they are defined there.
@@ -135,7 +136,7 @@ def test_cli_submit_invalid_retry_count_exits_2(run):
 
 def test_cli_opt_in_preview_and_opt_out(run):
     opted_in = run("opt-in")
-    preview = run("preview")
+    preview = run("preview", USAGE_STATS_ENDPOINT="http://127.0.0.1:9")
     opted_out = run("opt-out")
     status = json.loads(run("status", "--json").stdout)
 
@@ -162,6 +163,8 @@ def test_cli_opt_in_preview_and_opt_out(run):
          "`python -m app opt-in`.\n"),
         (("opt-in",), {"DO_NOT_TRACK": "1"}, "note: DO_NOT_TRACK is set, so this report is not sent until it is "
          "unset.\n"),
+        (("opt-in",), {}, "note: no collector is configured, so this report is not sent. "
+         "Set USAGE_STATS_ENDPOINT to the collector's URL.\n"),
     ],
 )
 def test_cli_preview_says_why_nothing_is_sent(run, commands, environ, note):
@@ -173,6 +176,19 @@ def test_cli_preview_says_why_nothing_is_sent(run, commands, environ, note):
     assert preview.returncode == 0
     assert json.loads(preview.stdout)["schema_version"] == "1.1"
     assert preview.stderr == note
+
+
+def test_cli_preview_while_paused_names_the_end(run):
+    run("opt-in")
+    run("pause", "--days", "3")
+    paused_until = json.loads(run("status", "--json").stdout)["paused_until"]
+
+    preview = run("preview", USAGE_STATS_ENDPOINT="http://127.0.0.1:9")
+
+    until = format_display_time(dt.datetime.fromisoformat(paused_until.replace("Z", "+00:00")))
+    assert preview.stderr == (
+        f"note: sending is paused until {until}, so this report waits. `python -m app pause --resume` ends the pause.\n"
+    )
 
 
 def test_cli_status_sharing_words(run):
