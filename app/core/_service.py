@@ -111,7 +111,7 @@ def _time_until(now: dt.datetime, later: dt.datetime) -> tuple[str, dict[str, An
     return f"in {tenths // 10}.{tenths % 10} seconds", {"wait_seconds": tenths / 10}
 
 
-def _fetch_error(error: RetryableResponse | httpx.HTTPError, config: ClientConfig) -> CollectorError:
+def _fetch_error(error: Exception, config: ClientConfig) -> CollectorError:
     """Describe a failed request for the collector's data, with the ReasonDetail that names its kind."""
     endpoint = config.endpoint
     if isinstance(error, RetryableResponse):
@@ -1112,7 +1112,7 @@ class UsageStats:
         client = self._client(config)
         try:
             response = await client.fetch_installation(installation_id, self._settings.get(keys.DELETION_TOKEN))
-        except (RetryableResponse, httpx.HTTPError) as error:
+        except (RetryableResponse, httpx.HTTPError, httpx.InvalidURL, httpx.StreamError, OSError) as error:
             raise _fetch_error(error, config) from error
         if response.status_code == 404:
             logger.info("The collector at %s holds no data for this installation id (HTTP 404).", config.endpoint)

@@ -919,6 +919,17 @@ FETCH_FAILURES = [
         "(RemoteProtocolError).",
         ReasonDetail(_reasons.INVALID_RESPONSE, {"endpoint": "http://127.0.0.1:8787", "error_type": "RemoteProtocolError"}),
     ),
+    # Neither is an httpx.HTTPError, and neither may reach the caller as a traceback.
+    (
+        [httpx.StreamConsumed()],
+        "Cannot fetch the collector's data from http://127.0.0.1:8787: StreamConsumed. Try again later.",
+        ReasonDetail(_reasons.TRANSPORT_ERROR, {"error_type": "StreamConsumed", "endpoint": "http://127.0.0.1:8787"}),
+    ),
+    (
+        [OSError(24, "Too many open files")],
+        "Cannot fetch the collector's data from http://127.0.0.1:8787: OSError. Try again later.",
+        ReasonDetail(_reasons.TRANSPORT_ERROR, {"error_type": "OSError", "endpoint": "http://127.0.0.1:8787"}),
+    ),
 ]
 
 
