@@ -406,8 +406,8 @@ class AppActions(QObject):
             self.message.emit(
                 self._in_deletion_context(
                     self.tr(
-                        "An earlier deletion request is still under way; the statistics server will be asked "
-                        "to delete the newer data right after it."
+                        "The deletion request for your previous installation id is still running. The statistics "
+                        "server will be asked to delete your current data when it finishes."
                     ),
                     context,
                 )

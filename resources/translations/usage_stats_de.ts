@@ -124,10 +124,6 @@
         <translation>Keine Berichte mehr senden? Wartende Berichte werden verworfen, und der Statistikserver wird gebeten, alle Daten dieser Installation zu löschen.</translation>
     </message>
     <message>
-        <source>An earlier deletion request is still under way; the statistics server will be asked to delete the newer data right after it.</source>
-        <translation>Eine frühere Löschanfrage läuft noch; der Statistikserver wird direkt danach gebeten, die neueren Daten zu löschen.</translation>
-    </message>
-    <message>
         <source>Sharing is off.</source>
         <translation>Das Teilen ist ausgeschaltet.</translation>
     </message>
@@ -146,6 +142,10 @@
     <message>
         <source>Asking the statistics server to delete your data...</source>
         <translation>Der Statistikserver wird gebeten, Ihre Daten zu löschen...</translation>
+    </message>
+    <message>
+        <source>The deletion request for your previous installation id is still running. The statistics server will be asked to delete your current data when it finishes.</source>
+        <translation>Die Löschanfrage für Ihre vorherige Installations-ID läuft noch. Sobald sie abgeschlossen ist, wird der Statistikserver gebeten, Ihre aktuellen Daten zu löschen.</translation>
     </message>
     <message>
         <source>Save what the server holds</source>

@@ -124,10 +124,6 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>An earlier deletion request is still under way; the statistics server will be asked to delete the newer data right after it.</source>
-        <translation type="unfinished"></translation>
-    </message>
-    <message>
         <source>Sharing is off.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -145,6 +141,10 @@
     </message>
     <message>
         <source>Asking the statistics server to delete your data...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The deletion request for your previous installation id is still running. The statistics server will be asked to delete your current data when it finishes.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -527,8 +527,8 @@ def test_deletion_queued_during_another_runs_after_it(tray_app, stats, collector
     assert stats.status().server_deletion == "confirmed"
     assert messages == [
         "Sharing is off. Asking the statistics server to delete your data...",
-        "Sharing is off. An earlier deletion request is still under way; the statistics server will be asked to "
-        "delete the newer data right after it.",
+        "Sharing is off. The deletion request for your previous installation id is still running. The statistics "
+        "server will be asked to delete your current data when it finishes.",
         "Sharing is off. The statistics server deleted the data of this installation. Reports deleted: 1.",
         "Sharing is off. Asking the statistics server to delete your data...",
         "Sharing is off. The statistics server deleted the data of this installation. Reports deleted: 1.",
