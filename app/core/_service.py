@@ -798,11 +798,17 @@ class UsageStats:
         unless the clock was set back since that report was built, or its rejected period also ends
         after the current time. It is then ended as rejected, and in the second case the next
         period starts at the current time; a forced run then also sends that period at once.
-        Under `strict_config`, an invalid network setting raises ConfigError before anything else.
+        Under `strict_config`, an invalid network setting raises ConfigError once consent,
+        DO_NOT_TRACK and a pause allow sending, before any report is built.
         """
         config = self.config()
-        config.check_network()
         blocker = self._submission_blocker(config, force)
+        # Consent, DO_NOT_TRACK and a pause come first: a network setting matters only once a
+        # report may go out, so a stale one never fails a run that would send nothing anyway.
+        if blocker is not None and (blocker.detail is None or blocker.detail.code != _reasons.NO_COLLECTOR):
+            logger.debug("No usage report sent: %s.", blocker.reason)
+            return [blocker]
+        config.check_network()
         if blocker is not None:
             logger.debug("No usage report sent: %s.", blocker.reason)
             return [blocker]

@@ -125,7 +125,20 @@ def test_cli_invalid_environment_exits_2(run):
     assert "from 1 to 30" in result.stderr
 
 
+def test_cli_submit_after_opt_out_ignores_bad_timeout(run):
+    run("opt-in")
+    run("opt-out")
+
+    result = run("submit", USAGE_STATS_TIMEOUT="500")
+
+    assert result.returncode == 0, result.stderr
+    assert "USAGE_STATS_TIMEOUT" not in result.stderr
+    assert result.stdout.startswith("Nothing sent: sharing is off because you opted out")
+
+
 def test_cli_submit_invalid_retry_count_exits_2(run):
+    run("opt-in")
+
     result = run("submit", USAGE_STATS_RETRY_COUNT="50")
 
     assert result.returncode == 2
