@@ -128,7 +128,9 @@ def run(argv: list[str]) -> int:
     loop = qasync.QEventLoop(app)
     asyncio.set_event_loop(loop)
     try:
-        stats = UsageStats.open(home=home, deployment_mode=DEPLOYMENT_MODE)
+        # Without an explicit home the core reads the same folder from the environment, and its
+        # errors then name USAGE_STATS_HOME as the fix instead of an argument of UsageStats.open().
+        stats = UsageStats.open(deployment_mode=DEPLOYMENT_MODE)
     except StorageError as error:
         # A windowed bundle has no console, so without the box the app would vanish unexplained.
         logger.error("The tray app cannot start: %s", error)

@@ -9,9 +9,11 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from app.ui.main import startup_failure_box
+from app.core._service import default_home
+from app.ui.main import data_folder, startup_failure_box
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -65,6 +67,7 @@ def test_unopenable_store_shows_box_and_exits_1(tmp_path):
         "The usage statistics cannot start because their data cannot be opened. Nothing was recorded or sent."
     )
     assert box["detail"].startswith(f"Cannot create the usage statistics folder {str(not_a_folder)!r}: ")
+    assert box["detail"].endswith(". Set USAGE_STATS_HOME to a writable folder.")
     assert not_a_folder.read_text() == "a file where the data folder should be"
     assert "The tray app cannot start: Cannot create the usage statistics folder" in result.stderr
 
@@ -79,3 +82,8 @@ def test_startup_failure_box_in_german(qtbot, german) -> None:
         "Es wurde nichts aufgezeichnet oder gesendet."
     )
     assert box.informativeText() == "detail text"
+
+
+@pytest.mark.parametrize("environ", [{}, {"USAGE_STATS_HOME": "/srv/printernizer-stats"}])
+def test_tray_and_core_choose_the_same_folder(environ) -> None:
+    assert data_folder(environ) == default_home(environ)
