@@ -149,8 +149,16 @@ class _Sources:
                 return default
             if self._strict:
                 raise
-            logger.warning("%s Using the default %r instead.", error, default)
+            message = f"{error} Using the default {default!r} instead."
+            # The configuration is read again for every report, status line and window refresh, so
+            # each invalid value is reported once per process, at WARNING, and at DEBUG after that.
+            logger.log(logging.DEBUG if message in _REPORTED_INVALID_VALUES else logging.WARNING, "%s", message)
+            _REPORTED_INVALID_VALUES.add(message)
             return default
+
+
+# The messages of the invalid values already logged at WARNING by this process.
+_REPORTED_INVALID_VALUES: set[str] = set()
 
 
 def _check_int(option: _Option, value: Any, where: str) -> int:

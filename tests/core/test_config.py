@@ -11,6 +11,7 @@ import pytest
 
 import app
 from app.core import ConfigError, UsageStats, privacy_policy
+from app.core import _config
 from app.core._config import ClientConfig, normalize_endpoint
 from app.core._events import APP_VERSION
 
@@ -327,3 +328,16 @@ def test_open_lenient_ignores_invalid_app_version(home, environ, clock, caplog):
     ]
     assert before_app_start == app.__version__
     assert after_app_start == "2.3.0"
+
+
+def test_invalid_value_warns_once_per_process(monkeypatch, caplog):
+    monkeypatch.setattr(_config, "_REPORTED_INVALID_VALUES", set())
+    environ = {"USAGE_STATS_TIMEOUT": "500"}
+
+    with caplog.at_level(logging.DEBUG, logger="app.core"):
+        for _ in range(3):
+            assert ClientConfig.resolve({}, environ, strict=False).timeout_seconds == 30
+        assert ClientConfig.resolve({}, {"USAGE_STATS_TIMEOUT": "501"}, strict=False).timeout_seconds == 30
+
+    levels = [(record.levelname, "'500'" in record.getMessage()) for record in caplog.records if "USAGE_STATS_TIMEOUT" in record.getMessage()]
+    assert levels == [("WARNING", True), ("DEBUG", True), ("DEBUG", True), ("WARNING", False)]
