@@ -105,6 +105,13 @@ def _print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, sort_keys=True, default=_json_default))
 
 
+def _next_due_text(status: Any) -> str:
+    # The schedule keeps running under DO_NOT_TRACK, but nothing is sent while it is set.
+    if status.consent.blocked_by_dnt:
+        return "none, because DO_NOT_TRACK is set"
+    return _display_time(status.next_submission_due)
+
+
 def cmd_status(stats: UsageStats, args: argparse.Namespace) -> int:
     status = stats.status()
     if args.json:
@@ -117,7 +124,7 @@ def cmd_status(stats: UsageStats, args: argparse.Namespace) -> int:
         f"Events stored:      {status.events_total} ({status.events_this_week} in the last 7 days)",
         f"Reports queued:     {status.pending_reports}",
         f"Reports sent:       {_submissions_text(status)}",
-        f"Next report due:    {_display_time(status.next_submission_due)}",
+        f"Next report due:    {_next_due_text(status)}",
         f"Paused until:       {_display_time(status.paused_until)}",
         f"Collector:          {status.endpoint or 'not configured'}",
         f"Server deletion:    {_server_deletion_text(status)}",

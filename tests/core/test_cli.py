@@ -220,6 +220,17 @@ def test_cli_status_sharing_words(run):
     assert refused_json["consent"]["state"] == "refused"
 
 
+def test_cli_status_no_report_due_under_do_not_track(run):
+    run("opt-in")
+
+    blocked = run("status", DO_NOT_TRACK="1").stdout.splitlines()
+    allowed = run("status").stdout.splitlines()
+
+    assert blocked[5] == "Next report due:    none, because DO_NOT_TRACK is set"
+    assert allowed[5].startswith("Next report due:    20")
+    assert allowed[5].endswith(" UTC")
+
+
 def test_cli_status_names_newer_policy(run):
     run("opt-in", "--policy-version", "2")
     outdated = run("status").stdout.splitlines()[0]
