@@ -200,7 +200,9 @@ class AppActions(QObject):
         blocked = consent_blocked_by_dnt(consent)
         granted = consent_state(consent) == "granted"
         self.sharing_action.setText(self.tr("&Stop sharing...") if granted else self.tr("&Share anonymous statistics..."))
-        self.sharing_action.setEnabled(not blocked)
+        # DO_NOT_TRACK stops sending, but consent given earlier can still be withdrawn, so that
+        # nothing is sent once the variable is unset.
+        self.sharing_action.setEnabled(granted or not blocked)
         self.pause_action.setText(self.tr("&Resume") if status.paused_until is not None else self.tr("&Pause for 7 days"))
         self.pause_action.setEnabled(granted and not blocked)
         sharing_allowed = consent_allows_sharing(consent, self._policy.version)

@@ -129,7 +129,8 @@ class FakeStats:
         self.consent_value = FakeConsent("granted", policy_version, NOW)
 
     def opt_out(self) -> None:
-        self.consent_value = FakeConsent("refused", None, NOW)
+        # DO_NOT_TRACK comes from the environment, so a decision leaves it as it is.
+        self.consent_value = FakeConsent("refused", None, NOW, blocked_by_dnt=self.consent_value.blocked_by_dnt)
         self.server_deletion = "pending"
 
     def pause(self, days: int = 7) -> datetime:

@@ -578,6 +578,23 @@ def test_dnt_shown_and_sharing_locked(qtbot, fake_stats: FakeStats, fake_policy:
     application.shutdown()
 
 
+def test_dnt_still_lets_user_stop_sharing(tray_app, fake_stats: FakeStats, loop) -> None:
+    fake_stats.consent_value = FakeConsent("granted", "3", blocked_by_dnt=True)
+    tray_app.actions.update_state()
+    tray_app.actions.ask_question = lambda title, text: True  # type: ignore[method-assign]
+
+    enabled = tray_app.actions.sharing_action.isEnabled()
+    text = tray_app.actions.sharing_action.text()
+    tray_app.actions.sharing_action.trigger()
+    loop.run_until_complete(tray_app.runner.wait_idle())
+
+    assert (enabled, text) == (True, "&Stop sharing...")
+    assert fake_stats.consent_value.state == "refused"
+    assert fake_stats.network_calls == ["request_server_deletion"]
+    # Sharing cannot be turned on again while DO_NOT_TRACK is set.
+    assert not tray_app.actions.sharing_action.isEnabled()
+
+
 def test_recovered_store_shows_notice(tray_app: TrayApplication, fake_stats: FakeStats, tmp_path) -> None:
     fake_stats.recovered_from = tmp_path / "usage.db.corrupt-20261201T120000Z"
     tray_app.actions.view_action.trigger()
