@@ -311,16 +311,22 @@ class NextReportTab(QWidget):
 
     def _preview_has_new_id(self) -> bool:
         """Return whether the previewed report carries another installation id than the one the Overview shows."""
-        try:
-            previewed = json.loads(self._body)["installation"]["installation_id"]
-        except (ValueError, KeyError, TypeError):
-            return False
-        return previewed != self._stats.status().installation_id
+        previewed = _installation_id(self._body)
+        return previewed is not None and previewed != self._stats.status().installation_id
 
     def _changes_text(self) -> str:
         sent = [report for report in self._stats.history() if state_name(report.status) == "sent"]
         if not sent:
             return self.tr("The local history contains no sent report, so everything above would be new.")
+        # Reports of an earlier installation id belong to another installation for the server, so
+        # the comparison is only with reports of the id that this report carries.
+        previewed_id = _installation_id(self._body)
+        sent = [report for report in sent if _installation_id(report.body.encode("utf-8")) == previewed_id]
+        if not sent:
+            return self.tr(
+                "This would be the first report with this installation id, so everything above would be new to the "
+                "statistics server."
+            )
 
         last_sent = max(sent, key=lambda report: report.sent_at)
         changes = report_changes(last_sent.body, self._body)
@@ -411,3 +417,12 @@ class HistoryTab(QWidget):
         if summary is not None:
             text = f"{summary}\n\n{text}"
         self.detail_view.setPlainText(text)
+
+
+def _installation_id(body: bytes) -> str | None:
+    """Return the installation id of a report body, or None when it has none."""
+    try:
+        installation = json.loads(body).get("installation")
+        return installation.get("installation_id") if isinstance(installation, dict) else None
+    except (ValueError, AttributeError):
+        return None

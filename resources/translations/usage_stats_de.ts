@@ -595,6 +595,10 @@
         <translation>Der lokale Verlauf enthält keinen gesendeten Bericht, daher wäre alles oben neu.</translation>
     </message>
     <message>
+        <source>This would be the first report with this installation id, so everything above would be new to the statistics server.</source>
+        <translation>Dies wäre der erste Bericht mit dieser Installations-ID, daher wäre alles oben für den Statistikserver neu.</translation>
+    </message>
+    <message>
         <source>Nothing changed since the last report apart from its id and period.</source>
         <translation>Seit dem letzten Bericht hat sich außer ID und Zeitraum nichts geändert.</translation>
     </message>

@@ -595,6 +595,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>This would be the first report with this installation id, so everything above would be new to the statistics server.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Nothing changed since the last report apart from its id and period.</source>
         <translation type="unfinished"></translation>
     </message>

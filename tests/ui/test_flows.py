@@ -561,6 +561,35 @@ def test_next_report_names_new_id_after_opt_out(tray_app, stats, collector, cloc
     )
 
 
+def test_next_report_after_new_id_compares_with_nothing(tray_app, stats, collector, clock, loop) -> None:
+    stats.opt_in(privacy_policy().version)
+    _owe_a_report(stats, clock)
+    loop.run_until_complete(stats.submit_due())
+    stats.opt_out()
+    stats.opt_in(privacy_policy().version)
+    tab = tray_app.window.next_report_tab
+
+    tab.refresh()
+
+    assert tab.changes_view.toPlainText() == (
+        "This would be the first report with this installation id, so everything above would be new to the "
+        "statistics server."
+    )
+
+
+def test_next_report_compares_with_same_id(tray_app, stats, collector, clock, loop) -> None:
+    stats.opt_in(privacy_policy().version)
+    _owe_a_report(stats, clock)
+    loop.run_until_complete(stats.submit_due())
+    stats.record("job_created", printer_type="prusa_mk4")
+    stats.record("job_created", printer_type="prusa_mk4")
+    tab = tray_app.window.next_report_tab
+
+    tab.refresh()
+
+    assert "usage_stats.job_count: 1 -> 2" in tab.changes_view.toPlainText().splitlines()
+
+
 def test_next_report_before_any_report_keeps_id(tray_app, stats, collector, clock, loop) -> None:
     stats.opt_out()
     tab = tray_app.window.next_report_tab
