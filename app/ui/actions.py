@@ -446,7 +446,9 @@ class AppActions(QObject):
         if not path or self._store_closed():
             return
         self._last_save_folder = Path(path).parent
-        self._runner.start(DOWNLOAD_TASK_NAME, self._download_to(Path(path)))
+        if self._runner.start(DOWNLOAD_TASK_NAME, self._download_to(Path(path))):
+            # A server that does not respond takes up to the timeout and its retries to fail.
+            self.message.emit(self.tr("Downloading what the statistics server holds..."))
 
     async def _download_to(self, path: Path) -> tuple[Path, str] | DownloadFailed:
         """Save the server's copy to `path`; return the path and the kind of download (see _download_kind).

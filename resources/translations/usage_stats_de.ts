@@ -156,6 +156,10 @@
         <translation>JSON (*.json)</translation>
     </message>
     <message>
+        <source>Downloading what the statistics server holds...</source>
+        <translation>Die Daten des Statistikservers werden heruntergeladen...</translation>
+    </message>
+    <message>
         <source>The download failed.</source>
         <translation>Der Download ist fehlgeschlagen.</translation>
     </message>

@@ -156,6 +156,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Downloading what the statistics server holds...</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>The download failed.</source>
         <translation type="unfinished"></translation>
     </message>

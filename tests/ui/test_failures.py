@@ -193,6 +193,8 @@ def test_download_collector_down(german_locale, sent_app, loop, tmp_path, caplog
     with caplog.at_level(logging.DEBUG, logger="app.ui"):
         messages = run_download(application, target, loop)
 
+    assert len(messages) == 2
+    assert messages[0] == "Die Daten des Statistikservers werden heruntergeladen..."
     assert messages[-1] == (
         f"{FAILED_DE} Der Statistikserver unter {ENDPOINT} war nicht erreichbar. Entweder hat dieser Computer keine "
         f"Netzwerkverbindung oder der Server ist ausgefallen. {LATER_DE}"
