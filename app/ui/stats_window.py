@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from PySide6.QtCore import QSize, Qt
+from PySide6.QtCore import QEvent, QSize, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QResizeEvent
 from PySide6.QtWidgets import QLabel, QMainWindow, QSizePolicy, QTabWidget, QWidget
 
@@ -98,6 +98,9 @@ class StatsWindow(QMainWindow):
         self.tabs.addTab(self.next_report_tab, self.tr("Next report"))
         self.tabs.addTab(self.history_tab, self.tr("History"))
         self.setCentralWidget(self.tabs)
+        # Printernizer records events from its own process, so a tab re-reads the store whenever
+        # the user turns to it, not only when the window opens.
+        self.tabs.currentChanged.connect(self._refresh_current_tab)
 
     def _create_menus(self, menus: list[tuple[str, list[QAction | None]]]) -> None:
         # The menu bar repeats the tray menu, so a desktop without a tray reaches every command.
@@ -119,10 +122,15 @@ class StatsWindow(QMainWindow):
     def refresh(self) -> None:
         """Re-read every tab; a tab that fails is logged and the others still update."""
         for tab in (self.overview_tab, self.events_tab, self.next_report_tab, self.history_tab):
-            try:
-                tab.refresh()
-            except Exception:  # noqa: BLE001 - one failing query must not leave the window blank
-                logger.exception("Could not refresh the %s tab", type(tab).__name__)
+            _refresh_tab(tab)
+
+    def _refresh_current_tab(self) -> None:
+        _refresh_tab(self.tabs.currentWidget())
+
+    def changeEvent(self, event: QEvent) -> None:
+        super().changeEvent(event)
+        if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
+            self._refresh_current_tab()
 
     def bring_forward(self) -> None:
         self.refresh()
@@ -141,3 +149,10 @@ class StatsWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         event.ignore()
         self.hide()
+
+
+def _refresh_tab(tab: Any) -> None:
+    try:
+        tab.refresh()
+    except Exception:  # noqa: BLE001 - one failing query must not leave the window blank
+        logger.exception("Could not refresh the %s tab", type(tab).__name__)

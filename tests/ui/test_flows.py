@@ -842,3 +842,20 @@ def test_quit_while_save_dialog_open_exports_nothing(qapp, tmp_path, collector, 
 
     assert messages == []
     assert not target.exists()
+
+
+def test_tab_shows_events_recorded_while_window_open(tray_app, stats, collector, clock, loop) -> None:
+    window = tray_app.window
+    window.bring_forward()
+    show_all_time(window.events_tab)
+    window.tabs.setCurrentWidget(window.overview_tab)
+    before = window.overview_tab.field_text("events_total")
+
+    # Printernizer records from its own process; this store is the same file.
+    with UsageStats.open(stats.path.parent, environ={"USAGE_STATS_TIMEZONE": "Europe/Berlin"}, clock=clock) as other:
+        other.record("job_created", printer_type="prusa_mk4")
+    window.tabs.setCurrentWidget(window.events_tab)
+    window.tabs.setCurrentWidget(window.overview_tab)
+
+    assert (before, window.overview_tab.field_text("events_total")) == ("0", "1")
+    assert window.events_tab.model.rowCount() == 1
