@@ -1209,17 +1209,23 @@ class UsageStats:
         return event_rows(self._db, f"{where} ORDER BY occurred_at DESC, id DESC LIMIT ?", [*parameters, limit])
 
     @_requires_open_store
-    def events_per_day(self, days: int = 30) -> list[tuple[dt.date, int]]:
-        """Return (UTC date, event count) for each of the last `days` days, oldest first, zeros included."""
+    def events_per_day(self, days: int = 30, event_type: str | EventType | None = None) -> list[tuple[dt.date, int]]:
+        """Return (UTC date, event count) for each of the last `days` days, oldest first, zeros included.
+
+        With `event_type`, only events of that type are counted.
+        """
         today = self._clock().date()
+        type_condition, type_parameters = "", ()
+        if event_type is not None:
+            type_condition, type_parameters = " AND event_type = ?", (EventType(event_type).value,)
         result = []
         for offset in range(days - 1, -1, -1):
             day = today - dt.timedelta(days=offset)
-            # A range count per day follows the occurred_at index; grouping by the date text
-            # measured about five times slower over a million events.
+            # A range count per day follows the occurred_at index, or the (event_type, occurred_at)
+            # one; grouping by the date text measured about five times slower over a million events.
             count = self._db.execute_sql(
-                "SELECT COUNT(*) FROM usage_events WHERE occurred_at >= ? AND occurred_at < ?",
-                (day.isoformat(), (day + dt.timedelta(days=1)).isoformat()),
+                f"SELECT COUNT(*) FROM usage_events WHERE occurred_at >= ? AND occurred_at < ?{type_condition}",
+                (day.isoformat(), (day + dt.timedelta(days=1)).isoformat(), *type_parameters),
             ).fetchone()[0]
             result.append((day, count))
         return result

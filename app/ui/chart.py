@@ -24,9 +24,13 @@ class DailyBarChart(QWidget):
     def sizeHint(self) -> QSize:
         return QSize(480, 140)
 
-    def set_days(self, days: list[tuple[date, int]]) -> None:
+    def set_days(self, days: list[tuple[date, int]], type_name: str | None = None) -> None:
+        """Show a count per day; `type_name` names the one event type counted, None all of them."""
         self._days = list(days)
-        tooltip = self.tr("Events in the last %1 days: %2")
+        if type_name is None:
+            tooltip = self.tr("Events in the last %1 days: %2")
+        else:
+            tooltip = self.tr("Events of the type %3 in the last %1 days: %2").replace("%3", type_name)
         self.setToolTip(tooltip.replace("%1", str(len(self._days))).replace("%2", str(self.total())))
         self.update()
 

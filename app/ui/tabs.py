@@ -228,7 +228,11 @@ class EventsTab(QWidget):
 
     def _apply_filter(self) -> None:
         self.model.set_filter(self.type_filter.currentData(), self.period_filter.currentData())
-        self.chart.set_days(self._stats.events_per_day(days=CHART_DAYS))
+        event_type = self.type_filter.currentData()
+        self.chart.set_days(
+            self._stats.events_per_day(days=CHART_DAYS, event_type=event_type),
+            None if event_type is None else event_type_name(event_type),
+        )
         self._show_table_or_empty_text()
 
     def _show_table_or_empty_text(self) -> None:

@@ -273,6 +273,10 @@
         <translation>Ereignisse in den letzten %1 Tagen: %2</translation>
     </message>
     <message>
+        <source>Events of the type %3 in the last %1 days: %2</source>
+        <translation>Ereignisse vom Typ %3 in den letzten %1 Tagen: %2</translation>
+    </message>
+    <message>
         <source>No events in this period</source>
         <translation>Keine Ereignisse in diesem Zeitraum</translation>
     </message>

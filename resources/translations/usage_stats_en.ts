@@ -273,6 +273,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Events of the type %3 in the last %1 days: %2</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>No events in this period</source>
         <translation type="unfinished"></translation>
     </message>

@@ -138,6 +138,19 @@ def test_events_per_day_includes_empty_days(stats: UsageStats, clock):
     ]
 
 
+def test_events_per_day_of_one_type(stats: UsageStats, clock):
+    stats.record("job_created")
+    stats.record("job_failed", error_type="Timeout")
+    clock.advance(days=1)
+    stats.record("job_failed", error_type="Timeout")
+
+    days = stats.events_per_day(days=2, event_type="job_failed")
+
+    assert [(day.isoformat(), count) for day, count in days] == [("2026-03-02", 1), ("2026-03-03", 1)]
+    with pytest.raises(ValueError):
+        stats.events_per_day(days=2, event_type="job_exploded")
+
+
 def test_recent_events_filters_by_type_and_time(stats: UsageStats, clock):
     start = clock.now
     stats.record("job_created")

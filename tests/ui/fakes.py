@@ -183,7 +183,7 @@ class FakeStats:
         requested = set(report_ids)
         return {report.report_id: report.status for report in self.reports if report.report_id in requested}
 
-    def events_per_day(self, days: int = 30) -> list[tuple[date, int]]:
+    def events_per_day(self, days: int = 30, event_type: str | None = None) -> list[tuple[date, int]]:
         return [(NOW.date() - timedelta(days=offset), 0) for offset in range(days - 1, -1, -1)]
 
     def history(self) -> list[FakeSentReport]:

@@ -94,3 +94,18 @@ def render_sentence(chart: DailyBarChart, text: str) -> QImage:
     painter.drawText(image.rect(), Qt.AlignmentFlag.AlignCenter, text)
     painter.end()
     return image
+
+
+def test_chart_follows_type_filter(qtbot, stats, clock) -> None:
+    stats.record("job_created", printer_type="prusa_mk4")
+    stats.record("job_created", printer_type="prusa_mk4")
+    stats.record("job_failed", printer_type="prusa_mk4", error_type="Timeout")
+    clock.now = START + dt.timedelta(hours=1)
+    window = open_stats_window(qtbot, stats)
+    tab = window.events_tab
+
+    all_total = tab.chart.total()
+    tab.type_filter.setCurrentIndex(tab.type_filter.findData("job_failed"))
+
+    assert (all_total, tab.chart.total()) == (3, 1)
+    assert tab.chart.toolTip() == "Events of the type Job failed in the last 30 days: 1"
