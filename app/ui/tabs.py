@@ -73,6 +73,8 @@ class OverviewTab(QWidget):
             value = QLabel()
             value.setObjectName(f"overview_{key}")
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            # A long value, such as a deletion of a previous id, wraps instead of widening the window.
+            value.setWordWrap(True)
             self._fields[key] = value
             form.addRow(label, value)
 

@@ -859,3 +859,20 @@ def test_tab_shows_events_recorded_while_window_open(tray_app, stats, collector,
 
     assert (before, window.overview_tab.field_text("events_total")) == ("0", "1")
     assert window.events_tab.model.rowCount() == 1
+
+
+def test_long_overview_value_wraps_instead_of_widening(tray_app, stats, collector, clock, loop) -> None:
+    stats.opt_in(privacy_policy().version)
+    _owe_a_report(stats, clock)
+    loop.run_until_complete(stats.submit_due())
+    stats.opt_out()
+    stats.opt_in(privacy_policy().version)
+    window = tray_app.window
+
+    window.bring_forward()
+    value = window.overview_tab.findChild(QLabel, "overview_server_deletion")
+
+    assert value.text().startswith("requested for the previous installation id ")
+    assert value.fontMetrics().horizontalAdvance(value.text()) > 500
+    assert window.minimumSizeHint().width() < 500
+    assert window.width() == 860
