@@ -28,7 +28,17 @@ from PySide6.QtWidgets import (
 from app.core import EventType
 from app.ui.chart import DailyBarChart
 from app.ui.event_names import event_type_name, stored_as_text
-from app.ui.facade import MISSING, consent_blocked_by_dnt, consent_state, pretty_json, report_changes, state_name
+from app.ui.facade import (
+    DELETION_CONFIRMED,
+    DELETION_PENDING,
+    MISSING,
+    consent_blocked_by_dnt,
+    consent_state,
+    pretty_json,
+    report_changes,
+    server_deletion_state,
+    state_name,
+)
 from app.ui.formatting import attempt_time, fill, long_date, pause_end, server_deletion_text
 from app.ui.models import EventTableModel, HistoryTableModel, rejection_summary
 
@@ -362,6 +372,7 @@ class HistoryTab(QWidget):
 
     def __init__(self, stats: Any, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self._stats = stats
         self.model = HistoryTableModel(stats, self)
 
         self.chain_label = QLabel()
@@ -402,6 +413,27 @@ class HistoryTab(QWidget):
         else:
             text = self.tr("The history was changed after it was recorded. The first broken entry is row %1.")
             self.chain_label.setText(text.replace("%1", str(self.model.broken_row + 1)))
+        deletion = self._deletion_text()
+        if deletion and self.model.rowCount() > 0:
+            self.chain_label.setText(f"{self.chain_label.text()} {deletion}")
+
+    def _deletion_text(self) -> str:
+        """Say which sent reports the statistics server deleted or was asked to delete, or return ""."""
+        status = self._stats.status()
+        state = server_deletion_state(status)
+        deletion_id = getattr(status, "server_deletion_installation_id", None)
+        if deletion_id is None:
+            return ""
+        if state == DELETION_CONFIRMED:
+            text = self.tr(
+                "The statistics server confirmed that it deleted the reports of installation id %1; they stay listed "
+                "here as they were sent."
+            )
+        elif state == DELETION_PENDING:
+            text = self.tr("The statistics server was asked to delete the reports of installation id %1 and has not confirmed it yet.")
+        else:
+            return ""
+        return text.replace("%1", str(deletion_id))
 
     def _show_detail(self, row: int) -> None:
         if row < 0:

@@ -564,6 +564,14 @@
         <translation>Der Verlauf wurde nachträglich verändert. Der erste beschädigte Eintrag ist Zeile %1.</translation>
     </message>
     <message>
+        <source>The statistics server confirmed that it deleted the reports of installation id %1; they stay listed here as they were sent.</source>
+        <translation>Der Statistikserver hat bestätigt, dass er die Berichte der Installations-ID %1 gelöscht hat; sie bleiben hier so aufgeführt, wie sie gesendet wurden.</translation>
+    </message>
+    <message>
+        <source>The statistics server was asked to delete the reports of installation id %1 and has not confirmed it yet.</source>
+        <translation>Der Statistikserver wurde gebeten, die Berichte der Installations-ID %1 zu löschen, und hat dies noch nicht bestätigt.</translation>
+    </message>
+    <message>
         <source>Report body (%1 bytes):</source>
         <translation>Berichtsinhalt (%1 Bytes):</translation>
     </message>

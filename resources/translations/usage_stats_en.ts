@@ -564,6 +564,14 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>The statistics server confirmed that it deleted the reports of installation id %1; they stay listed here as they were sent.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The statistics server was asked to delete the reports of installation id %1 and has not confirmed it yet.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Report body (%1 bytes):</source>
         <translation type="unfinished"></translation>
     </message>

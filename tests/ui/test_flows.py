@@ -876,3 +876,26 @@ def test_long_overview_value_wraps_instead_of_widening(tray_app, stats, collecto
     assert value.fontMetrics().horizontalAdvance(value.text()) > 500
     assert window.minimumSizeHint().width() < 500
     assert window.width() == 860
+
+
+def test_history_names_reports_the_server_deleted(tray_app, stats, collector, clock, loop) -> None:
+    stats.opt_in(privacy_policy().version)
+    _owe_a_report(stats, clock)
+    loop.run_until_complete(stats.submit_due())
+    sent_id = stats.status().installation_id
+    history = tray_app.window.history_tab
+    stats.opt_out()
+    history.refresh()
+    pending_text = history.chain_label.text()
+
+    loop.run_until_complete(stats.request_server_deletion())
+    history.refresh()
+
+    assert pending_text == (
+        "The history is intact: no entry was changed after it was recorded. The statistics server was asked to "
+        f"delete the reports of installation id {sent_id} and has not confirmed it yet."
+    )
+    assert history.chain_label.text() == (
+        "The history is intact: no entry was changed after it was recorded. The statistics server confirmed that it "
+        f"deleted the reports of installation id {sent_id}; they stay listed here as they were sent."
+    )
