@@ -68,6 +68,9 @@ class ClientConfig:
     do_not_track: bool
     # Messages of the invalid network settings that a strict resolve replaced by their defaults.
     network_errors: tuple[str, ...] = ()
+    # Messages of the invalid settings that a lenient resolve replaced by their defaults, each
+    # ending with the default used; the tray shows them.
+    invalid_settings: tuple[str, ...] = ()
 
     @classmethod
     def resolve(
@@ -100,7 +103,9 @@ class ClientConfig:
             ),
             do_not_track=environ.get("DO_NOT_TRACK", "").strip().lower() in ("1", "true", "yes"),
         )
-        return dataclasses.replace(config, network_errors=tuple(source.network_errors))
+        return dataclasses.replace(
+            config, network_errors=tuple(source.network_errors), invalid_settings=tuple(source.invalid_settings)
+        )
 
     def check_network(self) -> None:
         """Raise ConfigError naming every invalid network setting, so nothing is sent with a default in its place."""
@@ -117,6 +122,7 @@ class _Sources:
         self._bundled = bundled
         self._strict = strict
         self.network_errors: list[str] = []
+        self.invalid_settings: list[str] = []
 
     def raw(self, option: _Option) -> tuple[Any, str]:
         """Return the first value found and a description of where it came from."""
@@ -150,6 +156,7 @@ class _Sources:
             if self._strict:
                 raise
             message = f"{error} Using the default {default!r} instead."
+            self.invalid_settings.append(message)
             # The configuration is read again for every report, status line and window refresh, so
             # each invalid value is reported once per process, at WARNING, and at DEBUG after that.
             logger.log(logging.DEBUG if message in _REPORTED_INVALID_VALUES else logging.WARNING, "%s", message)

@@ -179,7 +179,19 @@ class OverviewTab(QWidget):
                 "The damaged file was kept as %1."
             )
             notices.append(notice.replace("%1", str(recovered_from)))
+        invalid = self._invalid_settings()
+        if invalid:
+            lead = self.tr("Some settings are invalid, so their defaults are used until they are corrected:")
+            notices.append("\n".join([lead, *invalid]))
         return notices
+
+    def _invalid_settings(self) -> tuple[str, ...]:
+        """Return the messages of the settings replaced by their defaults; the core writes them in English."""
+        try:
+            return tuple(self._stats.config().invalid_settings)
+        except Exception:  # noqa: BLE001 - the notice is a courtesy, the tab must still show
+            logger.exception("Could not read the settings")
+            return ()
 
 
 class EventsTab(QWidget):

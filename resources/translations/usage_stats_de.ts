@@ -709,6 +709,10 @@
         <source>The statistics database was damaged and has been replaced by a new one. The damaged file was kept as %1.</source>
         <translation>Die Statistikdatenbank war beschädigt und wurde durch eine neue ersetzt. Die beschädigte Datei wurde als %1 aufbewahrt.</translation>
     </message>
+    <message>
+        <source>Some settings are invalid, so their defaults are used until they are corrected:</source>
+        <translation>Einige Einstellungen sind ungültig, daher werden ihre Standardwerte verwendet, bis sie korrigiert sind:</translation>
+    </message>
 </context>
 <context>
     <name>PolicyDialog</name>

@@ -709,6 +709,10 @@
         <source>The statistics database was damaged and has been replaced by a new one. The damaged file was kept as %1.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>Some settings are invalid, so their defaults are used until they are corrected:</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>PolicyDialog</name>

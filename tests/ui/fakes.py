@@ -40,6 +40,11 @@ class FakeStatus:
 
 
 @dataclasses.dataclass
+class FakeConfig:
+    invalid_settings: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass
 class FakeEvent:
     id: int
     event_type: str
@@ -114,6 +119,7 @@ class FakeStats:
         self.endpoint: str | None = "http://127.0.0.1:9"
         self.paused_until: datetime | None = None
         self.server_deletion = "none"
+        self.invalid_settings: tuple[str, ...] = ()
         self.pending_reports = 0
         self.recovered_from: Path | None = None
         self.network_calls: list[str] = []
@@ -194,6 +200,9 @@ class FakeStats:
 
     def export(self, path: str, fmt: str = "json") -> None:
         Path(path).write_text(f"{fmt}:{len(self.events)}")
+
+    def config(self) -> FakeConfig:
+        return FakeConfig(invalid_settings=self.invalid_settings)
 
     def check_write_target(self, path: str) -> None:
         """Accept every path: the fake has no database file."""

@@ -32,7 +32,7 @@ from app.core import UsageStats, privacy_policy
 from app.ui.application import TrayApplication
 from app.ui.consent import ConsentDecision, apply_consent_decision, ask_for_consent
 from app.ui.delete_dialog import DeleteChoice
-from tests.ui.core_stats import ENDPOINT, START, Clock, open_stats, show_all_time
+from tests.ui.core_stats import ENDPOINT, START, Clock, open_stats, open_stats_window, show_all_time
 
 class CountingCollector:
     """Respond like the collector and keep every request.
@@ -899,3 +899,17 @@ def test_history_names_reports_the_server_deleted(tray_app, stats, collector, cl
         "The history is intact: no entry was changed after it was recorded. The statistics server confirmed that it "
         f"deleted the reports of installation id {sent_id}; they stay listed here as they were sent."
     )
+
+
+def test_overview_names_invalid_setting(qtbot, tmp_path, collector, clock) -> None:
+    stats = open_stats(tmp_path, collector, clock, USAGE_STATS_TIMEOUT="500")
+    window = open_stats_window(qtbot, stats)
+
+    notice = window.overview_tab.notice_text()
+
+    assert notice == (
+        "Some settings are invalid, so their defaults are used until they are corrected:\n"
+        "Invalid environment variable USAGE_STATS_TIMEOUT: '500' is not a whole number from 5 to 60. Set it to a "
+        "value in that range or unset it to use the default. Using the default 30 instead."
+    )
+    stats.close()
