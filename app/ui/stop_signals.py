@@ -15,7 +15,10 @@ STOP_SIGNALS = (signal.SIGTERM, signal.SIGINT)
 
 
 class StopSignalWatcher(QObject):
-    """Bridge from SIGTERM and SIGINT to `QCoreApplication.quit()`, so `aboutToQuit` ends the session.
+    """Bridge from SIGTERM and SIGINT to `QCoreApplication.exit()`, so `aboutToQuit` ends the session.
+
+    `exit()` and not `quit()`: Qt lets a window that refuses to close, as the stats window
+    does, cancel a `quit()`, and a stop signal must always stop the app.
 
     Python runs a signal handler only between bytecodes, and Qt's event loop waits in C++ until
     its next event, so the handler does nothing itself. `signal.set_wakeup_fd` writes the signal
@@ -47,7 +50,7 @@ class StopSignalWatcher(QObject):
         if not stops:
             return
         logger.info("Quitting the tray app on %s", ", ".join(stops))
-        self._app.quit()
+        self._app.exit(0)
 
     def close(self) -> None:
         """Restore the previous handlers and the wakeup fd, then close the socket pair."""

@@ -128,12 +128,13 @@ def test_stop_signal_ends_session(tmp_path: Path, stop_signal: signal.Signals) -
 
 
 class QuitCounter:
-    """A stand-in for the application that counts quit() calls."""
+    """A stand-in for the application that counts exit() calls."""
 
     def __init__(self) -> None:
         self.quits = 0
 
-    def quit(self) -> None:
+    def exit(self, status: int) -> None:
+        assert status == 0
         self.quits += 1
 
 
@@ -153,3 +154,39 @@ def test_stop_watcher_ignores_other_signals(qapp) -> None:
 
     assert quits_after_other == 0
     assert counter.quits == 1
+
+
+# Starts the tray app with a window that refuses to close, then sends the process a SIGTERM.
+_REFUSING_WINDOW_DRIVER = """
+import os, signal
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QWidget
+from app.ui.main import create_qapplication, run
+
+class Refusing(QWidget):
+    def closeEvent(self, event):
+        event.ignore()
+
+app = create_qapplication([])
+window = Refusing()
+
+def show_then_stop():
+    window.show()
+    os.kill(os.getpid(), signal.SIGTERM)
+
+QTimer.singleShot(1000, show_then_stop)
+print("exit status", run([]), flush=True)
+"""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="Windows sends no SIGTERM or SIGINT to a GUI process")
+def test_stop_signal_stops_despite_window_refusing_close(tmp_path: Path) -> None:
+    environ = {**_app_environment(tmp_path), "PYTHONPATH": str(ROOT)}
+    result = subprocess.run(
+        [sys.executable, "-c", _REFUSING_WINDOW_DRIVER], cwd=ROOT, env=environ, capture_output=True, text=True,
+        timeout=START_TIMEOUT_SECONDS,
+    )
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "exit status 0"
+    assert "Tray app stopped" in result.stderr
