@@ -49,6 +49,9 @@ class Status:
     # The installation id that `server_deletion` concerns, None while none was requested. After
     # an opt-out and a new opt-in it is the previous id, not `installation_id`.
     server_deletion_installation_id: str | None = None
+    # Whether an opt-in from now on takes a new installation id, because the collector may hold
+    # data of the current one, which an opt-out asked it to delete.
+    new_id_on_opt_in: bool = False
 
 
 @dataclasses.dataclass(frozen=True)

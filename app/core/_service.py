@@ -1169,6 +1169,7 @@ class UsageStats:
             endpoint=config.endpoint,
             paused_until=self._settings.get_time(keys.SUBMISSION_PAUSED_UNTIL),
             server_deletion_installation_id=server_deletion.get("installation_id"),
+            new_id_on_opt_in=self._opt_in_starts_new_installation(consent.state),
         )
 
     @_requires_open_store

@@ -380,7 +380,7 @@ def open_store(home: Path, now: dt.datetime, *, folder_fix: str = DEFAULT_FOLDER
         home.mkdir(mode=FOLDER_MODE, parents=True, exist_ok=True)
     except OSError as error:
         msg = f"Cannot create the usage statistics folder {str(home)!r}: {error}. {folder_fix}"
-        raise StorageError(msg) from error
+        raise StorageError(msg, folder=home) from error
 
     _check_owner_access(home, path)
     _log_if_empty(path)

@@ -120,7 +120,8 @@ def cmd_status(stats: UsageStats, args: argparse.Namespace) -> int:
 
     lines = [
         f"Sharing:            {_sharing_text(status.consent)}",
-        f"Installation id:    {status.installation_id}",
+        f"Installation id:    {status.installation_id}"
+        + (" (replaced by a new id at the next opt-in)" if status.new_id_on_opt_in else ""),
         f"Events stored:      {status.events_total} ({status.events_this_week} in the last 7 days)",
         f"Reports queued:     {status.pending_reports}",
         f"Reports sent:       {_submissions_text(status)}",

@@ -107,3 +107,23 @@ def store_file_text(path: str | Path) -> str:
         "%1 was not saved because it is a file of the usage database, which saving would destroy. Choose another file.",
     )
     return fill(text, path)
+
+
+def folder_error_text(folder: str | Path, error: OSError) -> str:
+    """Say why the data folder `folder` could not be created, by the error number of `error`."""
+    code = error.errno
+    if code in (errno.EEXIST, errno.ENOTDIR):
+        reason = QCoreApplication.translate("Failures", "a file has that name or is in its path")
+    elif code in (errno.EACCES, errno.EPERM):
+        reason = QCoreApplication.translate("Failures", "you are not allowed to write there")
+    elif code in (errno.ENOSPC, errno.EDQUOT):
+        reason = QCoreApplication.translate("Failures", "the disk is full")
+    elif code == errno.EROFS:
+        reason = QCoreApplication.translate("Failures", "the disk is read-only")
+    else:
+        # The operating system's description, which may be in English, names the rarer failures.
+        reason = error.strerror or type(error).__name__
+    text = QCoreApplication.translate(
+        "Failures", "The data folder %1 cannot be created because %2. Set USAGE_STATS_HOME to a folder you can write to."
+    )
+    return fill(text, folder, reason)

@@ -70,11 +70,20 @@ def show_early_tray_icon(started_at: float) -> QSystemTrayIcon | None:
     return icon
 
 
-def startup_failure_box(detail: str, parent: QWidget | None = None) -> QMessageBox:
-    """Return the message box shown when the store cannot be opened, with the store's error as its detail.
-
-    The detail names the folder or file and the fix. It stays in English, as the core writes it.
+def startup_failure_detail(error: Exception) -> str:
+    """Describe a StorageError for the start-up box: in the user's language when the data folder
+    cannot be created, else in the English of the core's message, which names the file and the fix.
     """
+    folder = getattr(error, "folder", None)
+    if folder is not None and isinstance(error.__cause__, OSError):
+        from app.ui.failures import folder_error_text
+
+        return folder_error_text(folder, error.__cause__)
+    return str(error)
+
+
+def startup_failure_box(detail: str, parent: QWidget | None = None) -> QMessageBox:
+    """Return the message box shown when the store cannot be opened, with `detail` from startup_failure_detail()."""
     box = QMessageBox(parent)
     box.setIcon(QMessageBox.Icon.Critical)
     box.setWindowTitle(display_name())
@@ -136,7 +145,7 @@ def run(argv: list[str]) -> int:
         logger.error("The tray app cannot start: %s", error)
         if early_icon is not None:
             early_icon.hide()
-        startup_failure_box(str(error)).exec()
+        startup_failure_box(startup_failure_detail(error)).exec()
         instance_server.close()
         return 1
     attach_log_file(stats.path.parent, "app")

@@ -117,7 +117,7 @@ class OverviewTab(QWidget):
         status = self._stats.status()
         consent = self._stats.consent()
         values = {
-            "installation_id": str(status.installation_id),
+            "installation_id": self._installation_id_text(status),
             "first_seen": long_date(status.first_seen),
             "consent": self._consent_text(consent, status),
             "events_this_week": str(status.events_this_week),
@@ -134,6 +134,12 @@ class OverviewTab(QWidget):
         notices = self._notices(consent)
         self._notice.setText("\n\n".join(notices))
         self._notice.setHidden(not notices)
+
+    def _installation_id_text(self, status: Any) -> str:
+        """Return the installation id, noting when sharing again replaces it, as the Next report tab shows."""
+        if getattr(status, "new_id_on_opt_in", False):
+            return fill(self.tr("%1 (replaced by a new id when you share again)"), status.installation_id)
+        return str(status.installation_id)
 
     def _next_submission_text(self, consent: Any, status: Any) -> str:
         """Return when the next report is due, or why none is sent under DO_NOT_TRACK, which keeps the consent."""
@@ -283,6 +289,8 @@ class NextReportTab(QWidget):
 
         self.size_label = QLabel()
         self.size_label.setObjectName("reportSize")
+        # The caption runs to three lines while sharing is off; it wraps instead of widening the window.
+        self.size_label.setWordWrap(True)
         self.exact_view = _fixed_font_editor("reportExactBytes")
         self.exact_view.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.exact_view.setMaximumHeight(110)
@@ -327,9 +335,9 @@ class NextReportTab(QWidget):
             text = self.tr("The next scheduled report as it stands now, byte for byte (%1 bytes):")
         elif self._preview_has_new_id():
             text = self.tr(
-                "Sharing is off, so nothing will be sent. Turning sharing on again starts a new installation id, "
-                "the one below, so that no id links new reports to the ones sent before. The next report would look "
-                "like this (%1 bytes):"
+                "Sharing is off, so nothing will be sent. If you turn it on again, this installation gets a new "
+                "installation id, the one shown below, so that new reports cannot be linked to earlier ones. The next "
+                "report would look like this (%1 bytes):"
             )
         else:
             text = self.tr(

@@ -544,6 +544,26 @@
         <source>%1 was not saved because it is a file of the usage database, which saving would destroy. Choose another file.</source>
         <translation>%1 wurde nicht gespeichert, weil es eine Datei der Nutzungsdatenbank ist, die beim Speichern zerstört würde. Wählen Sie eine andere Datei.</translation>
     </message>
+    <message>
+        <source>a file has that name or is in its path</source>
+        <translation>eine Datei diesen Namen trägt oder in seinem Pfad liegt</translation>
+    </message>
+    <message>
+        <source>you are not allowed to write there</source>
+        <translation>Sie dort nicht schreiben dürfen</translation>
+    </message>
+    <message>
+        <source>the disk is full</source>
+        <translation>der Datenträger voll ist</translation>
+    </message>
+    <message>
+        <source>the disk is read-only</source>
+        <translation>der Datenträger schreibgeschützt ist</translation>
+    </message>
+    <message>
+        <source>The data folder %1 cannot be created because %2. Set USAGE_STATS_HOME to a folder you can write to.</source>
+        <translation>Der Datenordner %1 kann nicht angelegt werden, weil %2. Setzen Sie USAGE_STATS_HOME auf einen Ordner, in den Sie schreiben können.</translation>
+    </message>
 </context>
 <context>
     <name>HistoryTab</name>
@@ -599,8 +619,8 @@
         <translation>Der nächste geplante Bericht in seinem jetzigen Stand, Byte für Byte (%1 Bytes):</translation>
     </message>
     <message>
-        <source>Sharing is off, so nothing will be sent. Turning sharing on again starts a new installation id, the one below, so that no id links new reports to the ones sent before. The next report would look like this (%1 bytes):</source>
-        <translation>Das Teilen ist aus, daher wird nichts gesendet. Wenn Sie das Teilen wieder einschalten, beginnt eine neue Installations-ID, die unten gezeigte, sodass keine ID neue Berichte mit den früher gesendeten verknüpft. Der nächste Bericht sähe so aus (%1 Bytes):</translation>
+        <source>Sharing is off, so nothing will be sent. If you turn it on again, this installation gets a new installation id, the one shown below, so that new reports cannot be linked to earlier ones. The next report would look like this (%1 bytes):</source>
+        <translation>Das Teilen ist aus, daher wird nichts gesendet. Wenn Sie es wieder einschalten, erhält diese Installation eine neue Installations-ID (die unten gezeigte), damit sich neue Berichte nicht mit früheren verknüpfen lassen. Der nächste Bericht sähe so aus (%1 Bytes):</translation>
     </message>
     <message>
         <source>Sharing is off, so nothing will be sent. If you turn sharing on, the next report would look like this (%1 bytes):</source>
@@ -668,6 +688,10 @@
     <message>
         <source>Deletion on the server:</source>
         <translation>Löschung auf dem Server:</translation>
+    </message>
+    <message>
+        <source>%1 (replaced by a new id when you share again)</source>
+        <translation>%1 (wird beim erneuten Teilen durch eine neue ID ersetzt)</translation>
     </message>
     <message>
         <source>none, because the DO_NOT_TRACK environment variable is set</source>

@@ -544,6 +544,26 @@
         <source>%1 was not saved because it is a file of the usage database, which saving would destroy. Choose another file.</source>
         <translation type="unfinished"></translation>
     </message>
+    <message>
+        <source>a file has that name or is in its path</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>you are not allowed to write there</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the disk is full</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>the disk is read-only</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>The data folder %1 cannot be created because %2. Set USAGE_STATS_HOME to a folder you can write to.</source>
+        <translation type="unfinished"></translation>
+    </message>
 </context>
 <context>
     <name>HistoryTab</name>
@@ -599,7 +619,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Sharing is off, so nothing will be sent. Turning sharing on again starts a new installation id, the one below, so that no id links new reports to the ones sent before. The next report would look like this (%1 bytes):</source>
+        <source>Sharing is off, so nothing will be sent. If you turn it on again, this installation gets a new installation id, the one shown below, so that new reports cannot be linked to earlier ones. The next report would look like this (%1 bytes):</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -667,6 +687,10 @@
     </message>
     <message>
         <source>Deletion on the server:</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
+        <source>%1 (replaced by a new id when you share again)</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -231,6 +231,20 @@ def test_cli_status_no_report_due_under_do_not_track(run):
     assert allowed[5].endswith(" UTC")
 
 
+def test_cli_status_names_id_replaced_at_next_opt_in(run):
+    run("opt-in")
+    # A forced report needs a period of at least one whole second since the opt-in.
+    time.sleep(2.0)
+    # Nothing listens on port 9, but the report was built, so it may have reached a collector.
+    run("submit", "--force", USAGE_STATS_ENDPOINT="http://127.0.0.1:9", USAGE_STATS_RETRY_COUNT="0")
+    run("opt-out")
+
+    line = run("status").stdout.splitlines()[1]
+
+    assert line.startswith("Installation id:    ")
+    assert line.endswith(" (replaced by a new id at the next opt-in)")
+
+
 def test_cli_status_names_newer_policy(run):
     run("opt-in", "--policy-version", "2")
     outdated = run("status").stdout.splitlines()[0]

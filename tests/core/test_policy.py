@@ -75,8 +75,8 @@ def test_german_policy_texts() -> None:
     assert policy.never_collected[-1] == "Der Löschschlüssel selbst"
     assert list(policy.changes) == GERMAN_CHANGES_IN_VERSION_3
     assert policy.retention == (
-        "Ereignisse bleiben nach ihrer Zählung in einem Bericht noch 90 Tage auf diesem Computer gespeichert. "
-        "Der Statistikserver bewahrt Berichte höchstens zwei Jahre auf."
+        "Ereignisse werden 90 Tage nach ihrer Aufzeichnung von diesem Computer gelöscht, bei eingeschaltetem Teilen "
+        "aber nicht, bevor ein Bericht sie gezählt hat. Der Statistikserver bewahrt Berichte höchstens zwei Jahre auf."
     )
 
 
@@ -99,8 +99,8 @@ def test_english_is_default() -> None:
     assert policy == privacy_policy("en")
     assert policy.never_collected[-1] == "The deletion key itself"
     assert policy.retention == (
-        "Events stay on this computer for 90 days after they were counted in a report. "
-        "The statistics server keeps reports for at most two years."
+        "Events are deleted from this computer 90 days after they were recorded, but while sharing is on not before "
+        "a report has counted them. The statistics server keeps reports for at most two years."
     )
     assert policy.rights.endswith("and asks the statistics server to delete your data.")
 

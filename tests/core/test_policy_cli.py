@@ -43,8 +43,8 @@ def test_policy_cli_german(run) -> None:
     assert lines[16] == "Was nie erfasst wird:"
     assert lines[22] == "  - Der Löschschlüssel selbst"
     assert lines[-1] == (
-        "Ereignisse bleiben nach ihrer Zählung in einem Bericht noch 90 Tage auf diesem Computer gespeichert. "
-        "Der Statistikserver bewahrt Berichte höchstens zwei Jahre auf."
+        "Ereignisse werden 90 Tage nach ihrer Aufzeichnung von diesem Computer gelöscht, bei eingeschaltetem Teilen "
+        "aber nicht, bevor ein Bericht sie gezählt hat. Der Statistikserver bewahrt Berichte höchstens zwei Jahre auf."
     )
 
 

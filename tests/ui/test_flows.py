@@ -553,12 +553,18 @@ def test_next_report_names_new_id_after_opt_out(tray_app, stats, collector, cloc
     tab.refresh()
 
     previewed_id = json.loads(tab.body)["installation"]["installation_id"]
-    assert previewed_id != stats.status().installation_id
-    assert tab.size_label.text() == (
-        "Sharing is off, so nothing will be sent. Turning sharing on again starts a new installation id, the one "
-        f"below, so that no id links new reports to the ones sent before. The next report would look like this "
-        f"({len(tab.body)} bytes):"
+    current_id = stats.status().installation_id
+    tray_app.window.overview_tab.refresh()
+    assert previewed_id != current_id
+    assert tray_app.window.overview_tab.field_text("installation_id") == (
+        f"{current_id} (replaced by a new id when you share again)"
     )
+    assert tab.size_label.text() == (
+        "Sharing is off, so nothing will be sent. If you turn it on again, this installation gets a new installation "
+        "id, the one shown below, so that new reports cannot be linked to earlier ones. The next report would look "
+        f"like this ({len(tab.body)} bytes):"
+    )
+    assert tray_app.window.minimumSizeHint().width() < 860
 
 
 def test_next_report_after_new_id_compares_with_nothing(tray_app, stats, collector, clock, loop) -> None:

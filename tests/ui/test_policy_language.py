@@ -93,7 +93,7 @@ def test_german_policy_dialog_text(qtbot, german) -> None:
     assert lines[0] == "Datenschutzerklärung, Version 3 (gültig ab 05.12.2026)"
     assert lines[13] == "Was nie erfasst wird"
     assert lines[19] == "Der Löschschlüssel selbst"
-    assert lines[21].startswith("Ereignisse bleiben nach ihrer Zählung in einem Bericht noch 90 Tage")
+    assert lines[21].startswith("Ereignisse werden 90 Tage nach ihrer Aufzeichnung von diesem Computer gelöscht")
 
 
 def _list_items(document: QTextDocument) -> list[tuple[str, int]]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import subprocess
@@ -13,7 +14,8 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from app.core._service import default_home
-from app.ui.main import data_folder, startup_failure_box
+from app.core import StorageError
+from app.ui.main import data_folder, startup_failure_box, startup_failure_detail
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -66,8 +68,10 @@ def test_unopenable_store_shows_box_and_exits_1(tmp_path):
     assert box["text"] == (
         "The usage statistics cannot start because their data cannot be opened. Nothing was recorded or sent."
     )
-    assert box["detail"].startswith(f"Cannot create the usage statistics folder {str(not_a_folder)!r}: ")
-    assert box["detail"].endswith(". Set USAGE_STATS_HOME to a writable folder.")
+    assert box["detail"] == (
+        f"The data folder {not_a_folder} cannot be created because a file has that name or is in its path. "
+        "Set USAGE_STATS_HOME to a folder you can write to."
+    )
     assert not_a_folder.read_text() == "a file where the data folder should be"
     assert "The tray app cannot start: Cannot create the usage statistics folder" in result.stderr
 
@@ -87,3 +91,20 @@ def test_startup_failure_box_in_german(qtbot, german) -> None:
 @pytest.mark.parametrize("environ", [{}, {"USAGE_STATS_HOME": "/srv/printernizer-stats"}])
 def test_tray_and_core_choose_the_same_folder(environ) -> None:
     assert data_folder(environ) == default_home(environ)
+
+
+def test_startup_detail_in_german(german, tmp_path) -> None:
+    folder = tmp_path / "data"
+    error = StorageError("english", folder=folder)
+    error.__cause__ = PermissionError(errno.EACCES, "Permission denied")
+
+    assert startup_failure_detail(error) == (
+        f"Der Datenordner {folder} kann nicht angelegt werden, weil Sie dort nicht schreiben dürfen. "
+        "Setzen Sie USAGE_STATS_HOME auf einen Ordner, in den Sie schreiben können."
+    )
+
+
+def test_startup_detail_of_other_storage_error_is_core_message() -> None:
+    error = StorageError("The usage database '/x/usage.db' is damaged and could not be moved aside.")
+
+    assert startup_failure_detail(error) == "The usage database '/x/usage.db' is damaged and could not be moved aside."
