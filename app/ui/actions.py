@@ -340,10 +340,13 @@ class AppActions(QObject):
             # The app quit while the dialog was open, for example on SIGTERM; the decision stays open.
             return
         previous_installation_id = self._stats.status().installation_id
+        was_sharing = consent_state(self._stats.consent()) == "granted"
         apply_consent_decision(self._stats, self._policy, decision)
         # The message replaces the status line's last one, which may describe the state before this decision.
-        if decision == ConsentDecision.DONT_SHARE:
+        if decision == ConsentDecision.DONT_SHARE and was_sharing:
             self._announce_sharing_off()
+        elif decision == ConsentDecision.DONT_SHARE:
+            self.message.emit(self.tr("Nothing is shared. You can turn sharing on at any time from the menu."))
         elif decision == ConsentDecision.SHARE:
             self.message.emit(self._sharing_on_text(previous_installation_id))
         self._notify_changed()

@@ -30,7 +30,7 @@ class DailyBarChart(QWidget):
         if type_name is None:
             tooltip = self.tr("Events in the last %1 days: %2")
         else:
-            tooltip = self.tr("Events of the type %3 in the last %1 days: %2").replace("%3", type_name)
+            tooltip = self.tr('Events of the type "%3" in the last %1 days: %2').replace("%3", type_name)
         self.setToolTip(tooltip.replace("%1", str(len(self._days))).replace("%2", str(self.total())))
         self.update()
 

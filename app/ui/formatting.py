@@ -353,9 +353,7 @@ def deletion_outcome_text(outcome: Any) -> str:
         )
         return fill(text, "?" if count is None else count)
 
-    text = QCoreApplication.translate(
-        "Status", "The statistics server has not confirmed the deletion yet, so it will be requested again later. %1"
-    )
+    text = QCoreApplication.translate("Status", "%1 The deletion request will be sent again later.")
     return fill(text, as_sentence(reason_text(outcome, str(getattr(outcome, "message", outcome)))))
 
 

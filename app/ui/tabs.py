@@ -353,14 +353,14 @@ class NextReportTab(QWidget):
     def _changes_text(self) -> str:
         sent = [report for report in self._stats.history() if state_name(report.status) == "sent"]
         if not sent:
-            return self.tr("The local history contains no sent report, so everything above would be new.")
+            return self.tr("The local history contains no sent report, so everything in this report would be new.")
         # Reports of an earlier installation id belong to another installation for the server, so
         # the comparison is only with reports of the id that this report carries.
         previewed_id = _installation_id(self._body)
         sent = [report for report in sent if _installation_id(report.body.encode("utf-8")) == previewed_id]
         if not sent:
             return self.tr(
-                "This would be the first report with this installation id, so everything above would be new to the "
+                "This would be the first report with this installation id, so everything in it would be new to the "
                 "statistics server."
             )
 

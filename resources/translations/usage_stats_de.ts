@@ -41,7 +41,7 @@
     </message>
     <message>
         <source>Your data was exported to %1.</source>
-        <translation>Ihre Daten wurden nach %1 exportiert.</translation>
+        <translation>Ihre Daten wurden in %1 exportiert.</translation>
     </message>
     <message>
         <source>&amp;View my data...</source>
@@ -69,7 +69,7 @@
     </message>
     <message>
         <source>Do&amp;wnload what the server holds...</source>
-        <translation>Daten vom Server &amp;herunterladen...</translation>
+        <translation>Daten vom Statistikserver &amp;herunterladen...</translation>
     </message>
     <message>
         <source>Privacy p&amp;olicy</source>
@@ -124,6 +124,10 @@
         <translation>Keine Berichte mehr senden? Wartende Berichte werden verworfen, und der Statistikserver wird gebeten, alle Daten dieser Installation zu löschen.</translation>
     </message>
     <message>
+        <source>Nothing is shared. You can turn sharing on at any time from the menu.</source>
+        <translation>Es wird nichts geteilt. Sie können das Teilen jederzeit über das Menü einschalten.</translation>
+    </message>
+    <message>
         <source>Sharing is off.</source>
         <translation>Das Teilen ist ausgeschaltet.</translation>
     </message>
@@ -149,7 +153,7 @@
     </message>
     <message>
         <source>Save what the server holds</source>
-        <translation>Daten vom Server speichern</translation>
+        <translation>Daten vom Statistikserver speichern</translation>
     </message>
     <message>
         <source>JSON (*.json)</source>
@@ -161,7 +165,7 @@
     </message>
     <message>
         <source>The download failed.</source>
-        <translation>Der Download ist fehlgeschlagen.</translation>
+        <translation>Das Herunterladen ist fehlgeschlagen.</translation>
     </message>
     <message>
         <source>Sending the report failed: %1</source>
@@ -177,7 +181,7 @@
     </message>
     <message>
         <source>What the server holds was saved to %1.</source>
-        <translation>Die Daten vom Server wurden in %1 gespeichert.</translation>
+        <translation>Die Daten vom Statistikserver wurden in %1 gespeichert.</translation>
     </message>
     <message>
         <source>The deletion request failed and will be retried: %1</source>
@@ -185,7 +189,7 @@
     </message>
     <message>
         <source>The download failed: %1</source>
-        <translation>Der Download ist fehlgeschlagen: %1</translation>
+        <translation>Das Herunterladen ist fehlgeschlagen: %1</translation>
     </message>
 </context>
 <context>
@@ -259,7 +263,7 @@
     </message>
     <message>
         <source>You can view, export and delete this data at any time from the tray menu, and ask the statistics server to delete what it holds.</source>
-        <translation>Sie können diese Daten jederzeit über das Menü des Symbols im Infobereich der Taskleiste ansehen, exportieren und löschen und den Statistikserver bitten, seine Daten zu löschen.</translation>
+        <translation>Sie können diese Daten jederzeit über das Menü des Symbols im Infobereich der Taskleiste ansehen, exportieren und löschen sowie den Statistikserver bitten, seine Daten zu löschen.</translation>
     </message>
     <message>
         <source>If you don&apos;t share, events are still recorded on this computer, where you can view them, but they are never sent.</source>
@@ -273,8 +277,8 @@
         <translation>Ereignisse in den letzten %1 Tagen: %2</translation>
     </message>
     <message>
-        <source>Events of the type %3 in the last %1 days: %2</source>
-        <translation>Ereignisse vom Typ %3 in den letzten %1 Tagen: %2</translation>
+        <source>Events of the type &quot;%3&quot; in the last %1 days: %2</source>
+        <translation>Ereignisse vom Typ „%3“ in den letzten %1 Tagen: %2</translation>
     </message>
     <message>
         <source>No events in this period</source>
@@ -408,7 +412,7 @@
     </message>
     <message>
         <source>Error type</source>
-        <translation>Fehlerart</translation>
+        <translation>Fehlertyp</translation>
     </message>
     <message>
         <source>Feature</source>
@@ -510,7 +514,7 @@
     </message>
     <message>
         <source>The download failed.</source>
-        <translation>Der Download ist fehlgeschlagen.</translation>
+        <translation>Das Herunterladen ist fehlgeschlagen.</translation>
     </message>
     <message>
         <source>Try again later.</source>
@@ -627,12 +631,12 @@
         <translation>Das Teilen ist aus, daher wird nichts gesendet. Wenn Sie das Teilen einschalten, sähe der nächste Bericht so aus (%1 Bytes):</translation>
     </message>
     <message>
-        <source>The local history contains no sent report, so everything above would be new.</source>
-        <translation>Der lokale Verlauf enthält keinen gesendeten Bericht, daher wäre alles oben neu.</translation>
+        <source>The local history contains no sent report, so everything in this report would be new.</source>
+        <translation>Der lokale Verlauf enthält keinen gesendeten Bericht, daher wäre alles in diesem Bericht neu.</translation>
     </message>
     <message>
-        <source>This would be the first report with this installation id, so everything above would be new to the statistics server.</source>
-        <translation>Dies wäre der erste Bericht mit dieser Installations-ID, daher wäre alles oben für den Statistikserver neu.</translation>
+        <source>This would be the first report with this installation id, so everything in it would be new to the statistics server.</source>
+        <translation>Dies wäre der erste Bericht mit dieser Installations-ID, daher wäre alles darin für den Statistikserver neu.</translation>
     </message>
     <message>
         <source>Nothing changed since the last report apart from its id and period.</source>
@@ -913,8 +917,8 @@
         <translation>es ist kein Bericht fällig</translation>
     </message>
     <message>
-        <source>The statistics server has not confirmed the deletion yet, so it will be requested again later. %1</source>
-        <translation>Der Statistikserver hat das Löschen noch nicht bestätigt, daher wird es später erneut angefragt. %1</translation>
+        <source>%1 The deletion request will be sent again later.</source>
+        <translation>%1 Die Löschanfrage wird später erneut gesendet.</translation>
     </message>
     <message>
         <source>Next attempt: %1.</source>
@@ -1086,11 +1090,11 @@
     </message>
     <message>
         <source>verified</source>
-        <translation>geprüft</translation>
+        <translation>unverändert</translation>
     </message>
     <message>
         <source>broken</source>
-        <translation>beschädigt</translation>
+        <translation>verändert</translation>
     </message>
     <message>
         <source>unverifiable</source>

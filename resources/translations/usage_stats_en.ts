@@ -124,6 +124,10 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
+        <source>Nothing is shared. You can turn sharing on at any time from the menu.</source>
+        <translation type="unfinished"></translation>
+    </message>
+    <message>
         <source>Sharing is off.</source>
         <translation type="unfinished"></translation>
     </message>
@@ -273,7 +277,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Events of the type %3 in the last %1 days: %2</source>
+        <source>Events of the type &quot;%3&quot; in the last %1 days: %2</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -627,11 +631,11 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>The local history contains no sent report, so everything above would be new.</source>
+        <source>The local history contains no sent report, so everything in this report would be new.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>This would be the first report with this installation id, so everything above would be new to the statistics server.</source>
+        <source>This would be the first report with this installation id, so everything in it would be new to the statistics server.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>
@@ -913,7 +917,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>The statistics server has not confirmed the deletion yet, so it will be requested again later. %1</source>
+        <source>%1 The deletion request will be sent again later.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

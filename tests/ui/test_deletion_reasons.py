@@ -14,7 +14,7 @@ from app.ui.formatting import deletion_outcome_text
 from tests.ui.core_stats import START, Clock
 
 ENDPOINT = "http://127.0.0.1:8787"
-NOT_CONFIRMED_DE = "Der Statistikserver hat das Löschen noch nicht bestätigt, daher wird es später erneut angefragt. "
+RETRIED_DE = "Die Löschanfrage wird später erneut gesendet."
 DELETED_DE = "Der Statistikserver hat die Daten dieser Installation gelöscht. Gelöschte Berichte: "
 
 # One or more outcomes per code, as the core builds them, and the German text of each. The
@@ -23,23 +23,23 @@ GERMAN_CASES = {
     _reasons.TRANSPORT_ERROR: [
         (
             DeletionOutcome(False, None, "english", detail=ReasonDetail(_reasons.TRANSPORT_ERROR, {"error_type": "ConnectError", "endpoint": ENDPOINT})),
-            f"{NOT_CONFIRMED_DE}Der Statistikserver unter {ENDPOINT} war nicht erreichbar.",
+            f"Der Statistikserver unter {ENDPOINT} war nicht erreichbar. {RETRIED_DE}",
         ),
     ],
     _reasons.RETRYABLE_HTTP_STATUS: [
         (
             DeletionOutcome(False, 502, "english", detail=ReasonDetail(_reasons.RETRYABLE_HTTP_STATUS, {"http_status": 502, "retry_after_seconds": None})),
-            f"{NOT_CONFIRMED_DE}Der Statistikserver hat mit HTTP 502 geantwortet.",
+            f"Der Statistikserver hat mit HTTP 502 geantwortet. {RETRIED_DE}",
         ),
         (
             DeletionOutcome(False, 429, "english", detail=ReasonDetail(_reasons.RETRYABLE_HTTP_STATUS, {"http_status": 429, "retry_after_seconds": 600.0})),
-            f"{NOT_CONFIRMED_DE}Der Statistikserver hat mit HTTP 429 geantwortet und bittet, 600 Sekunden zu warten.",
+            f"Der Statistikserver hat mit HTTP 429 geantwortet und bittet, 600 Sekunden zu warten. {RETRIED_DE}",
         ),
     ],
     _reasons.NO_COLLECTOR: [
         (
             DeletionOutcome(False, None, "english", detail=ReasonDetail(_reasons.NO_COLLECTOR)),
-            f"{NOT_CONFIRMED_DE}Es ist kein Statistikserver eingerichtet (setzen Sie USAGE_STATS_ENDPOINT).",
+            f"Es ist kein Statistikserver eingerichtet (setzen Sie USAGE_STATS_ENDPOINT). {RETRIED_DE}",
         ),
     ],
     _reasons.DELETED: [
@@ -49,7 +49,7 @@ GERMAN_CASES = {
     _reasons.DELETION_NOT_CONFIRMED: [
         (
             DeletionOutcome(False, 404, "english", detail=ReasonDetail(_reasons.DELETION_NOT_CONFIRMED, {"http_status": 404, "response": "no such route"})),
-            f"{NOT_CONFIRMED_DE}Der Statistikserver hat mit HTTP 404 geantwortet: no such route.",
+            f"Der Statistikserver hat mit HTTP 404 geantwortet: no such route. {RETRIED_DE}",
         ),
     ],
     _reasons.NO_DELETION_PENDING: [
@@ -100,13 +100,13 @@ def test_deletion_reads_in_german(german_locale, outcome, expected) -> None:
 def test_unknown_code_keeps_english_message(german_locale) -> None:
     outcome = DeletionOutcome(False, 409, "a message from a newer core", detail=ReasonDetail("some_later_code", {"value": 1}))
 
-    assert deletion_outcome_text(outcome) == f"{NOT_CONFIRMED_DE}A message from a newer core."
+    assert deletion_outcome_text(outcome) == f"A message from a newer core. {RETRIED_DE}"
 
 
 def test_missing_detail_keeps_english_message(german_locale) -> None:
     outcome = DeletionOutcome(False, 502, "collector responded with HTTP 502")
 
-    assert deletion_outcome_text(outcome) == f"{NOT_CONFIRMED_DE}Collector responded with HTTP 502."
+    assert deletion_outcome_text(outcome) == f"Collector responded with HTTP 502. {RETRIED_DE}"
 
 
 def test_missing_detail_confirmed_outcomes(german_locale) -> None:
@@ -124,7 +124,7 @@ def test_params_not_matching_code_keep_english(german_locale) -> None:
     detail = ReasonDetail(_reasons.DELETION_NOT_CONFIRMED, {"status": 404})
     outcome = DeletionOutcome(False, 404, "no such route", detail=detail)
 
-    assert deletion_outcome_text(outcome) == f"{NOT_CONFIRMED_DE}No such route."
+    assert deletion_outcome_text(outcome) == f"No such route. {RETRIED_DE}"
 
 
 def test_server_response_with_placeholder_kept(german_locale) -> None:
@@ -133,7 +133,7 @@ def test_server_response_with_placeholder_kept(german_locale) -> None:
 
     text = deletion_outcome_text(DeletionOutcome(False, 400, response, detail=detail))
 
-    assert text == f"{NOT_CONFIRMED_DE}Der Statistikserver hat mit HTTP 400 geantwortet: {response}."
+    assert text == f"Der Statistikserver hat mit HTTP 400 geantwortet: {response}. {RETRIED_DE}"
 
 
 def test_english_without_translation(qapp) -> None:
@@ -142,8 +142,7 @@ def test_english_without_translation(qapp) -> None:
     text = deletion_outcome_text(DeletionOutcome(False, 404, "no such route", detail=detail))
 
     assert text == (
-        "The statistics server has not confirmed the deletion yet, so it will be requested again later. "
-        "The statistics server responded with HTTP 404: no such route."
+        "The statistics server responded with HTTP 404: no such route. The deletion request will be sent again later."
     )
 
 
@@ -157,4 +156,4 @@ def test_core_deletion_reads_in_german(german_locale, stats: UsageStats, clock: 
     outcome = loop.run_until_complete(stats.request_server_deletion())
 
     assert outcome.message == "no such route"
-    assert deletion_outcome_text(outcome) == f"{NOT_CONFIRMED_DE}Der Statistikserver hat mit HTTP 404 geantwortet: no such route."
+    assert deletion_outcome_text(outcome) == f"Der Statistikserver hat mit HTTP 404 geantwortet: no such route. {RETRIED_DE}"

@@ -108,4 +108,4 @@ def test_chart_follows_type_filter(qtbot, stats, clock) -> None:
     tab.type_filter.setCurrentIndex(tab.type_filter.findData("job_failed"))
 
     assert (all_total, tab.chart.total()) == (3, 1)
-    assert tab.chart.toolTip() == "Events of the type Job failed in the last 30 days: 1"
+    assert tab.chart.toolTip() == 'Events of the type "Job failed" in the last 30 days: 1'

@@ -17,7 +17,7 @@ from app.ui.application import TrayApplication
 from app.ui.failures import download_error_text, file_error_text
 from tests.ui.core_stats import ENDPOINT, START, Clock, open_stats
 
-FAILED_DE = "Der Download ist fehlgeschlagen."
+FAILED_DE = "Das Herunterladen ist fehlgeschlagen."
 LATER_DE = "Versuchen Sie es später erneut."
 
 # One or more errors per code, as the core raises them, and the German text of each. The English

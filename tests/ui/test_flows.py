@@ -409,7 +409,11 @@ def test_opt_in_after_deletion_replaces_message(tray_app, stats, collector, cloc
 
 @pytest.mark.parametrize(
     ("button", "expected_messages"),
-    [("shareButton", ["Sharing is on."]), ("dontShareButton", ["Sharing is off."]), (None, [])],
+    [
+        ("shareButton", ["Sharing is on."]),
+        ("dontShareButton", ["Nothing is shared. You can turn sharing on at any time from the menu."]),
+        (None, []),
+    ],
 )
 def test_first_consent_decision_message(tray_app, stats, button, expected_messages) -> None:
     installation_id = stats.status().installation_id
@@ -578,7 +582,7 @@ def test_next_report_after_new_id_compares_with_nothing(tray_app, stats, collect
     tab.refresh()
 
     assert tab.changes_view.toPlainText() == (
-        "This would be the first report with this installation id, so everything above would be new to the "
+        "This would be the first report with this installation id, so everything in it would be new to the "
         "statistics server."
     )
 

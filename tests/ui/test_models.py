@@ -142,7 +142,7 @@ def test_history_check_column_in_german(qapp, german) -> None:
         "<p>Jeder Eintrag eines gesendeten Berichts enthält einen Fingerabdruck des Eintrags davor. So zeigt sich "
         "hier, wenn ein Eintrag im lokalen Verlauf nachträglich geändert oder entfernt wurde.</p>"
     )
-    assert model.index(0, column).data() == "geprüft"
+    assert model.index(0, column).data() == "unverändert"
 
 
 def test_history_model_intact_chain(qapp) -> None:

@@ -56,7 +56,7 @@ def test_german_consent_dialog_lists_german_policy(qtbot, german) -> None:
         "Dieser Computer löscht Ereignisse nach 90 Tagen, bei eingeschaltetem Teilen aber erst, nachdem ein "
         "Bericht sie gezählt hat. Der Statistikserver bewahrt Berichte höchstens zwei Jahre auf.",
         "Sie können diese Daten jederzeit über das Menü des Symbols im Infobereich der Taskleiste ansehen, "
-        "exportieren und löschen und den Statistikserver bitten, seine Daten zu löschen.",
+        "exportieren und löschen sowie den Statistikserver bitten, seine Daten zu löschen.",
         "Wenn Sie nicht teilen, werden Ereignisse weiterhin auf diesem Computer erfasst, wo Sie sie ansehen "
         "können, aber nie gesendet.",
     ]
