@@ -45,13 +45,13 @@ def format_time(value: datetime | str | None) -> str:
 
 
 def day_and_date(value: datetime | str | None) -> str:
-    """Name the local day and date of `value` as the locale writes them, e.g. "Fri 11 Dec" or "Fr. 11. Dez."."""
+    """Name the local day and date of `value` as the locale writes them, e.g. "Fri 11 Dec" or "Fr., 11. Dez."."""
     moment = _as_utc(value)
     if moment is None:
         return "-"
     local = moment.astimezone()
-    # German writes the day of the month as an ordinal number: "Sa. 12. Dez.".
-    pattern = "ddd d. MMM" if QLocale().language() == QLocale.Language.German else "ddd d MMM"
+    # German writes a comma after the day name and the day of the month as an ordinal: "Sa., 12. Dez.".
+    pattern = "ddd, d. MMM" if QLocale().language() == QLocale.Language.German else "ddd d MMM"
     return QLocale().toString(QDate(local.year, local.month, local.day), pattern)
 
 

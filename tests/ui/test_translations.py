@@ -85,7 +85,7 @@ def test_german_day_and_date_has_ordinal_day(german) -> None:
     finally:
         QLocale.setDefault(previous)
 
-    assert text == "Sa. 12. Dez."
+    assert text == "Sa., 12. Dez."
 
 
 def test_german_overview_wording(german, qtbot) -> None:
