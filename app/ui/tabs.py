@@ -176,7 +176,7 @@ class OverviewTab(QWidget):
         notices = []
         if consent_blocked_by_dnt(consent):
             notices.append(
-                self.tr("Sharing is off because DO_NOT_TRACK=1 is set in the environment. Nothing is sent.")
+                self.tr("Sharing is off because the DO_NOT_TRACK environment variable is set. Nothing is sent.")
             )
         recovered_from = getattr(self._stats, "recovered_from", None)
         if recovered_from:

@@ -730,8 +730,8 @@
         <translation>noch nicht entschieden</translation>
     </message>
     <message>
-        <source>Sharing is off because DO_NOT_TRACK=1 is set in the environment. Nothing is sent.</source>
-        <translation>Das Teilen ist aus, weil die Umgebungsvariable DO_NOT_TRACK=1 gesetzt ist. Es wird nichts gesendet.</translation>
+        <source>Sharing is off because the DO_NOT_TRACK environment variable is set. Nothing is sent.</source>
+        <translation>Das Teilen ist aus, weil die Umgebungsvariable DO_NOT_TRACK gesetzt ist. Es wird nichts gesendet.</translation>
     </message>
     <message>
         <source>The statistics database was damaged and has been replaced by a new one. The damaged file was kept as %1.</source>

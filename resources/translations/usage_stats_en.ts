@@ -730,7 +730,7 @@
         <translation type="unfinished"></translation>
     </message>
     <message>
-        <source>Sharing is off because DO_NOT_TRACK=1 is set in the environment. Nothing is sent.</source>
+        <source>Sharing is off because the DO_NOT_TRACK environment variable is set. Nothing is sent.</source>
         <translation type="unfinished"></translation>
     </message>
     <message>

@@ -572,7 +572,9 @@ def test_dnt_shown_and_sharing_locked(qtbot, fake_stats: FakeStats, fake_policy:
 
     assert application.actions.status_action.text() == "Sharing: off because DO_NOT_TRACK is set"
     assert application.window.overview_tab.field_text("consent") == "off (DO_NOT_TRACK is set in the environment)"
-    assert "DO_NOT_TRACK=1" in application.window.overview_tab.notice_text()
+    assert application.window.overview_tab.notice_text() == (
+        "Sharing is off because the DO_NOT_TRACK environment variable is set. Nothing is sent."
+    )
     assert not application.actions.sharing_action.isEnabled()
     assert not application.actions.pause_action.isEnabled()
     application.shutdown()

@@ -116,7 +116,7 @@ def test_german_do_not_track_texts(german, qtbot) -> None:
     assert overview.field_text("consent") == "aus (die Umgebungsvariable DO_NOT_TRACK ist gesetzt)"
     assert overview.field_text("next_submission") == "keiner, weil die Umgebungsvariable DO_NOT_TRACK gesetzt ist"
     assert overview.notice_text() == (
-        "Das Teilen ist aus, weil die Umgebungsvariable DO_NOT_TRACK=1 gesetzt ist. Es wird nichts gesendet."
+        "Das Teilen ist aus, weil die Umgebungsvariable DO_NOT_TRACK gesetzt ist. Es wird nichts gesendet."
     )
     assert next_report.size_label.text() == (
         "Es wird nichts gesendet, weil die Umgebungsvariable DO_NOT_TRACK gesetzt ist. "
