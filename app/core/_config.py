@@ -68,6 +68,8 @@ class ClientConfig:
     do_not_track: bool
     # Messages of the invalid network settings that a strict resolve replaced by their defaults.
     network_errors: tuple[str, ...] = ()
+    # Whether an endpoint was given but is invalid, so that `endpoint` is None for that reason.
+    endpoint_invalid: bool = False
     # Messages of the invalid settings that a lenient resolve replaced by their defaults, each
     # ending with the default used; the tray shows them.
     invalid_settings: tuple[str, ...] = ()
@@ -104,7 +106,10 @@ class ClientConfig:
             do_not_track=environ.get("DO_NOT_TRACK", "").strip().lower() in ("1", "true", "yes"),
         )
         return dataclasses.replace(
-            config, network_errors=tuple(source.network_errors), invalid_settings=tuple(source.invalid_settings)
+            config,
+            network_errors=tuple(source.network_errors),
+            invalid_settings=tuple(source.invalid_settings),
+            endpoint_invalid=source.endpoint_invalid,
         )
 
     def check_network(self) -> None:
@@ -123,6 +128,7 @@ class _Sources:
         self._strict = strict
         self.network_errors: list[str] = []
         self.invalid_settings: list[str] = []
+        self.endpoint_invalid = False
 
     def raw(self, option: _Option) -> tuple[Any, str]:
         """Return the first value found and a description of where it came from."""
@@ -150,6 +156,8 @@ class _Sources:
         try:
             return check(value, where)
         except ConfigError as error:
+            if option is _ENDPOINT:
+                self.endpoint_invalid = True
             if self._strict and option.network:
                 self.network_errors.append(str(error))
                 return default
@@ -274,20 +282,22 @@ def normalize_endpoint(value: Any, where: str = "endpoint") -> str:
     The host must be an IP address or a DNS name, and a port a number from 1 to 65535.
     """
     text = str(value).strip()
+    if "@" in text:
+        # The URL appears in logs, messages and `status`, so a password in it would be shown there.
+        # Every later message quotes the URL, so this check comes first, whatever else is wrong.
+        scheme, separator, _ = text.partition("://")
+        masked = (f"{scheme}://" if separator else "") + "***@" + text.rpartition("@")[2]
+        msg = (
+            f"Invalid {where}: {masked!r} contains a user name or password before '@', which would show in logs. "
+            f"Remove it: the collector takes its key from USAGE_STATS_API_KEY."
+        )
+        raise ConfigError(msg)
     not_a_url = f"Invalid {where}: {text!r} is not a collector URL. Use https://host[:port][/path]."
     try:
         parsed = urllib.parse.urlsplit(text)
         host = parsed.hostname or ""
     except ValueError:  # an unclosed IPv6 bracket
         raise ConfigError(not_a_url) from None
-    if "@" in parsed.netloc:
-        # The URL appears in logs, messages and `status`, so a password in it would be shown there.
-        masked = urllib.parse.urlunsplit(parsed._replace(netloc="***@" + parsed.netloc.rpartition("@")[2]))
-        msg = (
-            f"Invalid {where}: {masked!r} contains a user name or password before '@', which would show in logs. "
-            f"Remove it: the collector takes its key from USAGE_STATS_API_KEY."
-        )
-        raise ConfigError(msg)
     if parsed.scheme not in ("http", "https") or not host or parsed.query or parsed.fragment:
         raise ConfigError(not_a_url)
     if not _is_host_name(host):

@@ -803,9 +803,11 @@ class UsageStats:
         """
         config = self.config()
         blocker = self._submission_blocker(config, force)
-        # Consent, DO_NOT_TRACK and a pause come first: a network setting matters only once a
-        # report may go out, so a stale one never fails a run that would send nothing anyway.
-        if blocker is not None and (blocker.detail is None or blocker.detail.code != _reasons.NO_COLLECTOR):
+        # Consent, DO_NOT_TRACK, a pause and a missing collector come first: a network setting
+        # matters only once a report may go out, so a stale one never fails a run that would send
+        # nothing anyway. An invalid endpoint is not a missing one, and its error is raised.
+        missing_collector = blocker is not None and blocker.detail is not None and blocker.detail.code == _reasons.NO_COLLECTOR
+        if blocker is not None and not (missing_collector and config.endpoint_invalid):
             logger.debug("No usage report sent: %s.", blocker.reason)
             return [blocker]
         config.check_network()

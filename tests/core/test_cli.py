@@ -136,10 +136,31 @@ def test_cli_submit_after_opt_out_ignores_bad_timeout(run):
     assert result.stdout.startswith("Nothing sent: sharing is off because you opted out")
 
 
+def test_cli_submit_without_collector_ignores_bad_timeout(run):
+    run("opt-in")
+
+    result = run("submit", USAGE_STATS_TIMEOUT="500")
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("Nothing sent: no collector configured")
+
+
+def test_cli_preview_with_invalid_endpoint_names_it(run):
+    run("opt-in")
+
+    preview = run("preview", USAGE_STATS_ENDPOINT="http://stats.example.org")
+
+    assert preview.returncode == 0
+    assert preview.stderr.startswith(
+        "note: this report is not sent until the collector settings are fixed: Invalid environment variable "
+        "USAGE_STATS_ENDPOINT: 'http://stats.example.org' uses plain HTTP"
+    )
+
+
 def test_cli_submit_invalid_retry_count_exits_2(run):
     run("opt-in")
 
-    result = run("submit", USAGE_STATS_RETRY_COUNT="50")
+    result = run("submit", USAGE_STATS_RETRY_COUNT="50", USAGE_STATS_ENDPOINT="http://127.0.0.1:9")
 
     assert result.returncode == 2
     assert "USAGE_STATS_RETRY_COUNT" in result.stderr

@@ -171,6 +171,11 @@ def test_endpoint_rejects_invalid_host_or_port(value, expected):
         ("https://reporter:s3cret@stats.example.org/v1", "https://***@stats.example.org/v1"),
         ("https://s3cret@stats.example.org", "https://***@stats.example.org"),
         ("http://user:s3cret@127.0.0.1:8787", "http://***@127.0.0.1:8787"),
+        # Shapes that no URL parser splits cleanly, each with the password where a port or a path would be.
+        ("https://user:s3cret/x@stats.example.org", "https://***@stats.example.org"),
+        ("https://user:s3cret@[::1", "https://***@[::1"),
+        ("user:s3cret@stats.example.org", "***@stats.example.org"),
+        ("https://user:s3c#ret@stats.example.org", "https://***@stats.example.org"),
     ],
 )
 def test_endpoint_with_credentials_rejected_without_showing_them(value, masked):
