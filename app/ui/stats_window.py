@@ -81,6 +81,9 @@ class StatsWindow(QMainWindow):
         self.setWindowIcon(app_icon())
         self.resize(860, 600)
 
+        self._stats = stats
+        # The status when a tab was last re-read; returning to the window compares it with the current one.
+        self._seen_status: Any = None
         self._create_tabs(stats, next_check_at)
         self._create_menus(menus)
         self._create_status_line()
@@ -121,16 +124,27 @@ class StatsWindow(QMainWindow):
 
     def refresh(self) -> None:
         """Re-read every tab; a tab that fails is logged and the others still update."""
+        self._seen_status = self._read_status()
         for tab in (self.overview_tab, self.events_tab, self.next_report_tab, self.history_tab):
             _refresh_tab(tab)
 
     def _refresh_current_tab(self) -> None:
+        self._seen_status = self._read_status()
         _refresh_tab(self.tabs.currentWidget())
 
     def changeEvent(self, event: QEvent) -> None:
         super().changeEvent(event)
+        # Returning to the window, also from one of its own dialogs, re-reads the tab only when the
+        # store changed meanwhile, so that a selected row stays selected otherwise.
         if event.type() == QEvent.Type.ActivationChange and self.isActiveWindow():
-            self._refresh_current_tab()
+            if self._read_status() != self._seen_status:
+                self._refresh_current_tab()
+
+    def _read_status(self) -> Any:
+        try:
+            return self._stats.status()
+        except Exception:  # noqa: BLE001 - the tab's own refresh reports the failure
+            return None
 
     def bring_forward(self) -> None:
         self.refresh()

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from PySide6.QtCore import Qt, QTimer
+from PySide6.QtCore import QEvent, Qt, QTimer
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import (
     QApplication,
@@ -32,7 +32,7 @@ from app.core import UsageStats, privacy_policy
 from app.ui.application import TrayApplication
 from app.ui.consent import ConsentDecision, apply_consent_decision, ask_for_consent
 from app.ui.delete_dialog import DeleteChoice
-from tests.ui.core_stats import ENDPOINT, START, Clock, open_stats, open_stats_window, show_all_time
+from tests.ui.core_stats import ENDPOINT, START, Clock, open_stats, open_stats_window, send_three_weekly_reports, show_all_time
 
 class CountingCollector:
     """Respond like the collector and keep every request.
@@ -923,3 +923,22 @@ def test_overview_names_invalid_setting(qtbot, tmp_path, collector, clock) -> No
         "value in that range or unset it to use the default. Using the default 30 instead."
     )
     stats.close()
+
+
+def test_returning_to_window_keeps_history_selection(qtbot, tray_app, stats, collector, clock, loop) -> None:
+    send_three_weekly_reports(stats, clock, loop)
+    window = tray_app.window
+    window.bring_forward()
+    qtbot.waitUntil(window.isActiveWindow)
+    window.tabs.setCurrentWidget(window.history_tab)
+    window.history_tab.table.selectRow(1)
+
+    QApplication.sendEvent(window, QEvent(QEvent.Type.ActivationChange))
+    kept_while_unchanged = window.history_tab.table.currentIndex().row()
+    # Printernizer records from its own process while the user is in another window.
+    with UsageStats.open(stats.path.parent, environ={"USAGE_STATS_TIMEZONE": "Europe/Berlin"}, clock=clock) as other:
+        other.record("job_created", printer_type="prusa_mk4")
+    QApplication.sendEvent(window, QEvent(QEvent.Type.ActivationChange))
+
+    assert kept_while_unchanged == 1
+    assert window.history_tab.table.currentIndex().row() == 0
