@@ -95,7 +95,7 @@ def build_owed_reports(
             settings.set(keys.REPORT_PERIOD_OPENED_AT, now)
 
         _move_future_events_to_now(db, now)
-        watermark = int(settings.get(keys.REPORT_WATERMARK, 0) or 0)
+        watermark = settings.get_int(keys.REPORT_WATERMARK)
         feature_state = settings.get(keys.REPORT_FEATURE_STATE) or {}
         while schedule.is_owed(now) and built < MAX_PERIODS_PER_BUILD:
             period = schedule.next_period()
@@ -327,7 +327,7 @@ def finalize(
             )
         if status == "sent":
             updates[keys.SUBMISSION_LAST_AT] = now
-            updates[keys.SUBMISSION_COUNT] = int(settings.get(keys.SUBMISSION_COUNT, 0) or 0) + 1
+            updates[keys.SUBMISSION_COUNT] = settings.get_int(keys.SUBMISSION_COUNT) + 1
             updates[keys.INSTALLATION_SUBMISSION_COUNT] = sent_with_installation_id + 1
         settings.set_many(updates)
     return True

@@ -735,7 +735,7 @@ class UsageStats:
             )
         period = self._schedule(config, now).next_period()
         if state == "granted":
-            watermark = int(self._settings.get(keys.REPORT_WATERMARK, 0) or 0)
+            watermark = self._settings.get_int(keys.REPORT_WATERMARK)
             feature_state = self._settings.get(keys.REPORT_FEATURE_STATE) or {}
         else:
             watermark = self._db.execute_sql("SELECT COALESCE(MAX(id), 0) FROM usage_events").fetchone()[0]
@@ -1164,7 +1164,7 @@ class UsageStats:
             events_this_week=events_this_week,
             last_submission=self._settings.get_time(keys.SUBMISSION_LAST_AT),
             submission_count=_outbox.installation_submission_count(self._db, self._settings),
-            submission_count_total=int(self._settings.get(keys.SUBMISSION_COUNT, 0) or 0),
+            submission_count_total=self._settings.get_int(keys.SUBMISSION_COUNT),
             next_submission_due=next_due,
             pending_reports=pending,
             server_deletion=server_deletion.get("state", "none"),
@@ -1362,7 +1362,7 @@ class UsageStats:
         """Delete the events and sessions past RETENTION_DAYS in the caller's transaction, and return the events deleted."""
         now = self._clock()
         cutoff = format_db_time(now - dt.timedelta(days=RETENTION_DAYS))
-        watermark = int(self._settings.get(keys.REPORT_WATERMARK, 0) or 0)
+        watermark = self._settings.get_int(keys.REPORT_WATERMARK)
         if self._settings.get(keys.CONSENT_STATE) != "granted":
             condition, parameters = "occurred_at < ?", (cutoff,)
         else:

@@ -62,6 +62,11 @@ class Settings:
         except ValueError:
             return default
 
+    def get_int(self, key: str, default: int = 0) -> int:
+        """Return the whole number stored at `key`, or `default` when the value is missing or not one."""
+        value = self.get(key)
+        return value if type(value) is int else default
+
     def get_time(self, key: str) -> dt.datetime | None:
         value = self.get(key)
         if not isinstance(value, str):

@@ -214,8 +214,8 @@ def _migrate_to_5(db: peewee.SqliteDatabase, now: dt.datetime) -> None:
         pruned_state = settings.get("features.pruned_state") or {}
         if not isinstance(pruned_state, dict):
             raise TypeError(type(pruned_state).__name__)
-    except (ValueError, TypeError) as error:
-        # The settings that reports read tolerate such values, so the store stays usable as it is.
+    except (ValueError, TypeError, OverflowError) as error:
+        # Elsewhere such a value reads as missing, so the store stays usable without the refold.
         logger.warning("The feature state was left as it is, because a report setting is unreadable: %s", error)
         return
     if "report.feature_state" not in settings:
