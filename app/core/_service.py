@@ -1294,7 +1294,12 @@ class UsageStats:
         """
         target = Path(path)
         for store_file in store_files(self.path):
-            if target.resolve() == store_file.resolve():
+            try:
+                same_path = target.resolve() == store_file.resolve()
+            except (OSError, RuntimeError):
+                # A symbolic link loop, which Python 3.11 reports as RuntimeError; writing there fails anyway.
+                same_path = False
+            if same_path:
                 raise StoreFileTargetError(path)
             # A hard link, or another spelling on a file system that ignores case, names the same file.
             try:

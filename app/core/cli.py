@@ -646,7 +646,9 @@ def _run(argv: Sequence[str] | None) -> int:
         # printer_type=prusa` the metadata after the option is left over. It belongs to the event.
         args.metadata = [*args.metadata, *extra]
     elif extra:
-        parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        # The KEY=VALUE items of record are valid, so only the options are named.
+        unknown = [item for item in extra if item.startswith("-")] if getattr(args, "handler", None) is cmd_record else extra
+        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
 
     try:
         stats = UsageStats.open(args.home, deployment_mode=args.deployment_mode, strict_config=True)

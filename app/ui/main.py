@@ -27,7 +27,8 @@ DEPLOYMENT_MODE = "desktop"
 
 def data_folder(environ: dict[str, str] | os._Environ[str] = os.environ) -> Path:
     """Return the client data folder: `USAGE_STATS_HOME`, else the platform's app-data folder."""
-    home = environ.get("USAGE_STATS_HOME")
+    # The core reads the variable the same way (app.core._service.default_home), and a test keeps them equal.
+    home = environ.get("USAGE_STATS_HOME", "").strip()
     return Path(home) if home else Path(platformdirs.user_data_dir(APP_NAME, ORGANIZATION_NAME))
 
 

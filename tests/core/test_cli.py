@@ -80,6 +80,13 @@ def test_cli_unknown_argument_after_option_exits_2(run):
     assert result.stderr.endswith("python -m app: error: unrecognized arguments: bogus\n")
 
 
+def test_cli_record_names_only_the_unknown_option(run):
+    result = run("record", "job_created", "printer_type=prusa", "--bogus")
+
+    assert result.returncode == 2
+    assert result.stderr.endswith("python -m app: error: unrecognized arguments: --bogus\n")
+
+
 def test_cli_record_help_lists_metadata(run):
     result = run("record", "--help")
 

@@ -88,7 +88,10 @@ def test_startup_failure_box_in_german(qtbot, german) -> None:
     assert box.informativeText() == "detail text"
 
 
-@pytest.mark.parametrize("environ", [{}, {"USAGE_STATS_HOME": "/srv/printernizer-stats"}])
+@pytest.mark.parametrize(
+    "environ",
+    [{}, {"USAGE_STATS_HOME": "/srv/printernizer-stats"}, {"USAGE_STATS_HOME": " /srv/x "}, {"USAGE_STATS_HOME": "  "}],
+)
 def test_tray_and_core_choose_the_same_folder(environ) -> None:
     assert data_folder(environ) == default_home(environ)
 
