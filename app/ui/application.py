@@ -57,7 +57,7 @@ class TrayApplication(QObject):
         self._connect_signals()
 
     def _connect_signals(self) -> None:
-        self.heartbeat_timer.timeout.connect(self._heartbeat)
+        self.heartbeat_timer.timeout.connect(self.record_heartbeat)
         self.actions.view_requested.connect(self.window.bring_forward)
         for menu_action in self.window.menuBar().actions():
             menu_action.menu().aboutToShow.connect(self.actions.update_state)
@@ -111,7 +111,8 @@ class TrayApplication(QObject):
         if app is not None:
             app.quit()
 
-    def _heartbeat(self) -> None:
+    def record_heartbeat(self) -> None:
+        """Store that the session is running now; also called when the desktop session is about to end."""
         try:
             self.stats.heartbeat()
         except Exception:  # noqa: BLE001 - a missed heartbeat only shortens the counted uptime

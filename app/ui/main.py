@@ -153,8 +153,11 @@ def run(argv: list[str]) -> int:
     policy = privacy_policy(translation_language(translator))
     tray_app = TrayApplication(stats, policy, tray_available=early_icon is not None, tray_icon=early_icon)
     instance_server.activation_requested.connect(tray_app.window.bring_forward)
-    # A logout or an OS shutdown quits Qt without the Quit action; the session still ends cleanly.
+    # A logout or an OS shutdown quits Qt without the Quit action, and aboutToQuit ends the session.
+    # Windows may end the process soon after it asks the app to save its data, perhaps before
+    # aboutToQuit, so the session's last-seen time is stored when it asks.
     app.aboutToQuit.connect(tray_app.shutdown)
+    app.commitDataRequest.connect(lambda _manager: tray_app.record_heartbeat())
     # SIGTERM (from kill, a service manager or dev.py) and Ctrl+C take the same path.
     stop_signals = watch_stop_signals(app)
     tray_app.start()
