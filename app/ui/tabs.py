@@ -419,10 +419,13 @@ class HistoryTab(QWidget):
         self.table.selectionModel().currentRowChanged.connect(lambda current, _: self._show_detail(current.row()))
 
     def refresh(self) -> None:
+        selected = self._selected_report_id()
         self.model.reload()
         self.detail_view.clear()
         if self.model.rowCount() > 0:
-            self.table.selectRow(0)
+            # The report the user picked stays selected; a new list starts at its newest entry.
+            rows = [row for row in range(self.model.rowCount()) if self.model.report_at(row).report_id == selected]
+            self.table.selectRow(rows[0] if rows else 0)
 
         if self.model.damaged and self.model.broken_row is None:
             self.chain_label.setText(self.tr("The history was changed after it was recorded: sent reports were removed."))
@@ -436,6 +439,10 @@ class HistoryTab(QWidget):
         deletion = self._deletion_text()
         if deletion and self.model.rowCount() > 0:
             self.chain_label.setText(f"{self.chain_label.text()} {deletion}")
+
+    def _selected_report_id(self) -> str | None:
+        row = self.table.currentIndex().row()
+        return self.model.report_at(row).report_id if 0 <= row < self.model.rowCount() else None
 
     def _deletion_text(self) -> str:
         """Say which sent reports the statistics server deleted or was asked to delete, or return ""."""

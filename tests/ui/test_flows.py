@@ -939,6 +939,10 @@ def test_returning_to_window_keeps_history_selection(qtbot, tray_app, stats, col
     with UsageStats.open(stats.path.parent, environ={"USAGE_STATS_TIMEZONE": "Europe/Berlin"}, clock=clock) as other:
         other.record("job_created", printer_type="prusa_mk4")
     QApplication.sendEvent(window, QEvent(QEvent.Type.ActivationChange))
+    kept_after_reread = window.history_tab.table.currentIndex().row()
+    window.tabs.setCurrentWidget(window.events_tab)
+    window.tabs.setCurrentWidget(window.history_tab)
 
-    assert kept_while_unchanged == 1
-    assert window.history_tab.table.currentIndex().row() == 0
+    assert (kept_while_unchanged, kept_after_reread) == (1, 1)
+    assert window.history_tab.table.currentIndex().row() == 1
+    assert window.history_tab.detail_view.toPlainText() != ""
