@@ -18,7 +18,9 @@ from app.core._settings import SECRET_KEYS, SERVER_DELETION, Settings
 
 EXPORT_FORMAT = "printernizer-usage-stats-export"
 EXPORT_FORMAT_VERSION = 1
-CSV_COLUMNS = ("id", "event_type", "occurred_at", "metadata", "reported", "report_id")
+# `reported` means counted into a report; `report_status` says what became of that report:
+# pending, sent, rejected or cancelled (an opt-out cancels a report that was not sent yet).
+CSV_COLUMNS = ("id", "event_type", "occurred_at", "metadata", "reported", "report_id", "report_status")
 
 
 def _iso(text: str | None) -> str | None:
@@ -83,9 +85,10 @@ def export_csv(db: peewee.SqliteDatabase, path: Path) -> None:
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     for row in db.execute_sql(
-        "SELECT id, event_type, occurred_at, metadata, reported, report_id FROM usage_events ORDER BY id"
+        "SELECT e.id, e.event_type, e.occurred_at, e.metadata, e.reported, e.report_id, r.status"
+        " FROM usage_events e LEFT JOIN sent_reports r ON r.report_id = e.report_id ORDER BY e.id"
     ):
-        writer.writerow([row[0], row[1], _iso(row[2]), row[3], "true" if row[4] else "false", row[5] or ""])
+        writer.writerow([row[0], row[1], _iso(row[2]), row[3], "true" if row[4] else "false", row[5] or "", row[6] or ""])
     write_private_file(path, buffer.getvalue().encode("utf-8"))
 
 

@@ -70,7 +70,7 @@ def test_cli_record_takes_metadata_after_an_option(run, tmp_path):
     exported = run("export", "--home", str(other_home), "--format", "csv")
 
     assert recorded.returncode == 0, recorded.stderr
-    assert exported.stdout.splitlines()[1].endswith(',"{""duration_minutes"":42,""printer_type"":""prusa""}",false,')
+    assert exported.stdout.splitlines()[1].endswith(',"{""duration_minutes"":42,""printer_type"":""prusa""}",false,,')
 
 
 def test_cli_unknown_argument_after_option_exits_2(run):
@@ -98,7 +98,7 @@ def test_cli_record_types_values(run):
     run("record", "job_completed", "printer_type=prusa", "duration_minutes=42")
     exported = run("export", "--format", "csv")
 
-    assert exported.stdout.splitlines()[1].endswith(',"{""duration_minutes"":42,""printer_type"":""prusa""}",false,')
+    assert exported.stdout.splitlines()[1].endswith(',"{""duration_minutes"":42,""printer_type"":""prusa""}",false,,')
 
 
 @pytest.mark.parametrize(

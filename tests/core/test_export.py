@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from app.core import StoreFileTargetError, UsageStats, UsageStatsError
+from app.core import StoreFileTargetError, UsageStats, UsageStatsError, privacy_policy
 from app.core._outbox import build_owed_reports
 
 
@@ -25,9 +25,9 @@ def test_export_csv_exact_content(recorded: UsageStats, tmp_path):
     path = recorded.export(tmp_path / "events.csv", "csv")
 
     assert path.read_text(encoding="utf-8") == (
-        "id,event_type,occurred_at,metadata,reported,report_id\n"
-        '1,job_created,2026-03-02T09:00:00.000000Z,"{""printer_index"":2,""printer_type"":""prusa""}",false,\n'
-        '2,feature_enabled,2026-03-02T09:00:01.500000Z,"{""feature"":""auto_backup""}",false,\n'
+        "id,event_type,occurred_at,metadata,reported,report_id,report_status\n"
+        '1,job_created,2026-03-02T09:00:00.000000Z,"{""printer_index"":2,""printer_type"":""prusa""}",false,,\n'
+        '2,feature_enabled,2026-03-02T09:00:01.500000Z,"{""feature"":""auto_backup""}",false,,\n'
     )
     with path.open(newline="") as stream:
         rows = list(csv.DictReader(stream))
@@ -196,3 +196,16 @@ def test_export_replaces_symlink_loop(stats: UsageStats, tmp_path):
 
     assert not loop.is_symlink()
     assert "events" in json.loads(loop.read_text())
+
+
+def test_export_csv_names_status_of_cancelled_report(stats: UsageStats, clock, tmp_path):
+    stats.opt_in(privacy_policy().version)
+    stats.record("job_created", printer_type="prusa")
+    clock.advance(days=8)
+    build_owed_reports(stats._db, stats._settings, stats._installation(stats.config()), 7, clock.now)
+    stats.opt_out()
+
+    rows = list(csv.DictReader(stats.export(tmp_path / "events.csv", "csv").open(newline="")))
+
+    assert [(row["reported"], row["report_status"]) for row in rows] == [("true", "cancelled")]
+    assert rows[0]["report_id"] != ""
