@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 from pathlib import Path
 
 import httpx
@@ -61,3 +62,14 @@ def open_stats_window(qtbot, stats: UsageStats) -> StatsWindow:
     window.refresh()
     show_all_time(window.events_tab)
     return window
+
+
+def run_download(application: Any, target: Path, loop: asyncio.AbstractEventLoop) -> list[str]:
+    """Run "Download what the server holds" into `target` and return the messages it emitted."""
+    application.actions.choose_save_path = lambda *args: (str(target), "JSON (*.json)")
+    messages: list[str] = []
+    application.actions.message.connect(messages.append)
+
+    application.actions.download_action.trigger()
+    loop.run_until_complete(application.runner.wait_idle())
+    return messages

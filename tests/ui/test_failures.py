@@ -15,7 +15,7 @@ from PySide6.QtCore import QLocale
 from app.core import CollectorError, ReasonDetail, _reasons, privacy_policy
 from app.ui.application import TrayApplication
 from app.ui.failures import download_error_text, file_error_text
-from tests.ui.core_stats import ENDPOINT, START, Clock, open_stats
+from tests.ui.core_stats import ENDPOINT, START, Clock, open_stats, run_download
 
 FAILED_DE = "Das Herunterladen ist fehlgeschlagen."
 LATER_DE = "Versuchen Sie es später erneut."
@@ -134,16 +134,6 @@ def sent_app(qtbot, tmp_path: Path, collector, clock: Clock, loop) -> Iterator[T
     application.scheduler.stop()
     application.heartbeat_timer.stop()
     stats.close()
-
-
-def run_download(application: TrayApplication, target: Path, loop) -> list[str]:
-    application.actions.choose_save_path = lambda *args: (str(target), "JSON (*.json)")  # type: ignore[method-assign]
-    messages: list[str] = []
-    application.actions.message.connect(messages.append)
-
-    application.actions.download_action.trigger()
-    loop.run_until_complete(application.runner.wait_idle())
-    return messages
 
 
 def test_table_covers_every_download_code() -> None:

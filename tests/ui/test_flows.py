@@ -32,7 +32,16 @@ from app.core import UsageStats, privacy_policy
 from app.ui.application import TrayApplication
 from app.ui.consent import ConsentDecision, apply_consent_decision, ask_for_consent
 from app.ui.delete_dialog import DeleteChoice
-from tests.ui.core_stats import ENDPOINT, START, Clock, open_stats, open_stats_window, send_three_weekly_reports, show_all_time
+from tests.ui.core_stats import (
+    ENDPOINT,
+    START,
+    Clock,
+    open_stats,
+    open_stats_window,
+    run_download,
+    send_three_weekly_reports,
+    show_all_time,
+)
 
 class CountingCollector:
     """Respond like the collector and keep every request.
@@ -735,17 +744,6 @@ def test_reconsent_dialog_lists_changes(qapp, stats) -> None:
     assert stats.consent().policy_version == "1"
 
 
-def _download(application: TrayApplication, target: Path, loop) -> list[str]:
-    """Run "Download what the server holds" into `target` and return the messages it emitted."""
-    application.actions.choose_save_path = lambda *args: (str(target), "JSON (*.json)")  # type: ignore[method-assign]
-    messages: list[str] = []
-    application.actions.message.connect(messages.append)
-
-    application.actions.download_action.trigger()
-    loop.run_until_complete(application.runner.wait_idle())
-    return messages
-
-
 def test_download_adds_json_suffix(tray_app, stats, collector, clock, loop, tmp_path) -> None:
     stats.opt_in(privacy_policy().version)
     _owe_a_report(stats, clock)
@@ -767,7 +765,7 @@ def test_download_saves_server_copy(tray_app, stats, collector, clock, loop, tmp
     loop.run_until_complete(stats.submit_due())
     target = tmp_path / "server.json"
 
-    _download(tray_app, target, loop)
+    run_download(tray_app, target, loop)
 
     assert target.read_bytes() == b'{\n  "installation_id": "x",\n  "submissions": []\n}'
     assert [request.method for request in collector.requests] == ["POST", "GET"]
@@ -778,7 +776,7 @@ def test_download_saves_server_copy(tray_app, stats, collector, clock, loop, tmp
 def test_download_before_first_report_asks_nobody(tray_app, stats, collector, loop, tmp_path) -> None:
     target = tmp_path / "server.json"
 
-    messages = _download(tray_app, target, loop)
+    messages = run_download(tray_app, target, loop)
 
     assert collector.requests == []
     assert json.loads(target.read_bytes())["collector_asked"] is False
@@ -803,7 +801,7 @@ def test_download_when_server_holds_nothing(qapp, tmp_path, clock, loop) -> None
     application = TrayApplication(stats, privacy_policy(), tray_available=True)
     target = tmp_path / "server.json"
 
-    messages = _download(application, target, loop)
+    messages = run_download(application, target, loop)
 
     assert json.loads(target.read_bytes()) == {
         "installation_id": stats.status().installation_id,
