@@ -210,10 +210,10 @@ def _not_sent_note(stats: UsageStats) -> str | None:
     if blocker is None:
         return None
     code = blocker.detail.code if blocker.detail is not None else None
-    network_errors = stats.config().network_errors
-    if code == _reasons.NO_COLLECTOR and network_errors:
-        # An invalid endpoint reads as none; its own message says what to fix.
-        return f"this report is not sent until the collector settings are fixed: {' '.join(network_errors)}"
+    config = stats.config()
+    if code == _reasons.NO_COLLECTOR and config.endpoint_invalid:
+        # An invalid endpoint reads as no collector. Its own message names the value and the fix.
+        return f"this report is not sent until the collector settings are fixed: {' '.join(config.network_errors)}"
     if code == _reasons.DO_NOT_TRACK:
         return "DO_NOT_TRACK is set, so this report is not sent until it is unset."
     if code == _reasons.NOT_OPTED_IN:

@@ -152,6 +152,17 @@ def test_cli_submit_without_collector_ignores_bad_timeout(run):
     assert result.stdout.startswith("Nothing sent: no collector configured")
 
 
+def test_preview_without_collector_bad_timeout(run):
+    run("opt-in")
+
+    preview = run("preview", USAGE_STATS_TIMEOUT="500")
+
+    assert preview.returncode == 0
+    assert preview.stderr == (
+        "note: no collector is configured, so this report is not sent. Set USAGE_STATS_ENDPOINT to the collector's URL.\n"
+    )
+
+
 def test_cli_preview_with_invalid_endpoint_names_it(run):
     run("opt-in")
 
