@@ -803,14 +803,12 @@ class UsageStats:
         """
         config = self.config()
         blocker = self._submission_blocker(config, force)
-        # Consent, DO_NOT_TRACK, a pause and a missing collector come first: a network setting
-        # matters only once a report may go out, so a stale one never fails a run that would send
-        # nothing anyway. An invalid endpoint is not a missing one, and its error is raised.
+        # The network settings are checked only when a report may go out, so that a stale invalid
+        # one does not fail a run without consent, under DO_NOT_TRACK, in a pause or without a
+        # collector. An invalid endpoint reads as no collector, so its error is raised as well.
         missing_collector = blocker is not None and blocker.detail is not None and blocker.detail.code == _reasons.NO_COLLECTOR
-        if blocker is not None and not (missing_collector and config.endpoint_invalid):
-            logger.debug("No usage report sent: %s.", blocker.reason)
-            return [blocker]
-        config.check_network()
+        if blocker is None or (missing_collector and config.endpoint_invalid):
+            config.check_network()
         if blocker is not None:
             logger.debug("No usage report sent: %s.", blocker.reason)
             return [blocker]
@@ -1293,13 +1291,13 @@ class UsageStats:
         installation id and any pending server deletion.
         """
         target = Path(path)
+        try:
+            resolved = target.resolve()
+        except (OSError, RuntimeError):
+            # Python 3.11 reports a symbolic link loop as RuntimeError. Such a path names no store file.
+            resolved = None
         for store_file in store_files(self.path):
-            try:
-                same_path = target.resolve() == store_file.resolve()
-            except (OSError, RuntimeError):
-                # A symbolic link loop, which Python 3.11 reports as RuntimeError; writing there fails anyway.
-                same_path = False
-            if same_path:
+            if resolved is not None and resolved == store_file.resolve():
                 raise StoreFileTargetError(path)
             # A hard link, or another spelling on a file system that ignores case, names the same file.
             try:

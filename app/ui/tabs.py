@@ -333,7 +333,7 @@ class NextReportTab(QWidget):
             )
         elif consent_state(consent) == "granted":
             text = self.tr("The next scheduled report as it stands now, byte for byte (%1 bytes):")
-        elif self._preview_has_new_id():
+        elif getattr(self._stats.status(), "new_id_on_opt_in", False):
             text = self.tr(
                 "Sharing is off, so nothing will be sent. If you turn it on again, this installation gets a new "
                 "installation id, the one shown below, so that new reports cannot be linked to earlier ones. The next "
@@ -344,11 +344,6 @@ class NextReportTab(QWidget):
                 "Sharing is off, so nothing will be sent. If you turn sharing on, the next report would look like this (%1 bytes):"
             )
         return text.replace("%1", str(size_bytes))
-
-    def _preview_has_new_id(self) -> bool:
-        """Return whether the previewed report carries another installation id than the one the Overview shows."""
-        previewed = _installation_id(self._body)
-        return previewed is not None and previewed != self._stats.status().installation_id
 
     def _changes_text(self) -> str:
         sent = [report for report in self._stats.history() if state_name(report.status) == "sent"]
