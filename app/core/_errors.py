@@ -26,8 +26,8 @@ class ConfigError(UsageStatsError, ValueError):
 class StorageError(UsageStatsError):
     """The local database cannot be opened, created or migrated, or the store was closed.
 
-    `folder` is set when the data folder itself cannot be created, so that a caller can name
-    it in the user's language; the message names it too.
+    `folder` is set when the data folder itself cannot be created. A caller can then name it in
+    the user's language. The message names it too.
     """
 
     def __init__(self, message: str, *, folder: os.PathLike[str] | str | None = None) -> None:

@@ -18,7 +18,7 @@ from app.core._settings import SECRET_KEYS, SERVER_DELETION, Settings
 
 EXPORT_FORMAT = "printernizer-usage-stats-export"
 EXPORT_FORMAT_VERSION = 1
-# `reported` means counted into a report; `report_status` says what became of that report:
+# `reported` means counted into a report. `report_status` gives what became of that report:
 # pending, sent, rejected or cancelled (an opt-out cancels a report that was not sent yet).
 CSV_COLUMNS = ("id", "event_type", "occurred_at", "metadata", "reported", "report_id", "report_status")
 

@@ -400,7 +400,7 @@ def open_store(home: Path, now: dt.datetime, *, folder_fix: str = DEFAULT_FOLDER
     try:
         moved_to = _move_aside(path, now)
     except OSError as error:
-        # On Windows a file that another process holds open cannot be renamed.
+        # On Windows a file that another process has open cannot be renamed.
         msg = (
             f"The usage database {str(path)!r} is damaged and could not be moved aside to start a fresh one: "
             f"{error}. Close every other program that uses it, such as a running `python -m app` command or "

@@ -257,7 +257,7 @@ class AppActions(QObject):
         try:
             self._stats.export(path, fmt=fmt)
         except StoreFileTargetError:
-            logger.warning("Export to %s refused: it is a file of the usage database", path)
+            logger.warning("Export to %s rejected: it is a file of the usage database", path)
             self.message.emit(f"{self.tr('The export failed.')} {store_file_text(path)}")
             return
         except OSError as error:
@@ -467,7 +467,7 @@ class AppActions(QObject):
         try:
             self._stats.check_write_target(path)
         except StoreFileTargetError:
-            logger.warning("Saving the server's data to %s refused: it is a file of the usage database", path)
+            logger.warning("Saving the server's data to %s rejected: it is a file of the usage database", path)
             return DownloadFailed(f"{self.tr('The download failed.')} {store_file_text(path)}")
         try:
             # The server's copy contains the installation id and every report, as an export does.

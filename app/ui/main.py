@@ -154,8 +154,8 @@ def run(argv: list[str]) -> int:
     tray_app = TrayApplication(stats, policy, tray_available=early_icon is not None, tray_icon=early_icon)
     instance_server.activation_requested.connect(tray_app.window.bring_forward)
     # A logout or an OS shutdown quits Qt without the Quit action, and aboutToQuit ends the session.
-    # Windows may end the process soon after it asks the app to save its data, perhaps before
-    # aboutToQuit, so the session's last-seen time is stored when it asks.
+    # Windows may end the process soon after its request to save data, perhaps before aboutToQuit,
+    # so the session's last-seen time is stored at that request.
     app.aboutToQuit.connect(tray_app.shutdown)
     app.commitDataRequest.connect(lambda _manager: tray_app.record_heartbeat())
     # SIGTERM (from kill, a service manager or dev.py) and Ctrl+C take the same path.

@@ -230,7 +230,7 @@ class EventsTab(QWidget):
         self.table.horizontalHeader().setStretchLastSection(True)
         self.table.verticalHeader().hide()
         # Shown in place of the table when no event matches, because an empty table squeezes its
-        # columns to the width of their headers and says nothing.
+        # columns to the width of their headers and explains nothing.
         self.empty_label = QLabel()
         self.empty_label.setObjectName("eventsEmpty")
         self.empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)

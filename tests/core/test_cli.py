@@ -259,7 +259,7 @@ def test_cli_status_sharing_words(run):
     assert refused_json["consent"]["state"] == "refused"
 
 
-def test_cli_status_no_report_due_under_do_not_track(run):
+def test_status_due_under_do_not_track(run):
     run("opt-in")
 
     blocked = run("status", DO_NOT_TRACK="1").stdout.splitlines()
@@ -270,7 +270,7 @@ def test_cli_status_no_report_due_under_do_not_track(run):
     assert allowed[5].endswith(" UTC")
 
 
-def test_cli_status_names_id_replaced_at_next_opt_in(run):
+def test_status_names_replaced_id(run):
     run("opt-in")
     # A forced report needs a period of at least one whole second since the opt-in.
     time.sleep(2.0)

@@ -46,7 +46,7 @@ def test_configured_zone_falls_back_to_system_zone():
 
 
 def _region(code: str | None):
-    """Return a region reader that answers `code` and records each call."""
+    """Return a region reader that returns `code` and counts its calls."""
 
     def read() -> str | None:
         read.calls += 1

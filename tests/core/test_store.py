@@ -99,7 +99,7 @@ def test_open_counts_features_switched_on_before_opt_in(home, environ, clock):
 
 
 @pytest.mark.parametrize("raw", ["x", '{"a": 1}', "1e999"])
-def test_open_at_version_4_with_unreadable_watermark_still_opens(home, environ, clock, caplog, raw):
+def test_step_5_bad_watermark_opens(home, environ, clock, caplog, raw):
     with UsageStats.open(home, environ=environ, clock=clock) as stats:
         stats.opt_in(privacy_policy().version)
     with sqlite3.connect(home / "usage.db") as connection:
@@ -122,7 +122,7 @@ def test_open_at_version_4_with_unreadable_watermark_still_opens(home, environ, 
     assert warnings[0].startswith("The feature state was left as it is, because a report setting is unreadable: ")
 
 
-def test_open_at_version_4_before_opt_in_keeps_settings(home, environ, clock):
+def test_step_5_before_opt_in_unchanged(home, environ, clock):
     with UsageStats.open(home, environ=environ, clock=clock) as stats:
         stats.record("feature_enabled", feature="library")
     with sqlite3.connect(home / "usage.db") as connection:
@@ -198,12 +198,12 @@ def test_open_damaged_file_that_cannot_move_keeps_it(home, environ, clock, monke
     (home / "usage.db").write_bytes(damaged)
     original_rename = Path.rename
 
-    def refuse_rename(path: Path, target):
+    def fail_rename_of_store(path: Path, target):
         if path.name == "usage.db":
             raise PermissionError(13, "The process cannot access the file because it is being used by another process")
         return original_rename(path, target)
 
-    monkeypatch.setattr(Path, "rename", refuse_rename)
+    monkeypatch.setattr(Path, "rename", fail_rename_of_store)
 
     with pytest.raises(StorageError) as raised:
         UsageStats.open(home, environ=environ, clock=clock)

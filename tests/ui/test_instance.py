@@ -156,19 +156,19 @@ def test_stop_watcher_ignores_other_signals(qapp) -> None:
     assert counter.quits == 1
 
 
-# Starts the tray app with a window that refuses to close, then sends the process a SIGTERM.
-_REFUSING_WINDOW_DRIVER = """
+# Starts the tray app with a window that ignores its close event, then sends the process a SIGTERM.
+_UNCLOSABLE_WINDOW_DRIVER = """
 import os, signal
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QWidget
 from app.ui.main import create_qapplication, run
 
-class Refusing(QWidget):
+class Unclosable(QWidget):
     def closeEvent(self, event):
         event.ignore()
 
 app = create_qapplication([])
-window = Refusing()
+window = Unclosable()
 
 def show_then_stop():
     window.show()
@@ -180,10 +180,10 @@ print("exit status", run([]), flush=True)
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="Windows sends no SIGTERM or SIGINT to a GUI process")
-def test_stop_signal_stops_despite_window_refusing_close(tmp_path: Path) -> None:
+def test_stop_signal_with_unclosable_window(tmp_path: Path) -> None:
     environ = {**_app_environment(tmp_path), "PYTHONPATH": str(ROOT)}
     result = subprocess.run(
-        [sys.executable, "-c", _REFUSING_WINDOW_DRIVER], cwd=ROOT, env=environ, capture_output=True, text=True,
+        [sys.executable, "-c", _UNCLOSABLE_WINDOW_DRIVER], cwd=ROOT, env=environ, capture_output=True, text=True,
         timeout=START_TIMEOUT_SECONDS,
     )
 

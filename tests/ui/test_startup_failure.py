@@ -107,7 +107,7 @@ def test_startup_detail_in_german(german, tmp_path) -> None:
     )
 
 
-def test_startup_detail_of_other_storage_error_is_core_message() -> None:
+def test_startup_detail_other_error() -> None:
     error = StorageError("The usage database '/x/usage.db' is damaged and could not be moved aside.")
 
     assert startup_failure_detail(error) == "The usage database '/x/usage.db' is damaged and could not be moved aside."
